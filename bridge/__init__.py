@@ -1,0 +1,1 @@
+"""astro-bridge: the legacy Astro button URL in, Astro REST calls out."""

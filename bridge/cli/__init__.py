@@ -1,0 +1,13 @@
+"""The `astro-bridge` command. Each command lives in its own module of this package
+and is registered below; commands parse options and call library code, nothing more."""
+import click
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="astro-bridge")
+def main():
+    """astro-bridge: the legacy Astro Loyalty button URL in, Astro REST calls out."""
+
+
+# Command modules (each adds its commands to `main` when imported).
+# from bridge.cli import parse  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""The legacy Astro query-string format: parse and encode button URLs."""
