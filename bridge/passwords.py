@@ -1,0 +1,84 @@
+"""Salted password hashes for button users and admin users.
+
+Format (one line, safe to paste into TOML)::
+
+    scrypt$<n>$<r>$<p>$<salt base64>$<hash base64>
+
+`hash_password(password)` makes a new hash with a fresh random salt;
+`verify_password(password, encoded)` checks a password against it in constant time and
+is False (never an exception) for a malformed hash; `is_password_hash(text)` tells the
+configuration loader whether a value has the right shape. Hashes are made with
+`hashlib.scrypt`, so a leaked configuration file does not give away the passwords.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+SCHEME = "scrypt"
+# n=2**14, r=8, p=1 are the classic interactive-login parameters: about 0.1 s per check,
+# 16 MiB of memory.
+DEFAULT_N = 2**14
+DEFAULT_R = 8
+DEFAULT_P = 1
+_SALT_BYTES = 16
+_HASH_BYTES = 32
+# Upper bounds so a hostile hash in a config file cannot make a check take minutes.
+_MAX_N = 2**20
+_MAX_RP = 64
+
+
+def hash_password(password: str, *, n: int = DEFAULT_N, r: int = DEFAULT_R, p: int = DEFAULT_P) -> str:
+    """A new salted scrypt hash of `password` in the `scrypt$n$r$p$salt$hash` format."""
+    if not password:
+        raise ValueError("password must not be empty")
+    salt = os.urandom(_SALT_BYTES)
+    digest = _scrypt(password, salt, n, r, p)
+    return "$".join([SCHEME, str(n), str(r), str(p), _b64(salt), _b64(digest)])
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    """True when `password` matches the hash `encoded`; False otherwise, including for a
+    malformed hash. The comparison takes the same time wherever the bytes differ."""
+    parsed = _parse(encoded)
+    if parsed is None or password is None:
+        return False
+    n, r, p, salt, expected = parsed
+    actual = _scrypt(password, salt, n, r, p, dklen=len(expected))
+    return hmac.compare_digest(actual, expected)
+
+
+def is_password_hash(text: str) -> bool:
+    """True when `text` has the shape of a hash made by `hash_password`."""
+    return _parse(text) is not None
+
+
+def _parse(encoded: str):
+    if not isinstance(encoded, str):
+        return None
+    parts = encoded.split("$")
+    if len(parts) != 6 or parts[0] != SCHEME:
+        return None
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        salt = base64.b64decode(parts[4], validate=True)
+        digest = base64.b64decode(parts[5], validate=True)
+    except ValueError:
+        return None
+    power_of_two = n > 1 and n & (n - 1) == 0
+    if not power_of_two or n > _MAX_N or not 0 < r <= _MAX_RP or not 0 < p <= _MAX_RP:
+        return None
+    if len(salt) < 8 or len(digest) < 16:
+        return None
+    return n, r, p, salt, digest
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int = _HASH_BYTES) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                          maxmem=256 * r * n * 2 + 2**20, dklen=dklen)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
