@@ -1,0 +1,487 @@
+"""The bridge's configuration: one TOML file, read once, checked before anything starts.
+
+Public interface::
+
+    load_config(path) -> Config        # raises ConfigError("<file>: <key>: <reason>")
+    demo_config(sandbox_api_url, journal_path) -> Config   # the embedded default
+
+Values are frozen dataclasses. Every secret (Astro passwords, the signing key) is a
+`Secret`, whose repr and str are `'***'`; call `.reveal()` at the one place that needs
+the text (building an AstroClient, signing a token). Password hashes of button and admin
+users are kept out of reprs as well.
+
+A secret option `X` may be given as `X = "inline"`, `X_env = "NAME"` (read from the
+environment variable NAME at load time) or `X_file = "path"` (the file's text without the
+trailing newline; a relative path is taken from the configuration file's folder). Exactly
+one of the three.
+
+The file layout (config/bridge.example.toml documents every option)::
+
+    [server]   host, port, legacy_paths, login_param, max_lines, request_deadline_seconds,
+               trusted_proxies, secret_key(_env|_file), log_json
+    [journal]  path, dedupe_window_seconds
+    [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
+    [reports]  failure_report_days
+    [[admins]] name, password_hash
+    [stores.<id>]        name, phase, legacy_url, points, timezone, convert_upc,
+                         refund_remove_items, button_auth
+    [stores.<id>.astro]  base_url, username, password(_env|_file), client_id
+    [[stores.<id>.buttons]] username, password_hash
+
+When no signing key is configured `Config.secret_key` is None; the web app then uses
+`Journal.secret("secret_key")`, generated once and kept in the journal.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - the project runs on 3.11; tomli is the documented fallback
+    import tomli as tomllib
+
+from bridge.passwords import hash_password, is_password_hash
+
+PHASES = ("passthrough", "shadow", "rest")
+BUTTON_AUTH_MODES = ("mapped", "delegate")
+DEFAULT_ASTRO_URL = "https://api.astroloyalty.com/api/json"
+_STORE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$")
+
+
+class ConfigError(ValueError):
+    """A configuration mistake. str(e) is `<file>: <key>: <reason>`, one line."""
+
+    def __init__(self, source: str, key: str, reason: str):
+        self.source, self.key, self.reason = source, key, reason
+        super().__init__(f"{source}: {key}: {reason}" if key else f"{source}: {reason}")
+
+
+class Secret:
+    """A secret string that never shows in repr(), str() or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret text, for the one call that really needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class AstroLogin:
+    """A store's Astro REST login. In `delegate` mode username/password may be None (the
+    button's credentials are used); `base_url` is the API root, e.g. .../api/json."""
+    base_url: str
+    username: str | None
+    password: Secret | None
+    client_id: str
+
+
+@dataclass(frozen=True)
+class ButtonUser:
+    """A login the POS button sends in `mapped` mode, checked against a salted hash."""
+    username: str
+    password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AdminUser:
+    name: str
+    password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Store:
+    """One store served by the bridge. `id` is used in sale keys (`<id>-<SaleID>`)."""
+    id: str
+    name: str
+    astro: AstroLogin
+    phase: str = "rest"                 # passthrough | shadow | rest
+    legacy_url: str | None = None       # required for passthrough and shadow
+    points: bool = True
+    timezone: str = "America/New_York"
+    convert_upc: bool = True
+    refund_remove_items: bool = False
+    button_auth: str = "mapped"         # mapped | delegate
+    buttons: tuple[ButtonUser, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def button_user(self, username: str) -> ButtonUser | None:
+        """The mapped button user with this name, or None."""
+        for user in self.buttons:
+            if user.username == username:
+                return user
+        return None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How undelivered sales are retried: delay = min(max, base * 2**attempt) with
+    jitter; a sale older than `give_up_after` seconds is given up."""
+    backoff_base: float = 5.0
+    backoff_max: float = 900.0
+    give_up_after: float = 72 * 3600.0
+
+
+@dataclass(frozen=True)
+class Config:
+    stores: tuple[Store, ...]
+    journal_path: str
+    source: str = "<built-in>"          # the file name used in error messages
+    host: str = "127.0.0.1"
+    port: int = 8080
+    legacy_paths: tuple[str, ...] = ("/",)   # always contains "/"
+    login_param: str = "login"
+    max_lines: int = 500
+    request_deadline: float = 8.0       # seconds a button request may spend delivering
+    dedupe_window: float = 120.0        # seconds an identical sale without SaleID is a repeat
+    retry: RetryPolicy = RetryPolicy()
+    secret_key: Secret | None = None
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    admins: tuple[AdminUser, ...] = ()
+    failure_report_days: int = 30
+    log_json: bool = False
+
+    def store(self, store_id: str) -> Store:
+        """The store with this id; KeyError when there is none."""
+        for store in self.stores:
+            if store.id == store_id:
+                return store
+        raise KeyError(store_id)
+
+    def admin(self, name: str) -> AdminUser | None:
+        for admin in self.admins:
+            if admin.name == name:
+                return admin
+        return None
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    """Read and check the configuration file at `path`.
+
+    Raises ConfigError naming the file, the key and the reason for the first problem:
+    unreadable file, TOML syntax, unknown keys, wrong types or values, missing secrets.
+    """
+    path = Path(path)
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(source, "", f"cannot read the file ({e.strerror or e})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(source, "", f"not valid TOML: {e}") from None
+    return _Reader(source, path.parent).config(data)
+
+
+def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
+    """The embedded default: one demo store on a sandbox Astro at `sandbox_api_url`.
+
+    Store `demo` ("Demo Pet Supply"), sandbox login demo/demo-password/demo-client,
+    mapped button login `demo` / `demo-button`, points on, America/New_York, phase rest.
+    """
+    store = Store(
+        id="demo",
+        name="Demo Pet Supply",
+        astro=AstroLogin(base_url=sandbox_api_url, username="demo",
+                         password=Secret("demo-password"), client_id="demo-client"),
+        phase="rest",
+        points=True,
+        timezone="America/New_York",
+        button_auth="mapped",
+        buttons=(ButtonUser("demo", hash_password("demo-button")),),
+    )
+    return Config(stores=(store,), journal_path=str(journal_path), source="<demo>")
+
+
+_MISSING = object()
+
+
+class _Reader:
+    """Walks the parsed TOML, turning each value into a typed one or a ConfigError."""
+
+    def __init__(self, source: str, folder: Path):
+        self.source = source
+        self.folder = folder
+
+    def fail(self, key: str, reason: str) -> ConfigError:
+        return ConfigError(self.source, key, reason)
+
+    # -- generic typed getters -------------------------------------------------------
+    def table(self, data: Mapping, key: str, prefix: str, allowed: set[str]) -> dict:
+        value = data.get(key, {})
+        name = f"{prefix}{key}"
+        if not isinstance(value, dict):
+            raise self.fail(name, "must be a table")
+        for k in value:
+            if k not in allowed:
+                raise self.fail(f"{name}.{k}", "unknown option")
+        return value
+
+    def get(self, data: Mapping, key: str, prefix: str, kind: type | tuple, default: Any = _MISSING):
+        name = f"{prefix}{key}"
+        if key not in data:
+            if default is _MISSING:
+                raise self.fail(name, "is required")
+            return default
+        value = data[key]
+        # TOML booleans are ints to Python; keep them apart.
+        if kind in (int, float, (int, float)) and isinstance(value, bool):
+            raise self.fail(name, f"must be a number, not {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(name, f"must be {_kind_name(kind)}, not {type(value).__name__}")
+        return value
+
+    def text(self, data, key, prefix, default: Any = _MISSING) -> str:
+        value = self.get(data, key, prefix, str, default)
+        if value is not None and isinstance(value, str) and not value.strip():
+            raise self.fail(prefix + key, "must not be empty")
+        return value
+
+    def positive(self, data, key, prefix, default) -> float:
+        value = self.get(data, key, prefix, (int, float), default)
+        if value <= 0:
+            raise self.fail(prefix + key, f"must be greater than 0, not {value}")
+        return float(value)
+
+    def secret(self, data, key, prefix, required: bool) -> Secret | None:
+        """`key`, `key_env` or `key_file`: exactly one of them."""
+        given = [k for k in (key, f"{key}_env", f"{key}_file") if k in data]
+        if len(given) > 1:
+            raise self.fail(prefix + given[1], f"give only one of {', '.join(given)}")
+        if not given:
+            if required:
+                raise self.fail(prefix + key, f"is required (or {key}_env / {key}_file)")
+            return None
+        name = given[0]
+        ref = self.text(data, name, prefix)
+        if name.endswith("_env"):
+            value = os.environ.get(ref)
+            if value is None:
+                raise self.fail(prefix + name, f"environment variable {ref} is not set")
+            if not value:
+                raise self.fail(prefix + name, f"environment variable {ref} is empty")
+        elif name.endswith("_file"):
+            file = self.folder / ref
+            try:
+                value = file.read_text(encoding="utf-8").rstrip("\r\n")
+            except OSError as e:
+                raise self.fail(prefix + name, f"cannot read {ref} ({e.strerror or e})") from None
+            if not value:
+                raise self.fail(prefix + name, f"{ref} is empty")
+        else:
+            value = ref
+        return Secret(value)
+
+    def password_hash(self, data, key, prefix) -> str:
+        value = self.text(data, key, prefix)
+        if not is_password_hash(value):
+            raise self.fail(prefix + key, "is not a hash made by `astro-bridge hash-password`")
+        return value
+
+    # -- sections --------------------------------------------------------------------
+    def config(self, data: dict) -> Config:
+        for k in data:
+            if k not in ("server", "journal", "delivery", "reports", "admins", "stores"):
+                raise self.fail(k, "unknown section")
+        server = self.table(data, "server", "", {
+            "host", "port", "legacy_paths", "login_param", "max_lines",
+            "request_deadline_seconds", "trusted_proxies", "secret_key", "secret_key_env",
+            "secret_key_file", "log_json"})
+        journal = self.table(data, "journal", "", {"path", "dedupe_window_seconds"})
+        delivery = self.table(data, "delivery", "", {
+            "retry_backoff_base_seconds", "retry_backoff_max_seconds", "give_up_after_hours"})
+        reports = self.table(data, "reports", "", {"failure_report_days"})
+
+        port = self.get(server, "port", "server.", int, 8080)
+        if not 0 < port < 65536:
+            raise self.fail("server.port", f"must be between 1 and 65535, not {port}")
+        max_lines = self.get(server, "max_lines", "server.", int, 500)
+        if max_lines < 1:
+            raise self.fail("server.max_lines", f"must be at least 1, not {max_lines}")
+        days = self.get(reports, "failure_report_days", "reports.", int, 30)
+        if days < 1:
+            raise self.fail("reports.failure_report_days", f"must be at least 1, not {days}")
+        base = self.positive(delivery, "retry_backoff_base_seconds", "delivery.", 5)
+        cap = self.positive(delivery, "retry_backoff_max_seconds", "delivery.", 900)
+        if cap < base:
+            raise self.fail("delivery.retry_backoff_max_seconds",
+                            "must not be smaller than retry_backoff_base_seconds")
+        stores = self.stores(data.get("stores", _MISSING))
+        journal_path = self.text(journal, "path", "journal.", "astro-bridge.db")
+        return Config(
+            stores=stores,
+            journal_path=str(self.folder / journal_path),
+            source=self.source,
+            host=self.text(server, "host", "server.", "127.0.0.1"),
+            port=port,
+            legacy_paths=self.legacy_paths(server),
+            login_param=self.text(server, "login_param", "server.", "login"),
+            max_lines=max_lines,
+            request_deadline=self.positive(server, "request_deadline_seconds", "server.", 8),
+            dedupe_window=self.positive(journal, "dedupe_window_seconds", "journal.", 120),
+            retry=RetryPolicy(backoff_base=base, backoff_max=cap,
+                              give_up_after=3600 * self.positive(
+                                  delivery, "give_up_after_hours", "delivery.", 72)),
+            secret_key=self.secret(server, "secret_key", "server.", required=False),
+            trusted_proxies=self.proxies(server),
+            admins=self.admins(data.get("admins", [])),
+            failure_report_days=days,
+            log_json=self.get(server, "log_json", "server.", bool, False),
+        )
+
+    def legacy_paths(self, server: dict) -> tuple[str, ...]:
+        paths = self.get(server, "legacy_paths", "server.", list, [])
+        result = ["/"]
+        for i, p in enumerate(paths):
+            if not isinstance(p, str) or not p.startswith("/"):
+                raise self.fail(f"server.legacy_paths[{i}]", f"must be a path starting with /, not {p!r}")
+            if p not in result:
+                result.append(p)
+        return tuple(result)
+
+    def proxies(self, server: dict) -> tuple:
+        items = self.get(server, "trusted_proxies", "server.", list, [])
+        result = []
+        for i, item in enumerate(items):
+            try:
+                result.append(ipaddress.ip_network(str(item), strict=False))
+            except ValueError:
+                raise self.fail(f"server.trusted_proxies[{i}]",
+                                f"not an IP address or CIDR network: {item!r}") from None
+        return tuple(result)
+
+    def admins(self, items: Any) -> tuple[AdminUser, ...]:
+        if not isinstance(items, list):
+            raise self.fail("admins", "must be an array of tables ([[admins]])")
+        result: list[AdminUser] = []
+        for i, item in enumerate(items):
+            prefix = f"admins[{i}]."
+            if not isinstance(item, dict):
+                raise self.fail(f"admins[{i}]", "must be a table")
+            for k in item:
+                if k not in ("name", "password_hash"):
+                    raise self.fail(prefix + k, "unknown option")
+            name = self.text(item, "name", prefix)
+            if any(a.name == name for a in result):
+                raise self.fail(prefix + "name", f"admin {name!r} given twice")
+            result.append(AdminUser(name, self.password_hash(item, "password_hash", prefix)))
+        return tuple(result)
+
+    def stores(self, stores: Any) -> tuple[Store, ...]:
+        if stores is _MISSING or stores == {}:
+            raise self.fail("stores", "at least one store is required ([stores.<id>])")
+        if not isinstance(stores, dict):
+            raise self.fail("stores", "must be a table of stores ([stores.<id>])")
+        return tuple(self.store(store_id, body) for store_id, body in stores.items())
+
+    def store(self, store_id: str, body: Any) -> Store:
+        prefix = f"stores.{store_id}."
+        if not _STORE_ID.match(store_id):
+            raise self.fail(f"stores.{store_id}",
+                            "a store id is 1-32 letters, digits or _ (it goes into sale keys)")
+        if not isinstance(body, dict):
+            raise self.fail(f"stores.{store_id}", "must be a table")
+        allowed = {"name", "phase", "legacy_url", "points", "timezone", "convert_upc",
+                   "refund_remove_items", "button_auth", "astro", "buttons"}
+        for k in body:
+            if k not in allowed:
+                raise self.fail(prefix + k, "unknown option")
+        phase = self.text(body, "phase", prefix, "rest")
+        if phase not in PHASES:
+            raise self.fail(prefix + "phase", f"must be one of {', '.join(PHASES)}, not {phase!r}")
+        legacy_url = self.text(body, "legacy_url", prefix, None)
+        if phase != "rest" and legacy_url is None:
+            raise self.fail(prefix + "legacy_url", f"is required for phase {phase!r}")
+        if legacy_url is not None and not legacy_url.startswith(("http://", "https://")):
+            raise self.fail(prefix + "legacy_url", f"must be an http(s) URL, not {legacy_url!r}")
+        timezone = self.text(body, "timezone", prefix, "America/New_York")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(prefix + "timezone", f"unknown time zone {timezone!r}") from None
+        auth = self.text(body, "button_auth", prefix, "mapped")
+        if auth not in BUTTON_AUTH_MODES:
+            raise self.fail(prefix + "button_auth",
+                            f"must be one of {', '.join(BUTTON_AUTH_MODES)}, not {auth!r}")
+        astro = self.astro(body, prefix, needs_login=auth == "mapped")
+        buttons = self.buttons(body.get("buttons", []), prefix)
+        if auth == "mapped" and not buttons:
+            raise self.fail(prefix + "buttons",
+                            "button_auth 'mapped' needs at least one [[buttons]] user")
+        return Store(
+            id=store_id,
+            name=self.text(body, "name", prefix, store_id),
+            astro=astro,
+            phase=phase,
+            legacy_url=legacy_url,
+            points=self.get(body, "points", prefix, bool, True),
+            timezone=timezone,
+            convert_upc=self.get(body, "convert_upc", prefix, bool, True),
+            refund_remove_items=self.get(body, "refund_remove_items", prefix, bool, False),
+            button_auth=auth,
+            buttons=buttons,
+        )
+
+    def astro(self, body: dict, store_prefix: str, needs_login: bool) -> AstroLogin:
+        astro = self.table(body, "astro", store_prefix, {
+            "base_url", "username", "password", "password_env", "password_file", "client_id"})
+        prefix = f"{store_prefix}astro."
+        if "astro" not in body:
+            raise self.fail(prefix[:-1], "is required (the store's Astro login)")
+        base_url = self.text(astro, "base_url", prefix, DEFAULT_ASTRO_URL)
+        if not base_url.startswith(("http://", "https://")):
+            raise self.fail(prefix + "base_url", f"must be an http(s) URL, not {base_url!r}")
+        # `delegate` stores may still give a login: the retry worker needs one to deliver
+        # sales after the button request is gone.
+        username = self.text(astro, "username", prefix, _MISSING if needs_login else None)
+        password = self.secret(astro, "password", prefix, required=needs_login)
+        return AstroLogin(base_url=base_url.rstrip("/"), username=username,
+                          password=password, client_id=self.text(astro, "client_id", prefix))
+
+    def buttons(self, items: Any, store_prefix: str) -> tuple[ButtonUser, ...]:
+        if not isinstance(items, list):
+            raise self.fail(store_prefix + "buttons", "must be an array of tables ([[buttons]])")
+        result: list[ButtonUser] = []
+        for i, item in enumerate(items):
+            prefix = f"{store_prefix}buttons[{i}]."
+            if not isinstance(item, dict):
+                raise self.fail(prefix[:-1], "must be a table")
+            for k in item:
+                if k not in ("username", "password_hash"):
+                    raise self.fail(prefix + k, "unknown option")
+            username = self.text(item, "username", prefix)
+            if any(b.username == username for b in result):
+                raise self.fail(prefix + "username", f"button user {username!r} given twice")
+            result.append(ButtonUser(username, self.password_hash(item, "password_hash", prefix)))
+        return tuple(result)
+
+
+def _kind_name(kind) -> str:
+    names = {str: "a string", int: "a whole number", bool: "true or false", list: "an array",
+             dict: "a table", (int, float): "a number"}
+    return names.get(kind, str(kind))
