@@ -376,20 +376,24 @@ class _Reader:
         return tuple(result)
 
     def admins(self, items: Any) -> tuple[AdminUser, ...]:
+        return self.users(items, "admins", "name", "admin", AdminUser)
+
+    def users(self, items: Any, table: str, name_key: str, what: str, make) -> tuple:
+        """An array of tables of (name, password_hash) users: admins or button users."""
         if not isinstance(items, list):
-            raise self.fail("admins", "must be an array of tables ([[admins]])")
-        result: list[AdminUser] = []
+            raise self.fail(table, f"must be an array of tables ([[{table.rsplit('.', 1)[-1]}]])")
+        result: list = []
         for i, item in enumerate(items):
-            prefix = f"admins[{i}]."
+            prefix = f"{table}[{i}]."
             if not isinstance(item, dict):
-                raise self.fail(f"admins[{i}]", "must be a table")
+                raise self.fail(prefix[:-1], "must be a table")
             for k in item:
-                if k not in ("name", "password_hash"):
+                if k not in (name_key, "password_hash"):
                     raise self.fail(prefix + k, "unknown option")
-            name = self.text(item, "name", prefix)
-            if any(a.name == name for a in result):
-                raise self.fail(prefix + "name", f"admin {name!r} given twice")
-            result.append(AdminUser(name, self.password_hash(item, "password_hash", prefix)))
+            name = self.text(item, name_key, prefix)
+            if any(getattr(u, name_key) == name for u in result):
+                raise self.fail(prefix + name_key, f"{what} {name!r} given twice")
+            result.append(make(name, self.password_hash(item, "password_hash", prefix)))
         return tuple(result)
 
     def stores(self, stores: Any) -> tuple[Store, ...]:
@@ -464,21 +468,7 @@ class _Reader:
                           password=password, client_id=self.text(astro, "client_id", prefix))
 
     def buttons(self, items: Any, store_prefix: str) -> tuple[ButtonUser, ...]:
-        if not isinstance(items, list):
-            raise self.fail(store_prefix + "buttons", "must be an array of tables ([[buttons]])")
-        result: list[ButtonUser] = []
-        for i, item in enumerate(items):
-            prefix = f"{store_prefix}buttons[{i}]."
-            if not isinstance(item, dict):
-                raise self.fail(prefix[:-1], "must be a table")
-            for k in item:
-                if k not in ("username", "password_hash"):
-                    raise self.fail(prefix + k, "unknown option")
-            username = self.text(item, "username", prefix)
-            if any(b.username == username for b in result):
-                raise self.fail(prefix + "username", f"button user {username!r} given twice")
-            result.append(ButtonUser(username, self.password_hash(item, "password_hash", prefix)))
-        return tuple(result)
+        return self.users(items, store_prefix + "buttons", "username", "button user", ButtonUser)
 
 
 def _kind_name(kind) -> str:
