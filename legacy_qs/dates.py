@@ -1,0 +1,36 @@
+"""The sale date: YYYY-MM-DD or an ISO 8601 date-time."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_TIME = re.compile(
+    r"(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[T ]"
+    r"(?P<time>[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)"
+    r"(?P<zone>Z|z|(?P<sign>[+ -])[0-9]{2}(?::?[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?)?"
+)
+
+
+def parse_date(text: str) -> dt.date | dt.datetime:
+    """A date for ``YYYY-MM-DD``; a datetime for an ISO 8601 date-time.
+
+    The time zone is kept when given (aware datetime), otherwise the datetime is
+    naive: the store's zone is applied by the bridge, not here. A space where the
+    offset's `+` belongs (an unencoded `+` decodes to a space) is read as `+`.
+    Raises ValueError for anything else, including impossible dates.
+    """
+    if _DATE.fullmatch(text):
+        return dt.date.fromisoformat(text)
+    match = _DATE_TIME.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    zone = (match.group("zone") or "").upper()
+    if match.group("sign") == " ":
+        zone = "+" + zone[1:]
+    return dt.datetime.fromisoformat(f"{match.group('date')}T{match.group('time')}{zone}")
+
+
+def format_date(value: dt.date | dt.datetime) -> str:
+    """ISO 8601: ``YYYY-MM-DD`` for a date, the full date-time for a datetime."""
+    return value.isoformat()

@@ -1,0 +1,229 @@
+"""parse(): a legacy Astro button URL, query string or form into a LegacySale."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from legacy_qs.dates import parse_date
+from legacy_qs.decoding import to_pairs
+from legacy_qs.errors import LegacyQSError
+from legacy_qs.itemcodes import normalize
+from legacy_qs.model import Customer, LegacySale, Line
+from legacy_qs.money import parse_money
+from legacy_qs.names import Name, classify
+
+MAX_DESCRIPTION = 200
+MAX_QTY = 9999
+_QTY = re.compile(r"([+-]?)([0-9]+)(?:\.0*)?")
+_EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]{2,}")
+_TRUE = {"1", "true", "yes"}
+_FALSE = {"", "0", "false", "no"}
+
+
+def parse(
+    query: str | bytes | Mapping,
+    *,
+    max_lines: int = 500,
+    convert_upc: bool = True,
+    login_param: str = "login",
+) -> LegacySale:
+    """The sale in `query`, or LegacyQSError naming the offending parameter.
+
+    `query` is a full URL, a query string (str or bytes, e.g. a POST body), a form
+    mapping (dict, bottle FormsDict; values already percent-decoded; a list value
+    means the name was repeated) or a list of (name, value) pairs. Pure and total:
+    any text or bytes gives a sale or a LegacyQSError, never another exception
+    (TypeError only for an input of an unsupported type). The password is kept in
+    `.password` but never appears in the error text, `repr` or the printable form.
+    """
+    pairs = to_pairs(query)
+    password = None
+    try:
+        params, nameless = _collect(pairs, login_param)
+        username, password = _credentials(params, login_param)
+        return _sale(params, nameless, username, password, max_lines, convert_upc)
+    except LegacyQSError as e:
+        # Values quoted in errors are user text and may hold the password.
+        documented = classify(e.param, login_param).kind != "unknown"
+        raise e.redacted(password, param_is_name=documented) from None
+
+
+def _collect(pairs, login_param: str) -> tuple[dict, int]:
+    """Parameters by key -> (Name, value), in the order given; duplicates refused."""
+    params: dict[tuple, tuple[Name, str]] = {}
+    nameless = 0
+    for raw_name, value in pairs:
+        if not raw_name:
+            nameless += 1
+            continue
+        name = classify(raw_name, login_param)
+        if name.kind == "line0":
+            raise LegacyQSError(name.canonical, "line numbers start at 1")
+        if name.key in params:
+            first = params[name.key][0].canonical
+            raise LegacyQSError(first, "given twice")
+        params[name.key] = (name, value)
+    return params, nameless
+
+
+def _value(params: dict, canonical: str) -> str | None:
+    """The value of a simple parameter; None when absent or empty."""
+    entry = params.get((canonical,))
+    return (entry[1] or None) if entry else None
+
+
+def _credentials(params: dict, login_param: str) -> tuple[str | None, str | None]:
+    username, password = _value(params, "apiusername"), _value(params, "apipassword")
+    login = params.get(("login",))
+    if login is None:
+        return username, password
+    if username is not None or password is not None:
+        raise LegacyQSError(login_param, "cannot be combined with apiusername/apipassword")
+    user, tilde, secret = login[1].partition("~")
+    if not tilde:
+        # The value is not shown: without the tilde it may be a bare password.
+        raise LegacyQSError(login_param, "must be username~password")
+    if not user.strip() or not secret.strip():
+        raise LegacyQSError(login_param, "needs both a username and a password around '~'")
+    return user.strip(), secret.strip()
+
+
+def _sale(params, nameless, username, password, max_lines, convert_upc) -> LegacySale:
+    warnings: list[str] = []
+    customer = _customer(params, warnings)
+    lines = _lines(params, max_lines, convert_upc, warnings)
+    subtotal = _subtotal(params)
+    date = _date(params)
+    refund = _refund(params)
+    extra = []
+    for name, value in params.values():
+        if name.kind == "unknown":
+            extra.append((name.canonical, value))
+            warnings.append(f"unknown parameter: {name.canonical}")
+    if nameless:
+        warnings.append(f"{nameless} parameter(s) without a name ignored")
+    return LegacySale(
+        customer=customer,
+        lines=lines,
+        subtotal=subtotal,
+        username=username,
+        password=password,
+        sale_id=_value(params, "SaleID"),
+        date=date,
+        refund=refund,
+        store=_value(params, "Store"),
+        extra=tuple(extra),
+        warnings=tuple(warnings),
+    )
+
+
+def _customer(params: dict, warnings: list[str]) -> Customer:
+    customer_id = _value(params, "CustomerID")
+    if customer_id is None:
+        raise LegacyQSError("CustomerID", "is required")
+    email = _value(params, "Email")
+    if email is not None and not _EMAIL.fullmatch(email):
+        # Astro would reject the whole customer for it; the sale is still good.
+        warnings.append("Email: not an address like name@example.com, dropped")
+        email = None
+    phone = _value(params, "Phone")
+    if phone is not None:
+        digits = "".join(c for c in phone if "0" <= c <= "9")
+        if not digits:
+            warnings.append("Phone: no digits, dropped")
+            phone = None
+        else:
+            phone = ("+" if phone.startswith("+") else "") + digits
+    return Customer(
+        id=customer_id,
+        first_name=_value(params, "FirstName"),
+        last_name=_value(params, "LastName"),
+        email=email,
+        phone=phone,
+    )
+
+
+def _lines(params, max_lines: int, convert_upc: bool, warnings: list[str]) -> tuple[Line, ...]:
+    fields: dict[int, dict[str, str]] = {}
+    for name, value in params.values():
+        if name.kind == "line":
+            fields.setdefault(name.number, {})[name.field] = value
+    numbers = sorted(fields)
+    if len(numbers) > max_lines:
+        raise LegacyQSError(
+            f"UPC{numbers[max_lines]}", f"more than {max_lines} lines (the limit is {max_lines})"
+        )
+    lines = []
+    for n in numbers:
+        line = _line(n, fields[n], convert_upc, warnings)
+        if line is not None:
+            lines.append(line)
+    return tuple(lines)
+
+
+def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str]) -> Line | None:
+    if "UPC" not in given:
+        field = "Description" if "Description" in given else "Qty"
+        raise LegacyQSError(f"{field}{n}", f"given without UPC{n}")
+    description = given.get("Description") or None
+    qty_text = given.get("Qty") or None
+    if not given["UPC"]:
+        if description is not None or qty_text is not None:
+            warnings.append(f"UPC{n}: empty, line {n} skipped")
+        return None
+    qty = 1 if qty_text is None else _qty(n, qty_text)
+    if qty == 0:
+        warnings.append(f"Qty{n}: 0, line {n} skipped")
+        return None
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        # Cutting may leave a trailing space; trim it so the sale re-encodes exactly.
+        description = description[:MAX_DESCRIPTION].rstrip()
+        warnings.append(f"Description{n}: cut to {MAX_DESCRIPTION} characters")
+    item = normalize(given["UPC"], convert_upc=convert_upc)
+    if item.warning:
+        warnings.append(f"UPC{n}: {item.warning}")
+    return Line(index=n, upc=item.code, description=description, qty=qty)
+
+
+def _qty(n: int, text: str) -> int:
+    match = _QTY.fullmatch(text)
+    if not match:
+        raise LegacyQSError(f"Qty{n}", "must be a whole number", got=text)
+    sign, digits = match.groups()
+    digits = digits.lstrip("0") or "0"
+    # Length first: int() of a huge digit string is slow (and limited in 3.11).
+    if len(digits) > len(str(MAX_QTY)) or int(digits) > MAX_QTY:
+        raise LegacyQSError(f"Qty{n}", f"must be between -{MAX_QTY} and {MAX_QTY}", got=text)
+    return -int(digits) if sign == "-" else int(digits)
+
+
+def _subtotal(params):
+    text = _value(params, "SubTotal")
+    if text is None:
+        return None
+    try:
+        return parse_money(text)
+    except ValueError:
+        raise LegacyQSError(
+            "SubTotal", "must be an amount like 12.34 (at most two decimals)", got=text
+        ) from None
+
+
+def _date(params):
+    text = _value(params, "Date")
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError:
+        raise LegacyQSError("Date", "must be YYYY-MM-DD or an ISO 8601 date-time", got=text) from None
+
+
+def _refund(params) -> bool:
+    entry = params.get(("Refund",))
+    text = entry[1].lower() if entry else ""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise LegacyQSError("Refund", "must be 1, true or yes (or 0, false, no)", got=entry[1])
