@@ -1,0 +1,21 @@
+"""The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
+
+``AstroClient`` holds the session, token and timeouts; every failure is an
+``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
+"""
+from bridge.astro.client import AstroClient
+from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
+                                 InvalidClientID, NotSent, RateLimited)
+from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStatus,
+                                 EligibleItem, Eligibility, FreeGood, ItemProgram, LineResult,
+                                 Offer, OfferReward, PointReward, PointsAward, PointsStatus,
+                                 PointsTransaction, Purchase, RemovedTransaction)
+
+__all__ = [
+    "AstroClient",
+    "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
+    "BusinessError",
+    "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
+    "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
+    "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",
+]

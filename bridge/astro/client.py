@@ -1,0 +1,357 @@
+"""AstroClient: the only code in the project that speaks HTTP to Astro.
+
+One ``requests.Session`` with a connection pool, one cached token (shared by the
+threads using the client, guarded by a lock), timeouts on every request, and retries
+with exponential backoff and jitter for NotSent failures only: a call that may have
+been processed (Ambiguous) is never resent here, the caller decides.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import threading
+import time
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Mapping, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from bridge.astro import protocol
+from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, InvalidClientID,
+                                 NotSent, RateLimited)
+from bridge.astro.models import (CustomerMatch, CustomerStatus, EligibleItem, Eligibility,
+                                 LineResult, Offer, PointsAward, PointsStatus, Purchase,
+                                 RemovedTransaction)
+
+log = logging.getLogger("bridge.astro")
+
+T = TypeVar("T")
+
+# A token whose `created` is further than this from our clock comes from a server
+# clock we cannot trust: count its lifetime from when we received it instead.
+CLOCK_SKEW_TOLERANCE = 120.0
+
+
+class _Token:
+    __slots__ = ("value", "deadline")
+
+    def __init__(self, value: str, deadline: float):
+        self.value = value
+        self.deadline = deadline  # time.monotonic() after which it is not used
+
+    def __repr__(self) -> str:
+        return "<token>"
+
+
+class AstroClient:
+    """A client of one Astro account (login + client id); safe to share between threads.
+
+    ``base_url`` is the API root (``.../api/json``). Timeouts are in seconds.
+    ``max_retries`` resends of a NotSent call are made, waiting ``backoff * 2**n`` seconds
+    with jitter, or the Retry-After of a 429 when it is at most ``max_retry_after``
+    (a longer one raises RateLimited at once). The token is renewed ``token_margin``
+    seconds before it expires, and once more when Astro refuses it.
+    """
+
+    def __init__(self, base_url: str, username: str, password: str, client_id: str, *,
+                 connect_timeout: float = 3.0, read_timeout: float = 10.0,
+                 max_retries: int = 3, backoff: float = 0.25, max_retry_after: float = 30,
+                 token_margin: float = 60.0, pool_size: int = 16):
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self._client_id = client_id
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.token_margin = token_margin
+        self._token: _Token | None = None
+        self._token_lock = threading.Lock()
+        self._session = requests.Session()
+        # max_retries=0: urllib3 must not resend anything behind our back.
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+
+    def __repr__(self) -> str:
+        return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
+
+    def __enter__(self) -> "AstroClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._session.close()
+
+    # ---- transport -------------------------------------------------------------------
+
+    def _secrets(self) -> tuple[str, ...]:
+        token = self._token
+        return (self._password,) + ((token.value,) if token else ())
+
+    def _post(self, endpoint: str, data: Mapping[str, str], headers: Mapping[str, str],
+              interpret: Callable[..., T]) -> T:
+        url = f"{self.base_url}/{endpoint}/"
+        started = time.monotonic()
+        try:
+            response = self._session.post(url, data=data, headers=headers,
+                                          timeout=self.timeout, allow_redirects=False)
+        except requests.RequestException as exc:
+            error = protocol.transport_error(endpoint, exc)
+            log.warning("astro %s failed: %s after %.3fs", endpoint, type(error).__name__,
+                        time.monotonic() - started)
+            raise error from None  # the cause holds the request, headers and all
+        log.info("astro %s -> HTTP %s in %.3fs", endpoint, response.status_code,
+                 time.monotonic() - started)
+        return interpret(response.status_code, response.headers, response.content,
+                         self._secrets())
+
+    def _fetch_token(self) -> _Token:
+        try:
+            value, expires, created = self._post(
+                "token", {"username": self.username, "password": self._password,
+                          "grant_type": "password", "client_id": self._client_id},
+                {}, protocol.interpret_token)
+        except Ambiguous:
+            # A lost token answer costs nothing: the business call was not sent.
+            raise NotSent("token: no answer from the login", endpoint="token") from None
+        received_wall, received = time.time(), time.monotonic()
+        lifetime = expires
+        if created is not None and abs(created - received_wall) <= CLOCK_SKEW_TOLERANCE:
+            lifetime = created + expires - received_wall
+        return _Token(value, received + lifetime - self.token_margin)
+
+    def _current_token(self) -> _Token:
+        with self._token_lock:
+            token = self._token
+            if token is None or time.monotonic() >= token.deadline:
+                token = self._token = self._fetch_token()
+            return token
+
+    def _forget_token(self, token: _Token) -> None:
+        with self._token_lock:
+            if self._token is token:  # another thread may have renewed it already
+                self._token = None
+
+    def _send(self, endpoint: str, body: Mapping[str, str]) -> Any:
+        """One delivery attempt, with one token renewal if Astro refuses the token."""
+        interpret = functools.partial(protocol.interpret, endpoint)
+        for attempt in (1, 2):
+            token = self._current_token()
+            headers = {"Authorization": f"Bearer {token.value}"}
+            try:
+                return self._post(endpoint, body, headers, interpret)
+            except InvalidClientID:
+                raise
+            except AuthError as exc:
+                self._forget_token(token)
+                if attempt == 2:
+                    raise AuthError(f"{endpoint}: token refused after a renewal",
+                                    endpoint=endpoint) from None
+                log.info("astro %s: token refused, renewing it (%s)", endpoint,
+                         type(exc).__name__)
+        raise AssertionError("unreachable")
+
+    def _pause(self, error: NotSent, retry: int) -> float:
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return error.retry_after
+        delay = self.backoff * (2 ** retry)
+        return delay / 2 + random.uniform(0, delay / 2)  # jitter spreads herds of retries
+
+    def call(self, endpoint: str, payload: Mapping | None = None) -> Any:
+        """Send ``payload`` to ``endpoint``; ``returnData`` of the answer (raw).
+
+        Raises NotSent (after ``max_retries`` resends), Ambiguous, AuthError or
+        BusinessError; nothing else from the transport.
+        """
+        body = protocol.form_body(payload or {})
+        retry = 0
+        while True:
+            try:
+                return self._send(endpoint, body)
+            except NotSent as exc:
+                if isinstance(exc, RateLimited) and exc.retry_after is not None \
+                        and exc.retry_after > self.max_retry_after:
+                    raise
+                if retry >= self.max_retries:
+                    raise
+                pause = self._pause(exc, retry)
+                retry += 1
+                log.info("astro %s: %s, retry %d in %.2fs", endpoint, type(exc).__name__,
+                         retry, pause)
+                time.sleep(pause)
+
+    # ---- customers ---------------------------------------------------------------------
+
+    def customer_status(self, customer_id: str, completed_cards: bool = False) -> CustomerStatus:
+        """The linked customer's cards, offers and points (BusinessError if unknown)."""
+        payload: dict[str, Any] = {"customerID": customer_id}
+        if completed_cards:
+            payload["completed_cards"] = 1
+        return CustomerStatus.from_data(self.call("customerStatus", payload) or {})
+
+    def search_customer(self, email: str | None = None,
+                        phone: str | None = None) -> CustomerMatch | None:
+        """The Astro account with this email and/or phone, or None when there is none."""
+        if not email and not phone:
+            raise ValueError("search_customer needs an email or a phone")
+        payload = _compact({"email_address": email, "phone": phone})
+        try:
+            data = self.call("searchCustomer", payload)
+        except BusinessError as exc:
+            if exc.code == protocol.NO_CUSTOMER or (
+                    exc.code is None and exc.message == protocol.NO_CUSTOMER_MESSAGE):
+                return None
+            raise
+        if isinstance(data, list):  # a bare list of matches: the first is the account
+            data = data[0] if data else None
+        return CustomerMatch.from_data(data) if data else None
+
+    def link_customer(self, customer_id: str, astro_customer_id: str) -> str:
+        """Link the POS id to the Astro account; its astro_customer_id.
+
+        Already linked is BusinessError with code 320.
+        """
+        data = self.call("linkCustomer", {"customerID": customer_id,
+                                          "astro_customer_id": astro_customer_id})
+        return _field(data, "astro_customer_id", astro_customer_id)
+
+    def add_customer(self, customer_id: str, first_name: str, last_name: str,
+                     email: str | None = None, phone: str | None = None, *,
+                     address: str | None = None, city: str | None = None,
+                     state: str | None = None, zip: str | None = None) -> str:
+        """Create an Astro account linked to ``customer_id``; its astro_customer_id."""
+        data = self.call("addCustomer", _compact({
+            "customerID": customer_id, "first_name": first_name, "last_name": last_name,
+            "email_address": email, "phone": phone, "address": address, "city": city,
+            "state": state, "zip": zip}))
+        return _field(data, "astro_customer_id", "")
+
+    def update_customer(self, customer_id: str | None = None, *,
+                        astro_customer_id: str | None = None, first_name: str | None = None,
+                        last_name: str | None = None, email: str | None = None,
+                        phone: str | None = None) -> None:
+        """Change the given fields of a customer (addressed by either id)."""
+        if not customer_id and not astro_customer_id:
+            raise ValueError("update_customer needs customer_id or astro_customer_id")
+        self.call("updateCustomer", _compact({
+            "customerID": customer_id, "astro_customer_id": astro_customer_id,
+            "first_name": first_name, "last_name": last_name, "email_address": email,
+            "phone": phone}))
+
+    # ---- frequent-buyer transactions ------------------------------------------------
+
+    def add_transaction_batch(self, customer_id: str,
+                              transactions: Iterable[Purchase | Mapping],
+                              sale_id: str | None = None) -> list[LineResult]:
+        """Send purchase lines; one LineResult per line, in Astro's order.
+
+        Lines are ``Purchase`` values or mappings with the wire keys (transactionID,
+        item_code, item_qty, item_amount, item_transaction_date). A refused line is a
+        LineResult with its status and message, not an exception.
+        """
+        lines = [t.to_wire() if isinstance(t, Purchase) else dict(t) for t in transactions]
+        data = self.call("addTransactionBatch", _compact({
+            "customerID": customer_id, "saleID": sale_id, "transactions": lines}))
+        return [LineResult.from_data(d) for d in _records(data)]
+
+    def remove_transaction(self, customer_id: str, transaction_id: str,
+                           quantity: int | None = None) -> list[RemovedTransaction]:
+        """Take a line (or ``quantity`` of it) back off the customer's cards."""
+        data = self.call("removeTransaction", _compact({
+            "customerID": customer_id, "transactionID": transaction_id, "quantity": quantity}))
+        return [RemovedTransaction.from_data(d) for d in _records(data)]
+
+    # ---- points ----------------------------------------------------------------------
+
+    def add_points_by_dollar(self, customer_id: str, amount: Decimal) -> PointsAward:
+        """Award points for ``amount`` dollars (negative deducts).
+
+        Astro has no idempotency key here: after Ambiguous, check the customer's points
+        transactions before sending again.
+        """
+        data = self.call("addPointsByDollar", {"customerID": customer_id,
+                                               "dollarAmount": amount})
+        return PointsAward.from_data(data or {})
+
+    def customer_points_status(self, customer_id: str) -> PointsStatus:
+        """Points balance, affordable rewards and points history."""
+        return PointsStatus.from_data(
+            self.call("customerPointsStatus", {"customerID": customer_id}) or {})
+
+    def redeem_points(self, customer_id: str, points_reward_id: str) -> int | None:
+        """Redeem a points reward; the points deducted."""
+        data = self.call("redeemPoints", {"customerID": customer_id,
+                                          "astro_points_reward_id": points_reward_id})
+        return PointsAward.from_data(data or {}).total_points
+
+    # ---- redemptions -----------------------------------------------------------------
+
+    def check_redemption_eligibility(self, customer_id: str, item_code: str) -> Eligibility:
+        """Whether the customer may take ``item_code`` as a reward now (code 700 = no)."""
+        try:
+            data = self.call("checkRedemptionEligibility", {"customerID": customer_id,
+                                                            "item_code": item_code})
+        except BusinessError as exc:
+            if exc.code == protocol.NOT_ELIGIBLE:
+                return Eligibility(False, None, None, exc.message,
+                                   raw=exc.data if isinstance(exc.data, Mapping) else {})
+            raise
+        return Eligibility.from_data(data or {})
+
+    def add_redemption(self, customer_id: str, reward_id: str, item_id: str, *,
+                       email: str | None = None, address: str | None = None,
+                       city: str | None = None, state: str | None = None,
+                       zip: str | None = None) -> Any:
+        """Redeem a card reward for ``item_id``; returnData (raw)."""
+        return self.call("addRedemption", _compact({
+            "customerID": customer_id, "astro_reward_id": reward_id, "astro_item_id": item_id,
+            "customer_email_address": email, "customer_address": address,
+            "customer_city": city, "customer_state": state, "customer_zip": zip}))
+
+    def remove_redemption(self, customer_id: str, reward_id: str) -> Any:
+        """Undo a redemption; returnData (raw)."""
+        return self.call("removeRedemption", {"customerID": customer_id,
+                                              "astro_reward_id": reward_id})
+
+    # ---- catalogue -------------------------------------------------------------------
+
+    def eligible_purchase_items(self, item_codes: str | Iterable[str]) -> list[EligibleItem]:
+        """The programs each item code qualifies for."""
+        if isinstance(item_codes, str):
+            payload: dict[str, Any] = {"item_code": item_codes}
+        else:
+            payload = {"item_code_batch": list(item_codes)}
+        return [EligibleItem.from_data(d) for d in _records(
+            self.call("eligiblePurchaseItems", payload))]
+
+    def list_offers(self) -> list[Offer]:
+        """The programs offered to the store."""
+        data = self.call("listOffers", {})
+        if isinstance(data, Mapping):
+            data = data.get("program_list")
+        return [Offer.from_data(d) for d in _records(data)]
+
+
+def _compact(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload without its None fields (optional fields are left out, not null)."""
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def _records(data: Any) -> list[Mapping]:
+    if isinstance(data, Mapping):
+        data = [data]
+    return [d for d in (data or []) if isinstance(d, Mapping)]
+
+
+def _field(data: Any, name: str, default: str) -> str:
+    if isinstance(data, Mapping) and data.get(name) is not None:
+        return str(data[name])
+    return default
+
