@@ -1,0 +1,289 @@
+"""From a legacy sale to a delivery Plan: which REST steps, with which ids. Pure.
+
+Public interface::
+
+    sale_key_for(store, sale) -> str | None      # "<store>-<SaleID>" (refund: "...-R")
+    original_sale_key(store, sale) -> str | None # the sale a refund takes items back from
+    plan_sale(sale, store, sale_key, *, today, original=None) -> Plan
+    fingerprint(sale, store) -> str              # for the double-click window
+    sale_date(sale, store, today) -> date
+
+A Plan is a tuple of Steps, numbered from 0, executed in order by `bridge.deliver`:
+
+- ``customer``: make sure the POS customer is linked in Astro (customerStatus; else
+  searchCustomer by email, then phone, and linkCustomer; else addCustomer). Carries the
+  customer fields. Always step 0.
+- ``transactions``: one addTransactionBatch with every positive line of a sale;
+  transactionID = ``<sale key>-<line index>``, item_transaction_date = the sale's day in
+  the store's time zone, saleID = the sale key, item_amount left out.
+- ``points``: addPointsByDollar of the SubTotal, when the store runs points and the sale
+  has a non-zero SubTotal. A refund deducts: the amount is -|SubTotal|.
+- ``remove_transaction``: (refunds only) take a line of the original sale off the cards.
+
+Every id is fixed here, so a retry of the same plan sends the same ids.
+
+Refunds (decision; DESIGN.md is silent): a refund sends no transactions. Its lines are
+`manual_removals` for staff, except when the store has `refund_remove_items` on and the
+caller passes the ORIGINAL sale's plan: then each refund line is matched, by item code,
+against the original's transaction lines (quantities are used up line by line, in order)
+and becomes a `remove_transaction` step for the original transactionID (quantity left
+out when the whole line goes). What cannot be matched stays a manual removal. The
+original is named by an ``OriginalSaleID`` parameter (kept by the parser as an unknown
+parameter) or else by the refund's own SaleID, which covers POSes that send the original
+sale number with the Refund button. So a refund's own key gets a ``-R`` suffix: it must
+never collide with the sale it refunds. Lines with a negative quantity in an ordinary
+sale are returned items: also manual removals, never sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bridge.config import Store
+    from legacy_qs import LegacySale
+
+CUSTOMER = "customer"
+TRANSACTIONS = "transactions"
+POINTS = "points"
+REMOVE_TRANSACTION = "remove_transaction"
+STEP_KINDS = (CUSTOMER, TRANSACTIONS, POINTS, REMOVE_TRANSACTION)
+
+ORIGINAL_SALE_PARAM = "OriginalSaleID"
+REFUND_KEY_SUFFIX = "-R"
+
+
+@dataclass(frozen=True)
+class CustomerFields:
+    """The POS customer as sent to addCustomer."""
+    id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionLine:
+    """One line of an addTransactionBatch."""
+    transaction_id: str
+    line_index: int
+    item_code: str
+    qty: int
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class ManualRemoval:
+    """A card line staff must take off by hand (refunds, returned items)."""
+    line_index: int
+    item_code: str
+    qty: int                      # how many to remove, > 0
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One REST step. `n` is its position in the plan; which fields are set depends on
+    `kind` (see the module docstring)."""
+    n: int
+    kind: str
+    customer_id: str
+    customer: CustomerFields | None = None       # customer
+    lines: tuple[TransactionLine, ...] = ()      # transactions
+    transaction_date: str | None = None          # transactions, YYYY-MM-DD
+    sale_id: str | None = None                   # transactions: saleID sent to Astro
+    dollar_amount: Decimal | None = None         # points (negative deducts)
+    transaction_id: str | None = None            # remove_transaction
+    quantity: int | None = None                  # remove_transaction; None = whole line
+    item_code: str | None = None                 # remove_transaction (for reports)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["dollar_amount"] = None if self.dollar_amount is None else str(self.dollar_amount)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Step":
+        return cls(
+            n=d["n"], kind=d["kind"], customer_id=d["customer_id"],
+            customer=CustomerFields(**d["customer"]) if d.get("customer") else None,
+            lines=tuple(TransactionLine(**ln) for ln in d.get("lines") or ()),
+            transaction_date=d.get("transaction_date"), sale_id=d.get("sale_id"),
+            dollar_amount=None if d.get("dollar_amount") is None else Decimal(d["dollar_amount"]),
+            transaction_id=d.get("transaction_id"), quantity=d.get("quantity"),
+            item_code=d.get("item_code"))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the bridge will send for one sale, with every id fixed."""
+    sale_key: str
+    store_id: str
+    customer_id: str
+    refund: bool
+    transaction_date: str                        # the sale's day, YYYY-MM-DD, store zone
+    steps: tuple[Step, ...]
+    manual_removals: tuple[ManualRemoval, ...] = ()
+    original_sale_key: str | None = None         # refunds matched against an original
+
+    def step(self, n: int) -> Step:
+        return self.steps[n]
+
+    def transaction_ids(self) -> tuple[str, ...]:
+        return tuple(ln.transaction_id for s in self.steps for ln in s.lines)
+
+    def to_dict(self) -> dict:
+        """JSON-able form (money as strings); `Plan.from_dict` is its inverse."""
+        return {
+            "sale_key": self.sale_key, "store_id": self.store_id,
+            "customer_id": self.customer_id, "refund": self.refund,
+            "transaction_date": self.transaction_date,
+            "steps": [s.to_dict() for s in self.steps],
+            "manual_removals": [asdict(m) for m in self.manual_removals],
+            "original_sale_key": self.original_sale_key,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Plan":
+        return cls(
+            sale_key=d["sale_key"], store_id=d["store_id"], customer_id=d["customer_id"],
+            refund=d["refund"], transaction_date=d["transaction_date"],
+            steps=tuple(Step.from_dict(s) for s in d["steps"]),
+            manual_removals=tuple(ManualRemoval(**m) for m in d.get("manual_removals", ())),
+            original_sale_key=d.get("original_sale_key"))
+
+
+def sale_key_for(store: "Store", sale: "LegacySale") -> str | None:
+    """`<store>-<SaleID>` when the POS sent a SaleID (a refund's key ends in `-R`), else
+    None: the caller then takes a new key from `Journal.new_sale_key`."""
+    if not sale.sale_id:
+        return None
+    key = f"{store.id}-{sale.sale_id}"
+    return key + REFUND_KEY_SUFFIX if sale.refund else key
+
+
+def original_sale_key(store: "Store", sale: "LegacySale") -> str | None:
+    """For a refund in a store with `refund_remove_items` on: the key of the sale it
+    refunds (OriginalSaleID, else its own SaleID), so the caller can look up that sale's
+    plan in the journal and pass it to `plan_sale`. None otherwise."""
+    if not sale.refund or not store.refund_remove_items:
+        return None
+    ref = _extra(sale, ORIGINAL_SALE_PARAM) or sale.sale_id
+    return f"{store.id}-{ref}" if ref else None
+
+
+def sale_date(sale: "LegacySale", store: "Store", today: dt.date) -> dt.date:
+    """The sale's day in the store's time zone: an aware date-time is converted to the
+    store's zone, a naive one is taken as store-local, no date at all is `today`."""
+    when = sale.date
+    if when is None:
+        return today
+    if isinstance(when, dt.datetime):
+        if when.tzinfo is not None:
+            when = when.astimezone(store.tz)
+        return when.date()
+    return when
+
+
+def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.date,
+              original: Plan | None = None) -> Plan:
+    """The ordered steps that deliver `sale` for `store` under `sale_key`.
+
+    `today` is the caller's current day in the store's time zone (used when the sale has
+    no date). `original` is the plan of the sale a refund refunds (see the module
+    docstring); it is used only for refunds of stores with `refund_remove_items`.
+    Same arguments, same plan.
+    """
+    c = sale.customer
+    customer_id = c.id
+    day = sale_date(sale, store, today).isoformat()
+    steps: list[Step] = [Step(0, CUSTOMER, customer_id, customer=CustomerFields(
+        c.id, c.first_name, c.last_name, c.email, c.phone))]
+    manual: list[ManualRemoval] = []
+    matched_original = None
+
+    if sale.refund:
+        wanted = [ManualRemoval(ln.index, ln.upc, abs(ln.qty), ln.description)
+                  for ln in sale.lines]
+        use_original = (original is not None and store.refund_remove_items
+                        and original.customer_id == customer_id)
+        if use_original:
+            matched_original = original.sale_key
+            removals, manual = _match_removals(wanted, original)
+            for transaction_id, item_code, quantity in removals:
+                steps.append(Step(len(steps), REMOVE_TRANSACTION, customer_id,
+                                  transaction_id=transaction_id, quantity=quantity,
+                                  item_code=item_code))
+        else:
+            manual = wanted
+    else:
+        lines = tuple(TransactionLine(f"{sale_key}-{ln.index}", ln.index, ln.upc, ln.qty,
+                                      ln.description)
+                      for ln in sale.lines if ln.qty > 0)
+        manual = [ManualRemoval(ln.index, ln.upc, -ln.qty, ln.description)
+                  for ln in sale.lines if ln.qty < 0]
+        if lines:
+            steps.append(Step(len(steps), TRANSACTIONS, customer_id, lines=lines,
+                              transaction_date=day, sale_id=sale_key))
+
+    if store.points and sale.subtotal is not None and sale.subtotal != 0:
+        amount = -abs(sale.subtotal) if sale.refund else sale.subtotal
+        steps.append(Step(len(steps), POINTS, customer_id, dollar_amount=amount))
+
+    return Plan(sale_key=sale_key, store_id=store.id, customer_id=customer_id,
+                refund=sale.refund, transaction_date=day, steps=tuple(steps),
+                manual_removals=tuple(manual), original_sale_key=matched_original)
+
+
+def fingerprint(sale: "LegacySale", store: "Store") -> str:
+    """A stable hash of what the sale is, for the double-click window: the store and the
+    sale's printable form without the parts that change between two clicks of the same
+    sale (who is logged in at the button, warnings about the input)."""
+    printable: dict[str, Any] = sale.to_printable()
+    for volatile in ("username", "warnings"):
+        printable.pop(volatile, None)
+    text = json.dumps({"store": store.id, "sale": printable}, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _extra(sale: "LegacySale", name: str) -> str | None:
+    for key, value in sale.extra:
+        if key.lower() == name.lower() and value.strip():
+            return value.strip()
+    return None
+
+
+def _match_removals(wanted: list[ManualRemoval], original: Plan):
+    """Match refund lines to the original's transaction lines by item code.
+
+    Returns ([(transaction_id, item_code, quantity|None)], [unmatched ManualRemoval]).
+    """
+    remaining = {}                                   # transaction_id -> (line, qty left)
+    for step in original.steps:
+        for line in step.lines:
+            remaining[line.transaction_id] = [line, line.qty]
+    removals: list[tuple[str, str, int | None]] = []
+    unmatched: list[ManualRemoval] = []
+    for want in wanted:
+        need = want.qty
+        for transaction_id, slot in remaining.items():
+            line, left = slot
+            if need == 0:
+                break
+            if line.item_code != want.item_code or left == 0:
+                continue
+            take = min(need, left)
+            whole = take == line.qty
+            removals.append((transaction_id, line.item_code, None if whole else take))
+            slot[1] -= take
+            need -= take
+        if need:
+            unmatched.append(ManualRemoval(want.line_index, want.item_code, need,
+                                           want.description))
+    return removals, unmatched
