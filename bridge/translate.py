@@ -43,6 +43,8 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from legacy_qs import Customer
+
 if TYPE_CHECKING:  # pragma: no cover
     from bridge.config import Store
     from legacy_qs import LegacySale
@@ -55,16 +57,6 @@ STEP_KINDS = (CUSTOMER, TRANSACTIONS, POINTS, REMOVE_TRANSACTION)
 
 ORIGINAL_SALE_PARAM = "OriginalSaleID"
 REFUND_KEY_SUFFIX = "-R"
-
-
-@dataclass(frozen=True)
-class CustomerFields:
-    """The POS customer as sent to addCustomer."""
-    id: str
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +85,7 @@ class Step:
     n: int
     kind: str
     customer_id: str
-    customer: CustomerFields | None = None       # customer
+    customer: Customer | None = None             # customer (the POS customer fields)
     lines: tuple[TransactionLine, ...] = ()      # transactions
     transaction_date: str | None = None          # transactions, YYYY-MM-DD
     sale_id: str | None = None                   # transactions: saleID sent to Astro
@@ -111,7 +103,7 @@ class Step:
     def from_dict(cls, d: dict) -> "Step":
         return cls(
             n=d["n"], kind=d["kind"], customer_id=d["customer_id"],
-            customer=CustomerFields(**d["customer"]) if d.get("customer") else None,
+            customer=Customer(**d["customer"]) if d.get("customer") else None,
             lines=tuple(TransactionLine(**ln) for ln in d.get("lines") or ()),
             transaction_date=d.get("transaction_date"), sale_id=d.get("sale_id"),
             dollar_amount=None if d.get("dollar_amount") is None else Decimal(d["dollar_amount"]),
@@ -202,8 +194,7 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
     c = sale.customer
     customer_id = c.id
     day = sale_date(sale, store, today).isoformat()
-    steps: list[Step] = [Step(0, CUSTOMER, customer_id, customer=CustomerFields(
-        c.id, c.first_name, c.last_name, c.email, c.phone))]
+    steps: list[Step] = [Step(0, CUSTOMER, customer_id, customer=c)]
     manual: list[ManualRemoval] = []
     matched_original = None
 
