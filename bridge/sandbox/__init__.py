@@ -1,0 +1,92 @@
+"""A fake Astro Loyalty for the demo, the tests and benchmarks.
+
+It speaks Astro's REST wire format under ``/api/json`` (``POST /api/json/token/`` and
+every endpoint of ASTRO_API.md, each with its trailing slash; without it the answer is
+404, as the real API needs the slash), models the business rules (Buy X Get Y cards,
+enrolment, transaction ids used once per account, points, rewards, redemptions, offers),
+answers the legacy query URL (``/legacy`` by default), and injects faults.
+
+    from bridge.sandbox import create_app          # WSGI app factory (bottle)
+    from bridge.sandbox.server import SandboxServer
+    with SandboxServer(config_path=None, state_path=None, control=True) as sb:
+        sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset()
+
+Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is the same
+file). Everything the API leaves undocumented (codes, HTTP statuses, token and rate-limit
+answers) is chosen in ``bridge.sandbox.wire.UNDOCUMENTED``.
+
+Rules the API leaves open, as decided here
+------------------------------------------
+- Payload only in the form field ``jsonData`` (form-encoded); anything else, or
+  ``jsonData`` that is not a JSON object: ``Incomplete Request``.
+- transactionIDs are unique per account (all customers). A failed line (``No Item
+  Found``...) does not use its id up; a removed transaction keeps its id used.
+- A line with a negative ``item_qty`` is a return: it is recorded (``Transaction
+  Added``) and takes that many of the newest punches of the item's program off the
+  customer's cards (a card that falls below X loses its unredeemed free good; cards
+  whose reward was redeemed are not touched). Quantity 0 or not whole: ``Invalid
+  Quantity``.
+- ``removeTransaction`` takes off the punches that transaction added (all, or
+  ``quantity`` of them).
+- ``addPointsByDollar``: points = dollars x points per dollar rounded toward zero
+  (``12.99`` -> 12, ``-5.50`` -> -5); the balance may go negative. ``total_points`` is
+  the points of this call; ``astroPointsBalance`` (an addition) is the new balance.
+- ``customerStatus`` lists active and completed cards; with ``completed_cards=1`` also
+  cards whose rewards were all redeemed.
+- ``eligiblePurchaseItems`` lists only the codes found; none found: ``No Item Found``.
+- Tokens live in memory: a restart (even with a state file) invalidates them.
+
+Fault JSON
+----------
+``POST /_sandbox/faults`` (control on) takes this object; every key is optional. The
+same keys may stand in the seed's ``[faults]`` table. A POST merges: ``endpoints``
+entries merge key by key, ``next`` rules are appended, ``seed`` and ``token_ttl``
+replace. ``DELETE /_sandbox/faults`` removes all faults; ``POST /_sandbox/reset``
+restores the seed state and the seed's faults. A bad document is answered 400
+``{"error": "..."}`` and changes nothing.
+
+    {
+      "seed": 42,              # RNG seed for the random shares and latency ranges
+      "token_ttl": 2,          # seconds; tokens issued from now on expire after it
+      "endpoints": {           # random faults per endpoint; "*" = any endpoint,
+        "*": {"latency": 0.05},#   an endpoint's own keys override those of "*"
+        "addPointsByDollar": {
+          "latency": [0.1, 0.5],      # fixed seconds, or [min, max] uniform
+          "error_rate": 0.1,          # share of calls answered with error_status
+          "error_status": [500, 503], # one status or a list to pick from
+          "hang_rate": 0.05,          # share of calls that hang hang_seconds
+          "hang_seconds": 30,         #   then answer
+          "hang_work": true,          #   do the work before hanging (default true)
+          "drop_rate": 0.05,          # share of calls whose answer is cut (work done)
+          "rate_limit_rate": 0.1,     # share of calls answered 429
+          "retry_after": 2            #   with this Retry-After (seconds)
+        }
+      },
+      "next": [                # deterministic: the next `count` calls of `endpoint`
+        {"endpoint": "addPointsByDollar", "count": 1, "fault": "status",
+         "status": 500, "work": false},   # answer status; work=true: do it first
+        {"endpoint": "customerStatus", "count": 1, "fault": "hang",
+         "seconds": 1.5, "work": true},   # do the work, sleep, answer; work=false:
+                                          #   sleep, then 503 without the work
+        {"endpoint": "addTransactionBatch", "count": 1, "fault": "drop"},
+                                          # do the work, then send half the body
+                                          #   under a larger Content-Length and close
+        {"endpoint": "token", "count": 2, "fault": "rate_limit", "retry_after": 1},
+        {"endpoint": "*", "count": 3, "fault": "latency", "seconds": 0.2}
+      ]
+    }
+
+Endpoint names are the REST endpoint names plus ``token`` and ``legacy``. ``next``
+rules are used before random shares, oldest first; a rule matching a call is used
+up by it. Latency applies before any fault. ``work`` defaults to false for
+``status``, true for ``hang`` and ``drop``.
+
+Control routes: ``GET /_sandbox/`` (HTML view), ``GET /_sandbox/state`` (JSON:
+customers, cards with punches and free goods, transactions by id, points transactions,
+redemptions, offer rewards, ``calls`` and ``handled`` per endpoint, ``write_calls``,
+tokens, faults), ``GET|POST|DELETE /_sandbox/faults``, ``POST /_sandbox/reset``,
+``POST /_sandbox/expire-tokens``.
+"""
+from bridge.sandbox.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,132 @@
+"""The control routes under /_sandbox/ (only when the app is made with control=True):
+faults, reset, token expiry and a read-only view of what the account holds."""
+from __future__ import annotations
+
+import html
+import json
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from bridge.sandbox.faults import FaultSpecError
+from bridge.sandbox.wire import dumps
+
+if TYPE_CHECKING:
+    from bridge.sandbox.app import Runtime
+
+PREFIX = "/_sandbox"
+
+
+def state_view(rt: Runtime) -> dict[str, Any]:
+    """What the account holds, plus call counters and the active faults."""
+    acc = rt.account
+    with acc.lock:
+        state = acc.snapshot()
+        by_astro = {c["astro_customer_id"]: c["customerID"] for c in state["customers"].values()}
+        customers = [{**c, "points_balance": acc.points_balance(c["astro_customer_id"])}
+                     for c in state["customers"].values()]
+        cards = [{"astro_customer_id": card["astro_customer_id"],
+                  "customerID": by_astro.get(card["astro_customer_id"]),
+                  "punches": len(card["punches"]), **acc.card_view(card)}
+                 for card in state["cards"]]
+    return {
+        "account": rt.seed.name,
+        "customers": customers,
+        "cards": cards,
+        "transactions": state["transactions"],
+        "points_transactions": state["points_transactions"],
+        "redemptions": state["redemptions"],
+        "offer_rewards": state["offer_rewards"],
+        **rt.counters(),
+        "tokens": {"issued": rt.tokens.issued, "live": rt.tokens.live(),
+                   "ttl": rt.token_ttl()},
+        "faults": rt.faults.as_json(),
+    }
+
+
+def _json(doc: Any, status: int = 200) -> bytes:
+    bottle.response.status = status
+    bottle.response.content_type = "application/json"
+    return dumps(doc)
+
+
+def install(app: bottle.Bottle, rt: Runtime) -> None:
+    @app.get(PREFIX + "/state")
+    def get_state():
+        return _json(state_view(rt))
+
+    @app.get(PREFIX + "/faults")
+    def get_faults():
+        return _json(rt.faults.as_json())
+
+    @app.post(PREFIX + "/faults")
+    def post_faults():
+        try:
+            doc = json.loads(bottle.request.body.read() or b"{}")
+            return _json(rt.faults.merge(doc))
+        except (ValueError, FaultSpecError) as error:
+            return _json({"error": str(error)}, 400)
+
+    @app.delete(PREFIX + "/faults")
+    def delete_faults():
+        rt.faults.clear()
+        return _json(rt.faults.as_json())
+
+    @app.post(PREFIX + "/reset")
+    def reset():
+        rt.reset()
+        return _json({"reset": True})
+
+    @app.post(PREFIX + "/expire-tokens")
+    def expire_tokens():
+        rt.tokens.expire_all()
+        return _json({"expired": True})
+
+    @app.get(PREFIX + "/")
+    def overview():
+        bottle.response.content_type = "text/html; charset=utf-8"
+        return state_page(state_view(rt))
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "<p><em>none</em></p>"
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>"
+                                    for c in columns) + "</tr>" for r in rows)
+    return f"<table border='1' cellpadding='3'><tr>{head}</tr>{body}</table>"
+
+
+def state_page(view: dict[str, Any]) -> str:
+    """The state as a small HTML page for people."""
+    cards = [{**c, "free_goods": ", ".join(
+        f"#{g['astro_reward_id']} {g['item_description']}"
+        + (f" (redeemed {g['redeemed_on']})" if g["redeemed_on"] else "")
+        for g in c["cardFreeGoods"])} for c in view["cards"]]
+    sections = [
+        ("Customers", _table(view["customers"], ["astro_customer_id", "customerID",
+                                                 "first_name", "last_name", "email_address",
+                                                 "phone", "points_balance"])),
+        ("Cards", _table(cards, ["astro_card_id", "customerID", "astro_program_title",
+                                 "punches", "card_purchase_required_count",
+                                 "astro_card_status", "free_goods"])),
+        ("Transactions", _table(list(view["transactions"].values()),
+                                ["transactionID", "customerID", "item_code", "item_qty",
+                                 "astro_program_id", "deleted"])),
+        ("Points transactions", _table(view["points_transactions"],
+                                       ["astro_points_transaction_id", "astro_customer_id",
+                                        "pointsDescription", "pointsQty", "totalPoints"])),
+        ("Redemptions", _table(view["redemptions"], ["astro_redemption_id", "kind",
+                                                     "astro_customer_id", "redeemed_on",
+                                                     "removed"])),
+        ("Calls", _table([{"endpoint": e, "calls": n,
+                           "handled": view["handled"].get(e, 0)}
+                          for e, n in sorted(view["calls"].items())],
+                         ["endpoint", "calls", "handled"])),
+    ]
+    body = "".join(f"<h2>{title}</h2>{table}" for title, table in sections)
+    faults = html.escape(json.dumps(view["faults"], indent=2))
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Sandbox Astro: "
+            f"{html.escape(view['account'])}</title></head><body><h1>Sandbox Astro: "
+            f"{html.escape(view['account'])}</h1>{body}<h2>Faults</h2><pre>{faults}</pre>"
+            "</body></html>")
