@@ -1,0 +1,587 @@
+"""The journal: every sale, its plan and delivery state, the customer cache, the failure
+report and generated secrets. The only module with SQL.
+
+SQLite in WAL mode; one connection per thread; every write is one explicit transaction;
+the schema is created and migrated through `PRAGMA user_version`. The interface speaks
+in domain values (plans, steps, failures, aware datetimes), never SQL, so a PostgreSQL
+backend can be added behind the same methods.
+
+Public interface (times are aware datetimes; stored as UTC epoch seconds)::
+
+    j = Journal(path)                        # creates/migrates the file; j.close()
+    j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
+    j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
+                  *, dedupe_window=120, force_new=False) -> RecordResult(sale_key, created)
+    j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
+    j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
+    j.due_sales(now, limit) -> list[str]     j.claim_sale(key, worker_id, lease_seconds, now)
+    j.release_sale(key, worker_id)
+    j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
+    j.mark_step_failed(key, n, error, result=None)         # business failure, final
+    j.mark_step_uncertain(key, n, error, result=None)      # points maybe applied
+    j.mark_step_pending(key, n, result=None, error=None)   # (back) to pending, e.g. snapshot
+    j.schedule_retry(key, at, error)         j.give_up(key, reason)
+    j.retry_sale(key, now)                   # person's Retry: failed/given_up -> pending
+    j.set_receipt(key, receipt)
+    j.known_customer(store_id, customer_id) -> astro_customer_id | None
+    j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
+    j.record_failure(store_id, kind, message, ...) -> id
+    j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False)
+    j.hide_failure(id) -> bool               j.secret(name) -> str    j.health_check() -> bool
+
+Step states: pending, done, failed (business reason; final until a person retries),
+uncertain (sent, outcome unknown: reconcile before any re-send), given_up, skipped
+(phase passthrough/shadow: recorded, not sent). Sale status, derived from its steps
+whenever one changes: pending (something left to do), delivered (all done, no failed
+line), partial (something failed, something delivered), failed (nothing but the
+customer step got through), given_up, or the phase name for passthrough/shadow sales.
+
+What is stored of a sale is its printable form (`LegacySale.to_printable()`): never the
+button's password.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets as _secrets
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from bridge.translate import CUSTOMER, Plan
+
+PENDING, DONE, FAILED, UNCERTAIN, GIVEN_UP, SKIPPED = (
+    "pending", "done", "failed", "uncertain", "given_up", "skipped")
+STEP_STATES = (PENDING, DONE, FAILED, UNCERTAIN, GIVEN_UP, SKIPPED)
+OPEN_STATES = (PENDING, UNCERTAIN)
+SALE_PENDING, SALE_DELIVERED, SALE_PARTIAL, SALE_FAILED, SALE_GIVEN_UP = (
+    "pending", "delivered", "partial", "failed", "given_up")
+FAILURE_KINDS = ("transaction", "redemption", "customer", "points")
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+# Each migration is a list of statements, applied in one transaction; the schema version
+# is the number of migrations applied (PRAGMA user_version).
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE sales (
+            sale_key TEXT PRIMARY KEY,
+            store_id TEXT NOT NULL,
+            pos_sale_id TEXT,
+            fingerprint TEXT NOT NULL,
+            received_at REAL NOT NULL,
+            phase TEXT NOT NULL,
+            sale_json TEXT NOT NULL,
+            plan_json TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL,
+            last_error TEXT,
+            claimed_by TEXT,
+            claim_expires_at REAL,
+            receipt_json TEXT,
+            updated_at REAL NOT NULL)""",
+        "CREATE INDEX sales_due ON sales (status, next_attempt_at)",
+        "CREATE INDEX sales_fingerprint ON sales (store_id, fingerprint, received_at)",
+        """CREATE TABLE steps (
+            sale_key TEXT NOT NULL REFERENCES sales (sale_key),
+            n INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            problems INTEGER NOT NULL DEFAULT 0,
+            result_json TEXT,
+            error TEXT,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (sale_key, n))""",
+        """CREATE TABLE customers (
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            astro_customer_id TEXT NOT NULL,
+            remembered_at REAL NOT NULL,
+            PRIMARY KEY (store_id, customer_id))""",
+        """CREATE TABLE failures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            store_id TEXT NOT NULL,
+            sale_key TEXT,
+            customer_id TEXT,
+            item_code TEXT,
+            description TEXT,
+            transaction_id TEXT,
+            at REAL NOT NULL,
+            endpoint TEXT,
+            status_code INTEGER,
+            message TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            hidden INTEGER NOT NULL DEFAULT 0)""",
+        "CREATE INDEX failures_store_at ON failures (store_id, at)",
+        "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at REAL NOT NULL)",
+    ],
+]
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be used (file not writable, schema newer than this code)."""
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    sale_key: str
+    created: bool          # False: the sale was already there (SaleID or double click)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    n: int
+    kind: str
+    state: str
+    result: Any            # JSON value stored with the step (results, snapshots)
+    error: str | None
+    problems: int          # lines inside a done step that failed (e.g. No Item Found)
+
+
+@dataclass(frozen=True)
+class SaleRecord:
+    sale_key: str
+    store_id: str
+    pos_sale_id: str | None
+    status: str
+    phase: str
+    received_at: dt.datetime
+    sale: dict             # the printable (redacted) form of the LegacySale
+    plan: Plan
+    steps: tuple[StepRecord, ...]
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_error: str | None
+    receipt: dict | None
+
+    def step(self, n: int) -> StepRecord:
+        return self.steps[n]
+
+    @property
+    def open_steps(self) -> tuple[StepRecord, ...]:
+        return tuple(s for s in self.steps if s.state in OPEN_STATES)
+
+
+@dataclass(frozen=True)
+class Failure:
+    id: int
+    store_id: str
+    sale_key: str | None
+    customer_id: str | None
+    item_code: str | None
+    description: str | None
+    transaction_id: str | None
+    at: dt.datetime
+    endpoint: str | None
+    status_code: int | None
+    message: str
+    kind: str              # transaction | redemption | customer | points
+    hidden: bool
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Journal:
+    """The durable record of sales and their delivery. Thread-safe."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._migrate()
+
+    # -- connections and transactions --------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+                conn.row_factory = sqlite3.Row
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.Error as e:
+                raise JournalError(f"cannot open the journal {self.path}: {e}") from None
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the write lock is taken at BEGIN so two writers never
+        both read-then-write the same rows."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this journal opened (in any thread)."""
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise JournalError(f"{self.path}: schema version {version} is newer than "
+                                   f"this astro-bridge ({len(MIGRATIONS)})")
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- sales -------------------------------------------------------------------------
+    def new_sale_key(self, store_id: str) -> str:
+        """A new sale key `<store>-B<id>` for a sale without SaleID; the id sorts by time
+        (48-bit milliseconds, then 30 random bits, Crockford base32)."""
+        value = (int(time.time() * 1000) << 30) | _secrets.randbits(30)
+        chars = []
+        for _ in range(16):
+            chars.append(_CROCKFORD[value & 31])
+            value >>= 5
+        return f"{store_id}-B{''.join(reversed(chars))}"
+
+    def record_sale(self, store_id: str, sale, plan: Plan, fingerprint: str,
+                    received_at: dt.datetime, phase: str = "rest", *,
+                    dedupe_window: float = 120.0, force_new: bool = False) -> RecordResult:
+        """Store a sale with its plan and every step, in one transaction, before anything
+        is sent. Returns the existing sale instead (created False) when the plan's key is
+        already recorded (same store and SaleID) or, for a sale without SaleID, when an
+        identical sale (same fingerprint) was received within `dedupe_window` seconds,
+        unless `force_new` ("send again as a new sale"). Sales of phase passthrough or
+        shadow are recorded with their steps `skipped`; they are never delivered."""
+        if plan.store_id != store_id:
+            raise ValueError("the plan belongs to another store")
+        received = _ts(received_at)
+        step_state = PENDING if phase == "rest" else SKIPPED
+        with self._write() as conn:
+            row = conn.execute("SELECT sale_key FROM sales WHERE sale_key = ?",
+                               (plan.sale_key,)).fetchone()
+            if row is not None:
+                return RecordResult(row["sale_key"], False)
+            if sale.sale_id is None and not force_new:
+                row = conn.execute(
+                    "SELECT sale_key FROM sales WHERE store_id = ? AND fingerprint = ?"
+                    " AND pos_sale_id IS NULL AND received_at >= ?"
+                    " ORDER BY received_at DESC LIMIT 1",
+                    (store_id, fingerprint, received - dedupe_window)).fetchone()
+                if row is not None:
+                    return RecordResult(row["sale_key"], False)
+            conn.execute(
+                "INSERT INTO sales (sale_key, store_id, pos_sale_id, fingerprint, received_at,"
+                " phase, sale_json, plan_json, status, next_attempt_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (plan.sale_key, store_id, sale.sale_id, fingerprint, received, phase,
+                 _dumps(sale.to_printable()), _dumps(plan.to_dict()),
+                 SALE_PENDING if phase == "rest" else phase,
+                 received if phase == "rest" else None, time.time()))
+            for step in plan.steps:
+                conn.execute(
+                    "INSERT INTO steps (sale_key, n, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (plan.sale_key, step.n, step.kind, step_state, time.time()))
+            if phase == "rest" and not plan.steps:
+                self._refresh_status(conn, plan.sale_key)
+        return RecordResult(plan.sale_key, True)
+
+    def get_sale(self, sale_key: str) -> SaleRecord | None:
+        """The sale with its plan, steps and receipt, or None."""
+        conn = self._conn()
+        row = conn.execute("SELECT * FROM sales WHERE sale_key = ?", (sale_key,)).fetchone()
+        if row is None:
+            return None
+        steps = conn.execute("SELECT * FROM steps WHERE sale_key = ? ORDER BY n",
+                             (sale_key,)).fetchall()
+        return _sale_record(row, steps)
+
+    def sales(self, store_id: str | None = None, status: str | None = None,
+              limit: int = 100) -> list[SaleRecord]:
+        """The newest sales first, optionally of one store and/or one status."""
+        where, args = _where(store_id=store_id, status=status)
+        keys = [r["sale_key"] for r in self._conn().execute(
+            f"SELECT sale_key FROM sales {where} ORDER BY received_at DESC LIMIT ?",
+            (*args, limit))]
+        return [self.get_sale(k) for k in keys]
+
+    def pending_steps(self, sale_key: str) -> tuple[StepRecord, ...]:
+        """The steps still to do (pending or uncertain), in plan order."""
+        rows = self._conn().execute(
+            "SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?) ORDER BY n",
+            (sale_key, *OPEN_STATES)).fetchall()
+        return tuple(_step_record(r) for r in rows)
+
+    def due_sales(self, now: dt.datetime, limit: int = 20) -> list[str]:
+        """Keys of pending sales whose next attempt is due and that nobody holds."""
+        t = _ts(now)
+        rows = self._conn().execute(
+            "SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at <= ?"
+            " AND (claimed_by IS NULL OR claim_expires_at < ?)"
+            " ORDER BY next_attempt_at LIMIT ?", (SALE_PENDING, t, t, limit)).fetchall()
+        return [r["sale_key"] for r in rows]
+
+    def claim_sale(self, sale_key: str, worker_id: str, lease_seconds: float,
+                   now: dt.datetime | None = None) -> bool:
+        """Take the sale for `lease_seconds` so no other worker or request delivers it at
+        the same time. True when taken (or already held by `worker_id`, lease renewed)."""
+        t = _ts(now or utcnow())
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE sales SET claimed_by = ?, claim_expires_at = ? WHERE sale_key = ?"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at < ?)",
+                (worker_id, t + lease_seconds, sale_key, worker_id, t))
+            return cur.rowcount == 1
+
+    def release_sale(self, sale_key: str, worker_id: str) -> None:
+        """Give the sale back (only if `worker_id` holds it)."""
+        with self._write() as conn:
+            conn.execute("UPDATE sales SET claimed_by = NULL, claim_expires_at = NULL"
+                         " WHERE sale_key = ? AND claimed_by = ?", (sale_key, worker_id))
+
+    # -- steps -------------------------------------------------------------------------
+    def mark_step_done(self, sale_key: str, n: int, result: Any = None, *, problems: int = 0) -> None:
+        """The step was delivered; `problems` counts lines in it Astro refused."""
+        self._set_step(sale_key, n, DONE, result, None, problems)
+
+    def mark_step_failed(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+        """Astro refused the step for a business reason; not retried automatically."""
+        self._set_step(sale_key, n, FAILED, result, error)
+
+    def mark_step_uncertain(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+        """The step was sent but its outcome is unknown; reconcile before re-sending."""
+        self._set_step(sale_key, n, UNCERTAIN, result, error)
+
+    def mark_step_pending(self, sale_key: str, n: int, result: Any = None,
+                          error: str | None = None) -> None:
+        """The step is (again) to be sent; `result` keeps e.g. a pre-call snapshot."""
+        self._set_step(sale_key, n, PENDING, result, error)
+
+    def _set_step(self, sale_key, n, state, result, error, problems=0) -> None:
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE steps SET state = ?, result_json = ?, error = ?, problems = ?,"
+                " updated_at = ? WHERE sale_key = ? AND n = ?",
+                (state, None if result is None else _dumps(result), error, problems,
+                 time.time(), sale_key, n))
+            if cur.rowcount != 1:
+                raise KeyError(f"{sale_key} step {n}")
+            self._refresh_status(conn, sale_key)
+
+    def _refresh_status(self, conn: sqlite3.Connection, sale_key: str) -> str:
+        rows = conn.execute("SELECT kind, state, problems FROM steps WHERE sale_key = ?",
+                            (sale_key,)).fetchall()
+        status = derive_status([(r["kind"], r["state"], r["problems"]) for r in rows])
+        if status == SALE_PENDING:
+            conn.execute("UPDATE sales SET status = ?, updated_at = ? WHERE sale_key = ?",
+                         (status, time.time(), sale_key))
+        else:  # nothing left to do: off the worker's list
+            conn.execute("UPDATE sales SET status = ?, next_attempt_at = NULL, updated_at = ?"
+                         " WHERE sale_key = ?", (status, time.time(), sale_key))
+        return status
+
+    def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None) -> None:
+        """Count an attempt that left work undone and make the sale due again at `at`."""
+        with self._write() as conn:
+            conn.execute("UPDATE sales SET attempts = attempts + 1, next_attempt_at = ?,"
+                         " last_error = ?, updated_at = ? WHERE sale_key = ? AND status = ?",
+                         (_ts(at), error, time.time(), sale_key, SALE_PENDING))
+
+    def give_up(self, sale_key: str, reason: str) -> list[StepRecord]:
+        """Stop trying: open steps become given_up. Returns the steps given up."""
+        with self._write() as conn:
+            rows = conn.execute("SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?)"
+                                " ORDER BY n", (sale_key, *OPEN_STATES)).fetchall()
+            conn.execute("UPDATE steps SET state = ?, error = ?, updated_at = ?"
+                         " WHERE sale_key = ? AND state IN (?, ?)",
+                         (GIVEN_UP, reason, time.time(), sale_key, *OPEN_STATES))
+            conn.execute("UPDATE sales SET last_error = ? WHERE sale_key = ?", (reason, sale_key))
+            self._refresh_status(conn, sale_key)
+        return [_step_record(r) for r in rows]
+
+    def retry_sale(self, sale_key: str, now: dt.datetime | None = None) -> bool:
+        """A person's Retry: failed and given-up steps become pending, the sale due now.
+        True when there was something to retry."""
+        with self._write() as conn:
+            cur = conn.execute("UPDATE steps SET state = ?, updated_at = ? WHERE sale_key = ?"
+                               " AND state IN (?, ?)",
+                               (PENDING, time.time(), sale_key, FAILED, GIVEN_UP))
+            if cur.rowcount == 0:
+                return False
+            self._refresh_status(conn, sale_key)
+            conn.execute("UPDATE sales SET next_attempt_at = ?, last_error = NULL"
+                         " WHERE sale_key = ?", (_ts(now or utcnow()), sale_key))
+            return True
+
+    def set_receipt(self, sale_key: str, receipt: dict) -> None:
+        """Store the receipt data (JSON-able) the receipt page shows."""
+        with self._write() as conn:
+            conn.execute("UPDATE sales SET receipt_json = ?, updated_at = ? WHERE sale_key = ?",
+                         (_dumps(receipt), time.time(), sale_key))
+
+    # -- customers ---------------------------------------------------------------------
+    def known_customer(self, store_id: str, customer_id: str) -> str | None:
+        """The astro_customer_id of a customer this bridge has already linked, or None."""
+        row = self._conn().execute(
+            "SELECT astro_customer_id FROM customers WHERE store_id = ? AND customer_id = ?",
+            (store_id, customer_id)).fetchone()
+        return None if row is None else row["astro_customer_id"]
+
+    def remember_customer(self, store_id: str, customer_id: str, astro_customer_id: str,
+                          at: dt.datetime | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO customers (store_id, customer_id, astro_customer_id, remembered_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (store_id, customer_id) DO UPDATE"
+                " SET astro_customer_id = excluded.astro_customer_id,"
+                " remembered_at = excluded.remembered_at",
+                (store_id, customer_id, astro_customer_id or "", _ts(at or utcnow())))
+
+    # -- failure report ----------------------------------------------------------------
+    def record_failure(self, store_id: str, kind: str, message: str, *,
+                       sale_key: str | None = None, customer_id: str | None = None,
+                       item_code: str | None = None, description: str | None = None,
+                       transaction_id: str | None = None, endpoint: str | None = None,
+                       status_code: int | None = None, at: dt.datetime | None = None) -> int:
+        """Add a line to the failure report; returns its id."""
+        if kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {kind!r}")
+        with self._write() as conn:
+            cur = conn.execute(
+                "INSERT INTO failures (store_id, sale_key, customer_id, item_code, description,"
+                " transaction_id, at, endpoint, status_code, message, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (store_id, sale_key, customer_id, item_code, description, transaction_id,
+                 _ts(at or utcnow()), endpoint, status_code, message, kind))
+            return int(cur.lastrowid)
+
+    def failures(self, store: str | None = None, since: dt.datetime | None = None,
+                 reason: str | None = None, kind: str | None = None,
+                 include_hidden: bool = False, sale_key: str | None = None) -> list[Failure]:
+        """Failure report lines, newest first. `reason` matches the message exactly."""
+        where, args = _where(store_id=store, message=reason, kind=kind, sale_key=sale_key)
+        clauses = [where] if where else []
+        if since is not None:
+            clauses.append(("AND" if clauses else "WHERE") + " at >= ?")
+            args.append(_ts(since))
+        if not include_hidden:
+            clauses.append(("AND" if clauses else "WHERE") + " hidden = 0")
+        rows = self._conn().execute(
+            f"SELECT * FROM failures {' '.join(clauses)} ORDER BY at DESC, id DESC",
+            args).fetchall()
+        return [_failure(r) for r in rows]
+
+    def hide_failure(self, failure_id: int) -> bool:
+        """Hide a line of the failure report; True if it existed."""
+        with self._write() as conn:
+            return conn.execute("UPDATE failures SET hidden = 1 WHERE id = ?",
+                                (failure_id,)).rowcount == 1
+
+    # -- misc --------------------------------------------------------------------------
+    def secret(self, name: str) -> str:
+        """A random secret kept in the journal under `name`, made on first use; every
+        bridge process sharing this journal gets the same value."""
+        with self._write() as conn:
+            conn.execute("INSERT INTO secrets (name, value) VALUES (?, ?)"
+                         " ON CONFLICT (name) DO NOTHING", (name, _secrets.token_urlsafe(32)))
+            return conn.execute("SELECT value FROM secrets WHERE name = ?",
+                                (name,)).fetchone()["value"]
+
+    def health_check(self) -> bool:
+        """True when the journal can be written now."""
+        try:
+            with self._write() as conn:
+                conn.execute("INSERT INTO health (id, checked_at) VALUES (1, ?)"
+                             " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
+                             (time.time(),))
+            return True
+        except (sqlite3.Error, JournalError):
+            return False
+
+
+def derive_status(steps: list[tuple[str, str, int]]) -> str:
+    """A sale's status from its steps' (kind, state, problems)."""
+    states = {state for _, state, _ in steps}
+    if states & set(OPEN_STATES):
+        return SALE_PENDING
+    if GIVEN_UP in states:
+        return SALE_GIVEN_UP
+    if SKIPPED in states:
+        return SKIPPED
+    troubled = FAILED in states or any(p for _, _, p in steps)
+    if not troubled:
+        return SALE_DELIVERED
+    # Something failed: did anything besides finding the customer get through?
+    delivered = any(state == DONE and kind != CUSTOMER for kind, state, _ in steps)
+    return SALE_PARTIAL if delivered else SALE_FAILED
+
+
+def _ts(when: dt.datetime) -> float:
+    if when.tzinfo is None:
+        raise ValueError("journal times must carry a time zone")
+    return when.timestamp()
+
+
+def _dt(value: float | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromtimestamp(value, dt.timezone.utc)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _where(**filters: Any) -> tuple[str, list]:
+    pairs = [(k, v) for k, v in filters.items() if v is not None]
+    if not pairs:
+        return "", []
+    return "WHERE " + " AND ".join(f"{k} = ?" for k, _ in pairs), [v for _, v in pairs]
+
+
+def _step_record(row: sqlite3.Row) -> StepRecord:
+    return StepRecord(row["n"], row["kind"], row["state"], _loads(row["result_json"]),
+                      row["error"], row["problems"])
+
+
+def _sale_record(row: sqlite3.Row, steps: list[sqlite3.Row]) -> SaleRecord:
+    return SaleRecord(
+        sale_key=row["sale_key"], store_id=row["store_id"], pos_sale_id=row["pos_sale_id"],
+        status=row["status"], phase=row["phase"], received_at=_dt(row["received_at"]),
+        sale=_loads(row["sale_json"]), plan=Plan.from_dict(_loads(row["plan_json"])),
+        steps=tuple(_step_record(s) for s in steps), attempts=row["attempts"],
+        next_attempt_at=_dt(row["next_attempt_at"]), last_error=row["last_error"],
+        receipt=_loads(row["receipt_json"]))
+
+
+def _failure(row: sqlite3.Row) -> Failure:
+    return Failure(
+        id=row["id"], store_id=row["store_id"], sale_key=row["sale_key"],
+        customer_id=row["customer_id"], item_code=row["item_code"],
+        description=row["description"], transaction_id=row["transaction_id"],
+        at=_dt(row["at"]), endpoint=row["endpoint"], status_code=row["status_code"],
+        message=row["message"], kind=row["kind"], hidden=bool(row["hidden"]))

@@ -1,0 +1,231 @@
+"""The journal on real SQLite files: idempotency, double clicks, leases, durability."""
+import datetime as dt
+import threading
+
+import pytest
+
+from bridge.config import AstroLogin, Store
+from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal
+from bridge.translate import fingerprint, plan_sale, sale_key_for
+from legacy_qs import parse
+
+STORE = Store(id="main", name="Main", astro=AstroLogin("http://127.0.0.1:9/api/json", "u", None, "c"))
+T0 = dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.timezone.utc)
+QS = "CustomerID=C-1&UPC1=012345678905&Qty1=2&SubTotal=20.00&apiusername=front&apipassword=Pw-Secret-991"
+
+
+@pytest.fixture
+def journal(tmp_path):
+    with Journal(tmp_path / "journal.db") as j:
+        yield j
+
+
+def record(journal, query=QS, at=T0, force_new=False, phase="rest", window=120):
+    sale = parse(query)
+    key = sale_key_for(STORE, sale) or journal.new_sale_key(STORE.id)
+    plan = plan_sale(sale, STORE, key, today=at.date())
+    return journal.record_sale(STORE.id, sale, plan, fingerprint(sale, STORE), at, phase,
+                               dedupe_window=window, force_new=force_new)
+
+
+def test_recorded_sale_keeps_plan_and_pending_steps(journal):
+    result = record(journal)
+    assert result.created
+    sale = journal.get_sale(result.sale_key)
+    assert sale.status == "pending"
+    assert [s.kind for s in sale.steps] == ["customer", "transactions", "points"]
+    assert {s.state for s in sale.steps} == {PENDING}
+    assert sale.plan.steps[1].lines[0].transaction_id == f"{result.sale_key}-1"
+    assert sale.sale["customer"]["id"] == "C-1"
+    assert sale.received_at == T0
+    assert journal.due_sales(T0, 10) == [result.sale_key]
+
+
+def test_same_sale_id_is_one_sale(journal):
+    first = record(journal, QS + "&SaleID=900")
+    again = record(journal, QS + "&SaleID=900", at=T0 + dt.timedelta(days=3))
+    assert first == type(first)("main-900", True)
+    assert again == type(first)("main-900", False)
+    assert len(journal.sales()) == 1
+
+
+def test_double_click_without_sale_id_returns_the_first_sale(journal):
+    first = record(journal)
+    second = record(journal, at=T0 + dt.timedelta(seconds=30))
+    assert second.sale_key == first.sale_key and not second.created
+
+
+def test_same_sale_after_the_window_is_a_new_sale(journal):
+    first = record(journal)
+    later = record(journal, at=T0 + dt.timedelta(seconds=121))
+    assert later.created and later.sale_key != first.sale_key
+
+
+def test_send_again_as_new_sale_overrides_the_window(journal):
+    first = record(journal)
+    again = record(journal, at=T0 + dt.timedelta(seconds=5), force_new=True)
+    assert again.created and again.sale_key != first.sale_key
+    assert len(journal.sales()) == 2
+
+
+def test_concurrent_record_from_five_threads_creates_one_sale(tmp_path):
+    path = tmp_path / "journal.db"
+    Journal(path).close()
+    results, barrier = [], threading.Barrier(5)
+    journals = [Journal(path) for _ in range(5)]
+
+    def click(j):
+        barrier.wait()
+        results.append(record(j))
+
+    threads = [threading.Thread(target=click, args=(j,)) for j in journals]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(results) == 5
+    assert sum(r.created for r in results) == 1
+    assert len({r.sale_key for r in results}) == 1
+    assert len(journals[0].sales()) == 1
+    for j in journals:
+        j.close()
+
+
+def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
+    key = record(journal).sale_key
+    wins, barrier = [], threading.Barrier(5)
+
+    def grab(i):
+        barrier.wait()
+        wins.append(journal.claim_sale(key, f"w{i}", 30, T0))
+
+    threads = [threading.Thread(target=grab, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(wins) == [False, False, False, False, True]
+
+
+def test_claim_lease_blocks_others_until_released_or_expired(journal):
+    key = record(journal).sale_key
+    assert journal.claim_sale(key, "web-1", 30, T0)
+    assert not journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=10))
+    assert journal.due_sales(T0 + dt.timedelta(seconds=10), 10) == []
+    assert journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=31))
+    journal.release_sale(key, "worker")
+    assert journal.claim_sale(key, "web-1", 30, T0 + dt.timedelta(seconds=32))
+
+
+def test_sale_survives_reopening_the_file(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path) as j:
+        key = record(j).sale_key
+        j.mark_step_done(key, 0, {"astro_customer_id": "A-1"})
+        j.remember_customer("main", "C-1", "A-1")
+        signing = j.secret("secret_key")
+    with Journal(path) as j:
+        sale = j.get_sale(key)
+        assert [s.state for s in sale.steps] == [DONE, PENDING, PENDING]
+        assert sale.steps[0].result == {"astro_customer_id": "A-1"}
+        assert j.known_customer("main", "C-1") == "A-1"
+        assert j.secret("secret_key") == signing
+        assert j.health_check()
+
+
+def test_no_password_anywhere_in_the_journal_files(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path) as j:
+        key = record(j).sale_key
+        record(j, "login=front~Pw-Secret-991&CustomerID=C-2&UPC1=WASH-SELF&SaleID=5")
+        j.mark_step_failed(key, 1, "addTransactionBatch: Incomplete Request")
+        # Read while still open so the WAL file is checked too.
+        stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"Pw-Secret-991" not in stored
+    assert b"front" in stored          # the username is fine to keep
+
+
+def test_sale_status_follows_its_steps(journal):
+    key = record(journal).sale_key
+    journal.mark_step_done(key, 0)
+    journal.mark_step_done(key, 1, {"lines": []}, problems=1)
+    journal.mark_step_uncertain(key, 2, "addPointsByDollar: read timeout", {"snapshot": {}})
+    assert journal.get_sale(key).status == "pending"
+    assert [s.n for s in journal.pending_steps(key)] == [2]
+    assert journal.get_sale(key).steps[2].state == UNCERTAIN
+    journal.mark_step_done(key, 2)
+    assert journal.get_sale(key).status == "partial"      # a line was refused
+    assert journal.due_sales(T0 + dt.timedelta(days=1), 10) == []
+
+
+def test_failed_customer_fails_the_sale_and_retry_reopens_it(journal):
+    key = record(journal).sale_key
+    for n in range(3):
+        journal.mark_step_failed(key, n, "addCustomer: Incomplete Request")
+    assert journal.get_sale(key).status == "failed"
+    assert journal.retry_sale(key, T0)
+    sale = journal.get_sale(key)
+    assert sale.status == "pending" and {s.state for s in sale.steps} == {PENDING}
+    assert journal.due_sales(T0, 10) == [key]
+
+
+def test_all_steps_done_is_delivered(journal):
+    key = record(journal).sale_key
+    for n in range(3):
+        journal.mark_step_done(key, n)
+    assert journal.get_sale(key).status == "delivered"
+
+
+def test_schedule_retry_and_give_up(journal):
+    key = record(journal).sale_key
+    journal.schedule_retry(key, T0 + dt.timedelta(minutes=5), "customerStatus: HTTP 503")
+    assert journal.due_sales(T0 + dt.timedelta(minutes=4), 10) == []
+    assert journal.due_sales(T0 + dt.timedelta(minutes=5), 10) == [key]
+    sale = journal.get_sale(key)
+    assert sale.attempts == 1 and sale.last_error == "customerStatus: HTTP 503"
+    given_up = journal.give_up(key, "older than 72 hours")
+    assert [s.n for s in given_up] == [0, 1, 2]
+    assert journal.get_sale(key).status == "given_up"
+    assert journal.due_sales(T0 + dt.timedelta(days=9), 10) == []
+
+
+def test_passthrough_sale_is_recorded_but_never_due(journal):
+    key = record(journal, phase="passthrough").sale_key
+    sale = journal.get_sale(key)
+    assert sale.status == "passthrough" and {s.state for s in sale.steps} == {"skipped"}
+    assert journal.due_sales(T0 + dt.timedelta(days=1), 10) == []
+
+
+def test_failure_report_filters_and_hides(journal):
+    first = journal.record_failure(
+        "main", "transaction", "No Item Found", sale_key="main-1", customer_id="C-1",
+        item_code="850000000018", description="Cat toy", transaction_id="main-1-2",
+        endpoint="addTransactionBatch", status_code=None, at=T0)
+    journal.record_failure("east", "points", "could not tell", at=T0 + dt.timedelta(hours=1))
+    rows = journal.failures(store="main")
+    assert [(f.id, f.item_code, f.description, f.transaction_id, f.kind, f.at) for f in rows] == [
+        (first, "850000000018", "Cat toy", "main-1-2", "transaction", T0)]
+    assert [f.store_id for f in journal.failures()] == ["east", "main"]
+    assert [f.store_id for f in journal.failures(since=T0 + dt.timedelta(minutes=1))] == ["east"]
+    assert [f.store_id for f in journal.failures(reason="No Item Found")] == ["main"]
+    assert journal.hide_failure(first)
+    assert journal.failures(store="main") == []
+    assert journal.failures(store="main", include_hidden=True)[0].hidden
+
+
+def test_new_sale_keys_sort_by_time_and_never_repeat(journal):
+    keys = [journal.new_sale_key("main") for _ in range(200)]
+    assert len(set(keys)) == 200
+    assert all(k.startswith("main-B") for k in keys)
+
+
+def test_customer_cache_is_per_store(journal):
+    journal.remember_customer("main", "C-1", "A-77")
+    assert journal.known_customer("main", "C-1") == "A-77"
+    assert journal.known_customer("east", "C-1") is None
+
+
+def test_journal_times_must_carry_a_time_zone(journal):
+    with pytest.raises(ValueError):
+        record(journal, at=T0.replace(tzinfo=None))
+
