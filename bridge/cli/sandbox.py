@@ -1,0 +1,50 @@
+"""`astro-bridge sandbox`: serve the fake Astro (REST API, legacy URL, faults)."""
+from __future__ import annotations
+
+import signal
+import sqlite3
+
+import click
+
+from bridge.cli import main
+
+
+class SandboxStartError(click.ClickException):
+    exit_code = 2
+
+
+@main.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+              help="Seed TOML file (default: the packaged seed, as config/sandbox.toml).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False),
+              help="SQLite file keeping the account across restarts (default: memory).")
+@click.option("--control/--no-control", default=True, show_default=True,
+              help="Serve the /_sandbox/ control routes (faults, reset, state view).")
+def sandbox(host, port, config_path, state_path, control):
+    """Serve a sandbox Astro: its REST API under /api/json, the legacy URL, and (with
+    --control) fault injection and a state view under /_sandbox/. Ctrl-C stops it."""
+    from bridge.sandbox.server import SandboxServer
+
+    try:
+        server = SandboxServer(config_path=config_path, state_path=state_path,
+                               control=control, host=host, port=port)
+    except OSError as error:
+        raise SandboxStartError(f"cannot serve on {host}:{port}: {error.strerror}") from None
+    except sqlite3.Error as error:
+        raise SandboxStartError(f"cannot open state file {state_path}: {error}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise SandboxStartError(f"bad seed file {config_path}: {error!s}") from None
+    # SIGTERM stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    click.echo(f"Astro sandbox: {server.api_url}")
+    click.echo(f"Legacy URL: {server.legacy_url}")
+    if control:
+        click.echo(f"Control: {server.base_url}/_sandbox/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+    click.echo("Astro sandbox stopped.")
