@@ -1,0 +1,150 @@
+"""From staged rows to sales: which rows make one sale, and the sale's key.
+
+Grouping is done by the journal, not in memory: rows are staged in SQLite and read
+back ordered by (sale day, customer, group, unit), so the rows of one sale arrive
+together whatever their order in the files, and only one sale is in memory at a time.
+
+A sale's key is derived from the input so that replaying the same file again maps
+every sale to the same key (and the journal knows it is already delivered):
+- the sale id when the input has one: the sale key is then translate's own
+  `<store>-<sale id>` (as the button bridge would key it);
+- otherwise `<store>-h<hash>`: the first 16 hex digits of a SHA-256 over the customer id, the
+  date and the content (lines, subtotal, refund), so the same purchase gives the same
+  key; when one file holds the same purchase k times (whole-sale lines without sale
+  id), the k-th gets `-k` appended, which is deterministic too.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Iterator
+
+from legacy_qs import LegacySale
+
+from bridge.replay.rows import Source, StagedRow
+from bridge.translate import sale_key_for
+
+
+@dataclass(frozen=True)
+class ReplaySale:
+    """A valid sale ready for translation. `key_id` is the input's sale id, or the
+    derived `h<hash>[-k]` when the input has none (the sale itself keeps sale_id None:
+    the POS did not send one)."""
+
+    sale: LegacySale
+    sources: tuple[Source, ...]
+    key_id: str = ""
+
+    def sale_key(self, store) -> str:
+        """The journal key: translate's `<store>-<sale id>` (refunds `-R`) when the
+        input has a sale id, else `<store>-h<hash>[-k]`."""
+        return sale_key_for(store, self.sale) or f"{store.id}-{self.key_id}"
+
+    @property
+    def customer_id(self) -> str:
+        return self.sale.customer.id
+
+
+@dataclass(frozen=True)
+class InvalidSale:
+    """A sale that cannot be sent: every row of it with the reason for that row."""
+
+    problems: tuple[tuple[Source, str], ...]
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return tuple(source for source, _ in self.problems)
+
+
+def content_hash(sale: LegacySale) -> str:
+    """SHA-256 (hex) of what identifies a purchase without a sale id: customer, day,
+    lines (code, quantity, description), subtotal and refund flag."""
+    day = sale.date.isoformat()[:10] if sale.date else ""
+    content = {
+        "customer": sale.customer.id,
+        "day": day,
+        "lines": [[line.upc, line.qty, line.description or ""] for line in sale.lines],
+        "subtotal": str(sale.subtotal) if sale.subtotal is not None else None,
+        "refund": bool(sale.refund),
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _lines_list(sources) -> str:
+    return ", ".join(str(s.line) for s in sources)
+
+
+def _invalid_all(rows: list[StagedRow], reason: str) -> InvalidSale:
+    return InvalidSale(tuple((row.source, reason) for row in rows))
+
+
+def _merge_rows(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
+    """The rows of one CSV sale (already valid one by one) as one LegacySale."""
+    sales = [LegacySale.from_printable(json.loads(row.payload)) for row in rows]
+    sources = tuple(row.source for row in rows)
+    for what, value in (("customer id", lambda s: s.customer.id),
+                        ("date", lambda s: s.date.isoformat()[:10] if s.date else "")):
+        if len({value(s) for s in sales}) > 1:
+            return _invalid_all(rows, f"rows of sale {sales[0].sale_id} disagree on the "
+                                      f"{what} (lines {_lines_list(sources)})")
+    customer = sales[0].customer
+    for s in sales[1:]:  # fill what the first row left empty (exports vary by row)
+        updates = {f: getattr(s.customer, f) for f in ("first_name", "last_name", "email", "phone")
+                   if getattr(customer, f) is None and getattr(s.customer, f) is not None}
+        if updates:
+            customer = dataclasses.replace(customer, **updates)
+    lines = []
+    for s in sales:
+        for line in s.lines:
+            lines.append(dataclasses.replace(line, index=len(lines) + 1))
+    amounts = [s.subtotal for s in sales if s.subtotal is not None]
+    warnings = []
+    for s in sales:
+        warnings.extend(w for w in s.warnings if w not in warnings)
+    return ReplaySale(
+        sale=dataclasses.replace(
+            sales[0], customer=customer, lines=tuple(lines),
+            subtotal=sum(amounts, Decimal("0.00")) if amounts else None,
+            refund=any(s.refund for s in sales), warnings=tuple(warnings)),
+        sources=sources)
+
+
+def assemble(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
+    """One group of staged rows (one sale) as a sale, or as invalid with a reason per
+    row: a sale with any invalid row is invalid as a whole, since sending part of it
+    would give the customer a different purchase than the one made."""
+    bad = [row for row in rows if row.error]
+    if bad:
+        if len(rows) == 1:
+            return InvalidSale(((rows[0].source, rows[0].error),))
+        others = f"another row of this sale is invalid (line {_lines_list(r.source for r in bad)})"
+        return InvalidSale(tuple((row.source, row.error or others) for row in rows))
+    if len(rows) == 1:
+        sale = LegacySale.from_printable(json.loads(rows[0].payload))
+        return ReplaySale(sale=sale, sources=(rows[0].source,))
+    return _merge_rows(rows)
+
+
+def assemble_sales(groups: Iterable[list[StagedRow]]) -> Iterator[ReplaySale | InvalidSale]:
+    """Sales from groups of staged rows (in the journal's order), each valid sale with
+    its key id."""
+    previous, repeat = None, 0
+    for rows in groups:
+        item = assemble(rows)
+        if isinstance(item, InvalidSale):
+            yield item
+            continue
+        sale = item.sale
+        sale_id = sale.sale_id
+        if not sale_id:
+            sale_id = "h" + content_hash(sale)[:16]
+            # Identical whole sales are adjacent (same group, ordered by unit).
+            repeat = repeat + 1 if sale_id == previous else 1
+            previous = sale_id
+            if repeat > 1:
+                sale_id = f"{sale_id}-{repeat}"
+        yield ReplaySale(sale=sale, sources=item.sources, key_id=sale_id)
