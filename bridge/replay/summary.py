@@ -1,0 +1,116 @@
+"""What a replay tells the user at the end: the tally of the run, and the `--report`
+CSV with every invalid or failed row (file, line number, reason)."""
+from __future__ import annotations
+
+import csv
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bridge.replay.grouping import InvalidSale
+from bridge.replay.rows import Source
+
+REPORT_COLUMNS = ("file", "line", "sale_id", "status", "reason")
+
+
+@dataclass
+class Tally:
+    """Counters of one replay run; `count_*` methods are thread-safe."""
+
+    points: bool
+    dry_run: bool = False
+    lines_read: int = 0
+    sales_read: int = 0
+    valid_sales: int = 0
+    sent: int = 0
+    already: int = 0
+    invalid_sales: int = 0
+    invalid_rows: int = 0
+    failed: Counter = field(default_factory=Counter)         # reason -> sales
+    line_outcomes: Counter = field(default_factory=Counter)  # reason -> lines not punched
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_invalid(self, sale: InvalidSale) -> None:
+        with self._lock:
+            self.invalid_sales += 1
+            self.invalid_rows += len(sale.problems)
+
+    def count_sent(self) -> None:
+        with self._lock:
+            self.sent += 1
+
+    def count_already(self) -> None:
+        with self._lock:
+            self.already += 1
+
+    def count_failed(self, reason: str) -> None:
+        with self._lock:
+            self.failed[reason] += 1
+
+    def count_line_outcome(self, reason: str, n: int = 1) -> None:
+        with self._lock:
+            self.line_outcomes[reason] += n
+
+    @property
+    def failed_sales(self) -> int:
+        return sum(self.failed.values())
+
+    def ok(self) -> bool:
+        """True when everything valid went through (dry run: everything was valid)."""
+        return self.invalid_sales == 0 and self.failed_sales == 0
+
+    def lines(self) -> list[str]:
+        """The summary as printed, one fact a line."""
+        out = [f"read:              {self.sales_read} sales, {self.lines_read} lines"]
+        if self.dry_run:
+            out.append(f"would send:        {self.valid_sales - self.already} sales "
+                       f"(dry run: nothing was contacted)")
+            if self.already:
+                out.append(f"already delivered: {self.already} sales")
+        else:
+            out.append(f"sent:              {self.sent} sales")
+            out.append(f"already delivered: {self.already} sales")
+        out.append(f"invalid:           {self.invalid_sales} sales ({self.invalid_rows} rows)")
+        if not self.dry_run:
+            out.append(f"failed:            {self.failed_sales} sales")
+            for reason, n in sorted(self.failed.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.append(f"  {n:>6}  {reason}")
+        if self.line_outcomes:
+            out.append("lines not punched (Astro's answer):")
+            for reason, n in sorted(self.line_outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.append(f"  {n:>6}  {reason}")
+        out.append("points:            " + (
+            "ON (--points): dollar amounts earn points" if self.points else
+            "OFF: no points awarded (past sales may have earned them; use --points)"))
+        return out
+
+
+class Report:
+    """The `--report` CSV, written as problems arrive (nothing kept in memory).
+    `path` None: a report that writes nothing. Thread-safe."""
+
+    def __init__(self, path: str | None):
+        self._file = open(path, "w", newline="", encoding="utf-8") if path else None
+        self._writer = csv.writer(self._file) if self._file else None
+        self._lock = threading.Lock()
+        if self._writer:
+            self._writer.writerow(REPORT_COLUMNS)
+
+    def add(self, source: Source, sale_id: str | None, status: str, reason: str) -> None:
+        if self._writer is None:
+            return
+        with self._lock:
+            self._writer.writerow((source.file, source.line, sale_id or "", status, reason))
+
+    def invalid(self, sale: InvalidSale) -> None:
+        for source, reason in sale.problems:
+            self.add(source, None, "invalid", reason)
+
+    def failed(self, sources, sale_id: str, reason: str) -> None:
+        for source in sources:
+            self.add(source, sale_id, "failed", reason)
+
+    def close(self) -> None:
+        if self._file:
+            self._file.close()
+            self._file = None
