@@ -30,17 +30,21 @@ class LegacyQSError(ValueError):
         self._got = got
         super().__init__(f"{self.param}: {self.problem}")
 
-    def redacted(self, secret: str | None, *, param_is_name: bool = True) -> "LegacyQSError":
-        """The same error with every occurrence of `secret` replaced by ``***``.
+    def redacted(self, secrets, *, param_is_name: bool = True) -> "LegacyQSError":
+        """The same error with every occurrence of each of `secrets` replaced by ``***``.
 
         `param_is_name` says the parameter is a documented name (not user text), so
         it is left alone even if a short secret happens to occur in it.
         """
-        if not secret:
+        # Longest first, so a secret containing another is hidden whole.
+        secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        if not secrets:
             return self
 
         def hide(text: str) -> str:
-            return text.replace(secret, _REDACTED)
+            for secret in secrets:
+                text = text.replace(secret, _REDACTED)
+            return text
 
         param = self.param if param_is_name else hide(self.param)
         got = None if self._got is None else hide(self._got)

@@ -37,15 +37,30 @@ def parse(
     `.password` but never appears in the error text, `repr` or the printable form.
     """
     pairs = to_pairs(query)
-    password = None
     try:
         params, nameless = _collect(pairs, login_param)
         username, password = _credentials(params, login_param)
         return _sale(params, nameless, username, password, max_lines, convert_upc)
     except LegacyQSError as e:
-        # Values quoted in errors are user text and may hold the password.
+        # Values (and unknown names) quoted in errors are user text and may hold the
+        # password; the error may come before the password is known, so every
+        # password-bearing value given is hidden.
         documented = classify(e.param, login_param).kind != "unknown"
-        raise e.redacted(password, param_is_name=documented) from None
+        raise e.redacted(_secrets(pairs, login_param), param_is_name=documented) from None
+
+
+def _secrets(pairs, login_param: str) -> list[str]:
+    """Everything given as a password: apipassword values and login values (the
+    part after '~', or the whole value when it has no '~')."""
+    found = []
+    for name, value in pairs:
+        kind = classify(name, login_param)
+        if kind.key == ("apipassword",):
+            found.append(value)
+        elif kind.kind == "login":
+            user, tilde, secret = value.partition("~")
+            found.append(secret.strip() if tilde else value)
+    return found
 
 
 def _collect(pairs, login_param: str) -> tuple[dict, int]:
@@ -92,8 +107,10 @@ def _sale(params, nameless, username, password, max_lines, convert_upc) -> Legac
     warnings: list[str] = []
     customer = _customer(params, warnings)
     lines = _lines(params, max_lines, convert_upc, warnings)
-    subtotal = _subtotal(params)
-    date = _date(params)
+    subtotal = _converted(
+        params, "SubTotal", parse_money, "must be an amount like 12.34 (at most two decimals)"
+    )
+    date = _converted(params, "Date", parse_date, "must be YYYY-MM-DD or an ISO 8601 date-time")
     refund = _refund(params)
     extra = []
     for name, value in params.values():
@@ -197,26 +214,15 @@ def _qty(n: int, text: str) -> int:
     return -int(digits) if sign == "-" else int(digits)
 
 
-def _subtotal(params):
-    text = _value(params, "SubTotal")
+def _converted(params, canonical: str, convert, problem: str):
+    """`convert` applied to the parameter's value; None when absent or empty."""
+    text = _value(params, canonical)
     if text is None:
         return None
     try:
-        return parse_money(text)
+        return convert(text)
     except ValueError:
-        raise LegacyQSError(
-            "SubTotal", "must be an amount like 12.34 (at most two decimals)", got=text
-        ) from None
-
-
-def _date(params):
-    text = _value(params, "Date")
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError:
-        raise LegacyQSError("Date", "must be YYYY-MM-DD or an ISO 8601 date-time", got=text) from None
+        raise LegacyQSError(canonical, problem, got=text) from None
 
 
 def _refund(params) -> bool:
