@@ -40,7 +40,7 @@ AMBIGUOUS_HTTP = frozenset({500, 502, 504})       # may have failed after doing 
 AUTH_FAILURE_HTTP = frozenset({401, 403})         # token refused: refresh and retry once
 # Status messages that mean "your token is no good", whatever the HTTP status.
 AUTH_FAILURE_MESSAGES = ("invalid token", "token expired", "expired token",
-                         "unauthorized", "invalid_token", "authorization")
+                         "invalid or expired token", "unauthorized", "invalid_token")
 
 _CENT = Decimal("0.01")
 

@@ -1,10 +1,16 @@
 """An Astro that cannot be reached: nothing was sent, so the client may retry, then says so."""
 import logging
+import socket
 
 import pytest
 
 from bridge.astro import AstroClient, NotSent
-from tests.conftest import free_port
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_refused_connection_is_not_sent_after_the_configured_retries(caplog):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.astro import Ambiguous, AuthError, BusinessError, InvalidClientID, NotSent, \
+from bridge.astro import Ambiguous, AstroError, AuthError, BusinessError, InvalidClientID, NotSent, \
     RateLimited
 from bridge.astro.protocol import encode_json, form_body, interpret, interpret_token, \
     retry_after_seconds
@@ -105,3 +105,14 @@ def test_token_endpoint_trouble_is_not_sent_because_the_call_never_left():
         interpret_token(500, {}, b"")
     with pytest.raises(RateLimited):
         interpret_token(429, {"Retry-After": "1"}, b"")
+
+
+def test_token_refusal_in_a_200_envelope_is_an_auth_error():
+    with pytest.raises(AuthError):
+        _answer({"astro_status": 130, "astro_status_message": "Invalid or Expired Token"})
+
+
+def test_wrong_url_is_a_plain_astro_error_not_a_business_answer():
+    with pytest.raises(AstroError) as info:
+        interpret("customerStatus", 404, {}, b"<html>Not Found</html>")
+    assert type(info.value) is AstroError
