@@ -42,6 +42,7 @@ button's password.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import secrets as _secrets
@@ -50,7 +51,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from bridge.translate import CUSTOMER, Plan
 
@@ -120,6 +121,22 @@ MIGRATIONS: list[list[str]] = [
         "CREATE INDEX failures_store_at ON failures (store_id, at)",
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at REAL NOT NULL)",
+    ],
+    # 2: replay staging (the "Replay staging" section of Journal; owner: bridge.replay).
+    [
+        """CREATE TABLE IF NOT EXISTS replay_stage (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            unit INTEGER NOT NULL,
+            customer TEXT NOT NULL,
+            day TEXT NOT NULL,
+            file TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            payload TEXT,
+            error TEXT,
+            PRIMARY KEY (run_id, seq))""",
+        "CREATE INDEX IF NOT EXISTS replay_stage_group ON replay_stage (run_id, grp, unit, seq)",
     ],
 ]
 
@@ -519,6 +536,68 @@ class Journal:
             return True
         except (sqlite3.Error, JournalError):
             return False
+
+    # == Replay staging (owner: REPLAY; used by bridge.replay) ===========================
+    # The input records of a replay run are staged here so the rows of one sale can be
+    # read back together (ORDER BY), whatever their order in the files, without holding
+    # a file in memory. A staged row is a tuple in STAGE_COLUMNS order.
+    STAGE_COLUMNS = ("group", "unit", "customer", "day", "file", "line", "payload", "error")
+
+    def stage_rows(self, run_id: str, rows: Iterable[Any], batch: int = 5000) -> int:
+        """Append `rows` (objects with the STAGE_COLUMNS as attributes) to the stage of
+        `run_id`, one transaction per `batch` rows; returns how many were staged."""
+        rows = iter(rows)
+        with self._write() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM replay_stage"
+                               " WHERE run_id = ?", (run_id,)).fetchone()[0]
+        staged = 0
+        while True:
+            chunk = [(run_id, seq + staged + i + 1, r.group, r.unit, r.customer, r.day,
+                      r.file, r.line, r.payload, r.error)
+                     for i, r in enumerate(itertools.islice(rows, batch))]
+            if not chunk:
+                return staged
+            with self._write() as conn:
+                conn.executemany(
+                    "INSERT INTO replay_stage (run_id, seq, grp, unit, customer, day, file,"
+                    " line, payload, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
+            staged += len(chunk)
+
+    def staged_group_count(self, run_id: str) -> int:
+        """How many groups (sales) `staged_groups(run_id)` will yield."""
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT grp, unit FROM replay_stage"
+            " WHERE run_id = ?) AS g", (run_id,)).fetchone()[0]
+
+    def staged_groups(self, run_id: str) -> Iterator[list[tuple]]:
+        """The staged rows of `run_id`, one list per group (same group and unit), the
+        rows in staging order; groups ordered by their earliest day, then customer,
+        group and unit. Reads on a connection of its own, so the caller may write to
+        the journal (from any thread) while iterating."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            cursor = conn.execute(
+                "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload, s.error"
+                " FROM (SELECT grp, unit, MIN(day) AS day, MIN(customer) AS customer"
+                "       FROM replay_stage WHERE run_id = ? GROUP BY grp, unit) AS g"
+                " JOIN replay_stage AS s ON s.run_id = ? AND s.grp = g.grp AND s.unit = g.unit"
+                " ORDER BY g.day, g.customer, g.grp, g.unit, s.seq", (run_id, run_id))
+            group: list[tuple] = []
+            for row in cursor:
+                if group and (row[0], row[1]) != (group[0][0], group[0][1]):
+                    yield group
+                    group = []
+                group.append(tuple(row))
+            if group:
+                yield group
+        finally:
+            conn.close()
+
+    def drop_stage(self, run_id: str) -> None:
+        """Forget what was staged for `run_id`."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM replay_stage WHERE run_id = ?", (run_id,))
+    # == end of Replay staging =========================================================
 
 
 def derive_status(steps: list[tuple[str, str, int]]) -> str:

@@ -102,10 +102,13 @@ class ColumnMap:
 
 
 def detect_preset(header: list[str]) -> str:
-    """The preset whose signature columns are all in `header`; `generic` otherwise."""
+    """The first preset whose signature columns are all in `header` and that finds a
+    column for every required field; `generic` otherwise."""
     have = {_norm(h) for h in header}
     for preset in PRESETS.values():
-        if preset.signature and all(_norm(s) in have for s in preset.signature):
+        if preset.signature and all(_norm(s) in have for s in preset.signature) and all(
+                any(_norm(c) in have for c in preset.columns.get(field, ()))
+                for field in REQUIRED):
             return preset.name
     return "generic"
 
