@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 
@@ -30,7 +31,7 @@ def parse_command(url_or_query: str, as_json: bool, max_lines: int, no_upc_conve
     """Parse URL_OR_QUERY (a button URL or query string; `-` reads standard input)
     and print the sale. The password is never printed."""
     if url_or_query == "-":
-        raw = click.get_binary_stream("stdin").read()
+        raw = sys.stdin.buffer.read()
     else:
         # The bytes as typed: a Latin-1 byte in the shell must reach the parser as such.
         raw = os.fsencode(url_or_query)

@@ -1,0 +1,117 @@
+"""`astro-bridge parse`: a legacy button URL shown as a sale, errors on one line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import main
+
+SPEC_URL = (
+    "https://astro.example/query?apiusername=demo&apipassword=Pw-NotShown-42"
+    "&CustomerID=C-1&FirstName=Sally&LastName=Pet+Owner&Email=sally%40example.com"
+    "&Phone=%28555%29+123-4567&UPC1=0012345678905&Description1=Dog+Food+30lb&Qty1=2"
+    "&SubTotal=45.98"
+)
+ASTRO_BRIDGE = Path(sys.executable).parent / "astro-bridge"
+needs_script = pytest.mark.skipif(not ASTRO_BRIDGE.exists(), reason="console script not installed")
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, ["parse", *args], input=input)
+
+
+def test_json_prints_the_documented_printable_form():
+    result = run("--json", SPEC_URL)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "username": "demo",
+        "customer": {"id": "C-1", "first_name": "Sally", "last_name": "Pet Owner",
+                     "email": "sally@example.com", "phone": "5551234567"},
+        "lines": [{"index": 1, "upc": "012345678905", "description": "Dog Food 30lb", "qty": 2}],
+        "subtotal": "45.98", "sale_id": None, "date": None, "refund": False, "store": None,
+        "warnings": [],
+    }
+
+
+def test_summary_shows_customer_lines_subtotal_flags_and_warnings():
+    result = run(SPEC_URL + "&UPC2=WASH-SELF&Qty2=-1&Refund=yes&Store=Downtown&Color=red")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "C-1  Sally Pet Owner  <sally@example.com>  5551234567" in out
+    assert "012345678905" in out and "x2" in out and "Dog Food 30lb" in out
+    assert "WASH-SELF" in out and "x-1" in out
+    assert "subtotal: 45.98" in out
+    assert "REFUND" in out and "store Downtown" in out
+    assert "unknown parameter: Color" in out
+
+
+def test_dash_reads_the_url_from_stdin():
+    result = run("--json", "-", input=SPEC_URL + "\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["customer"]["id"] == "C-1"
+
+
+def test_latin1_bytes_on_stdin_are_decoded():
+    result = CliRunner().invoke(main, ["parse", "--json", "-"], input=b"CustomerID=C-1&FirstName=Ren\xe9e")
+    assert json.loads(result.stdout)["customer"]["first_name"] == "Renée"
+
+
+def test_password_never_appears_in_any_output():
+    for args in (["--json", SPEC_URL], [SPEC_URL]):
+        result = run(*args)
+        assert "Pw-NotShown-42" not in result.output
+
+
+def test_invalid_input_prints_one_line_naming_the_parameter_and_exits_2():
+    result = run("CustomerID=C-1&UPC2=A&Qty2=2.5")
+    assert result.exit_code == 2
+    assert result.stderr == "error: Qty2: must be a whole number, got '2.5'\n"
+    assert result.stdout == ""
+
+
+def test_error_on_input_holding_the_password_does_not_show_it():
+    result = run("CustomerID=C-1&login=demo~Pw-NotShown-42&UPC1=A&Qty1=Pw-NotShown-42")
+    assert result.exit_code == 2
+    assert "Pw-NotShown-42" not in result.output
+    assert result.stderr == "error: Qty1: must be a whole number, got '***'\n"
+
+
+def test_max_lines_option_limits_the_lines():
+    query = "CustomerID=C-1&UPC1=A&UPC2=B&UPC3=C"
+    assert run("--max-lines", "3", query).exit_code == 0
+    result = run("--max-lines", "2", query)
+    assert result.exit_code == 2
+    assert result.stderr == "error: UPC3: more than 2 lines (the limit is 2)\n"
+
+
+def test_no_upc_conversion_keeps_ean13_codes():
+    query = "CustomerID=C-1&UPC1=0012345678905"
+    assert json.loads(run("--json", query).stdout)["lines"][0]["upc"] == "012345678905"
+    converted_off = run("--json", "--no-upc-conversion", query)
+    assert json.loads(converted_off.stdout)["lines"][0]["upc"] == "0012345678905"
+
+
+@needs_script
+def test_installed_command_exits_2_with_one_stderr_line_and_no_traceback():
+    proc = subprocess.run(
+        [str(ASTRO_BRIDGE), "parse", "CustomerID=C-1&apipassword=Pw-NotShown-42&SubTotal=1e3"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == "error: SubTotal: must be an amount like 12.34 (at most two decimals), got '1e3'\n"
+    assert proc.stdout == ""
+
+
+@needs_script
+def test_installed_command_reads_stdin_and_prints_json():
+    proc = subprocess.run(
+        [str(ASTRO_BRIDGE), "parse", "--json", "-"], input=SPEC_URL.encode(),
+        capture_output=True, timeout=30,
+    )
+    assert proc.returncode == 0
+    printable = json.loads(proc.stdout)
+    assert printable["lines"][0]["upc"] == "012345678905"
+    assert b"Pw-NotShown-42" not in proc.stdout + proc.stderr
