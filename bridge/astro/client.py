@@ -125,7 +125,9 @@ class AstroClient:
         lifetime = expires
         if created is not None and abs(created - received_wall) <= CLOCK_SKEW_TOLERANCE:
             lifetime = created + expires - received_wall
-        return _Token(value, received + lifetime - self.token_margin)
+        # A margin longer than half the lifetime would renew the token on every call.
+        margin = min(self.token_margin, lifetime / 2) if self.token_margin > 0 else 0.0
+        return _Token(value, received + lifetime - margin)
 
     def _current_token(self) -> _Token:
         with self._token_lock:

@@ -188,7 +188,10 @@ def interpret_token(status: int, headers: Mapping, body: bytes,
     if error is not None:
         raise NotSent(f"token: login not answered (HTTP {status})", endpoint="token")
     answer = _json(body)
-    answer = answer if isinstance(answer, Mapping) else {}
+    if not isinstance(answer, Mapping):
+        if 200 <= status < 300:
+            raise NotSent("token: unusable login answer", endpoint="token")
+        answer = {}
     token = answer.get("access_token")
     if token and 200 <= status < 300:
         expires = float(answer.get("expires") or answer.get("expires_in") or 0)

@@ -172,3 +172,11 @@ def test_token_from_a_server_with_a_slow_clock_lives_from_when_it_arrived(record
         client.add_points_by_dollar("SALLY-1", Decimal("1.00"))
     paths = [path for path, _, _ in recording_astro.seen]
     assert paths.count("/api/json/token/") == 1 and len(paths) == 3
+
+
+def test_short_lived_tokens_are_reused_within_their_life(sandbox, make_client):
+    client = make_client(token_margin=60)  # longer than the tokens live
+    sandbox.set_faults({"token_ttl": 30})
+    for _ in range(3):
+        client.customer_status("SALLY-1")
+    assert sandbox.state()["tokens"]["issued"] == 1
