@@ -664,3 +664,89 @@ def _failure(row: sqlite3.Row) -> Failure:
         description=row["description"], transaction_id=row["transaction_id"],
         at=_dt(row["at"]), endpoint=row["endpoint"], status_code=row["status_code"],
         message=row["message"], kind=row["kind"], hidden=bool(row["hidden"]))
+
+
+# == Phased migration (owner: MIGRATE; used by bridge.migrate) ========================
+# Sales seen under passthrough/shadow are ordinary `sales` rows with skipped steps (see
+# record_sale). This block adds what the readiness report needs besides: the shadow dry
+# run's outcome of such a sale, and the queries that did not parse at all (Astro got
+# them through the legacy URL; REST would have refused them). The methods are attached
+# to Journal here so this block stays in one place at the end of the module.
+MIGRATIONS.append([
+    """CREATE TABLE IF NOT EXISTS shadow_outcomes (
+        sale_key TEXT PRIMARY KEY REFERENCES sales (sale_key),
+        outcome_json TEXT NOT NULL,
+        evaluated_at REAL NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS unreadable_sales (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        store_id TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        problem TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS unreadable_sales_store_at ON unreadable_sales (store_id, received_at)",
+])
+MIGRATION_PHASES = ("passthrough", "shadow")
+
+
+def _record_shadow_outcome(self, sale_key: str, outcome: dict,
+                           at: dt.datetime | None = None) -> None:
+    """Keep the shadow dry run's outcome (JSON-able, no secrets) of a recorded sale;
+    a later outcome replaces an earlier one."""
+    with self._write() as conn:
+        conn.execute(
+            "INSERT INTO shadow_outcomes (sale_key, outcome_json, evaluated_at)"
+            " VALUES (?, ?, ?) ON CONFLICT (sale_key) DO UPDATE"
+            " SET outcome_json = excluded.outcome_json,"
+            " evaluated_at = excluded.evaluated_at",
+            (sale_key, _dumps(outcome), _ts(at or utcnow())))
+
+
+def _record_unreadable_sale(self, store_id: str, phase: str, problem: str,
+                            received_at: dt.datetime) -> int:
+    """Note a passthrough/shadow query that did not parse; `problem` is the parser's
+    (redacted) message. Returns its id."""
+    with self._write() as conn:
+        cur = conn.execute(
+            "INSERT INTO unreadable_sales (store_id, phase, received_at, problem)"
+            " VALUES (?, ?, ?, ?)", (store_id, phase, _ts(received_at), problem))
+        return int(cur.lastrowid)
+
+
+def _migration_sales(self, store: str | None = None,
+                     since: dt.datetime | None = None) -> list[dict]:
+    """Every sale recorded under passthrough or shadow (oldest first), as mappings:
+    id (sale key, or "unreadable-<n>"), store, phase, received_at, sale (printable
+    form, None if unreadable), problem, outcome (the shadow outcome or None)."""
+    def where(prefix: str) -> tuple[str, list]:
+        clauses, args = [], []
+        if store is not None:
+            clauses.append(f"{prefix}store_id = ?")
+            args.append(store)
+        if since is not None:
+            clauses.append(f"{prefix}received_at >= ?")
+            args.append(_ts(since))
+        return "".join(f" AND {c}" for c in clauses), args
+
+    conn = self._conn()
+    extra, args = where("s.")
+    rows = conn.execute(
+        "SELECT s.sale_key, s.store_id, s.phase, s.received_at, s.sale_json,"
+        " o.outcome_json FROM sales s LEFT JOIN shadow_outcomes o"
+        " ON o.sale_key = s.sale_key WHERE s.phase IN (?, ?)" + extra,
+        (*MIGRATION_PHASES, *args)).fetchall()
+    result = [{"id": r["sale_key"], "store": r["store_id"], "phase": r["phase"],
+               "received_at": _dt(r["received_at"]), "sale": _loads(r["sale_json"]),
+               "problem": None, "outcome": _loads(r["outcome_json"])} for r in rows]
+    extra, args = where("")
+    rows = conn.execute("SELECT * FROM unreadable_sales WHERE 1 = 1" + extra,
+                        args).fetchall()
+    result += [{"id": f"unreadable-{r['id']}", "store": r["store_id"], "phase": r["phase"],
+                "received_at": _dt(r["received_at"]), "sale": None,
+                "problem": r["problem"], "outcome": None} for r in rows]
+    return sorted(result, key=lambda r: r["received_at"])
+
+
+Journal.record_shadow_outcome = _record_shadow_outcome
+Journal.record_unreadable_sale = _record_unreadable_sale
+Journal.migration_sales = _migration_sales
+# == end of Phased migration ========================================================

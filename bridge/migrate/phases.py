@@ -1,0 +1,281 @@
+"""The two migration phases in which the legacy Astro URL still does the work.
+
+`passthrough`: the button request is answered with a redirect to the store's configured
+legacy Astro URL carrying the original query string unchanged (the password too: that
+is what the legacy button always did), and the bridge keeps a redacted record of the
+sale (`Journal.record_sale` with the phase, never the password).
+
+`shadow`: the same, and afterwards a dry run finds out what REST would have done, with
+read-only calls only (customerStatus, searchCustomer, eligiblePurchaseItems). Nothing
+that writes to Astro is ever called for a shadowed sale.
+
+How shadow runs (the decision): the redirect is sent at once; the dry run happens later
+in ONE background thread fed by a bounded queue (`ShadowEvaluator`, default 200
+sales). A full queue does not slow the button: the sale is recorded as "not evaluated
+(queue full)" and the report counts it so. Each dry run is at most four Astro calls with
+the client's own timeouts; its outcome lands in the journal next to the sale.
+
+Records made here carry their phase and live apart from the delivery queue, so a
+store switched to `rest` never re-sends them (they already reached Astro).
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+import queue
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import legacy_qs
+from bridge import translate
+from bridge.astro import AstroError, BusinessError
+from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
+                                    LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
+
+log = logging.getLogger(__name__)
+
+PASSTHROUGH = "passthrough"
+SHADOW = "shadow"
+REST = "rest"
+LEGACY_PHASES = (PASSTHROUGH, SHADOW)
+
+# Bytes a Location header cannot carry as they are (controls, space, non-ASCII) and
+# "#", which would cut the query short at the browser: percent-encoded, everything else
+# of the query goes out byte for byte.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\xff#]")
+
+
+def legacy_location(legacy_url: str, raw_query: str) -> str:
+    """The redirect target: the configured `legacy_url` plus the original query.
+
+    `raw_query` is the query string exactly as received (a WSGI QUERY_STRING, or a form
+    body decoded as Latin-1 so each byte is one character). Only the query part of the
+    result comes from the request, always after a "?" (or "&" when the configured URL
+    has a query of its own), so nothing the request sends can choose the scheme, host or
+    path: no open redirect.
+    """
+    query = _UNSAFE.sub(lambda m: "%%%02X" % ord(m.group()), raw_query)
+    base = legacy_url.split("#", 1)[0]
+    if not query:
+        return base
+    if "?" not in base:
+        return f"{base}?{query}"
+    return base + ("" if base.endswith(("?", "&")) else "&") + query
+
+
+@dataclass(frozen=True)
+class LegacyAnswer:
+    """What the web layer sends back for a passthrough/shadow request."""
+
+    status: int               # 302 for GET, 303 for a POSTed form (the browser then GETs)
+    location: str
+    sale_key: str | None      # None when the query did not parse
+    created: bool             # False: the same sale was already recorded (SaleID, repeat)
+
+
+def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
+                  login_param: str = "login", max_lines: int = 500,
+                  dedupe_window: float = 120.0, shadow: "ShadowEvaluator | None" = None,
+                  now: datetime.datetime | None = None) -> LegacyAnswer:
+    """Record the sale redacted, queue its dry run when the store is in shadow, and say
+    where to redirect. `store` is a bridge.config.Store in phase passthrough or shadow.
+
+    The sale is recorded with `Journal.record_sale(..., phase=store.phase)`: its steps
+    are `skipped`, so it is never delivered, not now and not after the store switches to
+    rest (the same SaleID clicked again then is the same, already recorded sale). A query
+    that does not parse is recorded too (Astro got it anyway), keeping only the
+    parser's message, which names the parameter and never holds the password. Never
+    raises for a bad query; `raw_query` itself is neither logged nor stored.
+    """
+    if store.phase not in LEGACY_PHASES or not store.legacy_url:
+        raise ValueError(f"store {store.id} is not in a legacy phase with a legacy_url")
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    location = legacy_location(store.legacy_url, raw_query)
+    status = 303 if method.upper() == "POST" else 302
+    try:
+        sale = legacy_qs.parse(raw_query, max_lines=max_lines,
+                               convert_upc=store.convert_upc, login_param=login_param)
+    except legacy_qs.LegacyQSError as e:
+        journal.record_unreadable_sale(store.id, store.phase, str(e), now)  # redacted by legacy_qs
+        return LegacyAnswer(status, location, None, True)
+    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
+    plan = translate.plan_sale(sale, store, key, today=now.astimezone(store.tz).date())
+    recorded = journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store),
+                                   now, phase=store.phase, dedupe_window=dedupe_window)
+    if recorded.created and store.phase == SHADOW:
+        if shadow is None:
+            journal.record_shadow_outcome(recorded.sale_key, ShadowOutcome.failed(
+                "not evaluated: shadow is not running").to_dict())
+        else:
+            shadow.submit(recorded.sale_key, store, sale)
+    return LegacyAnswer(status, location, recorded.sale_key, recorded.created)
+
+
+def evaluate(store, sale: legacy_qs.LegacySale, client, *,
+             today: datetime.date | None = None) -> ShadowOutcome:
+    """What REST would do with `sale`, found out with read-only Astro calls only.
+
+    The sale is translated exactly as the rest phase would (bridge.translate.plan_sale);
+    then customerStatus (and, for an unknown customer, searchCustomer by email, then
+    phone) says whether the customer would be found, linked or created, and
+    eligiblePurchaseItems whether each line of the transactions step would punch; for a
+    code Astro does not list, also whether its other form (EAN-13 <-> UPC-A) is listed.
+    Never calls an endpoint that writes. An Astro failure gives an outcome with `.error`.
+    """
+    today = today or datetime.datetime.now(store.tz).date()
+    plan = translate.plan_sale(sale, store, "shadow", today=today)
+    customer = sale.customer
+    name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
+    lines = [ln for step in plan.steps if step.kind == translate.TRANSACTIONS
+             for ln in step.lines]
+    points = next((step.dollar_amount for step in plan.steps
+                   if step.kind == translate.POINTS), None)
+    try:
+        state = _customer_state(client, customer)
+        outcomes = _lines(client, lines)
+    except AstroError as e:
+        return ShadowOutcome.failed(f"{type(e).__name__} from {e.endpoint or 'Astro'}")
+    notes = []
+    if plan.manual_removals:
+        notes.append(f"{len(plan.manual_removals)} returned line(s) for staff to take "
+                     "off the cards by hand")
+    return ShadowOutcome(customer=state, customer_id=customer.id, customer_name=name,
+                         lines=outcomes, points_dollars=points, notes=tuple(notes))
+
+
+def _customer_state(client, customer) -> str:
+    # The same order as the rest phase's customer step: id, then email, then phone.
+    try:
+        client.customer_status(customer.id)
+        return CUSTOMER_FOUND
+    except BusinessError as e:
+        if not _is_no_customer(e):
+            raise
+    if customer.email and client.search_customer(email=customer.email) is not None:
+        return CUSTOMER_LINK
+    if customer.phone and client.search_customer(phone=customer.phone) is not None:
+        return CUSTOMER_LINK
+    return CUSTOMER_CREATE
+
+
+def _is_no_customer(e: BusinessError) -> bool:
+    return e.code == 310 or "no customer found" in (e.message or "").lower()
+
+
+def _lines(client, lines) -> tuple[LineOutcome, ...]:
+    if not lines:
+        return ()
+    codes = {ln.item_code for ln in lines}
+    listed = _listed(client, codes)
+    others = {code: alt for code in codes - set(listed) if (alt := _other_form(code))}
+    listed_others = _listed(client, set(others.values())) if others else {}
+    result = []
+    for ln in lines:
+        if ln.item_code in listed:
+            result.append(LineOutcome(ln.line_index, ln.item_code, ln.qty, LINE_PUNCHED,
+                                      program=listed[ln.item_code]))
+        else:
+            alt = others.get(ln.item_code)
+            result.append(LineOutcome(ln.line_index, ln.item_code, ln.qty, LINE_NO_ITEM,
+                                      hint_code=alt if alt in listed_others else None))
+    return tuple(result)
+
+
+def _listed(client, codes: set[str]) -> dict[str, str | None]:
+    """Item code -> title of the first enrolled program listing it (eligiblePurchaseItems)."""
+    try:
+        items = client.eligible_purchase_items(sorted(codes))
+    except BusinessError as e:
+        if "no item found" in (e.message or "").lower():
+            return {}
+        raise
+    return {i.item_code: (i.programs[0].title if i.programs else None)
+            for i in items if i.item_code in codes}
+
+
+def _other_form(code: str) -> str | None:
+    """The same product's other GTIN form: EAN-13 with a leading 0 <-> UPC-A."""
+    if not code.isdigit():
+        return None
+    if len(code) == 13 and code.startswith("0"):
+        return code[1:]
+    if len(code) == 12:
+        return "0" + code
+    return None
+
+
+class ShadowEvaluator:
+    """Runs shadow dry runs in one background thread fed by a bounded queue.
+
+    `client_for(store)` gives an AstroClient for the store (the evaluator only calls its
+    read-only methods). Outcomes are written with `journal.record_shadow_outcome`.
+    """
+
+    def __init__(self, journal, client_for: Callable[[Any], Any], *, max_queue: int = 200):
+        self._journal = journal
+        self._client_for = client_for
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def submit(self, sale_key: str, store, sale) -> bool:
+        """Queue the dry run of a recorded sale; False (and the sale recorded as not
+        evaluated) when the queue is full. Never blocks."""
+        try:
+            self._queue.put_nowait((sale_key, store, sale))
+        except queue.Full:
+            self._journal.record_shadow_outcome(
+                sale_key, ShadowOutcome.failed("not evaluated: shadow queue full").to_dict())
+            return False
+        self._start()
+        return True
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued dry run is done; False on timeout."""
+        done = threading.Event()
+
+        def wait():
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Finish what is queued (up to `timeout`) and stop the thread."""
+        self.drain(timeout)
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put((None, None, None))
+            self._thread.join(timeout)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="shadow-evaluator",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            sale_key, store, sale = self._queue.get()
+            try:
+                if sale_key is None:
+                    return
+                self._evaluate_one(sale_key, store, sale)
+            finally:
+                self._queue.task_done()
+
+    def _evaluate_one(self, sale_key: str, store, sale) -> None:
+        try:
+            outcome = evaluate(store, sale, self._client_for(store))
+        except Exception as e:  # a dry run must never take the worker down
+            log.warning("shadow dry run of %s failed: %s", sale_key, type(e).__name__)
+            outcome = ShadowOutcome.failed(f"not evaluated: {type(e).__name__}")
+        try:
+            self._journal.record_shadow_outcome(sale_key, outcome.to_dict())
+        except Exception as e:
+            log.warning("shadow outcome of %s not saved: %s", sale_key, type(e).__name__)

@@ -1,0 +1,56 @@
+"""Fixtures for the migration tests: a store on the sandbox in a chosen phase, a real
+journal in tmp_path, and a shadow evaluator that uses a real AstroClient."""
+import dataclasses
+
+import pytest
+
+from bridge.astro import AstroClient
+from bridge.config import demo_config
+from bridge.journal import Journal
+from bridge.migrate.phases import ShadowEvaluator
+
+# A button sale of the seeded customer Sally, with a SaleID and the real Astro login.
+SALE = ("apiusername=demo&apipassword=demo-password&CustomerID=SALLY-1&FirstName=Sally"
+        "&LastName=Pet+Owner&Email=sally%40example.com&UPC1=012345678905&Qty1=2"
+        "&Description1=Dog+Food&SubTotal=45.98&SaleID=1001")
+
+
+@pytest.fixture
+def sale_query():
+    return SALE
+
+
+@pytest.fixture
+def journal(tmp_path):
+    with Journal(tmp_path / "bridge.db") as j:
+        yield j
+
+
+@pytest.fixture
+def make_config(sandbox, tmp_path):
+    """make_config(phase, **store_options) -> a Config whose one store `demo` is on the
+    sandbox, with the sandbox's /legacy as its legacy URL."""
+    def make(phase="passthrough", **options):
+        config = demo_config(sandbox.api_url, str(tmp_path / "bridge.db"))
+        store = dataclasses.replace(config.stores[0], phase=phase,
+                                    legacy_url=sandbox.legacy_url, **options)
+        return dataclasses.replace(config, stores=(store,))
+    return make
+
+
+@pytest.fixture
+def shadow(journal, sandbox):
+    clients = {}
+
+    def client_for(store):
+        if store.id not in clients:
+            clients[store.id] = AstroClient(store.astro.base_url, store.astro.username,
+                                            store.astro.password.reveal(),
+                                            store.astro.client_id, read_timeout=3.0)
+        return clients[store.id]
+
+    evaluator = ShadowEvaluator(journal, client_for)
+    yield evaluator
+    evaluator.close()
+    for c in clients.values():
+        c.close()
