@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Documented and extension parameters, by lower-case name -> canonical casing.
 SIMPLE = {
@@ -36,6 +37,8 @@ class Name:
     number: int = 0
 
 
+# Pure and called once per parameter; the same few names recur in every URL.
+@lru_cache(maxsize=2048)
 def classify(name: str, login_param: str) -> Name:
     """The meaning of parameter `name`; names are matched case-insensitively."""
     # Only ASCII names can be documented ones: str.lower() maps e.g. the Kelvin
