@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from legacy_qs import Customer, LegacyQSError, LegacySale, Line, encode, parse
 
-MODERATE = settings(max_examples=150, deadline=None,
+MODERATE = settings(max_examples=100, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 # --- Strategies for sales as parse returns them (clean, canonical values) --------------
