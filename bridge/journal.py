@@ -11,7 +11,8 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j = Journal(path)                        # creates/migrates the file; j.close()
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
-                  *, dedupe_window=120, force_new=False) -> RecordResult(sale_key, created)
+                  *, dedupe_window=120, force_new=False, first_attempt_at=None)
+                  -> RecordResult(sale_key, created)
     j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
     j.due_sales(now, limit) -> list[str]     j.claim_sale(key, worker_id, lease_seconds, now)
@@ -285,13 +286,17 @@ class Journal:
 
     def record_sale(self, store_id: str, sale, plan: Plan, fingerprint: str,
                     received_at: dt.datetime, phase: str = "rest", *,
-                    dedupe_window: float = 120.0, force_new: bool = False) -> RecordResult:
+                    dedupe_window: float = 120.0, force_new: bool = False,
+                    first_attempt_at: dt.datetime | None = None) -> RecordResult:
         """Store a sale with its plan and every step, in one transaction, before anything
         is sent. Returns the existing sale instead (created False) when the plan's key is
         already recorded (same store and SaleID) or, for a sale without SaleID, when an
         identical sale (same fingerprint) was received within `dedupe_window` seconds,
         unless `force_new` ("send again as a new sale"). Sales of phase passthrough or
-        shadow are recorded with their steps `skipped`; they are never delivered."""
+        shadow are recorded with their steps `skipped`; they are never delivered.
+
+        The sale is due for the retry worker from `first_attempt_at` (default: at once);
+        a button request that delivers it itself passes received_at + its deadline."""
         if plan.store_id != store_id:
             raise ValueError("the plan belongs to another store")
         received = _ts(received_at)
@@ -316,7 +321,8 @@ class Journal:
                 (plan.sale_key, store_id, sale.sale_id, fingerprint, received, phase,
                  _dumps(sale.to_printable()), _dumps(plan.to_dict()),
                  SALE_PENDING if phase == "rest" else phase,
-                 received if phase == "rest" else None, time.time()))
+                 (_ts(first_attempt_at) if first_attempt_at else received)
+                 if phase == "rest" else None, time.time()))
             for step in plan.steps:
                 conn.execute(
                     "INSERT INTO steps (sale_key, n, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -750,3 +756,180 @@ Journal.record_shadow_outcome = _record_shadow_outcome
 Journal.record_unreadable_sale = _record_unreadable_sale
 Journal.migration_sales = _migration_sales
 # == end of Phased migration ========================================================
+
+
+# ======================================================================================
+# == Admin additions (owner: ADMIN; used by bridge.redeem and bridge.admin) ===========
+# Admin additions: redemption attempts, kept before anything
+# is sent so a double submit cannot redeem twice, and the "retried" mark of failure
+# report lines. Schema: one migration step appended below.
+# ======================================================================================
+REDEMPTION_STATES = ("pending", "done", "failed", "uncertain")
+
+MIGRATIONS.append([
+    """CREATE TABLE redemptions (
+        key TEXT PRIMARY KEY,
+        store_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        sale_key TEXT,
+        kind TEXT NOT NULL,
+        reward_id TEXT NOT NULL,
+        item_id TEXT,
+        title TEXT,
+        state TEXT NOT NULL,
+        failure_id INTEGER,
+        started_at REAL NOT NULL,
+        updated_at REAL NOT NULL)""",
+    "CREATE INDEX redemptions_failure ON redemptions (failure_id)",
+    "ALTER TABLE failures ADD COLUMN retried_at REAL",
+])
+
+
+@dataclass(frozen=True)
+class RedemptionRecord:
+    """One redemption attempt: `state` pending (claimed, being sent), done, failed (sure
+    it did not happen; may be tried again) or uncertain (sent, answer lost)."""
+    key: str
+    store_id: str
+    customer_id: str
+    sale_key: str | None
+    kind: str
+    reward_id: str
+    item_id: str | None
+    title: str | None
+    state: str
+    failure_id: int | None
+    started_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RedemptionClaim:
+    """Answer of begin_redemption: `started` True when this caller may send now."""
+    started: bool
+    status: str
+
+
+def _redemption(row: sqlite3.Row) -> RedemptionRecord:
+    return RedemptionRecord(
+        key=row["key"], store_id=row["store_id"], customer_id=row["customer_id"],
+        sale_key=row["sale_key"], kind=row["kind"], reward_id=row["reward_id"],
+        item_id=row["item_id"], title=row["title"], state=row["state"],
+        failure_id=row["failure_id"], started_at=_dt(row["started_at"]),
+        updated_at=_dt(row["updated_at"]))
+
+
+def _redemption_of(self: Journal, key: str) -> RedemptionRecord | None:
+    """The redemption attempt with this key, or None."""
+    row = self._conn().execute("SELECT * FROM redemptions WHERE key = ?", (key,)).fetchone()
+    return None if row is None else _redemption(row)
+
+
+def _redemption_by_failure(self: Journal, failure_id: int) -> RedemptionRecord | None:
+    """The redemption attempt whose last failure is report line `failure_id`, or None."""
+    row = self._conn().execute("SELECT * FROM redemptions WHERE failure_id = ?",
+                               (failure_id,)).fetchone()
+    return None if row is None else _redemption(row)
+
+
+def _redemptions_of_sale(self: Journal, sale_key: str) -> list[RedemptionRecord]:
+    """The redemption attempts made from one receipt, oldest first."""
+    rows = self._conn().execute("SELECT * FROM redemptions WHERE sale_key = ?"
+                                " ORDER BY started_at", (sale_key,)).fetchall()
+    return [_redemption(r) for r in rows]
+
+
+def _begin_redemption(self: Journal, key: str, *, store: str, customer_id: str,
+                      sale_key: str | None, kind: str, reward_id: str, item_id: str | None,
+                      title: str | None, when: dt.datetime) -> RedemptionClaim:
+    """Claim the redemption `key` before anything is sent: a new attempt, or one that
+    failed for sure, becomes pending and `started` is True; any other state (pending,
+    done, uncertain) is left alone and `started` is False. One transaction, so of two
+    simultaneous submits exactly one starts."""
+    t = _ts(when)
+    with self._write() as conn:
+        row = conn.execute("SELECT state FROM redemptions WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO redemptions (key, store_id, customer_id, sale_key, kind,"
+                " reward_id, item_id, title, state, started_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (key, store, customer_id, sale_key, kind, reward_id, item_id, title, t, t))
+            return RedemptionClaim(True, "pending")
+        if row["state"] != "failed":
+            return RedemptionClaim(False, row["state"])
+        conn.execute("UPDATE redemptions SET state = 'pending', updated_at = ? WHERE key = ?",
+                     (t, key))
+        return RedemptionClaim(True, "pending")
+
+
+def _finish_redemption(self: Journal, key: str, state: str, *, when: dt.datetime,
+                       endpoint: str | None = None, status_code: int | None = None,
+                       message: str | None = None, reason: str | None = None) -> int | None:
+    """Record how the attempt ended. `failed` and `uncertain` also add a Redemption
+    Failure to the report (message `reason: message` when they differ) and return its id;
+    a success marks the attempt's earlier failure line as retried."""
+    if state not in REDEMPTION_STATES or state == "pending":
+        raise ValueError(f"a redemption cannot end as {state!r}")
+    failure_id = None
+    with self._write() as conn:
+        row = conn.execute("SELECT * FROM redemptions WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        if state == "done":
+            if row["failure_id"] is not None:
+                conn.execute("UPDATE failures SET retried_at = ? WHERE id = ?",
+                             (_ts(when), row["failure_id"]))
+        else:
+            text = message or reason or state
+            cur = conn.execute(
+                "INSERT INTO failures (store_id, sale_key, customer_id, item_code, description,"
+                " transaction_id, at, endpoint, status_code, message, kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'redemption')",
+                (row["store_id"], row["sale_key"], row["customer_id"], row["item_id"],
+                 row["title"], row["reward_id"], _ts(when), endpoint, status_code, text))
+            failure_id = int(cur.lastrowid)
+            if row["failure_id"] is not None:   # the new line replaces the old one
+                conn.execute("UPDATE failures SET retried_at = ? WHERE id = ?",
+                             (_ts(when), row["failure_id"]))
+        conn.execute("UPDATE redemptions SET state = ?, failure_id = COALESCE(?, failure_id),"
+                     " updated_at = ? WHERE key = ?", (state, failure_id, _ts(when), key))
+    return failure_id
+
+
+def _reopen_uncertain_redemption(self: Journal, key: str, when: dt.datetime) -> bool:
+    """A person checked Astro and asks to try an uncertain redemption again: it becomes
+    failed (so begin_redemption may start it). True when it was uncertain."""
+    with self._write() as conn:
+        return conn.execute("UPDATE redemptions SET state = 'failed', updated_at = ?"
+                            " WHERE key = ? AND state = 'uncertain'",
+                            (_ts(when), key)).rowcount == 1
+
+
+def _mark_failure_retried(self: Journal, failure_id: int, when: dt.datetime) -> bool:
+    """A person retried this report line: it leaves the list (kept in the table; a new
+    line is recorded if the retry fails again). True if it existed."""
+    with self._write() as conn:
+        return conn.execute("UPDATE failures SET retried_at = ? WHERE id = ?",
+                            (_ts(when), failure_id)).rowcount == 1
+
+
+def _retried_failure_ids(self: Journal, since: dt.datetime | None = None) -> set[int]:
+    """Ids of report lines a person retried (at or after `since`)."""
+    sql = "SELECT id FROM failures WHERE retried_at IS NOT NULL"
+    args: list = []
+    if since is not None:
+        sql += " AND at >= ?"
+        args.append(_ts(since))
+    return {r["id"] for r in self._conn().execute(sql, args)}
+
+
+Journal.redemption = _redemption_of
+Journal.redemption_by_failure = _redemption_by_failure
+Journal.redemptions_of_sale = _redemptions_of_sale
+Journal.begin_redemption = _begin_redemption
+Journal.finish_redemption = _finish_redemption
+Journal.reopen_uncertain_redemption = _reopen_uncertain_redemption
+Journal.mark_failure_retried = _mark_failure_retried
+Journal.retried_failure_ids = _retried_failure_ids
+# == end of Redemptions and failure retries ===========================================
