@@ -1,0 +1,246 @@
+"""Delivering recorded sales to the sandbox Astro over real HTTP, exactly once."""
+import datetime as dt
+import time
+from dataclasses import replace
+
+import pytest
+
+from bridge.astro import AstroClient
+from bridge.config import RetryPolicy, demo_config
+from bridge.deliver import Worker, deliver_sale
+from bridge.journal import Journal, utcnow
+from bridge.translate import fingerprint, original_sale_key, plan_sale, sale_key_for
+from legacy_qs import parse
+
+KIBBLE, PUPPY, BIRD_SEED = "012345678905", "072030001234", "850000000018"
+FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, give_up_after=72 * 3600)
+
+
+@pytest.fixture
+def store(sandbox, tmp_path):
+    return demo_config(sandbox.api_url, str(tmp_path / "j.db")).store("demo")
+
+
+@pytest.fixture
+def journal(tmp_path):
+    with Journal(tmp_path / "journal.db") as j:
+        yield j
+
+
+@pytest.fixture
+def client(sandbox):
+    # No retries inside the client: each fault reaches delivery as it happened.
+    with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client",
+                     connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01) as c:
+        yield c
+
+
+def record(journal, store, query, received_at=None):
+    sale = parse(query, convert_upc=store.convert_upc)
+    key = sale_key_for(store, sale) or journal.new_sale_key(store.id)
+    original = None
+    if original_sale_key(store, sale):
+        found = journal.get_sale(original_sale_key(store, sale))
+        original = found.plan if found else None
+    plan = plan_sale(sale, store, key, today=dt.date(2026, 3, 14), original=original)
+    return journal.record_sale(store.id, sale, plan, fingerprint(sale, store),
+                               received_at or utcnow()).sale_key
+
+
+def deliver(journal, client, key, **kw):
+    return deliver_sale(journal, client, key, retry=FAST, **kw)
+
+
+def customer(sandbox, customer_id):
+    return next(c for c in sandbox.state()["customers"] if c["customerID"] == customer_id)
+
+
+def points_transactions(sandbox, astro_id):
+    return [t for t in sandbox.state()["points_transactions"] if t["astro_customer_id"] == astro_id]
+
+
+def test_new_pos_customer_found_by_email_is_linked(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=POS-77&FirstName=Pat&LastName=Unlinked"
+                                 f"&Email=pat@example.com&UPC1={KIBBLE}&Qty1=2&SubTotal=45.98")
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "delivered"
+    assert customer(sandbox, "POS-77")["astro_customer_id"] == "1002"
+    receipt = outcome.receipt
+    assert receipt["customer"] == {"id": "POS-77", "name": "Pat Unlinked",
+                                   "astro_customer_id": "1002", "how": "linked"}
+    assert [(ln["item_code"], ln["result"], ln["program_title"]) for ln in receipt["lines"]] == [
+        (KIBBLE, "added", "Buy 12 Get 1 Dog Kibble")]
+    assert receipt["cards"] == [{"program_id": "101", "program_title": "Buy 12 Get 1 Dog Kibble",
+                                 "punches": 2, "required": 12, "rewards_ready": 0}]
+    assert receipt["points"]["awarded"] == 45 and receipt["points"]["balance"] == 45
+    assert journal.get_sale(key).receipt == receipt
+
+
+def test_new_pos_customer_found_by_phone_is_linked(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=POS-78&Phone=(555)%20010-0200&UPC1={KIBBLE}")
+    assert deliver(journal, client, key).receipt["customer"]["how"] == "linked"
+    assert customer(sandbox, "POS-78")["astro_customer_id"] == "1002"
+
+
+def test_unknown_customer_is_created_in_astro(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=NEW-1&FirstName=Nora&LastName=New"
+                                 f"&Email=nora@example.com&UPC1=WASH-SELF")
+    outcome = deliver(journal, client, key)
+    created = customer(sandbox, "NEW-1")
+    assert (created["first_name"], created["email_address"]) == ("Nora", "nora@example.com")
+    assert outcome.receipt["customer"]["how"] == "created"
+    assert outcome.receipt["cards"][0]["program_title"] == "Buy 10 Get 1 Self-Wash"
+    assert journal.known_customer("demo", "NEW-1") == created["astro_customer_id"]
+
+
+def test_known_customer_is_not_looked_up_again(sandbox, journal, client, store):
+    first = deliver(journal, client, record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}"))
+    assert first.receipt["customer"]["how"] == "found"
+    calls_before = sandbox.state()["calls"].get("customerStatus", 0)
+    second = deliver(journal, client, record(journal, store, f"CustomerID=SALLY-1&UPC1={PUPPY}"))
+    assert second.receipt["customer"]["how"] == "known"
+    # Only the receipt's read: no lookup before sending.
+    assert sandbox.state()["calls"]["customerStatus"] == calls_before + 1
+    assert second.receipt["cards"][0]["punches"] == 2
+
+
+def test_503_is_retried_later_and_delivered_once(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}&Qty1=3&SubTotal=30.00")
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1,
+                                  "fault": "status", "status": 503}]})
+    first = deliver(journal, client, key)
+    assert first.status == "pending" and first.retry_at is not None
+    assert "503" in first.error
+    sale = journal.get_sale(key)
+    assert [s.state for s in sale.steps] == ["done", "pending", "pending"]
+    assert sale.attempts == 1
+    second = deliver(journal, client, key)
+    assert second.status == "delivered"
+    assert second.receipt["cards"][0]["punches"] == 3
+    assert len(points_transactions(sandbox, "1001")) == 1
+
+
+def test_batch_done_then_dropped_is_resent_and_counted_once(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}&Qty1=2&UPC2={PUPPY}")
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1, "fault": "drop"}]})
+    first = deliver(journal, client, key)
+    assert first.status == "pending"
+    second = deliver(journal, client, key)
+    assert second.status == "delivered"
+    assert [ln["result"] for ln in second.receipt["lines"]] == ["already", "already"]
+    assert second.receipt["cards"][0]["punches"] == 3          # 2 + 1, not 6
+    assert len(sandbox.state()["transactions"]) == 2
+    assert journal.failures() == []
+
+
+def test_points_done_then_dropped_are_never_awarded_twice(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}&SubTotal=120.00")
+    sandbox.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
+    first = deliver(journal, client, key)
+    assert first.status == "pending"
+    assert journal.get_sale(key).steps[2].state == "uncertain"
+    second = deliver(journal, client, key)
+    assert second.status == "delivered"
+    assert journal.get_sale(key).steps[2].result["reconciled"] is True
+    assert [t["pointsQty"] for t in points_transactions(sandbox, "1001")] == [120]
+    assert second.receipt["points"]["balance"] == 120
+    assert [r["title"] for r in second.receipt["points"]["rewards"]] == ["$5 off"]
+
+
+def test_points_lost_before_the_work_are_sent_again_once(sandbox, journal, client, store):
+    key = record(journal, store, "CustomerID=SALLY-1&SubTotal=50.00")
+    sandbox.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1,
+                                  "fault": "status", "status": 500, "work": False}]})
+    assert deliver(journal, client, key).status == "pending"
+    assert journal.get_sale(key).steps[1].state == "uncertain"
+    assert deliver(journal, client, key).status == "delivered"
+    assert [t["pointsQty"] for t in points_transactions(sandbox, "1001")] == [50]
+
+
+def test_undecidable_points_go_to_a_person_not_to_astro(sandbox, journal, client, store):
+    key = record(journal, store, "CustomerID=SALLY-1&SubTotal=20.00")
+    sandbox.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
+    deliver(journal, client, key)
+    client.add_points_by_dollar("SALLY-1", 7)      # another award lands meanwhile
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "failed"
+    assert sorted(t["pointsQty"] for t in points_transactions(sandbox, "1001")) == [7, 20]
+    [failure] = journal.failures(kind="points")
+    assert (failure.sale_key, failure.customer_id, failure.endpoint) == (key, "SALLY-1", "addPointsByDollar")
+    assert "check" in failure.message
+
+
+def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}"
+                                 f"&UPC2={BIRD_SEED}&Description2=Bird+Seed+10lb")
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "partial"
+    assert [ln["result"] for ln in outcome.receipt["lines"]] == ["added", "failed"]
+    [f] = journal.failures()
+    assert (f.store_id, f.sale_key, f.customer_id, f.item_code, f.description, f.transaction_id,
+            f.endpoint, f.message, f.kind) == (
+        "demo", key, "SALLY-1", BIRD_SEED, "Bird Seed 10lb", f"{key}-2",
+        "addTransactionBatch", "No Item Found", "transaction")
+    assert f.status_code is not None and f.at.tzinfo is not None
+
+
+def test_deadline_passed_sends_nothing_and_leaves_it_to_the_worker(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}")
+    outcome = deliver(journal, client, key, deadline=time.monotonic() - 1)
+    assert outcome.status == "pending" and "deadline" in outcome.error
+    assert sandbox.state()["calls"] == {}
+    assert journal.due_sales(utcnow(), 10) == [key]
+    worker = Worker(journal, lambda store_id: client, retry=FAST)
+    assert worker.run_once() == 1
+    assert journal.get_sale(key).status == "delivered"
+
+
+def test_sale_held_by_another_worker_is_left_alone(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}")
+    assert journal.claim_sale(key, "other-worker", 60)
+    outcome = deliver(journal, client, key)
+    assert not outcome.claimed and outcome.status == "pending"
+    assert sandbox.state()["calls"] == {}
+
+
+def test_worker_thread_retries_until_delivered_and_stops(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}&SubTotal=10.00")
+    sandbox.set_faults({"next": [{"endpoint": "customerStatus", "count": 2,
+                                  "fault": "status", "status": 503}]})
+    worker = Worker(journal, lambda store_id: client, retry=FAST, poll_interval=0.02)
+    worker.start()
+    try:
+        limit = time.monotonic() + 10
+        while journal.get_sale(key).status == "pending" and time.monotonic() < limit:
+            time.sleep(0.02)
+    finally:
+        assert worker.stop(timeout=5)
+    sale = journal.get_sale(key)
+    assert sale.status == "delivered" and sale.attempts == 2
+    assert len(points_transactions(sandbox, "1001")) == 1
+
+
+def test_worker_gives_up_old_sales_and_reports_them(sandbox, journal, client, store):
+    old = utcnow() - dt.timedelta(hours=73)
+    key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}&Description1=Kibble",
+                 received_at=old)
+    assert Worker(journal, lambda store_id: client, retry=FAST).run_once() == 1
+    assert journal.get_sale(key).status == "given_up"
+    assert {(f.kind, f.item_code) for f in journal.failures()} == {
+        ("customer", None), ("transaction", KIBBLE)}
+    assert sandbox.state()["calls"] == {}
+
+
+def test_refund_takes_the_original_items_off_the_cards(sandbox, journal, client, store):
+    store = replace(store, refund_remove_items=True)
+    sale_key = record(journal, store, f"CustomerID=SALLY-1&SaleID=900&UPC1={KIBBLE}&Qty1=3&SubTotal=60.00")
+    assert deliver(journal, client, sale_key).receipt["cards"][0]["punches"] == 3
+    refund_key = record(journal, store, f"CustomerID=SALLY-1&SaleID=900&Refund=1"
+                                        f"&UPC1={KIBBLE}&Qty1=1&SubTotal=20.00")
+    assert refund_key == "demo-900-R"
+    outcome = deliver(journal, client, refund_key)
+    assert outcome.status == "delivered"
+    assert outcome.receipt["cards"][0]["punches"] == 2
+    assert outcome.receipt["removed"] == [{"transaction_id": "demo-900-1", "item_code": KIBBLE,
+                                           "quantity": 1, "state": "done"}]
+    assert outcome.receipt["points"]["balance"] == 40
