@@ -1,0 +1,52 @@
+"""`astro-bridge sandbox` prints its URL, serves, and stops cleanly."""
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+CLI = str(Path(sys.executable).with_name("astro-bridge"))
+
+
+def _start(*args):
+    return subprocess.Popen([CLI, "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_cli_prints_its_url_serves_and_stops_on_ctrl_c():
+    proc = _start()
+    try:
+        first = proc.stdout.readline().strip()
+        assert first.startswith("Astro sandbox: http://127.0.0.1:")
+        assert first.endswith("/api/json")
+        api_url = first.split(": ", 1)[1]
+        token = requests.post(api_url + "/token/", timeout=5, data={
+            "username": "demo", "password": "demo-password", "grant_type": "password",
+            "client_id": "demo-client"}).json()
+        assert token["token_type"] == "bearer"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "Traceback" not in err and "Astro sandbox stopped." in out
+
+
+def test_cli_without_control_serves_no_control_routes():
+    proc = _start("--no-control")
+    try:
+        base = proc.stdout.readline().split(": ", 1)[1].strip().rsplit("/api/json", 1)[0]
+        assert requests.get(base + "/_sandbox/state", timeout=5).status_code == 404
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert proc.returncode == 0
+
+
+def test_cli_bad_seed_file_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[programs]\n")
+    proc = subprocess.run([CLI, "sandbox", "--port", "0", "--config", str(bad)],
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -1,0 +1,65 @@
+"""A sandbox with a state file keeps its account across restarts, even kill -9."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from bridge.sandbox.server import SandboxServer
+
+LOGIN = {"username": "demo", "password": "demo-password", "grant_type": "password",
+         "client_id": "demo-client"}
+
+
+def _call(api_url, endpoint, payload):
+    token = requests.post(api_url + "/token/", data=LOGIN, timeout=5).json()["access_token"]
+    return requests.post(f"{api_url}/{endpoint}/", data={"jsonData": json.dumps(payload)},
+                         headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+
+
+def test_state_file_survives_a_restart(tmp_path):
+    db = tmp_path / "sandbox.db"
+    with SandboxServer(state_path=db) as sb:
+        _call(sb.api_url, "addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
+            {"transactionID": "S1-1", "item_code": "WASH-SELF", "item_qty": 4}]})
+        _call(sb.api_url, "addCustomer", {"customerID": "NEW-1", "first_name": "Nia",
+                                          "last_name": "New"})
+    with SandboxServer(state_path=db) as sb:
+        state = sb.state()
+        assert [c["punches"] for c in state["cards"]] == [4]
+        assert "S1-1" in state["transactions"]
+        again = _call(sb.api_url, "addTransactionBatch", {"customerID": "SALLY-1",
+                      "transactions": [{"transactionID": "S1-1", "item_code": "WASH-SELF",
+                                        "item_qty": 1}]})
+        assert again["returnData"][0]["transaction_status_message"] == \
+            "TransactionID Already Exists"
+        assert _call(sb.api_url, "customerStatus", {"customerID": "NEW-1"})[
+            "astro_status"] == 100
+
+
+def test_reset_also_resets_the_state_file(tmp_path):
+    db = tmp_path / "sandbox.db"
+    with SandboxServer(state_path=db) as sb:
+        _call(sb.api_url, "addPointsByDollar", {"customerID": "SALLY-1", "dollarAmount": 5})
+        sb.reset()
+    with SandboxServer(state_path=db) as sb:
+        assert sb.state()["points_transactions"] == []
+
+
+def test_answered_write_survives_kill_9(tmp_path):
+    db = tmp_path / "sandbox.db"
+    cli = Path(sys.executable).with_name("astro-bridge")
+    proc = subprocess.Popen([str(cli), "sandbox", "--port", "0", "--state", str(db)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        api_url = proc.stdout.readline().split(": ", 1)[1].strip()
+        answer = _call(api_url, "addPointsByDollar", {"customerID": "SALLY-1",
+                                                      "dollarAmount": "42.00"})
+        assert answer["returnData"]["total_points"] == 42
+    finally:
+        proc.kill()   # SIGKILL: no chance to flush anything
+        proc.wait(timeout=10)
+        proc.stdout.close()
+    with SandboxServer(state_path=db) as sb:
+        assert [t["pointsQty"] for t in sb.state()["points_transactions"]] == [42]
