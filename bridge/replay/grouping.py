@@ -37,6 +37,13 @@ class ReplaySale:
     sale: LegacySale
     sources: tuple[Source, ...]
     key_id: str = ""
+    line_sources: tuple[Source, ...] = ()   # where each of sale.lines came from
+
+    def line_source(self, index: int) -> Source:
+        """The input place of line `index` (1-based) of the sale."""
+        if 0 < index <= len(self.line_sources):
+            return self.line_sources[index - 1]
+        return self.sources[0]
 
     def sale_key(self, store) -> str:
         """The journal key: translate's `<store>-<sale id>` (refunds `-R`) when the
@@ -97,10 +104,11 @@ def _merge_rows(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
                    if getattr(customer, f) is None and getattr(s.customer, f) is not None}
         if updates:
             customer = dataclasses.replace(customer, **updates)
-    lines = []
-    for s in sales:
+    lines, line_sources = [], []
+    for s, source in zip(sales, sources):
         for line in s.lines:
             lines.append(dataclasses.replace(line, index=len(lines) + 1))
+            line_sources.append(source)
     amounts = [s.subtotal for s in sales if s.subtotal is not None]
     warnings = []
     for s in sales:
@@ -110,7 +118,7 @@ def _merge_rows(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
             sales[0], customer=customer, lines=tuple(lines),
             subtotal=sum(amounts, Decimal("0.00")) if amounts else None,
             refund=any(s.refund for s in sales), warnings=tuple(warnings)),
-        sources=sources)
+        sources=sources, line_sources=tuple(line_sources))
 
 
 def assemble(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
@@ -125,7 +133,8 @@ def assemble(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
         return InvalidSale(tuple((row.source, row.error or others) for row in rows))
     if len(rows) == 1:
         sale = LegacySale.from_printable(json.loads(rows[0].payload))
-        return ReplaySale(sale=sale, sources=(rows[0].source,))
+        return ReplaySale(sale=sale, sources=(rows[0].source,),
+                          line_sources=(rows[0].source,) * len(sale.lines))
     return _merge_rows(rows)
 
 
@@ -147,4 +156,4 @@ def assemble_sales(groups: Iterable[list[StagedRow]]) -> Iterator[ReplaySale | I
             previous = sale_id
             if repeat > 1:
                 sale_id = f"{sale_id}-{repeat}"
-        yield ReplaySale(sale=sale, sources=item.sources, key_id=sale_id)
+        yield dataclasses.replace(item, key_id=sale_id)

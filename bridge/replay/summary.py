@@ -28,6 +28,7 @@ class Tally:
     invalid_rows: int = 0
     failed: Counter = field(default_factory=Counter)         # reason -> sales
     line_outcomes: Counter = field(default_factory=Counter)  # reason -> lines not punched
+    unfinished: int = 0          # sales not handled because the run was stopped
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_invalid(self, sale: InvalidSale) -> None:
@@ -57,7 +58,7 @@ class Tally:
 
     def ok(self) -> bool:
         """True when everything valid went through (dry run: everything was valid)."""
-        return self.invalid_sales == 0 and self.failed_sales == 0
+        return self.invalid_sales == 0 and self.failed_sales == 0 and not self.unfinished
 
     def lines(self) -> list[str]:
         """The summary as printed, one fact a line."""
