@@ -758,12 +758,11 @@ Journal.migration_sales = _migration_sales
 # == end of Phased migration ========================================================
 
 
-# ======================================================================================
-# == Admin additions (owner: ADMIN; used by bridge.redeem and bridge.admin) ===========
-# Admin additions: redemption attempts, kept before anything
-# is sent so a double submit cannot redeem twice, and the "retried" mark of failure
-# report lines. Schema: one migration step appended below.
-# ======================================================================================
+# == Redemptions and failure retries (owner: ADMIN; used by bridge.redeem, bridge.admin) ==
+# Redemption attempts, written before anything is sent so a double submit cannot redeem
+# twice, and the "retried" mark of failure report lines (a retried line leaves the
+# report; a retry that fails again adds a new line). One migration step; the methods are
+# attached to Journal here so this block stays in one place at the end of the module.
 REDEMPTION_STATES = ("pending", "done", "failed", "uncertain")
 
 MIGRATIONS.append([

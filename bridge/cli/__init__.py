@@ -15,3 +15,4 @@ from bridge.cli import hash_password  # noqa: E402,F401
 from bridge.cli import parse  # noqa: E402,F401
 from bridge.cli import sandbox  # noqa: E402,F401
 from bridge.cli import replay  # noqa: E402,F401
+from bridge.cli import failures  # noqa: E402,F401

@@ -1,0 +1,219 @@
+"""The admin web app: login, the failure report with Retry / Hide / CSV, customer pages.
+
+`create_admin_app(config, journal, clients)` builds a bottle app that the main app
+mounts at `/admin`; every URL it makes is relative to where it is mounted. Routes stay
+thin: they check the session and the CSRF token, call `bridge.admin.report` /
+`bridge.admin.actions`, and render a template. Every page works without JavaScript.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Callable
+from urllib.parse import quote, urlsplit
+
+import bottle
+
+from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
+from bridge.passwords import hash_password, verify_password
+from bridge.web.proxy import request_origin
+from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.web.tokens import Signer
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = [str(HERE / "templates")]
+STATIC = HERE / "static"
+# Checked when the user name is unknown, so an unknown name costs as long as a wrong
+# password and the answer time does not tell which names exist.
+_DUMMY_HASH = hash_password(os.urandom(12).hex())
+
+
+def render(name: str, **kw) -> str:
+    """A page from bridge/admin/templates; values are HTML-escaped by the template."""
+    kw.setdefault("prefix", bottle.request.script_name.rstrip("/"))
+    kw.setdefault("session_user", None)
+    kw.setdefault("csrf", "")
+    return bottle.template(name, template_lookup=TEMPLATES, **kw)
+
+
+class AdminWeb:
+    """Holds what the routes share: configuration, journal, clients, sessions, throttle."""
+
+    def __init__(self, config, journal, clients, *, secret: bytes | str | None = None,
+                 throttle: LoginThrottle | None = None, sleep=time.sleep,
+                 receipt_url: Callable[[str], str] | None = None):
+        self.config = config
+        self.journal = journal
+        self.clients = clients
+        if secret is None:
+            secret = (config.secret_key.reveal() if config.secret_key is not None
+                      else journal.secret("secret_key"))
+        self._receipt_url = receipt_url or default_receipt_url(secret)
+        self.sessions = SessionManager(b"admin-session\0" + (
+            secret.encode("utf-8") if isinstance(secret, str) else secret),
+            users=lambda: {a.name: a.password_hash for a in self.config.admins})
+        # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
+        self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
+        self._sleep = sleep
+
+    def client_for(self, store_id: str):
+        """The AstroClient of a store (`clients` is a callable or a mapping by id)."""
+        if callable(self.clients):
+            return self.clients(store_id)
+        return self.clients[store_id]
+
+    def receipt_url(self, sale_key: str) -> str:
+        """Where the receipt of a sale is shown (signed, no credentials)."""
+        return self._receipt_url(sale_key)
+
+    def customer_url(self, store_id: str, customer_id: str) -> str:
+        """The admin page listing a customer's sales."""
+        return (f"{self.prefix()}/customers/{quote(store_id, safe='')}/"
+                f"{quote(customer_id, safe='')}")
+
+    # -- request helpers ------------------------------------------------------------
+    def origin(self):
+        return request_origin(bottle.request.environ, self.config.trusted_proxies)
+
+    def secure(self) -> bool:
+        return self.origin().scheme == "https"
+
+    def path(self) -> str:
+        return bottle.request.script_name.rstrip("/") or "/"
+
+    def prefix(self) -> str:
+        return bottle.request.script_name.rstrip("/")
+
+    def set_cookie(self, spec) -> None:
+        bottle.response.add_header("Set-Cookie", spec.header())
+
+    def session(self):
+        return self.sessions.current(bottle.request.get_cookie(COOKIE))
+
+    def require_session(self):
+        """The current session, or a redirect to the login page (GET) / 403 (POST)."""
+        session = self.session()
+        if session is None:
+            if bottle.request.method == "GET":
+                target = bottle.request.fullpath
+                if bottle.request.query_string:
+                    target += "?" + bottle.request.query_string
+                raise bottle.HTTPResponse(status=303, headers={
+                    "Location": f"{self.prefix()}/login?next={quote(target, safe='')}"})
+            raise bottle.HTTPResponse(self.page("message.tpl", title="Not logged in",
+                                                message="Log in again, then repeat."),
+                                      status=403)
+        return session
+
+    def require_csrf(self, session) -> None:
+        if not self.sessions.csrf_ok(session, bottle.request.forms.get("csrf")):
+            raise bottle.HTTPResponse(self.page(
+                "message.tpl", session=session, title="Form expired",
+                message="This form is out of date or did not come from this site. "
+                        "Nothing was changed. Reload the page and try again.",
+                back=f"{self.prefix()}/failures"), status=403)
+
+    def page(self, name: str, session=None, **kw) -> str:
+        if session is not None:
+            kw.setdefault("session_user", session.user)
+            kw.setdefault("csrf", self.sessions.csrf_token(session))
+        return render(name, **kw)
+
+    def safe_next(self, target: str | None) -> str:
+        """Only a path inside this app is a valid place to return to after login."""
+        default = f"{self.prefix()}/failures"
+        if not target:
+            return default
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not target.startswith(self.prefix() + "/"):
+            return default
+        if target.startswith("//") or "\\" in target:
+            return default
+        return target
+
+
+def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
+    """Receipt links as the main app serves them: /receipt/<sale key>?t=<token>."""
+    signer = Signer(secret)
+    return lambda sale_key: (f"/receipt/{quote(sale_key, safe='')}?"
+                             f"t={quote(signer.receipt_token(sale_key), safe='')}")
+
+
+def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
+    """The admin app (see the module docstring). `clients` gives the AstroClient of a
+    store (a callable `clients(store)` or a mapping by store id) for Retry. `options`
+    go to AdminWeb (tests pass a fast throttle or a fixed secret)."""
+    web = AdminWeb(config, journal, clients, **options)
+    app = bottle.Bottle()
+    app.config["admin.web"] = web
+
+    @app.get("/static/<name>")
+    def static(name):
+        return bottle.static_file(name, root=str(STATIC))
+
+    @app.get("/")
+    def index():
+        web.require_session()
+        bottle.redirect(f"{web.prefix()}/failures", 303)
+
+    @app.get("/login")
+    def login_form():
+        if web.session() is not None:
+            bottle.redirect(web.safe_next(bottle.request.query.get("next")), 303)
+        return _login_page(web)
+
+    @app.post("/login")
+    def login():
+        forms = bottle.request.forms
+        nonce = bottle.request.get_cookie(LOGIN_COOKIE)
+        if not web.sessions.login_csrf_ok(nonce, forms.get("csrf")):
+            bottle.response.status = 403
+            return _login_page(web, error="The login form expired. Please try again.")
+        address = web.origin().address
+        verdict = web.throttle.check(address)
+        if verdict.refused:
+            bottle.response.status = 429
+            bottle.response.set_header("Retry-After", str(verdict.retry_after))
+            return _login_page(web, error=f"Too many failed logins. Try again in "
+                                          f"{verdict.retry_after} seconds.")
+        username = forms.getunicode("username") or ""
+        password = forms.getunicode("password") or ""
+        admin = web.config.admin(username) if username else None
+        ok = verify_password(password, admin.password_hash if admin else _DUMMY_HASH)
+        if not (ok and admin):
+            web._sleep(web.throttle.failed(address))
+            bottle.response.status = 401
+            return _login_page(web, error="Wrong user or password.", username=username)
+        web.throttle.succeeded(address)
+        session, cookie = web.sessions.start(admin.name, secure=web.secure(), path=web.path())
+        web.set_cookie(cookie)
+        bottle.redirect(web.safe_next(forms.getunicode("next")), 303)
+
+    @app.post("/logout")
+    def logout():
+        session = web.require_session()
+        web.require_csrf(session)
+        web.set_cookie(web.sessions.end(session, secure=web.secure(), path=web.path()))
+        bottle.redirect(f"{web.prefix()}/login?logged_out=1", 303)
+
+    from bridge.admin import failure_routes
+    failure_routes.install(app, web)
+    return app
+
+
+def _login_page(web: AdminWeb, error: str | None = None, username: str = "") -> str:
+    nonce, cookie = web.sessions.login_nonce(bottle.request.get_cookie(LOGIN_COOKIE),
+                                             secure=web.secure(), path=web.path())
+    if cookie is not None:
+        web.set_cookie(cookie)
+    notice = None
+    if bottle.request.query.get("logged_out"):
+        notice = "You are logged out."
+    if not web.config.admins:
+        error = ("No admin users are configured. Add an [[admins]] entry with a "
+                 "password_hash made by `astro-bridge hash-password`.")
+    return render("login.tpl", error=error, username=username, notice=notice,
+                  login_csrf=web.sessions.login_csrf_token(nonce),
+                  next=web.safe_next(bottle.request.query.get("next")
+                                     or bottle.request.forms.getunicode("next")))

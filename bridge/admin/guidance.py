@@ -1,0 +1,153 @@
+"""Plain guidance for each failure reason: what the store can do about it.
+
+Pure: a reason (the message Astro or the bridge gave) and, where it helps, the item code
+in; a `Guidance` (a title and a few steps in plain words) out. The admin pages and the
+`astro-bridge failures` command show it next to each failure, so the person looking at a
+failure does not have to know Astro's messages by heart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NO_ITEM_FOUND = "No Item Found"
+ALREADY_EXISTS = "TransactionID Already Exists"
+MISSING_EMAIL = "Missing email"
+MISSING_ADDRESS = "Missing address"
+MISSING_BOTH = "Missing email and address"
+POINTS_UNCERTAIN = "Points uncertain"
+NOT_ELIGIBLE = "Not eligible"
+NO_POINT_REWARDS = "No Astro point rewards are available"
+NOT_REACHED = "Astro not reached"
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What a failure reason means and what the store can do, in plain words."""
+
+    reason: str
+    title: str
+    steps: tuple[str, ...]
+
+
+def upc_a_of(code: str | None) -> str | None:
+    """The 12-digit UPC-A of an EAN-13 that is one (leading 0, valid check digit), else
+    None. Programs list UPC-A codes, so `0012345678905` must be sent as `012345678905`."""
+    if not code or len(code) != 13 or not code.isdigit() or code[0] != "0":
+        return None
+    return code[1:] if _gtin_check_ok(code) else None
+
+
+def _gtin_check_ok(code: str) -> bool:
+    digits = [int(c) for c in code]
+    body, check = digits[:-1], digits[-1]
+    # GTIN check digit: weights 3,1,3,... from the right of the body.
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def reason_of(message: str | None, *, uncertain: bool = False) -> str:
+    """The reason a failure is listed and filtered under, from the message it carries.
+
+    Known Astro messages keep their exact text; a redemption refused for a missing
+    email or address becomes `Missing email` / `Missing address`; a points step that
+    cannot be decided is `Points uncertain`."""
+    if uncertain:
+        return POINTS_UNCERTAIN
+    text = (message or "").strip()
+    low = text.lower()
+    if low == NO_ITEM_FOUND.lower():
+        return NO_ITEM_FOUND
+    if low == ALREADY_EXISTS.lower():
+        return ALREADY_EXISTS
+    if "missing" in low or "requir" in low:
+        email, address = "email" in low, "address" in low.replace("email_address", "")
+        if email and address:
+            return MISSING_BOTH
+        if email:
+            return MISSING_EMAIL
+        if address:
+            return MISSING_ADDRESS
+    if "not eligible" in low:
+        return NOT_ELIGIBLE
+    if low == NO_POINT_REWARDS.lower():
+        return NO_POINT_REWARDS
+    return text or "Unknown"
+
+
+def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
+    """Guidance for one reason (as given by `reason_of`); any other reason gets the
+    general advice to read the message and retry once the cause is fixed."""
+    if reason == NO_ITEM_FOUND:
+        return _no_item_found(item_code)
+    if reason == ALREADY_EXISTS:
+        return Guidance(reason, "Probably a duplicate: this line was sent before", (
+            "Astro already has a purchase with this transaction id on the customer's "
+            "account, so the purchase is most likely counted already.",
+            "To check: in Astro, open the customer and look at the card's purchases for "
+            "this item on the sale date (the purchase shows the transaction id).",
+            "If it is there, hide this failure. If it is not, the id was used by another "
+            "sale: ring the item up again as a new sale.",
+        ))
+    if reason in (MISSING_EMAIL, MISSING_ADDRESS, MISSING_BOTH):
+        what = {MISSING_EMAIL: "email address", MISSING_ADDRESS: "mailing address",
+                MISSING_BOTH: "email and mailing address"}[reason]
+        return Guidance(reason, f"The reward needs the customer's {what}", (
+            f"This program mails or sends the reward, so Astro refuses the redemption "
+            f"without the customer's {what}. The reward was NOT redeemed.",
+            f"Ask the customer for their {what}, open their receipt and redeem again: the "
+            f"page asks for the {what} and saves it on the customer first.",
+            "Do not hand the reward over until the page says it was redeemed.",
+        ))
+    if reason == POINTS_UNCERTAIN:
+        return Guidance(reason, "Points may or may not have been added", (
+            "Astro did not answer after the points were sent, and the bridge could not "
+            "tell from the customer's points history whether they were added.",
+            "Before retrying, open the customer in Astro and look at the points "
+            "transactions on the sale date: is there an entry for this sale's amount?",
+            "If there is, hide this entry (retrying would add the points twice). If there "
+            "is not, retry it.",
+        ))
+    if reason == NOT_ELIGIBLE:
+        return Guidance(reason, "Astro says the reward is not available", (
+            "The card may not be complete yet, or the reward was redeemed already "
+            "(perhaps at another register).",
+            "Check the customer's cards in Astro; hide this failure if the reward was "
+            "used.",
+        ))
+    if reason == NO_POINT_REWARDS:
+        return Guidance(reason, "Not enough points for this reward", (
+            "The customer's points balance no longer covers the reward (points may have "
+            "been used in the meantime). The reward was NOT redeemed.",
+            "Check the balance in Astro; hide this failure if it is right.",
+        ))
+    if reason == NOT_REACHED:
+        return Guidance(reason, "Astro could not be reached", (
+            "Nothing was recorded at Astro. The bridge keeps retrying by itself; Retry "
+            "sends it now.",
+        ))
+    return Guidance(reason, "Astro refused this", (
+        "Read the message: it is Astro's own words.",
+        "Fix the cause (in Astro or in the POS), then Retry: it sends the same ids, so "
+        "nothing is counted twice.",
+    ))
+
+
+def _no_item_found(item_code: str | None) -> Guidance:
+    steps = [
+        "The item code is not in any program this store is enrolled in. Three usual "
+        "causes:",
+        "1. The store is not enrolled in the manufacturer's program: enrol in Astro "
+        "(Programs), then Retry.",
+        "2. It is a new item of a program you are enrolled in: add it in Astro as a "
+        "program item exception, then Retry.",
+        "3. The POS sent an EAN-13 where the program lists the UPC-A.",
+    ]
+    upc = upc_a_of(item_code)
+    if upc:
+        steps.append(f"This code is an EAN-13: its UPC-A is {upc}. Put {upc} on the item "
+                     f"in the POS so future sales match.")
+    if item_code and not item_code.isdigit():
+        steps.append("This is a store item number: it counts only in a custom program "
+                     "that lists it.")
+    steps.append("If the item is in no program at all, nothing is wrong: hide the failure.")
+    return Guidance(NO_ITEM_FOUND, "The item is in none of the store's programs", tuple(steps))

@@ -1,0 +1,97 @@
+% rebase('admin_layout.tpl', title=title)
+% f = report.filters
+<h1>Failures</h1>
+<form method="get" action="{{prefix}}/failures" class="filters">
+<label>Store
+<select name="store" id="filter-store">
+<option value="">All stores</option>
+% for s in report.stores:
+<option value="{{s}}" {{!'selected' if f.store == s else ''}}>{{s}}</option>
+% end
+</select></label>
+<label>Reason
+<select name="reason" id="filter-reason">
+<option value="">All reasons</option>
+% for r in report.reasons:
+<option value="{{r}}" {{!'selected' if f.reason == r else ''}}>{{r}}</option>
+% end
+% if f.reason and f.reason not in report.reasons:
+<option value="{{f.reason}}" selected>{{f.reason}}</option>
+% end
+</select></label>
+<label>Last <input type="text" name="days" value="{{f.days}}" size="4" inputmode="numeric"> days</label>
+<button type="submit" class="secondary" id="apply-filters">Show</button>
+<a href="{{prefix}}/failures.csv{{'?' + query if query else ''}}" id="csv">Export CSV</a>
+</form>
+<p class="muted">Since {{report.since.strftime('%Y-%m-%d %H:%M')}} UTC, newest first.</p>
+
+<form method="post" action="{{prefix}}/failures/action" id="failures-form">
+<input type="hidden" name="csrf" value="{{csrf}}">
+<input type="hidden" name="store" value="{{f.store or ''}}">
+<input type="hidden" name="reason" value="{{f.reason or ''}}">
+<input type="hidden" name="days" value="{{f.days}}">
+% for section, heading, rows in (('transaction', 'Transaction Failures', report.transaction_failures), ('redemption', 'Redemption Failures', report.redemption_failures)):
+<h2 id="{{section}}-failures">{{heading}} ({{len(rows)}})</h2>
+% if not rows:
+<p class="empty">None.</p>
+% else:
+<table class="failures" id="{{section}}-table">
+<thead><tr><th>Select</th><th>Date (UTC)</th><th>Store</th><th>Customer</th><th>Item code</th><th>Description</th><th>{{'Reward id' if section == 'redemption' else 'Transaction id'}}</th><th>Endpoint</th><th>Status</th><th>Message</th><th>Actions</th></tr></thead>
+<tbody>
+% for r in rows:
+<tr id="failure-{{r.id}}" class="failure" data-reason="{{r.reason}}">
+<td><input type="checkbox" name="ids" value="{{r.id}}" id="select-{{r.id}}" aria-label="Select failure {{r.id}}"></td>
+<td>{{r.at.strftime('%Y-%m-%d %H:%M')}}</td>
+<td>{{r.store_id}}</td>
+<td>
+% if r.customer_id:
+<a href="{{customer_url(r.store_id, r.customer_id)}}">{{r.customer_id}}</a>
+% end
+</td>
+<td><code>{{r.item_code or ''}}</code></td>
+<td>{{r.description or ''}}</td>
+<td><code>{{r.ref_id or ''}}</code></td>
+<td>{{r.endpoint or ''}}</td>
+<td>{{'' if r.status_code is None else r.status_code}}</td>
+<td class="message">{{r.message}}</td>
+<td><button type="submit" name="only" value="retry:{{r.id}}" id="retry-{{r.id}}">Retry</button><button type="submit" name="only" value="hide:{{r.id}}" class="secondary" id="hide-{{r.id}}">Hide</button></td>
+</tr>
+<tr class="guidance-row"><td></td><td colspan="10"><div class="guidance"><h3>{{r.reason}}: {{r.guidance.title}}</h3><ul>
+% for step in r.guidance.steps:
+<li>{{step}}</li>
+% end
+</ul></div></td></tr>
+% end
+</tbody>
+</table>
+% end
+% end
+% if report.transaction_failures or report.redemption_failures:
+<p><button type="submit" name="action" value="retry" id="retry-selected">Retry selected</button>
+<button type="submit" name="action" value="hide" class="secondary" id="hide-selected">Hide selected</button></p>
+% end
+</form>
+
+<h2 id="open-deliveries">Pending and uncertain deliveries ({{len(report.open_deliveries)}})</h2>
+% if not report.open_deliveries:
+<p class="empty">None: every sale is delivered or listed above.</p>
+% else:
+<table id="open-table">
+<thead><tr><th>Sale</th><th>Store</th><th>Customer</th><th>State</th><th>Steps left</th><th>Attempts</th><th>Next attempt (UTC)</th><th>Last error</th></tr></thead>
+<tbody>
+% for d in report.open_deliveries:
+<tr class="open-{{d.state}}">
+<td><code>{{d.sale_key}}</code></td><td>{{d.store_id}}</td>
+<td>
+% if d.customer_id:
+<a href="{{customer_url(d.store_id, d.customer_id)}}">{{d.customer_id}}</a>
+% end
+</td>
+<td>{{d.state}}</td><td>{{', '.join(d.steps)}}</td><td>{{d.attempts}}</td>
+<td>{{d.next_attempt_at.strftime('%Y-%m-%d %H:%M:%S') if d.next_attempt_at else ('check in Astro first' if d.state == 'uncertain' else 'now')}}</td>
+<td>{{d.last_error or ''}}</td>
+</tr>
+% end
+</tbody>
+</table>
+% end

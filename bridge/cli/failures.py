@@ -1,0 +1,169 @@
+"""`astro-bridge failures list|retry|hide|export`: the failure report from the shell.
+
+The same report as the admin pages (bridge.admin.report): Transaction and Redemption
+Failures of the last days, filterable by store and reason; Retry and Hide by id (or
+every listed line with --all); CSV export.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bridge.cli import main
+
+
+class _UsageError(click.ClickException):
+    exit_code = 2
+
+
+def _filter_options(f):
+    f = click.option("--days", type=click.IntRange(1, 3660), metavar="N",
+                     help="Lines of the last N days (default: reports.failure_report_days, "
+                          "30).")(f)
+    f = click.option("--reason", help='Only this reason, e.g. "No Item Found".')(f)
+    f = click.option("--store", "store_id", help="Only this store id.")(f)
+    f = click.option("--config", "config_path", envvar="ASTRO_BRIDGE_CONFIG", metavar="FILE",
+                     type=click.Path(dir_okay=False),
+                     help="Configuration TOML (default: $ASTRO_BRIDGE_CONFIG).")(f)
+    return f
+
+
+@main.group("failures")
+def failures_group():
+    """The failure report: Transaction and Redemption Failures, with Retry and Hide."""
+
+
+def _open(config_path, store_id, reason, days):
+    """(config, journal, report) for the options; user errors exit 2."""
+    import datetime as dt
+
+    from bridge.admin.report import Filters, build_report
+    from bridge.config import ConfigError, load_config
+    from bridge.journal import Journal, JournalError
+
+    if not config_path:
+        raise _UsageError("failures needs a configuration: --config FILE or "
+                          "ASTRO_BRIDGE_CONFIG")
+    try:
+        config = load_config(config_path)
+    except ConfigError as e:
+        raise _UsageError(str(e)) from None
+    if store_id is not None and store_id not in {s.id for s in config.stores}:
+        raise _UsageError(f"--store: no store {store_id!r} in {config.source}")
+    try:
+        journal = Journal(config.journal_path)
+    except JournalError as e:
+        raise _UsageError(str(e)) from None
+    filters = Filters(store=store_id, reason=reason, days=days or config.failure_report_days)
+    report = build_report(journal, filters, dt.datetime.now(dt.timezone.utc),
+                          stores=tuple(s.id for s in config.stores))
+    return config, journal, report
+
+
+def _chosen(report, ids, all_listed: bool) -> list[int]:
+    listed = {r.id for r in report.rows}
+    if all_listed:
+        if ids:
+            raise _UsageError("give failure ids or --all, not both")
+        return sorted(listed, reverse=True)
+    if not ids:
+        raise _UsageError("give the ids of the failures (see `failures list`) or --all")
+    unknown = [i for i in ids if i not in listed]
+    if unknown:
+        raise _UsageError(f"not in the report (hidden, retried, older or filtered "
+                          f"out): {', '.join(map(str, unknown))}")
+    return list(ids)
+
+
+@failures_group.command("list")
+@_filter_options
+def list_command(config_path, store_id, reason, days):
+    """List the failures, newest first, with the guidance for each reason, and the
+    deliveries still pending or uncertain."""
+    _config, journal, report = _open(config_path, store_id, reason, days)
+    with journal:
+        for title, rows in (("Transaction Failures", report.transaction_failures),
+                            ("Redemption Failures", report.redemption_failures)):
+            click.echo(f"{title} ({len(rows)})")
+            for r in rows:
+                click.echo(f"  #{r.id}  {r.at:%Y-%m-%d %H:%M}  {r.store_id}  customer "
+                           f"{r.customer_id or '-'}  item {r.item_code or '-'}"
+                           f"  {r.description or ''}".rstrip())
+                click.echo(f"      id {r.ref_id or '-'}  {r.endpoint or '-'} "
+                           f"{'' if r.status_code is None else r.status_code}  {r.message}")
+                click.echo(f"      {r.reason}: {r.guidance.title}")
+        click.echo(f"Pending and uncertain deliveries ({len(report.open_deliveries)})")
+        for d in report.open_deliveries:
+            when = (f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.next_attempt_at
+                    else "check in Astro first" if d.state == "uncertain" else "now")
+            click.echo(f"  {d.sale_key}  {d.state}  steps {', '.join(d.steps)}  "
+                       f"attempts {d.attempts}  next {when}")
+
+
+@failures_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "all_listed", is_flag=True, help="Retry every listed failure.")
+@_filter_options
+def retry_command(ids, all_listed, config_path, store_id, reason, days):
+    """Retry failures by id: re-send with the same ids (transactions) or redeem again
+    (redemptions). Exit status 0 when all went through, 1 when some still fail."""
+    from bridge.admin import actions
+    from bridge.astro import AstroClient
+
+    config, journal, report = _open(config_path, store_id, reason, days)
+    chosen = _chosen(report, ids, all_listed)
+    clients: dict = {}
+
+    def client_for(sid):
+        if sid not in clients:
+            a = config.store(sid).astro
+            if a.username is None or a.password is None:
+                raise _UsageError(f"store {sid}: no Astro login in the configuration "
+                                  f"(needed to retry)")
+            clients[sid] = AstroClient(a.base_url, a.username, a.password.reveal(),
+                                       a.client_id)
+        return clients[sid]
+
+    with journal:
+        try:
+            results = actions.retry(journal, config, client_for, chosen)
+        finally:
+            for c in clients.values():
+                c.close()
+    for r in results:
+        click.echo(f"#{r.failure_id}: {'ok' if r.ok else 'FAILED'}: {r.message}")
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+@failures_group.command("hide")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all", "all_listed", is_flag=True, help="Hide every listed failure.")
+@_filter_options
+def hide_command(ids, all_listed, config_path, store_id, reason, days):
+    """Hide failures by id: kept in the journal, out of the report."""
+    from bridge.admin import actions
+
+    _config, journal, report = _open(config_path, store_id, reason, days)
+    with journal:
+        results = actions.hide(journal, _chosen(report, ids, all_listed))
+    for r in results:
+        click.echo(f"#{r.failure_id}: {r.message}")
+
+
+@failures_group.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the CSV to this file (default: standard output).")
+@_filter_options
+def export_command(output, config_path, store_id, reason, days):
+    """The listed failures as CSV (the same columns as the admin page's export)."""
+    from bridge.admin.report import report_csv
+
+    _config, journal, report = _open(config_path, store_id, reason, days)
+    journal.close()
+    text = report_csv(report)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)

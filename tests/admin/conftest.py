@@ -1,0 +1,71 @@
+"""Admin test fixtures: a configuration on the sandbox, a real journal in tmp_path, the
+admin app under webtest, and helpers to make failures by sending real sales."""
+import dataclasses
+import datetime as dt
+
+import pytest
+import webtest
+
+from bridge.astro import AstroClient
+from bridge.config import AdminUser, demo_config
+from bridge.journal import Journal
+from bridge.passwords import hash_password
+from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "correct horse battery"
+# Cheap scrypt parameters keep each login check fast in tests.
+ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=2**10)
+
+
+@pytest.fixture
+def config(sandbox, tmp_path):
+    base = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
+    return dataclasses.replace(base, admins=(AdminUser(ADMIN_USER, ADMIN_HASH),))
+
+
+@pytest.fixture
+def journal(config):
+    with Journal(config.journal_path) as j:
+        yield j
+
+
+@pytest.fixture
+def client(config):
+    a = config.stores[0].astro
+    with AstroClient(a.base_url, a.username, a.password.reveal(), a.client_id,
+                     read_timeout=5, max_retries=0) as c:
+        yield c
+
+
+def fast_throttle():
+    return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.2, max_delay=0.4,
+                                        lockout_after=5, lockout_seconds=60))
+
+
+@pytest.fixture
+def make_app(config, journal, client):
+    from bridge.admin import create_admin_app
+
+    def make(**options):
+        options.setdefault("throttle", fast_throttle())
+        return create_admin_app(config, journal, {"demo": client}, **options)
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    """The admin app under webtest, as if mounted at /admin."""
+    return webtest.TestApp(make_app(), extra_environ={"SCRIPT_NAME": "/admin"})
+
+
+def log_in(app, user=ADMIN_USER, password=ADMIN_PASSWORD, status=303):
+    page = app.get("/login")
+    form = page.forms[0]
+    form["username"] = user
+    form["password"] = password
+    return form.submit(status=status)
+
+
+def now():
+    return dt.datetime.now(dt.timezone.utc)

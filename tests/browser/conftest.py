@@ -1,0 +1,67 @@
+"""Headless Chromium for the browser tests (Debian's chromium + chromium-driver).
+
+`browser` is a selenium WebDriver on a fresh profile; `shot(name)` saves a screenshot
+under tests/browser/screenshots/ (gitignored) for people to look at after a run. The
+tests are skipped, with the reason, only when chromium or chromedriver is not installed.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def _missing() -> str | None:
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not os.access(path, os.X_OK):
+            return f"{path} is not installed (apt-get install chromium chromium-driver)"
+    return None
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium driven by selenium, closed after the test."""
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="astro-bridge-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--window-size=1400,1000",
+                f"--user-data-dir={profile}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def shot(browser, request):
+    """shot(name): save the current page as tests/browser/screenshots/<test>-<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    counter = [0]
+
+    def save(name: str) -> Path:
+        counter[0] += 1
+        path = SCREENSHOTS / f"{request.node.name}-{counter[0]:02d}-{name}.png"
+        # A full-height window so the screenshot shows the whole page.
+        height = browser.execute_script("return document.body.scrollHeight") or 1000
+        browser.set_window_size(1400, min(max(int(height) + 40, 600), 4000))
+        browser.save_screenshot(str(path))
+        return path
+
+    return save
