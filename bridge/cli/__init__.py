@@ -16,3 +16,4 @@ from bridge.cli import parse  # noqa: E402,F401
 from bridge.cli import sandbox  # noqa: E402,F401
 from bridge.cli import replay  # noqa: E402,F401
 from bridge.cli import failures  # noqa: E402,F401
+from bridge.cli import migrate  # noqa: E402,F401

@@ -223,15 +223,20 @@ class ShadowEvaluator:
 
     def submit(self, sale_key: str, store, sale) -> bool:
         """Queue the dry run of a recorded sale; False (and the sale recorded as not
-        evaluated) when the queue is full. Never blocks."""
+        evaluated) when the queue is full or the evaluator is closed. Never blocks."""
+        if self._closed:
+            return self._not_evaluated(sale_key, "shadow stopped")
         try:
             self._queue.put_nowait((sale_key, store, sale))
         except queue.Full:
-            self._journal.record_shadow_outcome(
-                sale_key, ShadowOutcome.failed("not evaluated: shadow queue full").to_dict())
-            return False
+            return self._not_evaluated(sale_key, "shadow queue full")
         self._start()
         return True
+
+    def _not_evaluated(self, sale_key: str, why: str) -> bool:
+        self._journal.record_shadow_outcome(
+            sale_key, ShadowOutcome.failed(f"not evaluated: {why}").to_dict())
+        return False
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until every queued dry run is done; False on timeout."""

@@ -39,18 +39,24 @@ def make_config(sandbox, tmp_path):
 
 
 @pytest.fixture
-def shadow(journal, sandbox):
+def client_for():
+    """client_for(store) -> a real AstroClient for the store's login (closed at the end)."""
     clients = {}
 
-    def client_for(store):
+    def make(store):
         if store.id not in clients:
             clients[store.id] = AstroClient(store.astro.base_url, store.astro.username,
                                             store.astro.password.reveal(),
                                             store.astro.client_id, read_timeout=3.0)
         return clients[store.id]
+    yield make
+    for c in clients.values():
+        c.close()
 
+
+@pytest.fixture
+def shadow(journal, client_for):
+    """A running shadow evaluator on `journal`."""
     evaluator = ShadowEvaluator(journal, client_for)
     yield evaluator
     evaluator.close()
-    for c in clients.values():
-        c.close()
