@@ -130,16 +130,17 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
         return DeliveryOutcome(sale_key, sale.status, claimed=False, receipt=sale.receipt)
     try:
         stop = _Delivery(journal, client, sale, deadline, now, retry, rng).run()
+        retry_at = None
         if stop is not None:
-            at = stop.retry_at or now()
-            journal.schedule_retry(sale_key, at, stop.error)
+            retry_at = stop.retry_at or now()
+            journal.schedule_retry(sale_key, retry_at, stop.error)
         sale = journal.get_sale(sale_key)
         receipt = sale.receipt
         if sale.status != SALE_PENDING:
             # Card progress needs one more call; past the deadline the receipt goes without.
             receipt = _store_receipt(journal, client if not _past(deadline) else None, sale, now)
-        return DeliveryOutcome(sale_key, sale.status, retry_at=stop and (stop.retry_at or now()),
-                               error=stop and stop.error, receipt=receipt)
+        return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
+                               error=stop.error if stop else None, receipt=receipt)
     finally:
         journal.release_sale(sale_key, worker_id)
 
@@ -354,7 +355,7 @@ def reconcile_points(snapshot: dict | None, current: PointsStatus, amount):
 # -- receipt ---------------------------------------------------------------------------
 def _store_receipt(journal: Journal, client, sale: SaleRecord, now) -> dict:
     status = None
-    if client is not None and _customer_astro_id(sale) is not None:
+    if client is not None and _customer_resolved(sale):
         try:
             status = client.customer_status(sale.plan.customer_id)
         except AstroError as e:
@@ -364,11 +365,8 @@ def _store_receipt(journal: Journal, client, sale: SaleRecord, now) -> dict:
     return receipt
 
 
-def _customer_astro_id(sale: SaleRecord) -> str | None:
-    step = sale.steps[0] if sale.steps else None
-    if step is None or step.state != DONE or not step.result:
-        return None
-    return step.result.get("astro_customer_id") or ""
+def _customer_resolved(sale: SaleRecord) -> bool:
+    return bool(sale.steps) and sale.steps[0].kind == CUSTOMER and sale.steps[0].state == DONE
 
 
 def receipt_data(sale: SaleRecord, status: CustomerStatus | None,

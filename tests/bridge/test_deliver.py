@@ -244,3 +244,20 @@ def test_refund_takes_the_original_items_off_the_cards(sandbox, journal, client,
     assert outcome.receipt["removed"] == [{"transaction_id": "demo-900-1", "item_code": KIBBLE,
                                            "quantity": 1, "state": "done"}]
     assert outcome.receipt["points"]["balance"] == 40
+
+
+def test_astro_password_never_reaches_the_journal(sandbox, tmp_path, client, store):
+    path = tmp_path / "secrets.db"
+    with Journal(path) as journal:
+        key = record(journal, store, f"CustomerID=SALLY-1&UPC1={BIRD_SEED}&SubTotal=5.00"
+                                     "&apiusername=demo&apipassword=button-Pw-771")
+        sandbox.set_faults({"next": [
+            {"endpoint": "customerStatus", "count": 1, "fault": "status", "status": 503},
+            {"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
+        for _ in range(5):
+            if deliver(journal, client, key).finished:
+                break
+        stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+        assert journal.get_sale(key).status == "partial"
+    assert b"No Item Found" in stored
+    assert b"demo-password" not in stored and b"button-Pw-771" not in stored
