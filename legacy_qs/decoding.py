@@ -15,6 +15,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Lone surrogates that are not surrogate-escaped bytes (U+DC80..U+DCFF) cannot be
 # encoded at all; they can only come from broken str input and carry no text.
 _BAD_SURROGATE = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+_URL_START = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def clean(text: str) -> str:
@@ -49,12 +50,11 @@ def _to_bytes(text: str) -> bytes:
 def _query_part(raw: bytes) -> bytes:
     """The query string of a full URL, or `raw` itself when it is a query string."""
     head, sep, tail = raw.partition(b"?")
-    if sep and b"=" not in head and b"&" not in head:
+    is_url = _URL_START.match(raw) is not None
+    if sep and (is_url or (b"=" not in head and b"&" not in head)):
         # A URL: what follows '#' is a fragment, which browsers never send.
         return tail.partition(b"#")[0]
-    if not sep and re.match(rb"\s*[A-Za-z][A-Za-z0-9+.-]*://", raw):
-        return b""  # a URL without a query string
-    return raw
+    return b"" if is_url else raw  # a URL without a query string has no parameters
 
 
 def split_query(raw: bytes) -> list[tuple[str, str]]:
@@ -69,6 +69,8 @@ def split_query(raw: bytes) -> list[tuple[str, str]]:
 
 
 def _form_value(value, recode: bool) -> str:
+    if value is None:  # e.g. a JSON null: the same as an empty field
+        return ""
     if isinstance(value, (bytes, bytearray)):
         return decode_bytes(bytes(value))
     if isinstance(value, str):
@@ -87,8 +89,9 @@ def _form_value(value, recode: bool) -> str:
 def form_pairs(form) -> list[tuple[str, str]]:
     """Decoded (name, value) pairs of a form mapping or a sequence of pairs.
 
-    Values of a mapping are taken as already percent-decoded. A value that is a
-    list or tuple gives one pair per element (so a repeated name stays visible).
+    Values of a mapping are taken as already percent-decoded; None is an empty
+    value. A value that is a list or tuple gives one pair per element (so a
+    repeated name stays visible).
     """
     recode = bool(getattr(form, "recode_unicode", False))
     if hasattr(form, "allitems"):  # bottle MultiDict / FormsDict: every value

@@ -145,6 +145,19 @@ def test_form_values_are_not_percent_decoded_again():
     assert parse({"CustomerID": "C-1", "FirstName": "50%25+off"}).customer.first_name == "50%25+off"
 
 
+def test_url_with_equals_sign_in_its_path_is_still_a_url():
+    assert parse("https://astro.example/a=b/q?CustomerID=C-1").customer.id == "C-1"
+
+
+def test_question_mark_inside_a_bare_query_string_is_data():
+    sale = parse(f"{BASE}&UPC1=A&Description1=Why%20not?")
+    assert sale.lines[0].description == "Why not?"
+
+
+def test_form_value_none_is_an_empty_value():
+    assert parse({"CustomerID": "C-1", "Email": None}).customer.email is None
+
+
 def test_url_without_query_has_no_customer():
     assert str(error_of("https://astro.example/query.php")) == "CustomerID: is required"
 
