@@ -115,3 +115,13 @@ def test_installed_command_reads_stdin_and_prints_json():
     printable = json.loads(proc.stdout)
     assert printable["lines"][0]["upc"] == "012345678905"
     assert b"Pw-NotShown-42" not in proc.stdout + proc.stderr
+
+
+@needs_script
+def test_installed_command_decodes_latin1_bytes_given_as_argument():
+    proc = subprocess.run(
+        [str(ASTRO_BRIDGE), "parse", "--json", b"CustomerID=C-1&FirstName=Ren\xe9e"],
+        capture_output=True, timeout=30,
+    )
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["customer"]["first_name"] == "Renée"
