@@ -35,7 +35,7 @@ def sandbox(host, port, config_path, state_path, control):
         raise SandboxStartError(f"cannot serve on {host}:{port}: {error.strerror}") from None
     except sqlite3.Error as error:
         raise SandboxStartError(f"cannot open state file {state_path}: {error}") from None
-    except (ValueError, KeyError, TypeError) as error:
+    except ValueError as error:  # SeedError
         raise SandboxStartError(f"bad seed file {config_path}: {error!s}") from None
     # SIGTERM stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: server.stop())

@@ -33,6 +33,11 @@ def _today() -> str:
     return _now().date().isoformat()
 
 
+def _text(value: Any) -> str | None:
+    """A value as sent, as text (amounts stay exact decimals, never floats), or None."""
+    return None if value in (None, "") else str(value)
+
+
 def seed_state(seed: Seed) -> dict[str, Any]:
     """The state of a fresh account: the seed's customers, nothing bought yet."""
     customers = {}
@@ -103,16 +108,18 @@ class Account:
             raise AstroFailure("no_customer_found")
         return c
 
-    def search_customer(self, email: str | None, phone: str | None) -> dict[str, Any]:
-        email = (email or "").strip().lower()
-        phone = "".join(ch for ch in (phone or "") if ch.isdigit())
+    def search_customer(self, email: Any, phone: Any) -> dict[str, Any]:
+        """The first customer with this email (any case) or phone (digits compared)."""
+        email = str(email or "").strip().lower()
+        phone = "".join(ch for ch in str(phone or "") if ch.isdigit())
         if not email and not phone:
             raise AstroFailure("incomplete_request")
-        for c in self.state["customers"].values():
-            if email and c["email_address"].lower() == email:
-                return self._public_customer(c)
-            if phone and "".join(ch for ch in c["phone"] if ch.isdigit()) == phone:
-                return self._public_customer(c)
+        with self.lock:
+            for c in self.state["customers"].values():
+                if email and c["email_address"].lower() == email:
+                    return self._public_customer(c)
+                if phone and "".join(ch for ch in c["phone"] if ch.isdigit()) == phone:
+                    return self._public_customer(c)
         raise AstroFailure("no_customer_found")
 
     @staticmethod
@@ -223,8 +230,8 @@ class Account:
         self.state["transactions"][tid] = {
             "transactionID": tid, "astro_transaction_id": astro_tid, "kind": "card",
             "astro_customer_id": customer["astro_customer_id"],
-            "customerID": customer["customerID"], "saleID": sale_id, "item_code": code,
-            "item_qty": qty, "item_amount": line.get("item_amount"),
+            "customerID": customer["customerID"], "saleID": _text(sale_id), "item_code": code,
+            "item_qty": qty, "item_amount": _text(line.get("item_amount")),
             "item_transaction_date": date, "astro_program_id": program.id,
             "punched": 0, "deleted": False,
         }

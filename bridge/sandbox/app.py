@@ -6,6 +6,8 @@ import json
 import logging
 import threading
 from collections import Counter
+from decimal import Decimal
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,7 +19,7 @@ from bridge.sandbox.faults import Decision, Faults
 from bridge.sandbox.seed import Seed, load_seed
 from bridge.sandbox.state_store import SQLiteStore
 from bridge.sandbox.tokens import Tokens
-from bridge.sandbox.wire import (UNDOCUMENTED, AstroFailure, dumps, envelope,
+from bridge.sandbox.wire import (UNDOCUMENTED, Answer, AstroFailure, dumps, envelope,
                                  error_envelope)
 
 log = logging.getLogger("bridge.sandbox")
@@ -107,8 +109,15 @@ class Runtime:
     @staticmethod
     def _status_reply(decision: Decision) -> Reply:
         key = {500: "server_error", 503: "unavailable", 429: "rate_limited"}.get(
-            decision.status, "server_error")
-        answer = UNDOCUMENTED[key]
+            decision.status)
+        if key:
+            answer = UNDOCUMENTED[key]
+        else:
+            try:
+                phrase = HTTPStatus(decision.status).phrase
+            except ValueError:
+                phrase = "Error"
+            answer = Answer(decision.status, phrase, decision.status)
         return Reply(decision.status, error_envelope(answer))
 
     @staticmethod
@@ -223,7 +232,7 @@ def call_reply(rt: Runtime, endpoint: str) -> Reply:
         if raw is None:
             raise AstroFailure("incomplete_request")
         try:
-            payload = json.loads(raw)
+            payload = json.loads(raw, parse_float=Decimal)   # money stays exact
         except ValueError:
             raise AstroFailure("incomplete_request") from None
         if not isinstance(payload, dict):

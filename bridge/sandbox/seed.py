@@ -130,10 +130,19 @@ def default_seed_text() -> str:
     return resources.files("bridge.sandbox").joinpath("default.toml").read_text("utf-8")
 
 
+class SeedError(ValueError):
+    """The seed file is not valid TOML or lacks something (one line saying what)."""
+
+
 def load_seed(path: str | Path | None = None) -> Seed:
-    """Read a seed TOML file; None means the packaged default seed."""
+    """Read a seed TOML file; None means the packaged default seed. Raises SeedError."""
     text = default_seed_text() if path is None else Path(path).read_text("utf-8")
-    return parse_seed(tomllib.loads(text))
+    try:
+        return parse_seed(tomllib.loads(text))
+    except KeyError as missing:
+        raise SeedError(f"missing key {missing.args[0]!r}") from None
+    except (TypeError, ValueError, ArithmeticError) as error:
+        raise SeedError(str(error)) from None
 
 
 def _items(rows) -> tuple[Item, ...]:

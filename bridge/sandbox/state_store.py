@@ -44,7 +44,8 @@ class SQLiteStore:
         return json.loads(row[0]) if row else None
 
     def save(self, state: dict[str, Any]) -> None:
-        document = json.dumps(state, separators=(",", ":"))
+        # default=str: numbers sent as JSON decimals are kept as Decimal in the state.
+        document = json.dumps(state, separators=(",", ":"), default=str)
         with self._lock:
             self._db.execute(
                 "INSERT INTO sandbox_state (id, document) VALUES (1, ?)"

@@ -141,3 +141,25 @@ def test_completed_cards_flag_shows_fully_redeemed_cards(api):
     assert _cards(api, 102) == []
     [card] = _cards(api, 102, completed_cards=1)
     assert card["astro_card_status"] == "redeemed"
+
+
+def test_item_amount_is_kept_as_the_exact_decimal_sent(api, sandbox):
+    api.post("addTransactionBatch", {"customerID": "SALLY-1", "saleID": 77, "transactions": [
+        {"transactionID": "S1-1", "item_code": KIBBLE, "item_qty": 1, "item_amount": 0.1}]})
+    tx = sandbox.state()["transactions"]["S1-1"]
+    assert (tx["item_amount"], tx["saleID"]) == ("0.1", "77")
+
+
+def test_concurrent_batches_lose_no_punch(api, sandbox):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def buy(n):
+        return api.buy("SALLY-1", *[(f"C{n}-{i}", WASH, 1) for i in range(5)])
+
+    with ThreadPoolExecutor(8) as pool:
+        results = [line for lines in pool.map(buy, range(16)) for line in lines]
+    assert all(line["transaction_status"] == 100 for line in results)
+    cards = sandbox.state()["cards"]
+    assert sum(c["punches"] for c in cards) == 80 and len(cards) == 8
+    assert len({t["astro_transaction_id"] for t in sandbox.state()[
+        "transactions"].values()}) == 80

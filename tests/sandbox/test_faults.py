@@ -184,3 +184,16 @@ def test_control_routes_are_off_unless_asked_for():
         assert requests.post(sb.base_url + "/_sandbox/reset", timeout=5).status_code == 404
         with pytest.raises(RuntimeError):
             sb.state()
+
+
+def test_next_status_may_be_any_http_error(sandbox, api):
+    _next(sandbox, "customerStatus", "status", status=502)
+    answer = api.post("customerStatus", {"customerID": "SALLY-1"})
+    assert answer.status_code == 502 and answer.json()["astro_status"] == 502
+
+
+def test_state_and_html_view_show_no_password_or_token(sandbox, api):
+    api.status()
+    shown = requests.get(sandbox.base_url + "/_sandbox/state", timeout=5).text + \
+        requests.get(sandbox.base_url + "/_sandbox/", timeout=5).text
+    assert "demo-password" not in shown and api.token not in shown
