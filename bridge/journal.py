@@ -28,7 +28,9 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
     j.record_failure(store_id, kind, message, ...) -> id
     j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False)
-    j.hide_failure(id) -> bool               j.secret(name) -> str    j.health_check() -> bool
+    j.hide_failure(id) -> bool               j.mark_failure_retried(id, at=None) -> bool
+    j.retried_failure_ids(since=None) -> set[int]
+    j.secret(name) -> str                    j.health_check() -> bool
 
 Step states: pending, done, failed (business reason; final until a person retries),
 uncertain (sent, outcome unknown: reconcile before any re-send), given_up, skipped
@@ -201,6 +203,7 @@ class Failure:
     message: str
     kind: str              # transaction | redemption | customer | points
     hidden: bool
+    retried_at: dt.datetime | None = None
 
 
 def utcnow() -> dt.datetime:
@@ -522,6 +525,20 @@ class Journal:
             return conn.execute("UPDATE failures SET hidden = 1 WHERE id = ?",
                                 (failure_id,)).rowcount == 1
 
+    def mark_failure_retried(self, failure_id: int, at: dt.datetime | None = None) -> bool:
+        """Note that a person retried this failure line; True if it existed."""
+        with self._write() as conn:
+            return conn.execute("UPDATE failures SET retried_at = ? WHERE id = ?",
+                                (_ts(at or utcnow()), failure_id)).rowcount == 1
+
+    def retried_failure_ids(self, since: dt.datetime | None = None) -> set[int]:
+        """Ids of failure lines (recorded at or after `since`) a person has retried."""
+        query, args = "SELECT id FROM failures WHERE retried_at IS NOT NULL", []
+        if since is not None:
+            query += " AND at >= ?"
+            args.append(_ts(since))
+        return {r["id"] for r in self._conn().execute(query, args)}
+
     # -- misc --------------------------------------------------------------------------
     def secret(self, name: str) -> str:
         """A random secret kept in the journal under `name`, made on first use; every
@@ -669,7 +686,8 @@ def _failure(row: sqlite3.Row) -> Failure:
         customer_id=row["customer_id"], item_code=row["item_code"],
         description=row["description"], transaction_id=row["transaction_id"],
         at=_dt(row["at"]), endpoint=row["endpoint"], status_code=row["status_code"],
-        message=row["message"], kind=row["kind"], hidden=bool(row["hidden"]))
+        message=row["message"], kind=row["kind"], hidden=bool(row["hidden"]),
+        retried_at=_dt(row["retried_at"]))
 
 
 # == Phased migration (owner: MIGRATE; used by bridge.migrate) ========================

@@ -229,3 +229,32 @@ def test_journal_times_must_carry_a_time_zone(journal):
     with pytest.raises(ValueError):
         record(journal, at=T0.replace(tzinfo=None))
 
+
+
+def test_retried_failure_lines_are_remembered(journal):
+    old = journal.record_failure("main", "transaction", "No Item Found", at=T0 - dt.timedelta(days=40))
+    new = journal.record_failure("main", "transaction", "No Item Found", at=T0)
+    assert journal.retried_failure_ids() == set()
+    assert journal.mark_failure_retried(old, T0) and journal.mark_failure_retried(new, T0)
+    assert not journal.mark_failure_retried(999, T0)
+    assert journal.retried_failure_ids() == {old, new}
+    assert journal.retried_failure_ids(since=T0 - dt.timedelta(days=30)) == {new}
+    assert journal.failures(store="main")[0].retried_at == T0
+
+
+def test_an_older_journal_file_is_migrated_on_open(tmp_path):
+    import sqlite3
+
+    from bridge.journal import MIGRATIONS
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO failures (store_id, at, message, kind) VALUES ('main', 1, 'x', 'points')")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Journal(path) as j:
+        [f] = j.failures()
+        assert f.message == "x" and f.retried_at is None
+        assert j.mark_failure_retried(f.id, T0)
