@@ -1,6 +1,8 @@
 """Fixtures for the migration tests: a store on the sandbox in a chosen phase, a real
 journal in tmp_path, and a shadow evaluator that uses a real AstroClient."""
 import dataclasses
+import socket
+import sqlite3
 
 import pytest
 
@@ -60,3 +62,27 @@ def shadow(journal, client_for):
     evaluator = ShadowEvaluator(journal, client_for)
     yield evaluator
     evaluator.close()
+
+
+@pytest.fixture
+def journal_text(journal):
+    """journal_text() -> every row of every table of the journal's file, as text (to
+    check that no password or token was stored anywhere)."""
+    def dump() -> str:
+        conn = sqlite3.connect(journal.path)
+        try:
+            return "\n".join(repr(row) for (table,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")
+                for row in conn.execute(f"SELECT * FROM {table}"))
+        finally:
+            conn.close()
+    return dump
+
+
+@pytest.fixture
+def dead_url():
+    """An http URL on 127.0.0.1 where nothing listens."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/json"

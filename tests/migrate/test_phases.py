@@ -20,7 +20,7 @@ def _account(state):
 
 
 def test_passthrough_redirects_to_legacy_url_with_query_and_records_no_password(
-        make_config, journal, sandbox, sale_query):
+        make_config, journal, sandbox, sale_query, journal_text):
     store = make_config("passthrough").stores[0]
     answer = answer_legacy(store, sale_query, journal)
     assert answer.status == 302
@@ -37,7 +37,7 @@ def test_passthrough_redirects_to_legacy_url_with_query_and_records_no_password(
     assert (record.phase, record.status) == ("passthrough", "passthrough")
     assert record.sale["lines"][0]["upc"] == "012345678905"
     assert journal.due_sales(dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=9)) == []
-    assert "demo-password" not in _dump_journal(journal)
+    assert "demo-password" not in journal_text()
 
 
 def test_posted_button_form_is_redirected_with_303_and_the_body_as_query(
@@ -48,7 +48,7 @@ def test_posted_button_form_is_redirected_with_303_and_the_body_as_query(
 
 
 def test_unreadable_query_is_still_redirected_and_recorded_without_the_password(
-        make_config, journal, sandbox):
+        make_config, journal, sandbox, journal_text):
     store = make_config("passthrough").stores[0]
     query = "apiusername=demo&apipassword=demo-password&UPC1=012345678905"  # no CustomerID
     answer = answer_legacy(store, query, journal)
@@ -56,7 +56,7 @@ def test_unreadable_query_is_still_redirected_and_recorded_without_the_password(
     assert answer.sale_key is None
     [row] = journal.migration_sales()
     assert row["sale"] is None and "CustomerID" in row["problem"]
-    assert "demo-password" not in _dump_journal(journal)
+    assert "demo-password" not in journal_text()
 
 
 def test_shadow_finds_out_what_rest_would_do_and_writes_nothing_to_astro(
@@ -124,16 +124,3 @@ def test_switching_to_rest_never_resends_sales_recorded_under_passthrough_or_sha
     assert (again.sale_key, again.created) == (first.sale_key, False)
     assert journal.get_sale(first.sale_key).status == "passthrough"
     assert sandbox.state()["calls"] == calls_before
-
-
-def _dump_journal(journal) -> str:
-    """Every text the journal's SQLite file holds (all tables, all columns)."""
-    import sqlite3
-    conn = sqlite3.connect(journal.path)
-    try:
-        out = []
-        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'"):
-            out += [repr(row) for row in conn.execute(f"SELECT * FROM {table}")]
-        return "\n".join(out)
-    finally:
-        conn.close()
