@@ -27,6 +27,7 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import parse_qsl
 
 import legacy_qs
 from bridge import translate
@@ -63,6 +64,44 @@ def legacy_location(legacy_url: str, raw_query: str) -> str:
     if "?" not in base:
         return f"{base}?{query}"
     return base + ("" if base.endswith(("?", "&")) else "&") + query
+
+
+def legacy_store(config, raw_query: str, *, login_param: str = "login"):
+    """The store a button request is for, when that store is in passthrough or shadow;
+    None otherwise (the rest path then handles the request as usual).
+
+    The legacy button sends the real Astro login, which the bridge cannot check (the
+    legacy URL does), so the store is found without authentication: the `Store`
+    parameter when given, else the only store, else the one whose Astro username or
+    button user is the login's user name. Only the user name is read, never the password.
+    """
+    if not any(s.phase in LEGACY_PHASES for s in config.stores):
+        return None
+    username, store_param = _login_name(raw_query, login_param)
+    candidates = list(config.stores)
+    if store_param:
+        candidates = [s for s in candidates if s.id.lower() == store_param.strip().lower()]
+    if len(candidates) > 1:
+        candidates = [s for s in candidates if username and (
+            username == s.astro.username or s.button_user(username) is not None)]
+    if len(candidates) == 1 and candidates[0].phase in LEGACY_PHASES \
+            and candidates[0].legacy_url:
+        return candidates[0]
+    return None
+
+
+def _login_name(raw_query: str, login_param: str) -> tuple[str | None, str | None]:
+    """(user name, Store parameter) of a raw query; names are case-insensitive."""
+    username = store = None
+    for name, value in parse_qsl(raw_query, keep_blank_values=True, encoding="latin-1"):
+        name = name.strip().lower()
+        if name == "apiusername":
+            username = value.strip()
+        elif name == login_param.lower() and username is None:
+            username = value.split("~", 1)[0].strip()
+        elif name == "store":
+            store = value
+    return username or None, store or None
 
 
 @dataclass(frozen=True)
@@ -276,7 +315,11 @@ class ShadowEvaluator:
 
     def _evaluate_one(self, sale_key: str, store, sale) -> None:
         try:
-            outcome = evaluate(store, sale, self._client_for(store))
+            client = self._client_for(store)
+            if client is None:   # a delegate store without a login of its own
+                outcome = ShadowOutcome.failed("not evaluated: no Astro login for the store")
+            else:
+                outcome = evaluate(store, sale, client)
         except Exception as e:  # a dry run must never take the worker down
             log.warning("shadow dry run of %s failed: %s", sale_key, type(e).__name__)
             outcome = ShadowOutcome.failed(f"not evaluated: {type(e).__name__}")
