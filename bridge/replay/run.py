@@ -266,9 +266,15 @@ class Replay:
                 wait = min(MAX_WAIT, max(0.0, (at - utcnow()).total_seconds()))
                 if self.stop.wait(wait):
                     break
-            outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry)
+            # The worker id is the run's: a resumed run takes back at once the sales a
+            # killed run of the same command held (their lease would block it otherwise).
+            outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry,
+                                   worker_id=self.run_id)
             if outcome.status != SALE_PENDING:
                 break
+            if not outcome.claimed:
+                outcome = dataclasses.replace(
+                    outcome, error="another process is delivering it (its lease holds it)")
         return outcome
 
     def _handle(self, work) -> None:
@@ -304,7 +310,7 @@ class Replay:
         self.client = self._client()
         self.pending: list = []
         self._streak = 0
-        run_id = run_id_for(self.store.id, self.options)
+        run_id = self.run_id = run_id_for(self.store.id, self.options)
         workers = None
         try:
             sales = self._sales(self.journal, run_id)

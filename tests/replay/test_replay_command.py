@@ -1,0 +1,138 @@
+"""`astro-bridge replay` against the sandbox: formats, grouping, idempotent re-runs,
+dry runs, invalid rows, exit statuses."""
+import csv
+import json
+import random
+from urllib.parse import urlencode
+
+from tests.replay.conftest import (ENROLLED, expected_punches, punches, sales_rows,
+                                   write_csv)
+
+
+def test_csv_replay_punches_every_enrolled_line_once_and_summarises(replay, sandbox, tmp_path):
+    rows = sales_rows(30)
+    result = replay(write_csv(tmp_path / "sales.csv", rows))
+    assert result.exit_code == 0, result.output
+    assert "read:              30 sales, 60 lines" in result.stdout
+    assert "sent:              30 sales" in result.stdout
+    assert "No Item Found" in result.stdout  # lines outside any program, as Astro said
+    assert "points:            OFF" in result.stdout
+    state = sandbox.state()
+    assert punches(state) == expected_punches(rows)
+    assert len(state["transactions"]) == sum(r[7] in ENROLLED for r in rows)
+    assert state["points_transactions"] == []
+
+
+def test_shuffled_rows_make_the_same_sales(replay, sandbox, tmp_path):
+    rows = sales_rows(20)
+    shuffled = rows[:]
+    random.Random(3).shuffle(shuffled)
+    result = replay(write_csv(tmp_path / "shuffled.csv", shuffled))
+    assert result.exit_code == 0, result.output
+    assert "read:              20 sales" in result.stdout
+    ids = set(sandbox.state()["transactions"])
+    # line n of sale S: the n-th row of S in file order
+    seen, expected = {}, set()
+    for r in shuffled:
+        seen[r[0]] = seen.get(r[0], 0) + 1
+        if r[7] in ENROLLED:
+            expected.add(f"demo-{r[0]}-{seen[r[0]]}")
+    assert ids == expected
+
+
+def test_running_the_same_file_again_sends_nothing(replay, sandbox, tmp_path):
+    path = write_csv(tmp_path / "sales.csv", sales_rows(12))
+    assert replay(path).exit_code == 0
+    calls = sandbox.state()["calls"]
+    again = replay(path)
+    assert again.exit_code == 0, again.output
+    assert "sent:              0 sales" in again.stdout
+    assert "already delivered: 12 sales" in again.stdout
+    assert sandbox.state()["calls"] == calls  # not even a token
+
+
+def test_urls_and_jsonl_replay_like_the_button(replay, sandbox, tmp_path):
+    urls = tmp_path / "buttons.txt"
+    urls.write_text(
+        "https://bridge.example/?" + urlencode({
+            "apiusername": "demo", "apipassword": "s3cret-Pw", "CustomerID": "SALLY-1",
+            "FirstName": "Sally", "LastName": "Pet Owner", "UPC1": "012345678905",
+            "Qty1": "2", "Date": "2025-01-02", "SaleID": "U1"}) + "\n"
+        + urlencode({"CustomerID": "SALLY-1", "UPC1": "WASH-SELF", "Date": "2025-01-03"}) + "\n")
+    jsonl = tmp_path / "sales.jsonl"
+    jsonl.write_text(json.dumps({
+        "customer": {"id": "SALLY-1", "first_name": "Sally", "last_name": "Pet Owner"},
+        "lines": [{"index": 1, "upc": "072030001234", "qty": 3}], "subtotal": "30.00",
+        "sale_id": "J1", "date": "2025-01-04"}) + "\n")
+    result = replay(urls, jsonl, "--report", tmp_path / "r.csv")
+    assert result.exit_code == 0, result.output
+    assert "sent:              3 sales" in result.stdout
+    state = sandbox.state()
+    sally = [c for c in state["cards"] if c["customerID"] == "SALLY-1"]
+    assert sum(c["punches"] for c in sally) == 2 + 1 + 3
+    assert {"demo-U1-1", "demo-J1-1"} <= set(state["transactions"])
+    assert any(t.startswith("demo-h") for t in state["transactions"])
+    assert "s3cret-Pw" not in result.output + (tmp_path / "r.csv").read_text()
+
+
+def test_dry_run_contacts_nothing_and_says_what_would_be_sent(replay, sandbox, tmp_path):
+    rows = sales_rows(8)
+    rows.append(["S9999", "2025-13-01", "C1", "", "", "", "", "WASH-SELF", "", "1", "1"])
+    result = replay(write_csv(tmp_path / "sales.csv", rows), "--dry-run")
+    assert result.exit_code == 1  # one invalid row
+    assert "would send:        8 sales (dry run: nothing was contacted)" in result.stdout
+    assert "invalid:           1 sales (1 rows)" in result.stdout
+    assert sandbox.state()["calls"] == {}
+    assert not (tmp_path / "journal.db").exists()
+    clean = replay(write_csv(tmp_path / "clean.csv", sales_rows(8)), "--dry-run")
+    assert clean.exit_code == 0, clean.output
+
+
+def test_invalid_rows_are_reported_with_file_line_and_reason(replay, sandbox, tmp_path):
+    rows = sales_rows(6)
+    rows.insert(2, ["S0002", "2025-01-03", "C3", "", "", "", "", "WASH-SELF", "", "two", ""])
+    rows.append(["", "", "C4", "", "", "", "", "WASH-SELF", "", "1", ""])
+    path = write_csv(tmp_path / "sales.csv", rows)
+    report = tmp_path / "report.csv"
+    result = replay(path, "--report", report)
+    assert result.exit_code == 1
+    assert "invalid:           2 sales" in result.stdout
+    assert "sent:              5 sales" in result.stdout  # the other sales still went
+    with open(report, newline="") as f:
+        lines = [r for r in csv.DictReader(f) if r["status"] == "invalid"]
+    s2 = [i + 2 for i, r in enumerate(rows) if r[0] == "S0002"]
+    assert {(r["file"], int(r["line"])) for r in lines} == {(path, n) for n in s2} | {(path, len(rows) + 1)}
+    reasons = {int(r["line"]): r["reason"] for r in lines}
+    assert reasons[4] == "Qty: must be a whole number, got 'two'"
+    assert reasons[len(rows) + 1] == "no date (a replayed sale needs its own date)"
+    assert "S0002" not in json.dumps(sandbox.state()["transactions"])
+
+
+def test_points_only_with_the_option(replay, sandbox, tmp_path):
+    result = replay(write_csv(tmp_path / "sales.csv", sales_rows(3)), "--points")
+    assert result.exit_code == 0, result.output
+    assert "points:            ON" in result.stdout
+    assert len(sandbox.state()["points_transactions"]) == 3
+
+
+def test_concurrent_delivery_gives_the_same_account(replay, sandbox, tmp_path):
+    rows = sales_rows(40, customers=9)
+    result = replay(write_csv(tmp_path / "sales.csv", rows), "--concurrency", "4",
+                    "--rate", "500")
+    assert result.exit_code == 0, result.output
+    assert punches(sandbox.state()) == expected_punches(rows)
+
+
+def test_unusable_input_exits_2_with_one_line(replay, config, tmp_path):
+    good = write_csv(tmp_path / "sales.csv", sales_rows(1))
+    cases = [
+        ((tmp_path / "missing.csv",), "missing.csv: no such file"),
+        ((good, "--map", "colour=Red"), "unknown field 'colour'"),
+        ((good, "--map", "qty=Units"), "no column 'Units'"),
+    ]
+    for args, message in cases:
+        result = replay(*args)
+        assert result.exit_code == 2 and message in result.stderr, result.output
+        assert "Traceback" not in result.output
+    unknown = replay(good, store="nope")
+    assert unknown.exit_code == 2 and "unknown store 'nope'" in unknown.stderr
