@@ -86,6 +86,28 @@ customers, cards with punches and free goods, transactions by id, points transac
 redemptions, offer rewards, ``calls`` and ``handled`` per endpoint, ``write_calls``,
 tokens, faults), ``GET|POST|DELETE /_sandbox/faults``, ``POST /_sandbox/reset``,
 ``POST /_sandbox/expire-tokens``.
+
+``GET /_sandbox/state`` (abridged)::
+
+    {"account": "Demo Pet Supply",
+     "customers": [{"astro_customer_id": "1001", "customerID": "SALLY-1",
+                    "first_name": "Sally", ..., "points_balance": 12}],
+     "cards": [{"astro_card_id": 1, "astro_customer_id": "1001", "customerID": "SALLY-1",
+                "punches": 2, "astro_program_id": 101, "astro_card_status": "active",
+                "cardPurchases": [...], "cardFreeGoods": [...], ...}],
+     "transactions": {"S1-1": {"transactionID": "S1-1", "astro_transaction_id": 1,
+                               "kind": "card", "customerID": "SALLY-1", "saleID": "S1",
+                               "item_code": "012345678905", "item_qty": 2,
+                               "item_amount": "39.99", "punched": 2, "deleted": false, ...}},
+     "points_transactions": [{"astro_points_transaction_id": 1,
+                              "astro_customer_id": "1001", "pointsQty": 12,
+                              "totalPoints": 12, ...}],
+     "redemptions": [{"kind": "card" | "points" | "offer", ...}], "offer_rewards": [...],
+     "calls": {"token": 1, "addTransactionBatch": 1}, "handled": {...}, "write_calls": 1,
+     "tokens": {"issued": 1, "live": 1, "ttl": 1800}, "faults": {...}}
+
+``calls`` counts every request received per endpoint (faulted ones too); ``handled``
+those whose work was done; ``write_calls`` the calls of endpoints that change the account.
 """
 from bridge.sandbox.app import create_app
 
