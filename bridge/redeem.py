@@ -26,7 +26,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from bridge.admin.guidance import NOT_REACHED, POINTS_UNCERTAIN, reason_of
+from bridge.admin.guidance import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
+                                   reason_of)
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
 
 FREE_GOOD = "free_good"
@@ -222,7 +223,8 @@ def _attempt_fields(store, customer_id, sale_key, reward: Reward, now) -> dict:
 def _free_good_redeemed(client, customer_id: str, reward: Reward) -> bool:
     """After a lost answer: does Astro show the free good as redeemed?"""
     try:
-        status = client.customer_status(customer_id)
+        # completed_cards: a card whose only reward was just redeemed is "completed".
+        status = client.customer_status(customer_id, completed_cards=True)
     except AstroError:
         return False
     return any(g.reward_id == reward.reward_id and g.redeemed_on
@@ -239,7 +241,8 @@ def _in_progress(reward: Reward, status: str) -> RedeemOutcome:
         return RedeemOutcome(UNCERTAIN, reward, (
             f"{reward.title}: it is not known whether this redemption went through. It "
             f"was NOT redeemed again. Check the customer in Astro; the failure report "
-            f"lists it."), reason=POINTS_UNCERTAIN if reward.kind == POINTS else NOT_REACHED)
+            f"lists it."), reason=POINTS_UNCERTAIN if reward.kind == POINTS
+            else REDEMPTION_UNCERTAIN)
     return RedeemOutcome(IN_PROGRESS, reward, f"{reward.title} is being redeemed already "
                                               f"(another submit). It was not sent again.")
 
@@ -267,9 +270,9 @@ def _failed(journal, key, reward, exc: AstroError, endpoint: str, now) -> Redeem
 
 
 def _uncertain(journal, key, reward, exc: AstroError, endpoint: str, now) -> RedeemOutcome:
-    reason = POINTS_UNCERTAIN if reward.kind == POINTS else NOT_REACHED
+    reason = POINTS_UNCERTAIN if reward.kind == POINTS else REDEMPTION_UNCERTAIN
     journal.finish_redemption(key, "uncertain", when=now, endpoint=exc.endpoint or endpoint,
-                              status_code=None, message=str(exc), reason=reason)
+                              status_code=None, message=f"{reason}: {exc}", reason=reason)
     return RedeemOutcome(UNCERTAIN, reward, (
         f"{reward.title}: Astro did not answer, so it is not known whether it was "
         f"redeemed. Do not hand it over until it is checked in Astro; the failure "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bridge import redeem as redemption
 from bridge.astro import AstroError
+from bridge.translate import TRANSACTIONS
 
 
 @dataclass(frozen=True)
@@ -74,18 +75,21 @@ def _retry_sale(journal, config, client_for, failure, now) -> ActionResult:
     # Every line of this sale leaves the report: the retry re-sends all of them.
     for f in journal.failures(sale_key=sale.sale_key):
         journal.mark_failure_retried(f.id, now)
+    # Failed steps become pending (retry_sale); so does a transactions step that was done
+    # with refused lines, so the whole batch is sent again with the same transactionIDs
+    # (lines added before answer "TransactionID Already Exists" = already delivered).
+    for step in sale.steps:
+        if step.kind == TRANSACTIONS and step.state == "done" and step.problems:
+            journal.mark_step_pending(sale.sale_key, step.n)
     journal.retry_sale(sale.sale_key, now)
-    try:
-        deliver.deliver_sale(journal, config.store(sale.store_id),
-                             client_for(sale.store_id), sale.sale_key)
-    except AstroError as exc:
-        return ActionResult(failure.id, False, f"Astro: {exc}")
-    after = journal.get_sale(sale.sale_key)
+    outcome = deliver.deliver_sale(journal, client_for(sale.store_id), sale.sale_key)
     new = [f for f in journal.failures(sale_key=sale.sale_key) if f.id not in before]
     if new:
         return ActionResult(failure.id, False, new[0].message)
-    if after is not None and after.open_steps:
-        return ActionResult(failure.id, False, after.last_error or "still pending")
+    if not outcome.finished:
+        why = outcome.error or "another delivery is running"
+        return ActionResult(failure.id, False, f"not delivered yet ({why}); the bridge "
+                                               f"keeps retrying")
     return ActionResult(failure.id, True, "delivered")
 
 

@@ -199,6 +199,8 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
 
     from bridge.admin import failure_routes
     failure_routes.install(app, web)
+    from bridge.migrate.page import install_admin_route
+    install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
     return app
 
 

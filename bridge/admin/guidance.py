@@ -15,6 +15,7 @@ MISSING_EMAIL = "Missing email"
 MISSING_ADDRESS = "Missing address"
 MISSING_BOTH = "Missing email and address"
 POINTS_UNCERTAIN = "Points uncertain"
+REDEMPTION_UNCERTAIN = "Redemption uncertain"
 NOT_ELIGIBLE = "Not eligible"
 NO_POINT_REWARDS = "No Astro point rewards are available"
 NOT_REACHED = "Astro not reached"
@@ -55,6 +56,10 @@ def reason_of(message: str | None, *, uncertain: bool = False) -> str:
         return POINTS_UNCERTAIN
     text = (message or "").strip()
     low = text.lower()
+    # Lines the bridge itself wrote start with their reason ("Points uncertain: ...").
+    for own in (POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN):
+        if low.startswith(own.lower()):
+            return own
     if low == NO_ITEM_FOUND.lower():
         return NO_ITEM_FOUND
     if low == ALREADY_EXISTS.lower():
@@ -99,13 +104,23 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "Do not hand the reward over until the page says it was redeemed.",
         ))
     if reason == POINTS_UNCERTAIN:
-        return Guidance(reason, "Points may or may not have been added", (
-            "Astro did not answer after the points were sent, and the bridge could not "
-            "tell from the customer's points history whether they were added.",
+        return Guidance(reason, "Points may or may not have been applied", (
+            "Astro did not answer after the points call was sent (points earned for a "
+            "sale, or points taken for a reward), and the bridge could not tell from the "
+            "customer's points history whether it happened.",
             "Before retrying, open the customer in Astro and look at the points "
-            "transactions on the sale date: is there an entry for this sale's amount?",
-            "If there is, hide this entry (retrying would add the points twice). If there "
+            "transactions of that day: is there an entry for this sale's amount, or a "
+            "'Redeemed' entry for this reward?",
+            "If there is, hide this line (a retry would apply the points twice). If there "
             "is not, retry it.",
+        ))
+    if reason == REDEMPTION_UNCERTAIN:
+        return Guidance(reason, "The reward may or may not have been redeemed", (
+            "Astro did not answer the redemption and the bridge could not read the "
+            "customer's cards afterwards.",
+            "Open the customer in Astro and look at the card's free goods: if the reward "
+            "shows a redemption date, it was redeemed (hide this line); if not, retry it.",
+            "Until then, do not hand the reward over.",
         ))
     if reason == NOT_ELIGIBLE:
         return Guidance(reason, "Astro says the reward is not available", (

@@ -84,7 +84,8 @@ class Report:
 
 def failure_row(f) -> FailureRow:
     """A report line from a journal Failure."""
-    uncertain = f.kind == "points" and "uncertain" in (f.message or "").lower()
+    text = (f.message or "").lower()
+    uncertain = f.kind == "points" and ("uncertain" in text or "may or may not" in text)
     reason = reason_of(f.message, uncertain=uncertain)
     return FailureRow(
         id=f.id, section=REDEMPTION if f.kind == REDEMPTION else TRANSACTION, kind=f.kind,

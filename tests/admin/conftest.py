@@ -19,6 +19,17 @@ ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=2**10)
 
 
 @pytest.fixture
+def sandbox(tmp_path):
+    """The sandbox Astro (default seed, control on) that can be restarted with a changed
+    seed on the same port and state (see RestartableSandbox)."""
+    from tests.admin.restartable import RestartableSandbox
+
+    sb = RestartableSandbox(tmp_path)
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
 def config(sandbox, tmp_path):
     base = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
     return dataclasses.replace(base, admins=(AdminUser(ADMIN_USER, ADMIN_HASH),))
@@ -69,3 +80,24 @@ def log_in(app, user=ADMIN_USER, password=ADMIN_PASSWORD, status=303):
 
 def now():
     return dt.datetime.now(dt.timezone.utc)
+
+
+def send_sale(journal, config, client, query: str):
+    """Record a button sale in the journal and deliver it to the sandbox, the way the
+    button request does; returns the DeliveryOutcome."""
+    from bridge import deliver, translate
+    from legacy_qs import parse
+
+    store = config.stores[0]
+    sale = parse(query)
+    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
+    plan = translate.plan_sale(sale, store, key, today=dt.date.today())
+    journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store), now())
+    return deliver.deliver_sale(journal, client, key)
+
+
+# A sale with one enrolled item and one item of a program the store is NOT enrolled in.
+NOT_ENROLLED_SALE = ("CustomerID=SALLY-1&FirstName=Sally&LastName=Pet%20Owner"
+                     "&Email=sally@example.com&SaleID=1001"
+                     "&UPC1=012345678905&Description1=Acme%20Adult%20Kibble&Qty1=1"
+                     "&UPC2=850000000018&Description2=Songbird%20Seed&Qty2=1")

@@ -1,0 +1,149 @@
+"""The failure report pages: listing, filters, guidance, Hide, Retry, CSV, customers."""
+import csv
+import io
+
+from tests.admin.conftest import NOT_ENROLLED_SALE, log_in, send_sale
+
+
+def _sale(n: int, upc: str = "850000000018", customer: str = "SALLY-1") -> str:
+    return (f"CustomerID={customer}&FirstName=Sally&LastName=Pet%20Owner"
+            f"&Email=sally@example.com&SaleID={n}&UPC1={upc}&Description1=Item%20{n}")
+
+
+def test_a_failed_line_is_listed_with_everything_the_store_needs(app, journal, config, client):
+    send_sale(journal, config, client, NOT_ENROLLED_SALE)
+    log_in(app)
+    page = app.get("/failures")
+    row = page.html.select_one("#transaction-table tr.failure")
+    cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
+    assert cells[2:10] == ["demo", "SALLY-1", "850000000018", "Songbird Seed", "demo-1001-2",
+                           "addTransactionBatch", "410", "No Item Found"]
+    assert row.find("a")["href"] == "/admin/customers/demo/SALLY-1"
+    guidance = page.html.select_one("#transaction-table .guidance").get_text(" ")
+    assert "not enrolled" in guidance and "exception" in guidance and "UPC-A" in guidance
+    assert "Redemption Failures (0)" in page.text
+
+
+def test_an_ean_13_failure_shows_its_upc_a(app, journal, config, client):
+    send_sale(journal, config, client, _sale(7, upc="0850000000019"))   # not converted:
+    log_in(app)                                                         # bad check digit
+    assert "its UPC-A is" not in app.get("/failures").text
+    from bridge.admin.guidance import guidance_for
+    steps = " ".join(guidance_for("No Item Found", item_code="0012345678905").steps)
+    assert "its UPC-A is 012345678905" in steps
+
+
+def test_newest_first_and_filters_by_store_reason_and_days(app, journal, config, client):
+    send_sale(journal, config, client, _sale(1))
+    send_sale(journal, config, client, _sale(2))
+    journal.record_failure("demo", "transaction", "TransactionID Already Exists",
+                           sale_key="demo-3", customer_id="SALLY-1", item_code="X")
+    log_in(app)
+    ids = [tr["id"] for tr in app.get("/failures").html.select("#transaction-table tr.failure")]
+    assert [journal.failures()[i].id for i in range(3)] == [int(x.split("-")[1]) for x in ids]
+    by_reason = app.get("/failures", {"reason": "No Item Found"})
+    assert len(by_reason.html.select("#transaction-table tr.failure")) == 2
+    dup = app.get("/failures", {"reason": "TransactionID Already Exists"})
+    assert "likely a duplicate" in dup.text.lower() or "probably a duplicate" in dup.text.lower()
+    assert app.get("/failures", {"store": "other"}).html.select("tr.failure") == []
+    assert len(app.get("/failures", {"days": "1"}).html.select("tr.failure")) == 3
+
+
+def test_hide_one_takes_it_off_the_list_and_keeps_it(app, journal, config, client):
+    send_sale(journal, config, client, _sale(1))
+    send_sale(journal, config, client, _sale(2))
+    log_in(app)
+    page = app.get("/failures")
+    first, second = journal.failures()
+    after = page.forms["failures-form"].submit(name="only", value=f"hide:{first.id}",
+                                               status=303).follow()
+    assert "1 hidden." in after.text
+    assert after.html.select_one(f"#failure-{first.id}") is None
+    assert after.html.select_one(f"#failure-{second.id}") is not None
+    kept = [f for f in journal.failures(include_hidden=True) if f.id == first.id]
+    assert kept and kept[0].hidden
+
+
+def test_bulk_hide_of_the_ticked_lines(app, journal, config, client):
+    for n in (1, 2, 3):
+        send_sale(journal, config, client, _sale(n))
+    log_in(app)
+    page = app.get("/failures")
+    form = page.forms["failures-form"]
+    ids = [f.id for f in journal.failures()]
+    for field in form.fields["ids"]:
+        field.checked = int(field._value) in ids[:2]
+    after = form.submit(name="action", value="hide", status=303).follow()
+    assert "2 hidden." in after.text
+    assert len(after.html.select("#transaction-table tr.failure")) == 1
+
+
+def test_hide_without_the_csrf_token_hides_nothing(app, journal, config, client):
+    send_sale(journal, config, client, _sale(1))
+    log_in(app)
+    [f] = journal.failures()
+    app.post("/failures/action", {"only": f"hide:{f.id}"}, status=403)
+    app.post("/failures/action", {"only": f"hide:{f.id}", "csrf": "x"}, status=403)
+    assert not journal.failures()[0].hidden
+
+
+def test_retry_after_enrolling_delivers_with_the_same_ids(app, journal, config, client, sandbox):
+    send_sale(journal, config, client, NOT_ENROLLED_SALE)
+    log_in(app)
+    [f] = journal.failures()
+    still = app.get("/failures").forms["failures-form"].submit(
+        name="only", value=f"retry:{f.id}", status=303).follow()
+    assert "1 still failing" in still.text             # nothing changed in Astro yet
+    [again] = [x for x in journal.failures() if x.id not in journal.retried_failure_ids()]
+    assert again.id != f.id and again.transaction_id == "demo-1001-2"
+    sandbox.enrol(104)                                  # the store enrols in the program
+    done = still.forms["failures-form"].submit(name="only", value=f"retry:{again.id}",
+                                               status=303).follow()
+    assert "1 retried and delivered." in done.text
+    assert done.html.select("#transaction-table tr.failure") == []
+    tx = sandbox.state()["transactions"]
+    assert tx["demo-1001-2"]["item_code"] == "850000000018"
+    assert sum(1 for t in tx.values() if t["saleID"] == "demo-1001") == 2   # line 1 once
+    assert journal.get_sale("demo-1001").status == "delivered"
+
+
+def test_csv_export_has_the_listed_lines(app, journal, config, client):
+    send_sale(journal, config, client, NOT_ENROLLED_SALE)
+    journal.record_failure("demo", "transaction", "=HYPERLINK(\"x\")", customer_id="C2")
+    log_in(app)
+    r = app.get("/failures.csv", {"reason": "No Item Found"})
+    assert r.content_type == "text/csv" and "attachment" in r.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [(x["customer"], x["item_code"], x["transaction_or_reward_id"], x["reason"])
+            for x in rows] == [("SALLY-1", "850000000018", "demo-1001-2", "No Item Found")]
+    everything = list(csv.DictReader(io.StringIO(app.get("/failures.csv").text)))
+    assert {x["message"] for x in everything} == {"No Item Found", "'=HYPERLINK(\"x\")"}
+
+
+def test_csv_needs_a_login(app):
+    assert "/admin/login?next=" in app.get("/failures.csv", status=303).headers["Location"]
+
+
+def test_customer_page_lists_the_sales_with_receipt_links(app, journal, config, client):
+    send_sale(journal, config, client, NOT_ENROLLED_SALE)
+    send_sale(journal, config, client, _sale(2, upc="012345678905"))
+    send_sale(journal, config, client, _sale(3, upc="012345678905", customer="OTHER-9"))
+    log_in(app)
+    page = app.get("/customers/demo/SALLY-1")
+    links = [a["href"] for a in page.html.select("a.receipt-link")]
+    assert len(links) == 2 and all(h.startswith("/receipt/demo-") and "?t=" in h
+                                   for h in links)
+    assert "demo-3" not in page.text
+
+
+def test_pending_and_uncertain_deliveries_are_listed_with_the_next_attempt(
+        app, journal, config, client, sandbox):
+    sandbox.server.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 5,
+                                         "fault": "status", "status": 503}]})
+    send_sale(journal, config, client, _sale(5, upc="012345678905"))
+    log_in(app)
+    page = app.get("/failures")
+    row = page.html.select_one("#open-table tr")
+    text = page.html.select_one("#open-table").get_text(" ")
+    assert "demo-5" in text and "pending" in text and "transactions" in text
+    assert row is not None
