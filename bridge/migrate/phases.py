@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
+import bottle
+
 import legacy_qs
 from bridge import translate
 from bridge.astro import AstroError, BusinessError
@@ -150,6 +152,24 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
         else:
             shadow.submit(recorded.sale_key, store, sale)
     return LegacyAnswer(status, location, recorded.sale_key, recorded.created)
+
+
+def button_redirect(config, journal, raw: bytes, *, method: str = "GET",
+                    shadow: "ShadowEvaluator | None" = None) -> bottle.HTTPResponse | None:
+    """For the button endpoint of bridge.web: when the request's store is in passthrough
+    or shadow, record the sale, queue its dry run and return the redirect to the
+    store's legacy URL; None when the store is on rest (the caller goes on as usual).
+
+    `raw` is the button's parameters as received (query string and/or form body).
+    """
+    text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
+    store = legacy_store(config, text, login_param=config.login_param)
+    if store is None:
+        return None
+    answer = answer_legacy(store, text, journal, method=method,
+                           login_param=config.login_param, max_lines=config.max_lines,
+                           dedupe_window=config.dedupe_window, shadow=shadow)
+    return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
 
 def evaluate(store, sale: legacy_qs.LegacySale, client, *,

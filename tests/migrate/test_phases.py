@@ -4,6 +4,10 @@ import datetime as dt
 
 import requests
 
+import legacy_qs
+from bridge import translate
+from bridge.deliver import Worker
+
 from bridge.migrate.phases import answer_legacy
 from bridge.migrate.report import readiness
 
@@ -98,8 +102,7 @@ def test_shadow_finds_out_what_rest_would_do_and_writes_nothing_to_astro(
 
 
 def test_switching_to_rest_never_resends_sales_recorded_under_passthrough_or_shadow(
-        make_config, journal, sandbox, shadow, sale_query):
-    from bridge import translate
+        make_config, journal, sandbox, shadow, sale_query, client_for):
     passthrough = make_config("passthrough").stores[0]
     shadowed = make_config("shadow").stores[0]
     first = answer_legacy(passthrough, sale_query, journal)
@@ -112,10 +115,10 @@ def test_switching_to_rest_never_resends_sales_recorded_under_passthrough_or_sha
     # Nothing of theirs is due for the delivery worker, now or ever...
     far = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365)
     assert journal.due_sales(far, limit=100) == []
+    assert Worker(journal, lambda store_id: client_for(rest)).run_once(now=far) == 0
     assert journal.pending_steps(first.sale_key) == ()
     assert journal.pending_steps(second.sale_key) == ()
     # ...and the same sale clicked again under rest is the sale already recorded.
-    import legacy_qs
     sale = legacy_qs.parse(sale_query)
     key = translate.sale_key_for(rest, sale)
     plan = translate.plan_sale(sale, rest, key, today=dt.date.today())
