@@ -17,3 +17,4 @@ from bridge.cli import sandbox  # noqa: E402,F401
 from bridge.cli import replay  # noqa: E402,F401
 from bridge.cli import failures  # noqa: E402,F401
 from bridge.cli import migrate  # noqa: E402,F401
+from bridge.cli import serve  # noqa: E402,F401

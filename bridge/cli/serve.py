@@ -1,0 +1,160 @@
+"""`astro-bridge serve` (the button bridge over waitress, with its retry worker) and
+`astro-bridge worker` (the retry worker alone)."""
+import os
+import signal
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import click
+
+from bridge.cli import main
+
+CONFIG_ENV = "ASTRO_BRIDGE_CONFIG"
+DEMO_JOURNAL = "astro-bridge.db"
+DEMO_PORT = 8080
+
+# The demo button: Sally Pet Owner buys two bags of kibble.
+DEMO_SALE = (
+    ("apiusername", "demo"), ("apipassword", "demo-button"),
+    ("CustomerID", "SALLY-1"), ("FirstName", "Sally"), ("LastName", "Pet Owner"),
+    ("Email", "sally@example.com"),
+    ("UPC1", "012345678905"), ("Description1", "Acme Adult Dog Kibble 30 lb"), ("Qty1", "1"),
+    ("UPC2", "072030001234"), ("Description2", "Acme Puppy Kibble 15 lb"), ("Qty2", "1"),
+    ("SubTotal", "74.98"),
+)
+
+
+class UsageError(click.ClickException):
+    """A mistake of the person starting the bridge: one line, exit 2."""
+    exit_code = 2
+
+
+def _load(config_path: str | None):
+    """The configuration from --config / ASTRO_BRIDGE_CONFIG, or None for the demo."""
+    from bridge.config import ConfigError, load_config
+
+    if not config_path:
+        return None
+    try:
+        return load_config(config_path)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def _open_journal(path: str):
+    from bridge.journal import Journal, JournalError
+
+    try:
+        return Journal(path)
+    except JournalError as e:
+        raise UsageError(str(e)) from None
+
+
+def _wait_for_signal() -> str:
+    """Block until SIGTERM or SIGINT; returns the signal's name."""
+    got: list[str] = []
+    stop = threading.Event()
+
+    def handler(signum, _frame):
+        got.append(signal.Signals(signum).name)
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
+    while not stop.wait(0.5):
+        pass
+    return got[0]
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), envvar=CONFIG_ENV,
+    help=f"Configuration file (TOML). Default: ${CONFIG_ENV}; without either, the demo.")
+
+
+@main.command("serve")
+@config_option
+@click.option("--host", help="Address to listen on (default: the configuration's).")
+@click.option("--port", type=click.IntRange(0, 65535),
+              help="Port to listen on; 0 picks a free one (default: the configuration's).")
+@click.option("--log-json", is_flag=True, help="Log JSON lines instead of text.")
+def serve(config_path, host, port, log_json):
+    """Serve the button bridge (and its retry worker) until SIGTERM or Ctrl-C.
+
+    Without a configuration it runs the demo: a sandbox Astro in this process, a demo
+    store, a journal ./astro-bridge.db, and it prints a demo button URL to click.
+    """
+    from bridge.config import demo_config
+    from bridge.deliver import Worker
+    from bridge.web import create_app
+    from bridge.web.clients import StoreClients
+    from bridge.web.salelog import configure_logging
+    from bridge.web.serving import BridgeServer
+
+    config = _load(config_path)
+    sandbox = None
+    if config is None:
+        from bridge.sandbox.server import SandboxServer
+
+        sandbox = SandboxServer(control=False, port=0).start()
+        config = demo_config(sandbox.api_url, str(Path(DEMO_JOURNAL).resolve()))
+    configure_logging(log_json or config.log_json)
+    journal = _open_journal(config.journal_path)
+    clients = StoreClients(config)
+    app = create_app(config, journal, clients)
+    host = host or config.host
+    if port is None:
+        port = DEMO_PORT if sandbox else config.port
+    try:
+        server = BridgeServer(app, host, port)
+    except OSError as e:
+        if not sandbox:
+            raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+        server = BridgeServer(app, host, 0)   # the demo just needs some port
+    worker = Worker(journal, clients, retry=config.retry)
+    worker.start()
+    server.start()
+    if sandbox:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        base = server.url.replace(server.host, shown, 1)
+        click.echo(f"Astro sandbox: {sandbox.api_url}")
+        click.echo(f"Demo button: {base}/?{urlencode(DEMO_SALE)}")
+    click.echo(f"astro-bridge listening on {server.url}")
+    # Print lines must reach a pipe at once (tests and scripts read them).
+    click.get_text_stream("stdout").flush()
+    name = _wait_for_signal()
+    click.echo(f"{name}: stopping (requests in flight may finish)", err=True)
+    finished = server.stop(drain=config.request_deadline + 2.0)
+    worker.stop(timeout=config.request_deadline + 2.0)
+    clients.close()
+    journal.close()
+    if sandbox:
+        sandbox.stop()
+    click.echo("stopped" + ("" if finished else "; unfinished sales stay pending in the "
+                            "journal and are sent by the next worker"), err=True)
+
+
+@main.command("worker")
+@config_option
+@click.option("--log-json", is_flag=True, help="Log JSON lines instead of text.")
+def worker(config_path, log_json):
+    """Run only the background retry worker (sends the journal's pending sales)."""
+    from bridge.deliver import Worker
+    from bridge.web.clients import StoreClients
+    from bridge.web.salelog import configure_logging
+
+    config = _load(config_path)
+    if config is None:
+        raise UsageError(f"the worker needs a configuration: --config FILE or ${CONFIG_ENV}")
+    configure_logging(log_json or config.log_json)
+    journal = _open_journal(config.journal_path)
+    clients = StoreClients(config)
+    retry_worker = Worker(journal, clients, retry=config.retry)
+    retry_worker.start()
+    click.echo(f"astro-bridge worker running on {os.path.basename(config.journal_path)}")
+    click.get_text_stream("stdout").flush()
+    name = _wait_for_signal()
+    click.echo(f"{name}: stopping", err=True)
+    retry_worker.stop(timeout=config.request_deadline + 2.0)
+    clients.close()
+    journal.close()

@@ -1,0 +1,349 @@
+"""The bridge's web app: the legacy button endpoint, receipts, the URL builder, health.
+
+`create_app(config, journal, clients=None)` builds a new bottle app (no module-level
+default app). Routes stay thin: parse, resolve the store and the login, record, deliver,
+redirect, render. Routes:
+
+- `GET|POST /` and each configured legacy path: a button click. Without any parameter,
+  `/` shows the button URL builder.
+- `GET /button`: the builder with the URL made from the form.
+- `GET /receipt/<sale key>?t=<token>`: the receipt (HTML, or JSON for
+  `Accept: application/json`); `POST /receipt/<sale key>/again`: "send again as a new
+  sale" (signed token + CSRF token).
+- `GET /healthz` (process up), `GET /readyz` (journal writable, each store's Astro login
+  accepted; 503 with the reasons otherwise).
+- `GET /static/<file>`: the stylesheet.
+
+Every answer carries no-store, no-referrer and a self-only Content-Security-Policy.
+"""
+import datetime as dt
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+import bottle
+
+import legacy_qs
+from bridge import translate
+from bridge.astro import AstroError, AuthError
+from bridge.config import Config, Store
+from bridge.deliver import deliver_sale, receipt_data
+from bridge.journal import SALE_PENDING, Journal, utcnow
+from bridge.web import buttons, render
+from bridge.web.clients import StoreClients, log_in
+from bridge.web.gate import REFUSED, GateError, PasswordCheck, resolve_store
+from bridge.web.proxy import request_origin
+from bridge.web.receipt import ReceiptView
+from bridge.web.salelog import log_sale
+from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.web.tokens import Signer
+
+log = logging.getLogger("bridge.web")
+
+MAX_BODY = 256 * 1024          # a button form is a few KB; 500 lines stay far below this
+READY_CACHE_SECONDS = 5.0
+
+
+class BridgeWeb:
+    """What the routes share; one per app."""
+
+    def __init__(self, config: Config, journal: Journal, clients: StoreClients | None,
+                 throttle: LoginThrottle | None):
+        self.config = config
+        self.journal = journal
+        self.clients = clients or StoreClients(config)
+        if self.clients.on_delegate_login is None:
+            self.clients.on_delegate_login = self.make_store_sales_due
+        self.throttle = throttle or LoginThrottle(ThrottlePolicy())
+        secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
+        self.signer = Signer(secret.encode("utf-8"))
+        self.passwords = PasswordCheck()
+        self._ready_lock = threading.Lock()
+        self._ready: tuple[float, int, list[str]] | None = None
+
+    # -- the button ----------------------------------------------------------------
+    def button(self):
+        started = time.monotonic()
+        raw = _raw_query()
+        if raw is None:
+            return render.error_page(413, "Too large", "The button sent more than the bridge accepts.")
+        if not raw.strip():
+            return self.builder(None)
+        origin = request_origin(bottle.request.environ, self.config.trusted_proxies)
+        verdict = self.throttle.check(origin.address)
+        if verdict.refused:
+            answer = render.error_page(
+                429, "Too many wrong logins",
+                "This device sent a wrong button login too many times. "
+                f"Wait {verdict.retry_after} seconds, then try again.")
+            answer.set_header("Retry-After", str(verdict.retry_after))
+            return answer
+        try:
+            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines,
+                                   login_param=self.config.login_param)
+        except legacy_qs.LegacyQSError as e:
+            return render.error_page(400, "This button URL is not right", str(e), param=e.param,
+                                     hint="Fix the button in the POS, then click it again.")
+        try:
+            store, client = self.authenticate(sale, origin.address)
+        except GateError as e:
+            return render.error_page(e.status, "Login refused" if e.status == 401 else
+                                     "This button URL is not right", str(e), param=e.param)
+        except AstroError as e:
+            log.warning("delegate login could not be checked: %s", type(e).__name__)
+            return render.error_page(503, "Astro cannot be reached",
+                                     "The login could not be checked with Astro just now. "
+                                     "Nothing was recorded: click the button again in a minute.")
+        if not store.convert_upc:
+            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=False,
+                                   login_param=self.config.login_param)
+        if store.phase != "rest":
+            return render.error_page(
+                501, "Store not on REST yet",
+                f"Store {store.id} is in phase {store.phase}; this bridge serves REST stores only.")
+        recorded = self.record(store, sale)
+        outcome = self.deliver(store, client, recorded.sale_key) if (
+            recorded.created or self.pending(recorded.sale_key)) else "repeat"
+        log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
+                 time.monotonic() - started, via="button")
+        repeat = not recorded.created and not sale.sale_id
+        return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def authenticate(self, sale: legacy_qs.LegacySale, address: str):
+        """The store and the AstroClient for a click; GateError when refused."""
+        try:
+            resolution = resolve_store(self.config, sale.username, sale.store)
+        except GateError as e:
+            if e.status == 401:
+                self.passwords.burn()
+                self.refuse(address)
+            raise
+        store = resolution.store
+        if store.button_auth == "mapped":
+            if not self.passwords.mapped_ok(store, resolution.username, sale.password):
+                self.refuse(address)
+                raise GateError(401, REFUSED)
+            client = self.clients.own(store)
+        else:
+            if not sale.password:
+                self.refuse(address)
+                raise GateError(401, REFUSED)
+            try:
+                client = self.clients.log_in(store, resolution.username, sale.password)
+            except AuthError:
+                self.refuse(address)
+                raise GateError(401, REFUSED) from None
+        self.throttle.succeeded(address)
+        return store, client
+
+    def refuse(self, address: str) -> None:
+        delay = self.throttle.failed(address)
+        if delay:
+            time.sleep(delay)
+
+    def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
+        """Write the sale and its plan to the journal (committed before any call)."""
+        key = None if force_new else translate.sale_key_for(store, sale)
+        key = key or self.journal.new_sale_key(store.id)
+        now = utcnow()
+        original = None
+        original_key = translate.original_sale_key(store, sale)
+        if original_key:
+            found = self.journal.get_sale(original_key)
+            original = found.plan if found else None
+        plan = translate.plan_sale(sale, store, key, today=now.astimezone(store.tz).date(),
+                                   original=original)
+        return self.journal.record_sale(
+            store.id, sale, plan, translate.fingerprint(sale, store), now, phase=store.phase,
+            dedupe_window=self.config.dedupe_window, force_new=force_new)
+
+    def pending(self, sale_key: str) -> bool:
+        found = self.journal.get_sale(sale_key)
+        return found is not None and found.status == SALE_PENDING
+
+    def deliver(self, store: Store, client, sale_key: str) -> str:
+        """Deliver within the request deadline; what is left is the worker's. Returns
+        the sale's status for the log line."""
+        if client is None:
+            return "pending:no-login"
+        deadline = time.monotonic() + self.config.request_deadline
+        try:
+            outcome = deliver_sale(self.journal, client, sale_key, deadline=deadline,
+                                   retry=self.config.retry)
+        except Exception:  # the sale is recorded: the worker will finish it
+            log.exception("delivery of %s failed unexpectedly; left to the worker", sale_key)
+            return "pending:error"
+        if not outcome.claimed:
+            return "pending:busy"
+        return outcome.status
+
+    def to_receipt(self, sale_key: str, *, repeat: bool = False) -> bottle.HTTPResponse:
+        url = (f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
+               f"?t={self.signer.receipt_token(sale_key)}" + ("&repeat=1" if repeat else ""))
+        # Relative Location (RFC 7231): right behind any proxy, whatever its scheme.
+        return bottle.HTTPResponse(status=303, headers={"Location": url})
+
+    def make_store_sales_due(self, store: Store) -> None:
+        """A delegate store got a working login again: its waiting sales are due now."""
+        now = utcnow()
+        for sale in self.journal.sales(store.id, status=SALE_PENDING, limit=10_000):
+            self.journal.schedule_retry(sale.sale_key, now, sale.last_error)
+
+    # -- receipts ------------------------------------------------------------------
+    def receipt(self, sale_key: str):
+        token = bottle.request.query.get("t")
+        found = self.journal.get_sale(sale_key) if self.signer.receipt_token_ok(sale_key, token) else None
+        if found is None:
+            return render.error_page(404, "No such receipt",
+                                     "This receipt link is not valid (or not complete).")
+        data = found.receipt if (found.receipt and found.status != SALE_PENDING) \
+            else receipt_data(found, None)
+        view = ReceiptView.of(found, data, repeat=bottle.request.query.get("repeat") == "1")
+        if render.wants_json():
+            return render.json_answer(view.to_json())
+        return render.page("receipt", view=view, token=token,
+                           csrf=self.signer.csrf_token(sale_key), prefix=_prefix(),
+                           refresh_seconds=view.refresh_seconds)
+
+    def again(self, sale_key: str):
+        form = bottle.request.forms
+        found = self.journal.get_sale(sale_key) if (
+            self.signer.receipt_token_ok(sale_key, form.get("t"))
+            and self.signer.csrf_token_ok(sale_key, form.get("csrf"))) else None
+        if found is None:
+            return render.error_page(403, "Not sent",
+                                     "This form is out of date. Open the receipt again.")
+        started = time.monotonic()
+        try:
+            store = self.config.store(found.store_id)
+        except KeyError:
+            return render.error_page(409, "Not sent", "This store is no longer configured.")
+        sale = legacy_qs.LegacySale.from_printable(found.sale)
+        if sale.sale_id:
+            return self.to_receipt(sale_key)       # a SaleID is one sale, whatever happens
+        recorded = self.record(store, sale, force_new=True)
+        outcome = self.deliver(store, self.clients(store), recorded.sale_key)
+        log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
+                 via="send-again", repeat_of=sale_key)
+        return self.to_receipt(recorded.sale_key)
+
+    # -- builder -------------------------------------------------------------------
+    def builder(self, query):
+        q = query or bottle.request.query
+        host = q.get("host") or _own_base_url(self.config)
+        choice = buttons.ButtonChoice(
+            host=host, username=q.get("username", ""),
+            fields=tuple(q.getall("field")) if q.get("build") else buttons.DEFAULT_FIELDS,
+            lines=_int(q.get("lines"), 3), login_style=q.get("login_style", "pair"),
+            store=q.get("store", ""), refund=q.get("refund") == "1")
+        url = error = None
+        if q.get("build"):
+            try:
+                url = buttons.button_url(choice)
+            except buttons.ButtonError as e:
+                error = str(e)
+        return render.page("builder", choice=choice, url=url, error=error,
+                           fields=buttons.OPTIONAL_FIELDS, max_lines=buttons.MAX_LINES,
+                           action=f"{_prefix()}/button")
+
+    # -- operations ----------------------------------------------------------------
+    def readiness(self) -> tuple[int, list[str]]:
+        """(status, reasons): 200 with [] when ready. Cached a few seconds so a busy
+        probe does not hammer Astro."""
+        with self._ready_lock:
+            if self._ready and time.monotonic() - self._ready[0] < READY_CACHE_SECONDS:
+                return self._ready[1], self._ready[2]
+        reasons = [] if self.journal.health_check() else ["journal: cannot write"]
+
+        def check(store: Store) -> str | None:
+            client = self.clients.probe(store)
+            if client is None:
+                return None       # delegate store without its own login: nothing to log in with
+            try:
+                log_in(client)
+                return None
+            except AstroError as e:
+                return f"store {store.id}: Astro login failed ({type(e).__name__})"
+            finally:
+                client.close()
+
+        with ThreadPoolExecutor(max_workers=min(8, len(self.config.stores) or 1)) as pool:
+            reasons += [r for r in pool.map(check, self.config.stores) if r]
+        status = 503 if reasons else 200
+        with self._ready_lock:
+            self._ready = (time.monotonic(), status, reasons)
+        return status, reasons
+
+
+def create_app(config: Config, journal: Journal, clients: StoreClients | None = None, *,
+               throttle: LoginThrottle | None = None) -> bottle.Bottle:
+    """A new bottle app serving `config`'s stores with `journal`.
+
+    `clients` is the StoreClients shared with the retry worker (made here when None);
+    `throttle` the login throttle (default policy when None). The app keeps its state
+    in `app.config["bridge.web"]` (a BridgeWeb)."""
+    app = bottle.Bottle(catchall=True)
+    web = BridgeWeb(config, journal, clients, throttle)
+    app.config["bridge.web"] = web
+    app.add_hook("after_request", render.set_security_headers)
+
+    for path in config.legacy_paths:
+        app.route(path, ["GET", "POST"], web.button)
+    app.route("/button", "GET", lambda: web.builder(None))
+    app.route("/receipt/<sale_key>", "GET", web.receipt)
+    app.route("/receipt/<sale_key>/again", "POST", web.again)
+    app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
+
+    @app.route("/readyz")
+    def readyz():
+        status, reasons = web.readiness()
+        return render.json_answer({"ready": status == 200, "reasons": reasons}, status)
+
+    @app.route("/static/<name>")
+    def static(name):
+        return bottle.static_file(name, root=str(render.STATIC))
+
+    def on_error(error: bottle.HTTPError):
+        render.set_security_headers()
+        if error.status_code >= 500:
+            return render.page("error", title="Something went wrong",
+                               message="The bridge could not answer. If this was a sale, it "
+                                       "may have been saved: open the receipt or ask the office.")
+        return render.page("error", title=error.status_line, message="Nothing here.")
+
+    for code in (404, 405, 500):
+        app.error(code)(on_error)
+    return app
+
+
+def _raw_query() -> bytes | None:
+    """The button's parameters as bytes: the query string and/or a form body. None when
+    the body is too large."""
+    environ = bottle.request.environ
+    query = environ.get("QUERY_STRING", "").encode("latin-1")
+    body = b""
+    if bottle.request.method == "POST":
+        if (bottle.request.content_length or 0) > MAX_BODY:
+            return None
+        body = bottle.request.body.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return None
+    return b"&".join(part for part in (query, body) if part.strip())
+
+
+def _prefix() -> str:
+    return bottle.request.script_name.rstrip("/")
+
+
+def _own_base_url(config: Config) -> str:
+    scheme = request_origin(bottle.request.environ, config.trusted_proxies).scheme
+    return f"{scheme}://{bottle.request.urlparts.netloc}{_prefix()}"
+
+
+def _int(text, default: int) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default

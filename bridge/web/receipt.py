@@ -1,0 +1,185 @@
+"""What the cashier's receipt page says, in plain words, built from the journal's record
+of a sale and its receipt data (bridge.deliver.receipt_data). Pure: values in, values out.
+
+The receipt shows the customer; each line with the program it punched and that card's
+progress (e.g. 7/12), or why it is in no program; points earned and the balance;
+rewards ready; failures in plain words; for refunds, the card items staff must remove by
+hand; and, while the sale is still pending, that it is saved and will be sent (the page
+then refreshes itself).
+"""
+from dataclasses import asdict, dataclass
+
+from bridge.journal import (SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP, SALE_PARTIAL,
+                            SALE_PENDING, SaleRecord)
+
+REFRESH_SECONDS = 3
+
+STATUS_TEXT = {
+    SALE_PENDING: "Saved. It is being sent to Astro; the bridge keeps trying on its own "
+                  "until it gets through. Nothing more to do here: this page updates itself.",
+    SALE_DELIVERED: "Sent to Astro.",
+    SALE_PARTIAL: "Sent to Astro, but some of it was not accepted (see below).",
+    SALE_FAILED: "Astro did not accept this sale (see below). It is listed in the failure "
+                 "report for the office.",
+    SALE_GIVEN_UP: "The bridge gave up sending this sale. It is listed in the failure "
+                   "report for the office.",
+}
+TONE = {SALE_DELIVERED: "ok", SALE_PENDING: "warn", SALE_PARTIAL: "warn"}
+
+HOW_TEXT = {
+    "known": None,                 # linked before (by this bridge or in Astro)
+    "found": None,
+    "linked": "Found in Astro by email or phone and linked to this POS customer.",
+    "created": "New Astro customer created.",
+}
+
+NO_ITEM = "No Item Found"
+
+
+@dataclass(frozen=True)
+class LineView:
+    index: int
+    item_code: str
+    description: str | None
+    qty: int
+    outcome: str                  # punched | already | not_in_program | failed | pending
+    program_title: str | None
+    progress: str | None          # "7/12": the program's open card after this sale
+    reason: str | None            # plain words when the line did not punch
+
+
+@dataclass(frozen=True)
+class PointsView:
+    state: str | None             # done | pending | uncertain | failed | given_up | None
+    earned: int | None
+    balance: int | None
+    dollar_amount: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    sale_key: str
+    store_id: str
+    status: str
+    status_text: str
+    tone: str                     # ok | warn | bad
+    refund: bool
+    customer_id: str
+    customer_name: str
+    customer_note: str | None
+    lines: tuple[LineView, ...]
+    points: PointsView | None
+    rewards_ready: tuple[str, ...]
+    problems: tuple[str, ...]
+    manual_removals: tuple[dict, ...]
+    removed: tuple[dict, ...]
+    repeat: bool                  # this page was reached by clicking the same sale again
+    can_send_again: bool
+    refresh_seconds: int | None
+    date: str
+
+    @classmethod
+    def of(cls, sale: SaleRecord, data: dict, *, repeat: bool = False) -> "ReceiptView":
+        """The view of `sale` with its receipt data `data`."""
+        status = sale.status
+        cards = {c.get("program_title"): c for c in data.get("cards") or ()}
+        lines = tuple(_line(ln, cards) for ln in data.get("lines") or ())
+        problems = [_step_problem(s.kind, s.error) for s in sale.steps
+                    if s.state in ("failed", "given_up") and s.error]
+        if status == SALE_PENDING and sale.last_error:
+            problems.append("Last try: " + _plain_error(sale.last_error))
+        customer = data.get("customer") or {}
+        return cls(
+            sale_key=sale.sale_key, store_id=sale.store_id, status=status,
+            status_text=STATUS_TEXT.get(status, status), tone=TONE.get(status, "bad"),
+            refund=bool(data.get("refund")),
+            customer_id=customer.get("id") or sale.plan.customer_id,
+            customer_name=customer.get("name") or "",
+            customer_note=HOW_TEXT.get(customer.get("how")),
+            lines=lines, points=_points(data.get("points"), sale.plan.refund),
+            rewards_ready=_rewards(data),
+            problems=tuple(dict.fromkeys(p for p in problems if p)),
+            manual_removals=tuple(data.get("manual_removals") or ()),
+            removed=tuple(data.get("removed") or ()),
+            repeat=repeat, can_send_again=repeat and not sale.pos_sale_id,
+            refresh_seconds=REFRESH_SECONDS if status == SALE_PENDING else None,
+            date=sale.plan.transaction_date)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["pending"] = self.status == SALE_PENDING
+        return d
+
+
+def _line(ln: dict, cards: dict) -> LineView:
+    result = ln.get("result") or "pending"
+    message = ln.get("message")
+    card = cards.get(ln.get("program_title"))
+    progress = f"{card['punches']}/{card['required']}" if card and card.get("required") else None
+    reason = None
+    outcome = {"added": "punched", "already": "already"}.get(result, result)
+    if result == "failed":
+        if message == NO_ITEM:
+            outcome = "not_in_program"
+            reason = ("Not in any program this store is enrolled in "
+                      "(Astro: No Item Found). Nothing to do at the till.")
+        else:
+            reason = f"Not accepted by Astro: {message or 'no reason given'}."
+    elif result == "pending":
+        reason = "Not sent yet."
+    return LineView(ln.get("index"), ln.get("item_code"), ln.get("description"),
+                    ln.get("qty"), outcome, ln.get("program_title"), progress, reason)
+
+
+def _points(p: dict | None, refund: bool) -> PointsView | None:
+    if not p:
+        return None
+    state, earned = p.get("state"), p.get("awarded")
+    if state == "done":
+        what = "deducted" if refund else "earned"
+        text = f"Points {what}: {abs(earned)}" if earned is not None else f"Points {what}."
+    elif state in ("pending", None) and p.get("dollar_amount"):
+        text = "Points: not sent yet."
+    elif state == "uncertain":
+        text = ("Points: Astro's answer was lost; the bridge is checking whether they were "
+                "recorded. They are never given twice.")
+    elif state in ("failed", "given_up"):
+        text = "Points were not given. The office will check (failure report)."
+    else:
+        text = ""
+    return PointsView(state, earned, p.get("balance"), p.get("dollar_amount"), text)
+
+
+def _rewards(data: dict) -> tuple[str, ...]:
+    ready = [f"Free: {r.get('item_description') or 'item'} x{r.get('free_qty') or 1}"
+             f" ({r.get('program_title')})" for r in data.get("rewards_ready") or ()]
+    points = data.get("points") or {}
+    ready += [f"{r.get('title')} ({r.get('points_required')} points)"
+              for r in points.get("rewards") or ()]
+    return tuple(ready)
+
+
+_STEP_WHAT = {"customer": "The customer could not be found or added in Astro",
+              "transactions": "The items were not recorded",
+              "points": "The points were not given",
+              "remove_transaction": "An item could not be taken off the card"}
+
+
+def _step_problem(kind: str, error: str) -> str:
+    return f"{_STEP_WHAT.get(kind, 'A step failed')}: {_plain_error(error)}"
+
+
+def _plain_error(error: str) -> str:
+    low = error.lower()
+    if "notsent" in low or "not sent" in low or "connect" in low or "503" in low:
+        return "Astro could not be reached. The bridge will try again."
+    if "ambiguous" in low or "timeout" in low or "timed out" in low:
+        return "Astro did not answer in time. The bridge will check and try again."
+    if "ratelimited" in low or "429" in low:
+        return "Astro asked the bridge to slow down. It will try again shortly."
+    if "autherror" in low or "token" in low or "login" in low:
+        return "Astro refused the store's login. The office must check the settings."
+    if "deadline" in low:
+        return "Astro was slow; the rest is being sent in the background."
+    return error
