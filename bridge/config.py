@@ -22,6 +22,7 @@ The file layout (config/bridge.example.toml documents every option)::
     [journal]  path, dedupe_window_seconds
     [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
     [reports]  failure_report_days
+    [rest_proxy] store   (the store whose Astro the REST proxy forwards to; bridge.migrate)
     [[admins]] name, password_hash
     [stores.<id>]        name, phase, legacy_url, points, timezone, convert_upc,
                          refund_remove_items, button_auth
@@ -164,6 +165,7 @@ class Config:
     admins: tuple[AdminUser, ...] = ()
     failure_report_days: int = 30
     log_json: bool = False
+    rest_proxy_store: str | None = None    # [rest_proxy] store (bridge.migrate.restproxy)
 
     def store(self, store_id: str) -> Store:
         """The store with this id; KeyError when there is none."""
@@ -306,7 +308,8 @@ class _Reader:
     # -- sections --------------------------------------------------------------------
     def config(self, data: dict) -> Config:
         for k in data:
-            if k not in ("server", "journal", "delivery", "reports", "admins", "stores"):
+            if k not in ("server", "journal", "delivery", "reports", "admins", "stores",
+                         "rest_proxy"):
                 raise self.fail(k, "unknown section")
         server = self.table(data, "server", "", {
             "host", "port", "legacy_paths", "login_param", "max_lines",
@@ -352,7 +355,15 @@ class _Reader:
             admins=self.admins(data.get("admins", [])),
             failure_report_days=days,
             log_json=self.get(server, "log_json", "server.", bool, False),
+            rest_proxy_store=self.rest_proxy_store(data, stores),
         )
+
+    def rest_proxy_store(self, data: dict, stores: tuple[Store, ...]) -> str | None:
+        section = self.table(data, "rest_proxy", "", {"store"})
+        store = self.text(section, "store", "rest_proxy.", None)
+        if store is not None and store not in {s.id for s in stores}:
+            raise self.fail("rest_proxy.store", f"no store {store!r}")
+        return store
 
     def legacy_paths(self, server: dict) -> tuple[str, ...]:
         paths = self.get(server, "legacy_paths", "server.", list, [])

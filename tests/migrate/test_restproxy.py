@@ -178,3 +178,36 @@ def test_several_stores_without_a_proxy_store_forward_nothing(make_config, journ
     assert answer.status_int == 503
     assert "[rest_proxy] store" in answer.json["astro_status_message"]
     assert astro.calls == []
+
+
+def _two_store_toml(tmp_path, main_url, north_url, proxy_section):
+    path = tmp_path / "proxy.toml"
+    stores = "".join(f"""
+[stores.{sid}]
+button_auth = "delegate"
+[stores.{sid}.astro]
+base_url = "{url}"
+client_id = "demo-client"
+""" for sid, url in (("main", main_url), ("north", north_url)))
+    path.write_text(proxy_section + stores)
+    return path
+
+
+def test_rest_proxy_store_option_picks_the_store_among_several(tmp_path, journal, astro,
+                                                               dead_url):
+    from bridge.config import load_config
+    config = load_config(_two_store_toml(tmp_path, dead_url, astro.api_url,
+                                         '[rest_proxy]\nstore = "north"\n'))
+    app = bottle.Bottle()
+    install_rest_proxy(app, config, journal)
+    answer = webtest.TestApp(app).post("/api/json/token/", TOKEN_BODY,
+                                       headers={"Content-Type": FORM})
+    assert answer.json["token_type"] == "bearer"
+    assert [c["path"] for c in astro.calls] == ["/api/json/token/"]
+
+
+def test_rest_proxy_store_must_be_a_configured_store(tmp_path, dead_url):
+    from bridge.config import ConfigError, load_config
+    with pytest.raises(ConfigError, match=r"rest_proxy.store: no store 'south'"):
+        load_config(_two_store_toml(tmp_path, dead_url, dead_url,
+                                    '[rest_proxy]\nstore = "south"\n'))
