@@ -31,6 +31,8 @@ from urllib.parse import parse_qs
 import bottle
 import requests
 
+from bridge.astro import NotSent, protocol
+
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/json"
@@ -71,11 +73,12 @@ class RestProxy:
         try:
             upstream = self.session.post(url, data=body, headers=headers,
                                          timeout=self.timeout, allow_redirects=False)
-        except (requests.ConnectionError, requests.Timeout) as e:
-            sent = isinstance(e, requests.ReadTimeout) or _sent_before_failure(e)
+        except requests.RequestException as e:
+            # The client's own reading of transport errors: surely not sent, or maybe.
+            not_sent = isinstance(protocol.transport_error(endpoint, e), NotSent)
             log.warning("rest proxy %s: Astro %s (%s)", endpoint,
-                        "gave no answer" if sent else "unreachable", type(e).__name__)
-            return _gateway_error(504 if sent else 503, endpoint)
+                        "unreachable" if not_sent else "gave no answer", type(e).__name__)
+            return _gateway_error(503 if not_sent else 504)
         content = upstream.content
         if upstream.status_code == 200 and endpoint != "token":
             self._record_failures(endpoint, body, content)
@@ -160,14 +163,7 @@ def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _sent_before_failure(e: Exception) -> bool:
-    # A connection refused or a connect timeout never reached Astro; anything else on
-    # an established connection (reset, incomplete read) may have been processed.
-    return not isinstance(e, requests.ConnectTimeout) and "Connection refused" not in str(e) \
-        and "NewConnectionError" not in repr(e)
-
-
-def _gateway_error(status: int, endpoint: str) -> bottle.HTTPResponse:
+def _gateway_error(status: int) -> bottle.HTTPResponse:
     text = ("Astro unreachable: not sent" if status == 503
             else "Astro gave no answer: the call may have been processed")
     body = json.dumps({"astro_status": status, "astro_status_message": text,

@@ -211,3 +211,18 @@ def test_rest_proxy_store_must_be_a_configured_store(tmp_path, dead_url):
     with pytest.raises(ConfigError, match=r"rest_proxy.store: no store 'south'"):
         load_config(_two_store_toml(tmp_path, dead_url, dead_url,
                                     '[rest_proxy]\nstore = "south"\n'))
+
+
+def test_answer_lost_after_astro_did_the_work_is_504(make_config, journal, sandbox):
+    app = bottle.Bottle()
+    install_rest_proxy(app, make_config("rest"), journal)
+    pos = webtest.TestApp(app)
+    token = _token(pos)
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1,
+                                  "fault": "drop"}]})
+    answer = _call(pos, "addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
+        {"transactionID": "S-79-1", "item_code": "WASH-SELF", "item_qty": 1,
+         "item_transaction_date": "2026-11-01"}]}, token)
+    assert answer.status_int == 504
+    assert "may have been processed" in answer.json["astro_status_message"]
+    assert "S-79-1" in sandbox.state()["transactions"]     # the work did happen
