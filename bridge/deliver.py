@@ -114,11 +114,13 @@ def retry_delay(attempt: int, retry: RetryPolicy, rng: random.Random | None = No
 def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | None = None,
                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
                  worker_id: str | None = None, lease_seconds: float = 120.0,
-                 rng: random.Random | None = None) -> DeliveryOutcome:
+                 rng: random.Random | None = None, card_progress: bool = True) -> DeliveryOutcome:
     """Deliver what is left of the recorded sale `sale_key` and record every outcome.
 
     Never raises for Astro trouble (it is recorded and scheduled); KeyError when the sale
-    is not in the journal. See the module docstring for the rules.
+    is not in the journal. See the module docstring for the rules. `card_progress`
+    False: the receipt is stored without reading the customer's cards (one call less;
+    replay, where nobody looks at a receipt).
     """
     sale = journal.get_sale(sale_key)
     if sale is None:
@@ -138,7 +140,8 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
         receipt = sale.receipt
         if sale.status != SALE_PENDING:
             # Card progress needs one more call; past the deadline the receipt goes without.
-            receipt = _store_receipt(journal, client if not _past(deadline) else None, sale, now)
+            receipt = _store_receipt(journal, client if card_progress and not _past(deadline)
+                                     else None, sale, now)
         return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
                                error=stop.error if stop else None, receipt=receipt)
     finally:

@@ -269,7 +269,7 @@ class Replay:
             # The worker id is the run's: a resumed run takes back at once the sales a
             # killed run of the same command held (their lease would block it otherwise).
             outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry,
-                                   worker_id=self.run_id)
+                                   worker_id=self.run_id, card_progress=False)
             if outcome.status != SALE_PENDING:
                 break
             if not outcome.claimed:
