@@ -68,23 +68,33 @@ class Account:
         self.seed = seed
         self.store = store or MemoryStore()
         self.lock = threading.RLock()
-        self.state = self.store.load() or seed_state(seed)
-        self.store.save(self.state)
+        self._changed: set[tuple[str, Any]] = set()   # records to store at the next save
+        self.state = self.store.load()
+        if self.state is None:
+            self.state = seed_state(seed)
+            self.store.replace(self.state)
 
     # ----- housekeeping -------------------------------------------------------------
     def reset(self) -> None:
         """Back to the seed (also in the state store)."""
         with self.lock:
             self.state = seed_state(self.seed)
-            self.store.save(self.state)
+            self._changed.clear()
+            self.store.replace(self.state)
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return copy.deepcopy(self.state)
 
+    def _touch(self, kind: str, key: Any) -> None:
+        """Mark a record (see state_store.SECTIONS) changed, to be stored by save()."""
+        self._changed.add((kind, key))
+
     def save(self) -> None:
+        """Store the records changed since the last save (before the answer is sent)."""
         with self.lock:
-            self.store.save(self.state)
+            self.store.save(self.state, self._changed)
+            self._changed.clear()
 
     def _next(self, kind: str) -> int:
         n = self.state["next_id"][kind]
@@ -134,6 +144,7 @@ class Account:
             if c["customerID"] or taken:
                 raise AstroFailure("customer_already_linked")
             c["customerID"] = customer_id
+            self._touch("customer", c["astro_customer_id"])
             self.save()
             return {"astro_customer_id": c["astro_customer_id"]}
 
@@ -145,6 +156,7 @@ class Account:
             c = {"astro_customer_id": astro_id, "customerID": customer_id}
             c.update({k: str(fields.get(k) or "") for k in CUSTOMER_FIELDS})
             self.state["customers"][astro_id] = c
+            self._touch("customer", astro_id)
             self.save()
             return {"astro_customer_id": astro_id}
 
@@ -155,6 +167,7 @@ class Account:
             for k in CUSTOMER_FIELDS:
                 if fields.get(k) is not None:
                     c[k] = str(fields[k])
+            self._touch("customer", c["astro_customer_id"])
             self.save()
             return {"astro_customer_id": c["astro_customer_id"]}
 
@@ -172,6 +185,7 @@ class Account:
                     "astro_program_id": program.id, "punches": [], "free_goods": []}
             self.state["cards"].append(card)
         card["punches"].append(punch)
+        self._touch("card", card["astro_card_id"])
         if len(card["punches"]) == program.purchase_required:
             reward = program.reward_items[0] if program.reward_items else None
             card["free_goods"].append({
@@ -185,6 +199,7 @@ class Account:
         """Take one punch off; a card below X loses its unredeemed reward."""
         program = self.seed.program(card["astro_program_id"])
         card["punches"].remove(punch)
+        self._touch("card", card["astro_card_id"])
         if len(card["punches"]) < program.purchase_required:
             card["free_goods"] = [g for g in card["free_goods"] if g["redeemed_on"]]
         if not card["punches"] and not card["free_goods"]:
@@ -227,6 +242,7 @@ class Account:
         astro_tid = self._next("transaction")
         result.update(astro_transaction_id=astro_tid, astro_program_id=program.id,
                       astro_program_title=program.title)
+        self._touch("transaction", tid)
         self.state["transactions"][tid] = {
             "transactionID": tid, "astro_transaction_id": astro_tid, "kind": "card",
             "astro_customer_id": customer["astro_customer_id"],
@@ -293,6 +309,7 @@ class Account:
             else:
                 self._unoffer(customer["astro_customer_id"], tx, count)
             tx["deleted"] = tx["punched"] <= 0
+            self._touch("transaction", tx["transactionID"])
             self.save()
             return [{"transaction_status": SUCCESS, "transactionID": tx["transactionID"],
                      "astro_transaction_id": tx["astro_transaction_id"],
@@ -342,8 +359,8 @@ class Account:
                 raise AstroFailure("missing_customer_info", ", ".join(missing))
             good["redeemed_on"] = _today()
             good["astro_item_id"] = str(item_id)
-            self.state["redemptions"].append({
-                "astro_redemption_id": self._next("redemption"), "kind": "card",
+            self._touch("card", card["astro_card_id"])
+            self._record_redemption({"kind": "card",
                 "astro_customer_id": customer["astro_customer_id"],
                 "astro_reward_id": good["astro_reward_id"], "astro_item_id": str(item_id),
                 "astro_program_id": program.id, "redeemed_on": good["redeemed_on"],
@@ -353,18 +370,25 @@ class Account:
             self.save()
             return {"astro_reward_id": good["astro_reward_id"]}
 
+    def _record_redemption(self, redemption: dict[str, Any]) -> None:
+        redemption_id = self._next("redemption")
+        self.state["redemptions"].append({"astro_redemption_id": redemption_id, **redemption})
+        self._touch("redemption", redemption_id)
+
     def remove_redemption(self, customer_id: Any, reward_id: Any) -> dict[str, Any]:
         with self.lock:
             customer = self.customer(customer_id)
             if reward_id in (None, ""):
                 raise AstroFailure("incomplete_request")
-            _card, _program, good = self._find_good(customer["astro_customer_id"], reward_id)
+            card, _program, good = self._find_good(customer["astro_customer_id"], reward_id)
             if not good["redeemed_on"]:
                 raise AstroFailure("reward_not_redeemed")
             good["redeemed_on"] = None
+            self._touch("card", card["astro_card_id"])
             for r in self.state["redemptions"]:
                 if r["kind"] == "card" and r["astro_reward_id"] == good["astro_reward_id"]:
                     r["removed"] = True
+                    self._touch("redemption", r["astro_redemption_id"])
             self.save()
             return {"astro_reward_id": good["astro_reward_id"]}
 
@@ -380,6 +404,7 @@ class Account:
               "pointsDate": _now().isoformat(timespec="seconds"), "pointsQty": qty,
               "totalPoints": total}
         self.state["points_transactions"].append(tx)
+        self._touch("points", tx["astro_points_transaction_id"])
         return tx
 
     def add_points_by_dollar(self, customer_id: Any, amount: Any) -> dict[str, Any]:
@@ -424,8 +449,7 @@ class Account:
             if self.points_balance(astro_id) < reward.points:
                 raise AstroFailure("no_point_rewards")
             tx = self._add_points(astro_id, -reward.points, f"Redeemed: {reward.title}")
-            self.state["redemptions"].append({
-                "astro_redemption_id": self._next("redemption"), "kind": "points",
+            self._record_redemption({"kind": "points",
                 "astro_customer_id": astro_id, "astro_points_reward_id": reward.id,
                 "points": reward.points, "redeemed_on": _today(),
                 "astro_points_transaction_id": tx["astro_points_transaction_id"],
@@ -454,6 +478,8 @@ class Account:
                 raise AstroFailure("no_item_found")
             astro_id = customer["astro_customer_id"]
             astro_tid = self._next("transaction")
+            self._touch("transaction", tid)
+            self._touch("offer_counts", astro_id)
             self.state["transactions"][tid] = {
                 "transactionID": tid, "astro_transaction_id": astro_tid, "kind": "offer",
                 "astro_customer_id": astro_id, "customerID": customer["customerID"],
@@ -465,8 +491,10 @@ class Account:
             counts[str(offer.id)] = before + qty
             earned = (before + qty) // offer.purchase_required - before // offer.purchase_required
             for _ in range(earned):
+                reward_id = self._next("offer_reward")
+                self._touch("offer_reward", reward_id)
                 self.state["offer_rewards"].append({
-                    "offer_reward_id": self._next("offer_reward"), "astro_customer_id": astro_id,
+                    "offer_reward_id": reward_id, "astro_customer_id": astro_id,
                     "astro_offer_id": offer.id, "offer_title": offer.title,
                     "offer_type": offer.type, "rebate_amount": str(offer.rebate_amount),
                     "offer_expires": offer.expires, "redeemed_on": None})
@@ -477,6 +505,7 @@ class Account:
     def _unoffer(self, astro_id: str, tx: dict[str, Any], count: int) -> None:
         offer = self.seed.offer(tx["astro_offer_id"])
         counts = self.state["offer_counts"].setdefault(astro_id, {})
+        self._touch("offer_counts", astro_id)
         count = min(count, tx["punched"])
         counts[str(offer.id)] = counts.get(str(offer.id), 0) - count
         tx["punched"] -= count
@@ -487,6 +516,7 @@ class Account:
             if len(mine) <= keep:
                 break
             if not r["redeemed_on"]:
+                self._touch("offer_reward", r["offer_reward_id"])
                 self.state["offer_rewards"].remove(r)
                 mine.remove(r)
 
@@ -503,8 +533,8 @@ class Account:
             if reward["redeemed_on"]:
                 raise AstroFailure("reward_already_redeemed")
             reward["redeemed_on"] = _today()
-            self.state["redemptions"].append({
-                "astro_redemption_id": self._next("redemption"), "kind": "offer",
+            self._touch("offer_reward", reward["offer_reward_id"])
+            self._record_redemption({"kind": "offer",
                 "astro_customer_id": customer["astro_customer_id"],
                 "offer_reward_id": reward["offer_reward_id"],
                 "redeemed_on": reward["redeemed_on"], "removed": False})

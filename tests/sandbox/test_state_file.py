@@ -63,3 +63,40 @@ def test_answered_write_survives_kill_9(tmp_path):
         proc.stdout.close()
     with SandboxServer(state_path=db) as sb:
         assert [t["pointsQty"] for t in sb.state()["points_transactions"]] == [42]
+
+
+def test_every_kind_of_change_is_in_the_state_file(tmp_path):
+    db = tmp_path / "sandbox.db"
+    steps = [
+        ("addCustomer", {"customerID": "NEW-1", "first_name": "Nia", "last_name": "New"}),
+        ("linkCustomer", {"customerID": "POS-PAT", "astro_customer_id": "1002"}),
+        ("updateCustomer", {"customerID": "SALLY-1", "phone": "5550100999"}),
+        ("addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
+            {"transactionID": f"S-{n}", "item_code": code, "item_qty": qty}
+            for n, (code, qty) in enumerate([("WASH-SELF", 11), ("041000000010", 8),
+                                             ("012345678905", 3), ("012345678905", -1)])]}),
+        ("removeTransaction", {"customerID": "SALLY-1", "transactionID": "S-2"}),
+        ("addRedemption", {"customerID": "SALLY-1", "astro_reward_id": 1}),
+        ("addRedemption", {"customerID": "SALLY-1", "astro_reward_id": 2,
+                           "customer_email_address": "s@example.com",
+                           "customer_address": "1 Lane", "customer_city": "X",
+                           "customer_state": "IL", "customer_zip": "62701"}),
+        ("removeRedemption", {"customerID": "SALLY-1", "astro_reward_id": 2}),
+        ("addPointsByDollar", {"customerID": "SALLY-1", "dollarAmount": "250.00"}),
+        ("redeemPoints", {"customerID": "SALLY-1", "astro_points_reward_id": 501}),
+        ("addOfferTransaction", {"customerID": "SALLY-1", "transactionID": "O-1",
+                                 "item_code": "012345678912", "item_qty": 2}),
+        ("removeOfferTransaction", {"customerID": "SALLY-1", "transactionID": "O-1",
+                                    "quantity": 1}),
+        ("addOfferRedemption", {"customerID": "SALLY-1", "astro_reward_id": 1}),
+    ]
+    with SandboxServer(state_path=db) as sb:
+        for endpoint, payload in steps:
+            assert _call(sb.api_url, endpoint, payload)["astro_status"] == 100, endpoint
+        before = sb.state()
+    with SandboxServer(state_path=db) as sb:
+        after = sb.state()
+    for section in ("customers", "cards", "transactions", "points_transactions",
+                    "redemptions", "offer_rewards"):
+        assert after[section] == before[section], section
+    assert before["redemptions"] and before["offer_rewards"] and len(before["cards"]) == 3
