@@ -126,6 +126,7 @@ def serve(config_path, host, port, log_json):
     click.echo(f"{name}: stopping (requests in flight may finish)", err=True)
     finished = server.stop(drain=config.request_deadline + 2.0)
     worker.stop(timeout=config.request_deadline + 2.0)
+    app.config["bridge.web"].close()
     clients.close()
     journal.close()
     if sandbox:

@@ -31,6 +31,7 @@ from bridge.astro import AstroError, AuthError
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
+from bridge.migrate import phases
 from bridge.web import buttons, render
 from bridge.web.clients import StoreClients, log_in
 from bridge.web.gate import REFUSED, GateError, PasswordCheck, resolve_store
@@ -62,6 +63,15 @@ class BridgeWeb:
         self.passwords = PasswordCheck()
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, int, list[str]] | None = None
+        # Stores still on the legacy URL (passthrough/shadow) are bridge.migrate's.
+        self.legacy_phases = any(s.phase in phases.LEGACY_PHASES for s in config.stores)
+        self.shadow = (phases.ShadowEvaluator(journal, self.clients)
+                       if any(s.phase == phases.SHADOW for s in config.stores) else None)
+
+    def close(self) -> None:
+        """Finish queued shadow dry runs (serve calls this after the server stopped)."""
+        if self.shadow is not None:
+            self.shadow.close()
 
     # -- the button ----------------------------------------------------------------
     def button(self):
@@ -71,6 +81,11 @@ class BridgeWeb:
             return render.error_page(413, "Too large", "The button sent more than the bridge accepts.")
         if not raw.strip():
             return self.builder(None)
+        if self.legacy_phases:
+            answer = phases.button_redirect(self.config, self.journal, raw,
+                                            method=bottle.request.method, shadow=self.shadow)
+            if answer is not None:
+                return answer
         origin = request_origin(bottle.request.environ, self.config.trusted_proxies)
         verdict = self.throttle.check(origin.address)
         if verdict.refused:
@@ -171,7 +186,8 @@ class BridgeWeb:
         deadline = time.monotonic() + self.config.request_deadline
         try:
             outcome = deliver_sale(self.journal, client, sale_key, deadline=deadline,
-                                   retry=self.config.retry)
+                                   retry=self.config.retry,
+                                   lease_seconds=self.clients.lease_seconds)
         except Exception:  # the sale is recorded: the worker will finish it
             log.exception("delivery of %s failed unexpectedly; left to the worker", sale_key)
             return "pending:error"

@@ -25,10 +25,23 @@ from typing import Callable
 from bridge.astro import AstroClient
 from bridge.config import Config, Store
 
-# Button requests must answer fast: short timeouts, few retries (what is left is the
-# worker's job). The readiness probe is shorter still.
-REQUEST_TIMEOUTS = dict(connect_timeout=3.0, read_timeout=10.0, max_retries=2, backoff=0.2)
+# The readiness probe must answer fast: short timeouts, no retries.
 PROBE_TIMEOUTS = dict(connect_timeout=2.0, read_timeout=3.0, max_retries=0)
+
+
+def request_timeouts(deadline: float) -> dict:
+    """AstroClient timeouts for a bridge whose button requests may spend `deadline`
+    seconds delivering: a call should not outlive the request by much (what is left is
+    the worker's job), but a slow Astro must still get a fair chance to answer."""
+    return dict(connect_timeout=min(3.0, max(1.0, deadline)),
+                read_timeout=min(10.0, deadline + 2.0), max_retries=1, backoff=0.2)
+
+
+def call_bound(timeouts: dict) -> float:
+    """The longest one client call can take with these timeouts (all its retries)."""
+    tries = timeouts["max_retries"] + 1
+    return tries * (timeouts["connect_timeout"] + timeouts["read_timeout"]) \
+        + timeouts["backoff"] * 2 ** tries
 
 
 def log_in(client: AstroClient) -> None:
@@ -53,6 +66,9 @@ class StoreClients:
         self._latest: dict[str, AstroClient] = {}
         self._key = os.urandom(32)              # digests of passwords, this process only
         self.on_delegate_login = on_delegate_login
+        self.timeouts = request_timeouts(config.request_deadline)
+        # A button request holds its sale this long: its deadline plus one last call.
+        self.lease_seconds = config.request_deadline + call_bound(self.timeouts) + 1.0
 
     def __call__(self, store: Store | str) -> AstroClient | None:
         store = self._store(store)
@@ -70,7 +86,7 @@ class StoreClients:
             if client is None:
                 a = store.astro
                 client = self._factory(a.base_url, a.username, a.password.reveal(),
-                                       a.client_id, **REQUEST_TIMEOUTS)
+                                       a.client_id, **self.timeouts)
                 self._own[store.id] = client
             return client
 
@@ -85,7 +101,7 @@ class StoreClients:
             log_in(client)                     # cached token: no network call
             return client
         client = self._factory(store.astro.base_url, username, password,
-                               store.astro.client_id, **REQUEST_TIMEOUTS)
+                               store.astro.client_id, **self.timeouts)
         try:
             log_in(client)
         except Exception:

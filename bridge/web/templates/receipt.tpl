@@ -35,7 +35,7 @@
 <div class="card {{'ok' if line.outcome in ('punched', 'already') else ('warn' if line.outcome in ('pending', 'not_in_program') else 'bad')}}">
 <p><strong>{{line.description or line.item_code}}</strong> × {{line.qty}} <span class="muted">{{line.item_code}}</span></p>
 % if line.outcome in ('punched', 'already'):
-<p>{{line.program_title or 'Punched'}}
+<p>{{line.program_title or ('Recorded in Astro' if line.outcome == 'already' else 'Punched')}}
 % if line.progress:
  · card <span class="progress">{{line.progress}}</span>
 % end

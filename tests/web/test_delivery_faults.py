@@ -1,0 +1,39 @@
+"""Astro in trouble: the sale is saved, the receipt says so, the worker finishes it, and
+nothing is ever sent twice."""
+from tests.web.conftest import sale_key_of
+
+
+def test_astro_503s_then_recovery_delivers_exactly_once(bridge, sandbox):
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 6,
+                                  "fault": "status", "status": 503}]})
+    answer = bridge.click()
+    page = bridge.receipt(answer)
+    assert "Saved. It is being sent to Astro" in page.text
+    assert '<meta http-equiv="refresh" content="3">' in page.text
+    assert "Astro could not be reached" in page.text
+    bridge.wait_status(sale_key_of(answer))
+    state = sandbox.state()
+    assert state["handled"]["addTransactionBatch"] == 1
+    assert len(state["transactions"]) == 2
+    assert len(state["points_transactions"]) == 1
+    page = bridge.receipt(answer)
+    assert "Sent to Astro." in page.text and "refresh" not in page.text
+
+
+def test_work_done_then_connection_dropped_never_doubles_transactions_or_points(bridge, sandbox):
+    sandbox.set_faults({"next": [
+        {"endpoint": "addTransactionBatch", "count": 1, "fault": "drop"},
+        {"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
+    answer = bridge.click()
+    sale = bridge.wait_status(sale_key_of(answer))
+    assert sale.status == "delivered"
+    state = sandbox.state()
+    assert state["handled"]["addTransactionBatch"] == 2      # the re-send found its ids used
+    assert len(state["transactions"]) == 2
+    assert len(state["points_transactions"]) == 1
+    sally = [c for c in state["customers"] if c["customerID"] == "SALLY-1"][0]
+    assert sally["points_balance"] == 45
+    data = bridge.receipt(answer, json=True).json()
+    # The re-send of the batch was told the ids were used: recorded once, before.
+    assert [ln["outcome"] for ln in data["lines"]] == ["already", "already"]
+    assert data["points"]["balance"] == 45
