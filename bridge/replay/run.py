@@ -128,6 +128,7 @@ class Replay:
         self._lock = threading.Lock()
         self._transport_streak = 0
         self.stopped_reason: str | None = None
+        self.total = 0
 
     # -- reading -----------------------------------------------------------------------
     def _sales(self, stage, run_id: str):
@@ -169,6 +170,11 @@ class Replay:
             record = lookup.get_sale(plan.sale_key)
             if record is not None and not record.open_steps:
                 self.tally.count_already()
+                return
+        for step in plan.steps:
+            self.tally.lines_to_send += len(step.lines)
+            if step.dollar_amount is not None:
+                self.tally.points_to_send += step.dollar_amount
 
     # -- the run -----------------------------------------------------------------------
     def run(self) -> Tally:
@@ -310,6 +316,7 @@ class Replay:
         self.client = self._client()
         self.pending: list = []
         self._streak = 0
+        self.progress = None
         run_id = self.run_id = run_id_for(self.store.id, self.options)
         workers = None
         try:
@@ -337,6 +344,7 @@ class Replay:
             workers.close()
             workers = None
             self.progress.close()
+            self.progress = None
             self._final_pass()
             if self.stopped_reason is None:
                 self.journal.drop_stage(run_id)
@@ -346,9 +354,12 @@ class Replay:
         finally:
             if workers is not None:
                 workers.close(timeout=15)
+            if self.progress is not None:
+                self.progress.close()
             self.client.close()
             self.journal.close()
         self.tally.unfinished = self._unfinished()
+        self.tally.stopped = self.stopped_reason
 
     def _final_pass(self) -> None:
         """One more try for the sales left pending; what is still pending is reported

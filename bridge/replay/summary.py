@@ -6,6 +6,7 @@ import csv
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from bridge.replay.grouping import InvalidSale
 from bridge.replay.rows import Source
@@ -29,6 +30,9 @@ class Tally:
     failed: Counter = field(default_factory=Counter)         # reason -> sales
     line_outcomes: Counter = field(default_factory=Counter)  # reason -> lines not punched
     unfinished: int = 0          # sales not handled because the run was stopped
+    stopped: str | None = None   # why the run stopped early (Ctrl-C, Astro down)
+    lines_to_send: int = 0       # lines of the valid sales to punch (dry run)
+    points_to_send: Decimal = Decimal("0.00")   # dollars of points to award (dry run)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count_invalid(self, sale: InvalidSale) -> None:
@@ -58,14 +62,17 @@ class Tally:
 
     def ok(self) -> bool:
         """True when everything valid went through (dry run: everything was valid)."""
-        return self.invalid_sales == 0 and self.failed_sales == 0 and not self.unfinished
+        return (self.invalid_sales == 0 and self.failed_sales == 0 and not self.unfinished
+                and self.stopped is None)
 
     def lines(self) -> list[str]:
         """The summary as printed, one fact a line."""
         out = [f"read:              {self.sales_read} sales, {self.lines_read} lines"]
         if self.dry_run:
-            out.append(f"would send:        {self.valid_sales - self.already} sales "
-                       f"(dry run: nothing was contacted)")
+            out.append(f"would send:        {self.valid_sales - self.already} sales, "
+                       f"{self.lines_to_send} lines"
+                       + (f", points for ${self.points_to_send}" if self.points else "")
+                       + " (dry run: nothing was contacted)")
             if self.already:
                 out.append(f"already delivered: {self.already} sales")
         else:

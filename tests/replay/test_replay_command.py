@@ -80,7 +80,7 @@ def test_dry_run_contacts_nothing_and_says_what_would_be_sent(replay, sandbox, t
     rows.append(["S9999", "2025-13-01", "C1", "", "", "", "", "WASH-SELF", "", "1", "1"])
     result = replay(write_csv(tmp_path / "sales.csv", rows), "--dry-run")
     assert result.exit_code == 1  # one invalid row
-    assert "would send:        8 sales (dry run: nothing was contacted)" in result.stdout
+    assert "would send:        8 sales, 17 lines (dry run: nothing was contacted)" in result.stdout
     assert "invalid:           1 sales (1 rows)" in result.stdout
     assert sandbox.state()["calls"] == {}
     assert not (tmp_path / "journal.db").exists()

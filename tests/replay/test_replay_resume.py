@@ -61,3 +61,24 @@ def test_dropped_answers_and_rate_limits_are_retried_without_double_punches(
     assert "sent:              10 sales" in result.stdout
     assert punches(sandbox.state()) == expected_punches(rows)
     assert time.monotonic() - started >= 1.0  # Retry-After was honoured
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(replay, sandbox, config, tmp_path):
+    rows = sales_rows(30, customers=4)
+    path = write_csv(tmp_path / "sales.csv", rows)
+    sandbox.set_faults({"endpoints": {"*": {"latency": 0.02}}})
+    proc = subprocess.Popen(
+        [*astro_bridge_command(), "replay", path, "--store", "demo", "--config", config],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while len(sandbox.state()["transactions"]) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1, out + err
+    assert "stopped: interrupted" in out and "Run the same command again to resume" in out
+    assert "Traceback" not in err
+    sandbox.clear_faults()
+    assert replay(path).exit_code == 0
+    assert punches(sandbox.state()) == expected_punches(rows)
