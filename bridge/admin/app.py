@@ -18,6 +18,7 @@ import bottle
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
 from bridge.passwords import hash_password, verify_password
 from bridge.web.proxy import request_origin
+from bridge.web.render import set_security_headers
 from bridge.web.throttle import LoginThrottle, ThrottlePolicy
 from bridge.web.tokens import Signer
 
@@ -134,10 +135,15 @@ class AdminWeb:
 
 
 def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
-    """Receipt links as the main app serves them: /receipt/<sale key>?t=<token>."""
+    """Receipt links as the main app serves them, `<main app>/receipt/<sale key>?t=<token>`,
+    the main app being where this one is mounted minus its last path segment (/admin)."""
     signer = Signer(secret)
-    return lambda sale_key: (f"/receipt/{quote(sale_key, safe='')}?"
-                             f"t={quote(signer.receipt_token(sale_key), safe='')}")
+
+    def url(sale_key: str) -> str:
+        root = bottle.request.script_name.rstrip("/").rsplit("/", 1)[0]
+        return (f"{root}/receipt/{quote(sale_key, safe='')}?"
+                f"t={quote(signer.receipt_token(sale_key), safe='')}")
+    return url
 
 
 def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
@@ -147,6 +153,8 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     web = AdminWeb(config, journal, clients, **options)
     app = bottle.Bottle()
     app.config["admin.web"] = web
+    # The same no-store, no-referrer, self-only CSP headers as every page of the bridge.
+    app.add_hook("after_request", set_security_headers)
 
     @app.get("/static/<name>")
     def static(name):
@@ -202,6 +210,19 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     from bridge.migrate.page import install_admin_route
     install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
     return app
+
+
+def mount_admin(parent: bottle.Bottle, config, journal, clients, **options) -> bottle.Bottle:
+    """Mount the admin app on the main app at /admin/ (and send /admin there); returns it."""
+    admin = create_admin_app(config, journal, clients, **options)
+    # As a plain WSGI app (not bottle's route merging), so SCRIPT_NAME says where the
+    # admin app lives and every URL it makes follows the mount point.
+    parent.mount("/admin/", admin.wsgi)
+
+    @parent.get("/admin")
+    def to_admin():
+        bottle.redirect(bottle.request.script_name.rstrip("/") + "/admin/", 303)
+    return admin
 
 
 def _login_page(web: AdminWeb, error: str | None = None, username: str = "") -> str:

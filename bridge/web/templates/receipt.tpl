@@ -58,7 +58,9 @@
 </div>
 % end
 
-% if view.rewards_ready:
+% if get('rewards_panel'):
+{{!rewards_panel}}
+% elif view.rewards_ready:
 <h2>Rewards ready</h2>
 <div class="card reward">
 <ul class="plain">
