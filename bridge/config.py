@@ -204,7 +204,8 @@ def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
     """The embedded default: one demo store on a sandbox Astro at `sandbox_api_url`.
 
     Store `demo` ("Demo Pet Supply"), sandbox login demo/demo-password/demo-client,
-    mapped button login `demo` / `demo-button`, points on, America/New_York, phase rest.
+    mapped button login `demo` / `demo-button`, points on, America/New_York, phase rest;
+    admin user `admin` / `demo-admin` for /admin.
     """
     store = Store(
         id="demo",
@@ -217,7 +218,8 @@ def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
         button_auth="mapped",
         buttons=(ButtonUser("demo", hash_password("demo-button")),),
     )
-    return Config(stores=(store,), journal_path=str(journal_path), source="<demo>")
+    return Config(stores=(store,), journal_path=str(journal_path), source="<demo>",
+                  admins=(AdminUser("admin", hash_password("demo-admin")),))
 
 
 _MISSING = object()

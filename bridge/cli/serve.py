@@ -119,6 +119,7 @@ def serve(config_path, host, port, log_json):
         base = server.url.replace(server.host, shown, 1)
         click.echo(f"Astro sandbox: {sandbox.api_url}")
         click.echo(f"Demo button: {base}/?{urlencode(DEMO_SALE)}")
+        click.echo(f"Admin: {base}/admin/ (user admin, password demo-admin)")
     click.echo(f"astro-bridge listening on {server.url}")
     # Print lines must reach a pipe at once (tests and scripts read them).
     click.get_text_stream("stdout").flush()
