@@ -28,8 +28,6 @@ import bottle
 import legacy_qs
 from bridge import translate
 from bridge.astro import AstroError, AuthError
-from bridge.admin import mount_admin
-from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
@@ -56,15 +54,16 @@ class BridgeWeb:
                  throttle: LoginThrottle | None):
         self.config = config
         self.journal = journal
-        self.clients = clients or StoreClients(config)
+        self.clients = clients if clients is not None else StoreClients(config)
         if self.clients.on_delegate_login is None:
             self.clients.on_delegate_login = self.make_store_sales_due
-        self.throttle = throttle or LoginThrottle(ThrottlePolicy())
+        self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
         self.signer = Signer(secret.encode("utf-8"))
         self.passwords = PasswordCheck()
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, int, list[str]] | None = None
+        self.ready_cache_seconds = READY_CACHE_SECONDS
         # Stores still on the legacy URL (passthrough/shadow) are bridge.migrate's.
         self.legacy_phases = any(s.phase in phases.LEGACY_PHASES for s in config.stores)
         self.shadow = (phases.ShadowEvaluator(journal, self.clients)
@@ -223,9 +222,7 @@ class BridgeWeb:
             return render.json_answer(view.to_json())
         return render.page("receipt", view=view, token=token,
                            csrf=self.signer.csrf_token(sale_key), prefix=_prefix(),
-                           refresh_seconds=view.refresh_seconds,
-                           rewards_panel="" if found.status == SALE_PENDING
-                           else rewards_panel(self, found, token))
+                           refresh_seconds=view.refresh_seconds)
 
     def again(self, sale_key: str):
         form = bottle.request.forms
@@ -273,7 +270,7 @@ class BridgeWeb:
         """(status, reasons): 200 with [] when ready. Cached a few seconds so a busy
         probe does not hammer Astro."""
         with self._ready_lock:
-            if self._ready and time.monotonic() - self._ready[0] < READY_CACHE_SECONDS:
+            if self._ready and time.monotonic() - self._ready[0] < self.ready_cache_seconds:
                 return self._ready[1], self._ready[2]
         reasons = [] if self.journal.health_check() else ["journal: cannot write"]
 
@@ -315,9 +312,6 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app.route("/receipt/<sale_key>", "GET", web.receipt)
     app.route("/receipt/<sale_key>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
-    # The admin pages, and Redeem on the receipt page (owner: ADMIN, bridge.admin).
-    mount_admin(app, config, journal, web.clients)
-    install_redeem_routes(app, web)
 
     @app.route("/readyz")
     def readyz():

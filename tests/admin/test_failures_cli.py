@@ -1,0 +1,97 @@
+"""`astro-bridge failures list|retry|hide|export` on a real configuration and journal."""
+import csv
+import io
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.astro import AstroClient
+from bridge.cli import main
+from bridge.config import load_config
+from bridge.journal import Journal
+from bridge.passwords import hash_password
+from tests.admin.conftest import NOT_ENROLLED_SALE, send_sale
+
+
+@pytest.fixture
+def config_file(sandbox, tmp_path):
+    path = tmp_path / "bridge.toml"
+    path.write_text(f"""
+[journal]
+path = "journal.db"
+
+[reports]
+failure_report_days = 10
+
+[stores.demo]
+name = "Demo Pet Supply"
+[stores.demo.astro]
+base_url = "{sandbox.api_url}"
+username = "demo"
+password = "demo-password"
+client_id = "demo-client"
+[[stores.demo.buttons]]
+username = "demo"
+password_hash = "{hash_password('demo-button', n=2**10)}"
+""")
+    return path
+
+
+@pytest.fixture
+def failed_sale(config_file):
+    config = load_config(config_file)
+    a = config.stores[0].astro
+    with Journal(config.journal_path) as journal, \
+            AstroClient(a.base_url, a.username, a.password.reveal(), a.client_id) as client:
+        send_sale(journal, config, client, NOT_ENROLLED_SALE)
+        [f] = journal.failures()
+    return f
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["failures", *map(str, args)])
+
+
+def test_list_shows_the_failure_with_its_guidance(config_file, failed_sale):
+    r = run("list", "--config", config_file)
+    assert r.exit_code == 0, r.output
+    assert f"#{failed_sale.id}" in r.output and "850000000018" in r.output
+    assert "demo-1001-2" in r.output and "No Item Found: The item is in none" in r.output
+    assert "Transaction Failures (1)" in r.output and "Redemption Failures (0)" in r.output
+
+
+def test_filters_by_reason_and_store(config_file, failed_sale):
+    assert "Transaction Failures (0)" in run("list", "--config", config_file, "--reason",
+                                             "TransactionID Already Exists").output
+    r = run("list", "--config", config_file, "--store", "nope")
+    assert r.exit_code == 2 and "no store 'nope'" in r.output
+
+
+def test_retry_exits_1_while_failing_and_0_once_fixed(config_file, failed_sale, sandbox):
+    r = run("retry", failed_sale.id, "--config", config_file)
+    assert r.exit_code == 1 and "FAILED: No Item Found" in r.output
+    r = run("retry", failed_sale.id, "--config", config_file)
+    assert r.exit_code == 2 and "not in the report" in r.output      # that line was retried
+    sandbox.enrol(104)
+    r = run("retry", "--all", "--config", config_file)
+    assert r.exit_code == 0 and ": ok: delivered" in r.output, r.output
+    assert "Transaction Failures (0)" in run("list", "--config", config_file).output
+    assert sandbox.state()["transactions"]["demo-1001-2"]["item_code"] == "850000000018"
+
+
+def test_hide_then_export(config_file, failed_sale):
+    out = run("export", "--config", config_file)
+    rows = list(csv.DictReader(io.StringIO(out.output)))
+    assert [(x["id"], x["reason"]) for x in rows] == [(str(failed_sale.id), "No Item Found")]
+    assert run("hide", failed_sale.id, "--config", config_file).exit_code == 0
+    assert list(csv.DictReader(io.StringIO(run("export", "--config",
+                                               config_file).output))) == []
+
+
+def test_user_errors_are_one_line_with_exit_2(config_file, tmp_path):
+    r = run("retry", "--config", config_file)
+    assert r.exit_code == 2 and "give the ids" in r.output
+    r = run("list", "--config", tmp_path / "missing.toml")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    r = CliRunner(env={"ASTRO_BRIDGE_CONFIG": ""}).invoke(main, ["failures", "list"])
+    assert r.exit_code == 2 and "needs a configuration" in r.output

@@ -1,0 +1,112 @@
+"""Button logins: mapped and delegate stores, the Store parameter, the throttle, and
+bad URLs."""
+import dataclasses
+
+import pytest
+import webtest
+
+from bridge.config import AstroLogin, ButtonUser, Secret, Store
+from bridge.journal import Journal
+from bridge.passwords import hash_password
+from bridge.web import create_app
+from bridge.web.throttle import LoginThrottle
+from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
+
+
+def test_bad_credentials_get_401_then_the_address_is_throttled(bridge, sandbox):
+    wrong = {**SALLY, "apipassword": "guess"}
+    for _ in range(3):                      # TEST_THROTTLE locks out after 3
+        answer = bridge.click(wrong)
+        assert answer.status_code == 401
+        assert "The button login was refused" in answer.text and "guess" not in answer.text
+    refused = bridge.click(wrong)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many wrong logins" in refused.text
+    assert bridge.click().status_code == 429            # even the right login, for a while
+    assert sandbox.state()["write_calls"] == 0
+
+
+def test_unknown_user_is_refused_like_a_wrong_password(bridge):
+    answer = bridge.click({**SALLY, "apiusername": "nobody"})
+    assert answer.status_code == 401
+    assert "The button login was refused" in answer.text
+
+
+def test_login_with_tilde_is_accepted(bridge):
+    params = {k: v for k, v in SALLY.items() if k not in ("apiusername", "apipassword")}
+    answer = bridge.click({**params, "login": "demo~demo-button"})
+    assert answer.status_code == 303
+    assert "Sent to Astro." in bridge.receipt(answer).text
+
+
+@pytest.mark.parametrize("change, param", [
+    ({"Qty1": "2.5"}, "Qty1"),
+    ({"CustomerID": ""}, "CustomerID"),
+    ({"SubTotal": "12.345"}, "SubTotal"),
+])
+def test_malformed_url_gets_400_naming_the_parameter(bridge, change, param):
+    answer = bridge.click({**SALLY, **change})
+    assert answer.status_code == 400
+    assert f"<code>{param}</code>" in answer.text
+    assert "demo-button" not in answer.text
+
+
+def _store(store_id, auth, api_url, *, buttons=(), login=True):
+    return Store(id=store_id, name=store_id, button_auth=auth, buttons=buttons,
+                 astro=AstroLogin(api_url, "demo" if login else None,
+                                  Secret("demo-password") if login else None, "demo-client"))
+
+
+def test_store_parameter_picks_among_stores_sharing_a_login(sandbox, tmp_path, bridge_config):
+    user = (ButtonUser("front", hash_password("pw-1")),)
+    config = dataclasses.replace(bridge_config, stores=(
+        _store("north", "mapped", sandbox.api_url, buttons=user),
+        _store("south", "mapped", sandbox.api_url, buttons=user)))
+    live = LiveBridge(config, sandbox, worker=False)
+    try:
+        login = {**SALLY, "apiusername": "front", "apipassword": "pw-1"}
+        ambiguous = live.click(login)
+        assert ambiguous.status_code == 400 and "<code>Store</code>" in ambiguous.text
+        answer = live.click(login, Store="SOUTH", SaleID="9")
+        assert sale_key_of(answer) == "south-9"
+    finally:
+        live.close()
+
+
+def test_delegate_store_uses_the_button_login_for_astro(sandbox, bridge_config):
+    config = dataclasses.replace(bridge_config, stores=(
+        _store("deleg", "delegate", sandbox.api_url, login=False),))
+    live = LiveBridge(config, sandbox, worker=False)
+    try:
+        assert live.click({**SALLY, "apipassword": "wrong"}).status_code == 401
+        answer = live.click({**SALLY, "apipassword": "demo-password"})
+        assert "Sent to Astro." in live.receipt(answer).text
+        # The worker of this process may deliver with that login; nothing else has one.
+        assert live.clients("deleg") is not None
+        assert sandbox.state()["tokens"]["issued"] == 1  # the login's token is reused
+    finally:
+        live.close()
+
+
+def test_forwarded_address_counts_only_behind_a_trusted_proxy(sandbox, bridge_config):
+    from ipaddress import ip_network
+
+    config = dataclasses.replace(bridge_config, trusted_proxies=(ip_network("10.0.0.1/32"),))
+    journal = Journal(config.journal_path)
+    app = webtest.TestApp(create_app(config, journal, throttle=LoginThrottle(TEST_THROTTLE)))
+    wrong = "/?apiusername=demo&apipassword=nope&CustomerID=C1"
+    via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(3):
+        app.get(wrong, headers={"X-Forwarded-For": "198.51.100.7"}, extra_environ=via_proxy,
+                status=401)
+    app.get(wrong, headers={"X-Forwarded-For": "198.51.100.7"}, extra_environ=via_proxy,
+            status=429)
+    # Another client behind the same proxy is not throttled...
+    app.get(wrong, headers={"X-Forwarded-For": "198.51.100.8"}, extra_environ=via_proxy,
+            status=401)
+    # ...and a client that is not a trusted proxy cannot pick its address.
+    for _ in range(3):
+        app.get(wrong, headers={"X-Forwarded-For": f"203.0.113.{_}"},
+                extra_environ={"REMOTE_ADDR": "192.0.2.50"}, status=401)
+    app.get(wrong, extra_environ={"REMOTE_ADDR": "192.0.2.50"}, status=429)
+    journal.close()

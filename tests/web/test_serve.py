@@ -1,0 +1,185 @@
+"""`astro-bridge serve` as a process: the demo, configuration errors, SIGTERM and
+SIGKILL in the middle of a delivery."""
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from bridge.journal import Journal
+from bridge.passwords import hash_password
+from tests.web.conftest import SALLY
+
+CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
+
+
+class Bridge:
+    """`astro-bridge serve ...` in a subprocess, its output lines read as they come."""
+
+    def __init__(self, *args, cwd):
+        env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
+        self.proc = subprocess.Popen(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.output.append(line)
+            self.lines.put(line)
+
+    def wait_line(self, prefix, timeout=15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if line.startswith(prefix):
+                return line[len(prefix):].strip()
+        raise AssertionError(f"no line {prefix!r} in {''.join(self.output)}")
+
+    def url(self) -> str:
+        return self.wait_line("astro-bridge listening on ")
+
+    def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def write_config(tmp_path, sandbox) -> str:
+    path = tmp_path / "bridge.toml"
+    path.write_text(f"""
+[server]
+request_deadline_seconds = 1
+[journal]
+path = "journal.db"
+[delivery]
+retry_backoff_base_seconds = 0.1
+retry_backoff_max_seconds = 0.5
+[stores.demo]
+name = "Demo Pet Supply"
+[stores.demo.astro]
+base_url = "{sandbox.api_url}"
+username = "demo"
+password_env = "TEST_ASTRO_PASSWORD"
+client_id = "demo-client"
+[[stores.demo.buttons]]
+username = "demo"
+password_hash = "{hash_password('demo-button')}"
+""")
+    os.environ["TEST_ASTRO_PASSWORD"] = "demo-password"
+    return str(path)
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def click_in_background(url, params) -> dict:
+    result: dict = {}
+
+    def run():
+        try:
+            result["answer"] = requests.get(url + "/", params=params, allow_redirects=False,
+                                            timeout=10)
+        except requests.RequestException as e:
+            result["error"] = e
+
+    result["thread"] = threading.Thread(target=run, daemon=True)
+    result["thread"].start()
+    return result
+
+
+def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path):
+    bridge = Bridge(cwd=tmp_path)
+    try:
+        sandbox_url = bridge.wait_line("Astro sandbox: ")
+        button = bridge.wait_line("Demo button: ")
+        assert sandbox_url.startswith("http://127.0.0.1:") and sandbox_url.endswith("/api/json")
+        for part in ("apiusername=demo", "apipassword=demo-button", "CustomerID=SALLY-1",
+                     "Email=sally%40example.com", "UPC1=012345678905", "UPC2=072030001234",
+                     "SubTotal="):
+            assert part in button
+        answer = requests.get(button, timeout=10)
+        assert answer.status_code == 200 and "Sent to Astro." in answer.text
+        assert "Sally Pet Owner" in answer.text and "Buy 12 Get 1 Dog Kibble" in answer.text
+    finally:
+        assert bridge.stop() == 0
+    assert (tmp_path / "astro-bridge.db").exists()
+
+
+def test_serve_with_a_bad_config_says_why_in_one_line_and_exits_2(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[stores.demo]\nphase = \"later\"\n")
+    done = subprocess.run(CLI + ["serve", "--config", str(config)], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "Error: bad.toml: stores.demo.phase: must be one of passthrough, shadow, rest, "
+        "not 'later'"]
+
+
+def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
+    bridge = Bridge("--config", write_config(tmp_path, sandbox), cwd=tmp_path)
+    url = bridge.url()
+    sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.6}}})
+    click = click_in_background(url, {**SALLY, "SaleID": "T-1"})
+    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    assert bridge.stop(signal.SIGTERM) == 0
+    click["thread"].join(10)
+    assert click["answer"].status_code == 303
+    with Journal(str(tmp_path / "journal.db")) as journal:
+        assert journal.get_sale("demo-T-1").steps[1].state == "done"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/healthz", timeout=2)
+
+
+def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart(
+        tmp_path, sandbox):
+    config = write_config(tmp_path, sandbox)
+    bridge = Bridge("--config", config, cwd=tmp_path)
+    url = bridge.url()
+    # The batch reaches Astro and is done there, but its answer never comes back.
+    sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.8}}})
+    click_in_background(url, {**SALLY, "SaleID": "K-1"})
+    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    bridge.stop(signal.SIGKILL)
+    wait_for(lambda: sandbox.state()["handled"].get("addTransactionBatch"), 5, "Astro's work")
+    sandbox.clear_faults()
+    assert sandbox.state()["calls"].get("addPointsByDollar") is None
+
+    restarted = Bridge("--config", config, cwd=tmp_path)
+    try:
+        restarted.url()
+        with Journal(str(tmp_path / "journal.db")) as journal:
+            # The killed request's lease on the sale runs out first (about 11 s here).
+            wait_for(lambda: journal.get_sale("demo-K-1").status == "delivered", 30,
+                     "the worker to finish the sale")
+    finally:
+        assert restarted.stop() == 0
+    state = sandbox.state()
+    assert len(state["transactions"]) == 2
+    assert state["handled"]["addPointsByDollar"] == 1
+    assert len(state["points_transactions"]) == 1
+    assert "demo-password" not in "".join(bridge.output + restarted.output)
