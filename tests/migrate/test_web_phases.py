@@ -1,0 +1,73 @@
+"""The phases through the bridge's real web app (bridge.web.create_app): the button URL
+of a passthrough/shadow store is answered with the legacy redirect; rest is WEB's path."""
+import time
+from urllib.parse import urlsplit
+
+import requests
+import webtest
+
+from bridge.web.app import create_app
+
+
+def _app(config, journal):
+    app = create_app(config, journal)
+    return app, webtest.TestApp(app)
+
+
+def test_passthrough_button_redirects_once_applied_by_legacy_and_keeps_no_password(
+        make_config, journal, sandbox, sale_query, journal_text):
+    _, web = _app(make_config("passthrough"), journal)
+    answer = web.get("/?" + sale_query, status=302)
+    assert answer.location == sandbox.legacy_url + "?" + sale_query
+    assert requests.get(answer.location, timeout=5).status_code == 200
+    state = sandbox.state()
+    assert state["calls"].get("legacy") == 1
+    assert state["write_calls"] == 0                      # the REST API was never used
+    assert [t["item_code"] for t in state["transactions"].values()] == ["012345678905"]
+    [row] = journal.migration_sales()
+    assert (row["store"], row["phase"]) == ("demo", "passthrough")
+    assert "demo-password" not in journal_text()
+
+
+def test_crafted_button_query_cannot_redirect_elsewhere(make_config, journal, sandbox):
+    _, web = _app(make_config("passthrough"), journal)
+    for crafted in ("CustomerID=1&x=//evil.example/", "@evil.example",
+                    "CustomerID=1%0d%0aLocation:%20http://evil.example/"):
+        answer = web.get("/?" + crafted, status=302)
+        parts = urlsplit(answer.location)
+        assert (parts.scheme, parts.netloc, parts.path) == urlsplit(sandbox.legacy_url)[:3]
+
+
+def test_shadow_redirect_does_not_wait_for_a_slow_astro(make_config, journal, sandbox,
+                                                      sale_query):
+    sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 1.0}}})
+    app, web = _app(make_config("shadow"), journal)
+    started = time.monotonic()
+    answer = web.get("/?" + sale_query, status=302)
+    assert time.monotonic() - started < 0.5
+    assert answer.location == sandbox.legacy_url + "?" + sale_query
+    assert app.config["bridge.web"].shadow.drain(10)
+    [row] = journal.migration_sales()
+    assert row["outcome"]["customer"] == "found"
+    assert sandbox.state()["write_calls"] == 0
+
+
+def test_store_switched_to_rest_does_not_resend_its_passthrough_sale(
+        make_config, journal, sandbox, sale_query):
+    _, web = _app(make_config("passthrough"), journal)
+    web.get("/?" + sale_query, status=302)
+    before = sandbox.state()
+
+    _, rest = _app(make_config("rest"), journal)
+    # Sally's POS clicks the same sale (same SaleID) again, now on REST.
+    answer = rest.get("/?" + sale_query.replace("apipassword=demo-password",
+                                                "apipassword=demo-button"), status=303)
+    assert "/receipt/demo-1001" in answer.location       # the sale already recorded
+    after = sandbox.state()
+    assert after["write_calls"] == before["write_calls"] == 0
+    assert _account(after) == _account(before)
+
+
+def _account(state):
+    return {k: state[k] for k in ("customers", "cards", "transactions",
+                                  "points_transactions")}
