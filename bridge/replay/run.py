@@ -124,9 +124,7 @@ class Replay:
         self.tally = Tally(points=options.points, dry_run=options.dry_run)
         self.today = dt.datetime.now(self.store.tz).date()
         self.stop = threading.Event()
-        self.pending_keys: list[str] = []
         self._lock = threading.Lock()
-        self._transport_streak = 0
         self.stopped_reason: str | None = None
         self.total = 0
 
@@ -154,10 +152,12 @@ class Replay:
         the input holds no line to punch and no points)."""
         plan = self._plan(item)
         if _nothing_to_send(plan):
-            self._invalid(InvalidSale(tuple(
-                (source, "nothing to send: no line with a positive quantity"
-                         + ("" if self.options.points else " and points are off"))
-                for source in item.sources)))
+            why = ("returned items are taken off cards by hand" if plan.manual_removals
+                   else "no line with a positive quantity")
+            if not self.options.points:
+                why += ", and points are off"
+            self._invalid(InvalidSale(tuple((source, f"nothing to send: {why}")
+                                            for source in item.sources)))
             return None
         return plan
 
