@@ -32,6 +32,7 @@ from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
+from bridge.migrate.restproxy import install_rest_proxy
 from bridge.web import buttons, render
 from bridge.web.clients import StoreClients, log_in
 from bridge.web.gate import REFUSED, GateError, PasswordCheck, resolve_store
@@ -332,6 +333,8 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
 
     for code in (404, 405, 500):
         app.error(code)(on_error)
+    # POST /api/json/...: the REST proxy for POSes that already speak REST (bridge.migrate).
+    install_rest_proxy(app, config, journal)
     return app
 
 

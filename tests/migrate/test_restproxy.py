@@ -226,3 +226,16 @@ def test_answer_lost_after_astro_did_the_work_is_504(make_config, journal, sandb
     assert answer.status_int == 504
     assert "may have been processed" in answer.json["astro_status_message"]
     assert "S-79-1" in sandbox.state()["transactions"]     # the work did happen
+
+
+def test_bridge_web_app_answers_rest_calls_through_the_proxy(make_config, journal, sandbox):
+    from bridge.web.app import create_app
+    pos = webtest.TestApp(create_app(make_config("rest"), journal))
+    token = _token(pos)
+    answer = _call(pos, "addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
+        {"transactionID": "S-80-1", "item_code": "850000000018", "item_qty": 1,
+         "item_transaction_date": "2026-11-01"}]}, token)
+    assert answer.status_int == 200
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.json["returnData"][0]["transaction_status_message"] == "No Item Found"
+    assert [f.transaction_id for f in journal.failures(store="demo")] == ["S-80-1"]
