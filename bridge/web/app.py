@@ -28,6 +28,8 @@ import bottle
 import legacy_qs
 from bridge import translate
 from bridge.astro import AstroError, AuthError
+from bridge.admin import mount_admin
+from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
@@ -223,7 +225,9 @@ class BridgeWeb:
             return render.json_answer(view.to_json())
         return render.page("receipt", view=view, token=token,
                            csrf=self.signer.csrf_token(sale_key), prefix=_prefix(),
-                           refresh_seconds=view.refresh_seconds)
+                           refresh_seconds=view.refresh_seconds,
+                           rewards_panel="" if found.status == SALE_PENDING
+                           else rewards_panel(self, found, token))
 
     def again(self, sale_key: str):
         form = bottle.request.forms
@@ -313,6 +317,9 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app.route("/receipt/<sale_key>", "GET", web.receipt)
     app.route("/receipt/<sale_key>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
+    # The admin pages, and Redeem on the receipt page (owner: ADMIN, bridge.admin).
+    mount_admin(app, config, journal, web.clients)
+    install_redeem_routes(app, web)
 
     @app.route("/readyz")
     def readyz():
