@@ -388,6 +388,8 @@ def replay(config, options: ReplayOptions, *, out, err) -> Tally:
     status). Raises UnusableInput (nothing sent) for unusable input or options."""
     run = Replay(config, options, out, err)
     tally = run.run()
+    for line in run.report.listing(path_hint=bool(options.report_path)):
+        print(line, file=out)
     for line in tally.lines():
         print(line, file=out)
     if run.stopped_reason:

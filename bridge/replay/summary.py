@@ -94,21 +94,39 @@ class Tally:
 
 
 class Report:
-    """The `--report` CSV, written as problems arrive (nothing kept in memory).
-    `path` None: a report that writes nothing. Thread-safe."""
+    """The `--report` CSV, written as problems arrive; `path` None: no file. Also keeps
+    the first `show` invalid or failed rows for the summary on screen (the file has
+    them all, so memory stays bounded). Thread-safe."""
 
-    def __init__(self, path: str | None):
+    SHOWN = ("invalid", "failed")
+
+    def __init__(self, path: str | None, show: int = 100):
         self._file = open(path, "w", newline="", encoding="utf-8") if path else None
         self._writer = csv.writer(self._file) if self._file else None
         self._lock = threading.Lock()
+        self.show = show
+        self.shown: list[str] = []
+        self.not_shown = 0
         if self._writer:
             self._writer.writerow(REPORT_COLUMNS)
 
     def add(self, source: Source, sale_id: str | None, status: str, reason: str) -> None:
-        if self._writer is None:
-            return
         with self._lock:
-            self._writer.writerow((source.file, source.line, sale_id or "", status, reason))
+            if status in self.SHOWN:
+                if len(self.shown) < self.show:
+                    self.shown.append(f"{status:<8} {source}: {reason}")
+                else:
+                    self.not_shown += 1
+            if self._writer is not None:
+                self._writer.writerow((source.file, source.line, sale_id or "", status, reason))
+
+    def listing(self, path_hint: bool) -> list[str]:
+        """The rows kept for the screen, and how many more there are."""
+        out = list(self.shown)
+        if self.not_shown:
+            out.append(f"... and {self.not_shown} more rows"
+                       + ("" if path_hint else " (--report FILE.csv lists them all)"))
+        return out
 
     def invalid(self, sale: InvalidSale) -> None:
         for source, reason in sale.problems:

@@ -82,6 +82,7 @@ def test_dry_run_contacts_nothing_and_says_what_would_be_sent(replay, sandbox, t
     assert result.exit_code == 1  # one invalid row
     assert "would send:        8 sales, 17 lines (dry run: nothing was contacted)" in result.stdout
     assert "invalid:           1 sales (1 rows)" in result.stdout
+    assert "invalid  " + str(tmp_path / "sales.csv") + ":19: Date: date '2025-13-01'" in result.stdout
     assert sandbox.state()["calls"] == {}
     assert not (tmp_path / "journal.db").exists()
     clean = replay(write_csv(tmp_path / "clean.csv", sales_rows(8)), "--dry-run")
@@ -98,6 +99,8 @@ def test_invalid_rows_are_reported_with_file_line_and_reason(replay, sandbox, tm
     assert result.exit_code == 1
     assert "invalid:           2 sales" in result.stdout
     assert "sent:              5 sales" in result.stdout  # the other sales still went
+    assert f"invalid  {path}:4: Qty: must be a whole number, got 'two'" in result.stdout
+    assert f"invalid  {path}:{len(rows) + 1}: no date" in result.stdout
     with open(report, newline="") as f:
         lines = [r for r in csv.DictReader(f) if r["status"] == "invalid"]
     s2 = [i + 2 for i, r in enumerate(rows) if r[0] == "S0002"]
