@@ -36,6 +36,9 @@ generated {{report.generated_at.strftime('%Y-%m-%d %H:%M UTC')}}.</p>
 % if s.not_evaluated:
 <tr><th>Not evaluated</th><td>{{s.not_evaluated}}</td></tr>
 % end
+% if s.points_sales:
+<tr><th>Points</th><td>{{s.points_sales}} sales, addPointsByDollar total ${{s.points_dollars}}</td></tr>
+% end
 </table>
 % if s.failing_codes:
 <h3>Item codes that would fail</h3>

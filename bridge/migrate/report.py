@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Iterable
 
 from bridge.migrate.outcome import CUSTOMER_CREATE, MigrationRecord
@@ -75,6 +76,8 @@ class StoreReadiness:
     ready: bool
     reasons: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    points_dollars: Decimal = Decimal("0.00")   # sum REST would send to addPointsByDollar
+    points_sales: int = 0                       # evaluated sales that would earn/deduct points
 
     @property
     def share(self) -> float | None:
@@ -98,6 +101,7 @@ class StoreReadiness:
                               for c in self.failing_codes],
             "new_customers": [{"customer_id": c.customer_id, "name": c.name,
                                "sales": c.sales} for c in self.new_customers],
+            "points": {"sales": self.points_sales, "dollars": str(self.points_dollars)},
             "verdict": self.verdict, "reasons": list(self.reasons),
             "notes": list(self.notes),
         }
@@ -134,6 +138,9 @@ class ReadinessReport:
                 out.append("  item codes that would fail:")
                 for c in s.failing_codes:
                     out.append(f"    {c.item_code}  x{c.count}  {c.explain()}")
+            if s.points_sales:
+                out.append(f"  points: {s.points_sales} sales, addPointsByDollar total "
+                           f"${s.points_dollars}")
             if s.new_customers:
                 out.append(f"  customers that would be created: {len(s.new_customers)}")
                 for c in s.new_customers:
@@ -172,6 +179,7 @@ def _store_readiness(store, records: list[MigrationRecord], min_share: float,
     failing: Counter[str] = Counter()
     listed_as: dict[str, str] = {}
     created: dict[str, list] = {}
+    points_sales, points_dollars = 0, Decimal("0.00")
     for r in records:
         if r.sale is None:
             evaluated += 1
@@ -183,6 +191,9 @@ def _store_readiness(store, records: list[MigrationRecord], min_share: float,
             continue
         evaluated += 1
         succeed += o.fully_succeeds
+        if o.points_dollars is not None:
+            points_sales += 1
+            points_dollars += o.points_dollars
         for line in o.lines:
             if line.fails:
                 failing[line.item_code] += 1
@@ -207,6 +218,7 @@ def _store_readiness(store, records: list[MigrationRecord], min_share: float,
                           passthrough_sales=passthrough,
                           shadow_sales=len(records) - passthrough,
                           failing_codes=codes, new_customers=new, ready=ready,
+                          points_sales=points_sales, points_dollars=points_dollars,
                           reasons=tuple(reasons), notes=tuple(notes), **figures)
 
 

@@ -45,6 +45,7 @@ def test_mostly_clean_store_is_ready_and_names_the_one_failing_code():
                             "the 3% are one item code not in any program")
     assert [(c.item_code, c.count, c.listed_as) for c in s.failing_codes] == \
         [("850000000018", 3, None)]
+    assert (s.points_sales, s.points_dollars) == (100, Decimal("1000.00"))
 
 
 def test_ean_of_a_listed_upc_is_pointed_out_with_the_conversion_fix():

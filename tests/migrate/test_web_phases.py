@@ -1,5 +1,6 @@
 """The phases through the bridge's real web app (bridge.web.create_app): the button URL
 of a passthrough/shadow store is answered with the legacy redirect; rest is WEB's path."""
+import logging
 import time
 from urllib.parse import urlsplit
 
@@ -71,3 +72,15 @@ def test_store_switched_to_rest_does_not_resend_its_passthrough_sale(
 def _account(state):
     return {k: state[k] for k in ("customers", "cards", "transactions",
                                   "points_transactions")}
+
+
+def test_passthrough_and_shadow_log_no_password(make_config, journal, sandbox, sale_query,
+                                                caplog):
+    caplog.set_level(logging.DEBUG)
+    for phase in ("passthrough", "shadow"):
+        app, web = _app(make_config(phase), journal)
+        web.get("/?" + sale_query.replace("SaleID=1001", f"SaleID={phase}"), status=302)
+        if app.config["bridge.web"].shadow is not None:
+            assert app.config["bridge.web"].shadow.drain(10)
+    assert caplog.records                      # the path does log (e.g. Astro calls)...
+    assert "demo-password" not in caplog.text  # ...but never the password
