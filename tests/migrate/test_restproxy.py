@@ -2,6 +2,7 @@
 unchanged, transaction and redemption failures recorded in the bridge's report."""
 import dataclasses
 import io
+import logging
 import json
 import threading
 from urllib.parse import urlencode
@@ -97,7 +98,8 @@ def test_token_call_is_forwarded_and_answered_byte_for_byte(pos, astro, sandbox)
 
 
 def test_batch_is_forwarded_unchanged_and_its_refused_line_lands_in_the_failure_report(
-        pos, astro, journal, journal_text):
+        pos, astro, journal, journal_text, caplog):
+    caplog.set_level(logging.DEBUG)
     token = _token(pos)
     payload = {"customerID": "SALLY-1", "saleID": "S-77", "transactions": [
         {"transactionID": "S-77-1", "item_code": "012345678905", "item_qty": 1,
@@ -118,8 +120,8 @@ def test_batch_is_forwarded_unchanged_and_its_refused_line_lands_in_the_failure_
             failure.item_code, failure.message) == (
         "transaction", "addTransactionBatch", "SALLY-1", "S-77-2", "850000000018",
         "No Item Found")
-    text = journal_text()
-    assert "demo-password" not in text and token not in text
+    for text in (journal_text(), caplog.text):
+        assert "demo-password" not in text and token not in text
 
 
 def test_refused_redemption_is_recorded_and_astro_error_answer_passes_through(
