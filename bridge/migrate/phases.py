@@ -12,8 +12,9 @@ that writes to Astro is ever called for a shadowed sale.
 How shadow runs (the decision): the redirect is sent at once; the dry run happens later
 in ONE background thread fed by a bounded queue (`ShadowEvaluator`, default 200
 sales). A full queue does not slow the button: the sale is recorded as "not evaluated
-(queue full)" and the report counts it so. Each dry run is at most four Astro calls with
-the client's own timeouts; its outcome lands in the journal next to the sale.
+(queue full)" and the report counts it so. Each dry run is at most five read-only
+Astro calls with the client's own timeouts; its outcome lands in the journal next to
+the sale.
 
 Records made here carry their phase and live apart from the delivery queue, so a
 store switched to `rest` never re-sends them (they already reached Astro).
@@ -136,10 +137,12 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     location = legacy_location(store.legacy_url, raw_query)
     status = 303 if method.upper() == "POST" else 302
     try:
-        sale = legacy_qs.parse(raw_query, max_lines=max_lines,
+        # As bytes again, so the parser decodes them (UTF-8, else Latin-1) as usual.
+        sale = legacy_qs.parse(raw_query.encode("latin-1", "replace"), max_lines=max_lines,
                                convert_upc=store.convert_upc, login_param=login_param)
     except legacy_qs.LegacyQSError as e:
-        journal.record_unreadable_sale(store.id, store.phase, str(e), now)  # redacted by legacy_qs
+        # str(e) names the parameter; legacy_qs already took any password out of it.
+        journal.record_unreadable_sale(store.id, store.phase, str(e), now)
         return LegacyAnswer(status, location, None, True)
     key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
     plan = translate.plan_sale(sale, store, key, today=now.astimezone(store.tz).date())
