@@ -1,6 +1,7 @@
 """Button logins: mapped and delegate stores, the Store parameter, the throttle, and
 bad URLs."""
 import dataclasses
+import time
 
 import pytest
 import webtest
@@ -110,3 +111,27 @@ def test_forwarded_address_counts_only_behind_a_trusted_proxy(sandbox, bridge_co
                 extra_environ={"REMOTE_ADDR": "192.0.2.50"}, status=401)
     app.get(wrong, extra_environ={"REMOTE_ADDR": "192.0.2.50"}, status=429)
     journal.close()
+
+
+def test_delegate_sales_wait_after_a_restart_until_the_button_logs_in_again(
+        sandbox, bridge_config):
+    config = dataclasses.replace(bridge_config, stores=(
+        _store("deleg", "delegate", sandbox.api_url, login=False),))
+    login = {**SALLY, "apipassword": "demo-password"}
+    before = LiveBridge(config, sandbox, worker=False)
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 2,
+                                  "fault": "status", "status": 503}]})
+    waiting = sale_key_of(before.click(login, SaleID="W-1"))
+    before.close()                                   # the password is gone with it
+    sandbox.clear_faults()
+
+    after = LiveBridge(config, sandbox)              # a restart, with its worker
+    try:
+        time.sleep(0.5)                              # the worker has no login to use
+        assert after.journal.get_sale(waiting).status == "pending"
+        assert sandbox.state()["handled"].get("addTransactionBatch") is None
+        after.click(login, SaleID="W-2")             # the button logs in again
+        assert after.wait_status(waiting).status == "delivered"
+        assert sandbox.state()["handled"]["addTransactionBatch"] == 2
+    finally:
+        after.close()
