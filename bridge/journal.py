@@ -217,7 +217,7 @@ class Journal:
         self.path = os.fspath(path)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._migrate()
 
     # -- connections and transactions --------------------------------------------------
@@ -235,7 +235,7 @@ class Journal:
                 raise JournalError(f"cannot open the journal {self.path}: {e}") from None
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections.append((threading.current_thread(), conn))
         return conn
 
     @contextmanager
@@ -252,10 +252,17 @@ class Journal:
         conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close every connection this journal opened (in any thread)."""
+        """Close this thread's connection and those of threads that have ended.
+
+        A connection another live thread may be using is not closed under it (closing a
+        SQLite connection in use from another thread can crash the process): it is let
+        go, and closes when that thread drops it. The journal stays usable: the next call
+        in any thread opens a new connection."""
+        me = threading.current_thread()
         with self._lock:
-            for conn in self._connections:
-                conn.close()
+            for thread, conn in self._connections:
+                if thread is me or not thread.is_alive():
+                    conn.close()
             self._connections.clear()
         self._local = threading.local()
 
