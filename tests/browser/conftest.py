@@ -4,6 +4,7 @@
 under tests/browser/screenshots/ (gitignored) for people to look at after a run. The
 tests are skipped, with the reason, only when chromium or chromedriver is not installed.
 """
+import base64
 import os
 import shutil
 import tempfile
@@ -51,17 +52,22 @@ def browser():
 
 @pytest.fixture
 def shot(browser, request):
-    """shot(name): save the current page as tests/browser/screenshots/<test>-<name>.png."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """shot(name): save the current page as
+    tests/browser/screenshots/<test module>/<nn>-<name>.png (nn counts up per test)."""
+    folder = SCREENSHOTS / request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    folder.mkdir(parents=True, exist_ok=True)
     counter = [0]
 
     def save(name: str) -> Path:
         counter[0] += 1
-        path = SCREENSHOTS / f"{request.node.name}-{counter[0]:02d}-{name}.png"
-        # A full-height window so the screenshot shows the whole page.
-        height = browser.execute_script("return document.body.scrollHeight") or 1000
-        browser.set_window_size(1400, min(max(int(height) + 40, 600), 4000))
-        browser.save_screenshot(str(path))
+        path = folder / f"{counter[0]:02d}-{name}.png"
+        # The whole page, not just the window (Chromium's DevTools screenshot).
+        size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        image = browser.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"],
+                     "scale": 1}})
+        path.write_bytes(base64.b64decode(image["data"]))
         return path
 
     return save

@@ -13,7 +13,6 @@
 <nav>
 <a href="{{prefix}}/failures">Failures</a>
 <a href="{{prefix}}/migration">Migration</a>
-<a href="{{prefix}}/migration">Migration</a>
 <span class="muted">{{session_user}}</span>
 <form method="post" action="{{prefix}}/logout" class="inline" id="logout-form">
 <input type="hidden" name="csrf" value="{{csrf}}">

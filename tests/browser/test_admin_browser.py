@@ -1,0 +1,141 @@
+"""The admin pages and Redeem on the receipt, in headless Chromium over real HTTP.
+
+One story, as a store would live it: two sales fail (an item of a program the store is
+not enrolled in), the office logs in, hides one line, enrols the store in the program
+(the sandbox seed changes: it restarts with the program enrolled, same port and state),
+retries the other line; then Sally fills a card and the cashier redeems the free bag
+from her receipt. Screenshots of each step go to tests/browser/screenshots/.
+"""
+import dataclasses
+from urllib.parse import urlencode
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from bridge.config import AdminUser, demo_config
+from bridge.journal import Journal
+from bridge.passwords import hash_password
+from bridge.web import create_app
+from bridge.web.serving import BridgeServer
+from tests.admin.restartable import RestartableSandbox
+
+PASSWORD = "office password"
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    """The bridge (main app with /admin) over HTTP on a free port, on a sandbox Astro."""
+    sandbox = RestartableSandbox(tmp_path)
+    config = dataclasses.replace(
+        demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
+        admins=(AdminUser("office", hash_password(PASSWORD, n=2**10)),))
+    journal = Journal(config.journal_path)
+    app = create_app(config, journal)
+    server = BridgeServer(app, "127.0.0.1", 0).start()
+    try:
+        yield server.url, sandbox, journal
+    finally:
+        server.stop(drain=2)
+        app.config["bridge.web"].clients.close()
+        journal.close()
+        sandbox.stop()
+
+
+def button(base, sale_id, *lines):
+    params = [("apiusername", "demo"), ("apipassword", "demo-button"),
+              ("CustomerID", "SALLY-1"), ("FirstName", "Sally"), ("LastName", "Pet Owner"),
+              ("Email", "sally@example.com"), ("SaleID", sale_id)]
+    for n, (upc, description, qty) in enumerate(lines, 1):
+        params += [(f"UPC{n}", upc), (f"Description{n}", description), (f"Qty{n}", qty)]
+    return f"{base}/?{urlencode(params)}"
+
+
+def click(browser, element):
+    """Click something that loads a new page, and wait until it has loaded."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 10).until(EC.staleness_of(old))
+
+
+def row_ids(browser, table):
+    return [tr.get_attribute("id") for tr in
+            browser.find_elements(By.CSS_SELECTOR, f"#{table} tr.failure")]
+
+
+def test_office_hides_one_failure_fixes_and_retries_another_then_cashier_redeems(
+        bridge, browser, shot):
+    base, sandbox, journal = bridge
+
+    # Two sales with an item the store is not enrolled for.
+    browser.get(button(base, "2001", ("012345678905", "Acme Adult Kibble", 1),
+                       ("850000000018", "Songbird Seed", 1)))
+    assert "/receipt/demo-2001" in browser.current_url
+    assert "Songbird Seed" in browser.page_source
+    shot("receipt-with-a-refused-line")
+    browser.get(button(base, "2002", ("850000000018", "Songbird Seed", 2)))
+
+    # The office logs in.
+    browser.get(f"{base}/admin/")
+    assert "Log in" in browser.title
+    shot("login")
+    browser.find_element(By.ID, "username").send_keys("office")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    click(browser, browser.find_element(By.ID, "login"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Failures"
+    first, second = sorted(journal.failures(), key=lambda f: f.sale_key)
+    assert row_ids(browser, "transaction-table") == [f"failure-{second.id}",
+                                                     f"failure-{first.id}"]   # newest first
+    assert "No Item Found" in browser.find_element(By.ID, f"failure-{first.id}").text
+    assert "not enrolled" in browser.find_element(By.CSS_SELECTOR, ".guidance").text
+    shot("failures")
+
+    # Hide the second sale's line.
+    click(browser, browser.find_element(By.ID, f"hide-{second.id}"))
+    assert "1 hidden." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert row_ids(browser, "transaction-table") == [f"failure-{first.id}"]
+    shot("after-hide")
+
+    # Retry before fixing anything: still failing, listed again as a new line.
+    click(browser, browser.find_element(By.ID, f"retry-{first.id}"))
+    assert "still failing" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    [again] = [f for f in journal.failures() if f.id not in journal.retried_failure_ids()
+               and not f.hidden]
+
+    # Fix the cause in Astro: the store enrols in the bird seed program.
+    sandbox.enrol(104)
+    browser.find_element(By.ID, f"select-{again.id}").click()          # bulk: tick + button
+    click(browser, browser.find_element(By.ID, "retry-selected"))
+    assert "1 retried and delivered." in browser.find_element(By.CSS_SELECTOR, ".notice").text
+    assert row_ids(browser, "transaction-table") == []
+    assert sandbox.state()["transactions"]["demo-2001-2"]["item_code"] == "850000000018"
+    shot("after-retry")
+
+    # The customer page links the receipts; the receipt now shows the line punched.
+    browser.find_element(By.ID, "logout")      # still logged in
+    browser.get(f"{base}/admin/customers/demo/SALLY-1")
+    links = browser.find_elements(By.CSS_SELECTOR, "a.receipt-link")
+    assert len(links) == 2
+    shot("customer")
+
+    # Sally buys her twelfth bag: the receipt offers the free bag; the cashier redeems it.
+    browser.get(button(base, "2003", ("012345678905", "Acme Adult Kibble", 11)))
+    redeem_buttons = browser.find_elements(By.CSS_SELECTOR, "form.redeem button")
+    assert len(redeem_buttons) == 1
+    shot("receipt-reward-ready")
+    click(browser, redeem_buttons[0])
+    assert browser.find_element(By.ID, "redeem-heading").text == "Redeemed"
+    shot("redeemed")
+    click(browser, browser.find_element(By.ID, "back-to-receipt"))
+    assert browser.find_elements(By.CSS_SELECTOR, "form.redeem button") == []
+    assert "Redeemed" in browser.find_element(By.ID, "redeemed-here").text
+    shot("receipt-after-redeem")
+    assert len([r for r in sandbox.state()["redemptions"] if r["kind"] == "card"]) == 1
+
+    # Log out: the admin pages ask for the login again.
+    browser.get(f"{base}/admin/failures")
+    click(browser, browser.find_element(By.ID, "logout"))
+    assert "You are logged out." in browser.page_source
+    browser.get(f"{base}/admin/failures")
+    assert "Log in" in browser.title
