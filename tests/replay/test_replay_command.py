@@ -139,3 +139,15 @@ def test_unusable_input_exits_2_with_one_line(replay, config, tmp_path):
         assert "Traceback" not in result.output
     unknown = replay(good, store="nope")
     assert unknown.exit_code == 2 and "unknown store 'nope'" in unknown.stderr
+
+
+def test_replay_without_configuration_exits_2(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from bridge.cli import main
+
+    monkeypatch.delenv("ASTRO_BRIDGE_CONFIG", raising=False)
+    path = write_csv(tmp_path / "sales.csv", sales_rows(1))
+    result = CliRunner().invoke(main, ["replay", path, "--store", "demo"])
+    assert result.exit_code == 2
+    assert "replay needs a configuration: --config FILE or ASTRO_BRIDGE_CONFIG" in result.stderr
