@@ -135,3 +135,24 @@ def test_delegate_sales_wait_after_a_restart_until_the_button_logs_in_again(
         assert sandbox.state()["handled"]["addTransactionBatch"] == 2
     finally:
         after.close()
+
+
+def test_delegate_login_astro_cannot_check_records_nothing(sandbox, bridge_config):
+    config = dataclasses.replace(bridge_config, stores=(
+        _store("deleg", "delegate", sandbox.api_url, login=False),))
+    live = LiveBridge(config, sandbox, worker=False)
+    try:
+        sandbox.set_faults({"next": [{"endpoint": "token", "count": 4, "fault": "status",
+                                      "status": 503}]})
+        answer = live.click({**SALLY, "apipassword": "demo-password"})
+        assert answer.status_code == 503
+        assert "Nothing was recorded" in answer.text
+        assert live.journal.sales() == []
+    finally:
+        live.close()
+
+
+def test_a_huge_post_body_is_refused(bridge):
+    answer = bridge.http.post(bridge.url + "/", data=b"CustomerID=1&x=" + b"a" * 300_000,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
