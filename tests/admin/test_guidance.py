@@ -1,0 +1,43 @@
+"""Plain guidance for each failure reason (bridge.admin.guidance), pure."""
+from bridge.admin.guidance import guidance_for, reason_of, upc_a_of
+
+
+def text(reason, **kw):
+    g = guidance_for(reason, **kw)
+    return (g.title + " " + " ".join(g.steps)).lower()
+
+
+def test_the_upc_a_of_an_ean_13_that_is_one():
+    assert upc_a_of("0012345678905") == "012345678905"
+    assert upc_a_of("0012345678904") is None          # wrong check digit
+    assert upc_a_of("4006381333931") is None          # a real EAN-13, no UPC-A
+    assert upc_a_of("012345678905") is None and upc_a_of("WASH-SELF") is None
+
+
+def test_no_item_found_names_the_three_causes_and_the_upc_when_it_helps():
+    t = text("No Item Found", item_code="0012345678905")
+    assert "not enrolled" in t and "exception" in t and "its upc-a is 012345678905" in t
+    assert "upc-a is" not in text("No Item Found", item_code="850000000018")
+    assert "custom program" in text("No Item Found", item_code="WASH-SELF")
+
+
+def test_reasons_from_astro_and_bridge_messages():
+    assert reason_of("No Item Found") == "No Item Found"
+    assert reason_of("transactionid already exists") == "TransactionID Already Exists"
+    assert reason_of("Missing Required Customer Information: customer_email_address") \
+        == "Missing email"
+    assert reason_of("Missing Required Customer Information: customer_address, "
+                     "customer_zip") == "Missing address"
+    assert reason_of("Points uncertain: redeemPoints: no complete answer") == \
+        "Points uncertain"
+    assert reason_of("anything", uncertain=True) == "Points uncertain"
+    assert reason_of("Some New Astro Message") == "Some New Astro Message"
+
+
+def test_each_reason_says_what_to_do():
+    dup = text("TransactionID Already Exists")
+    assert "duplicate" in dup and "to check" in dup
+    assert "not redeemed" in text("Missing email") and "email address" in text("Missing email")
+    assert "mailing address" in text("Missing address")
+    assert "before retrying" in text("Points uncertain") and "twice" in text("Points uncertain")
+    assert "retry" in text("Some New Astro Message")
