@@ -137,7 +137,7 @@ class ReadinessReport:
             if s.failing_codes:
                 out.append("  item codes that would fail:")
                 for c in s.failing_codes:
-                    out.append(f"    {c.item_code}  x{c.count}  {c.explain()}")
+                    out.append(f"    {c.item_code:<14} x{c.count:<5} {c.explain()}")
             if s.points_sales:
                 out.append(f"  points: {s.points_sales} sales, addPointsByDollar total "
                            f"${s.points_dollars}")
@@ -265,7 +265,9 @@ def _failure_summary(f: dict[str, int], codes: tuple[FailingCode, ...]) -> str:
                      f"{'mismatch' if len(eans) == 1 else 'mismatches'}")
     if f["unreadable"]:
         parts.append(f"{_count(f['unreadable'], 'unreadable query', 'unreadable queries')}")
-    return " and ".join(parts)
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _percent(share: float) -> str:

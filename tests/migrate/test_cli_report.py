@@ -55,7 +55,7 @@ def test_report_prints_the_verdict_and_exits_1_when_not_ready(config_file, clien
     assert lines[0] == "main (Main Street Pets), phase shadow: not ready"
     assert lines[1] == ("  not ready: only 4 sales evaluated (need 20); 75% of 4 sales "
                         "would fully succeed; the 25% are one item code not in any program")
-    assert "    850000000018  x1  not in any program the store is enrolled in" in lines
+    assert "    850000000018   x1     not in any program the store is enrolled in" in lines
     assert "demo-password" not in result.output
 
 
