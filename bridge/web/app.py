@@ -158,9 +158,7 @@ class BridgeWeb:
         return store, client
 
     def refuse(self, address: str) -> None:
-        delay = self.throttle.failed(address)
-        if delay:
-            time.sleep(delay)
+        self.throttle.failed(address)     # its next attempt waits out the delay (429)
 
     def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
         """Write the sale and its plan to the journal (committed before any call)."""

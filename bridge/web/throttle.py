@@ -1,8 +1,10 @@
 """Slowing down and then refusing repeated bad button credentials from one address.
 
-Every failed login from an address makes the next failure answer later (a growing
-delay, capped), and after `lockout_after` failures in a row the address is refused
-(429) for `lockout_seconds` without its credentials being checked at all. A success
+Every failed login from an address makes that address wait longer before its next
+attempt is even looked at (a growing delay, capped; an attempt inside the delay gets
+429 with Retry-After at once), and after `lockout_after` failures in a row the address
+is refused (429) for `lockout_seconds`. Nothing sleeps in a server thread, so a flood
+of bad logins cannot tie the bridge's threads up. A success
 forgets the address. Memory is bounded: at most `max_addresses` addresses are kept,
 the least recently seen are forgotten first, and quiet addresses expire after `window`.
 """
@@ -39,6 +41,7 @@ class _Record:
     failures: int
     last_seen: float
     locked_until: float = 0.0
+    not_before: float = 0.0       # the end of the delay after the last failure
 
 
 class LoginThrottle:
@@ -56,12 +59,14 @@ class LoginThrottle:
         now = self._clock()
         with self._lock:
             rec = self._fresh(address, now)
-            if rec and rec.locked_until > now:
-                return Verdict(True, max(1, int(rec.locked_until - now + 0.999)))
+            until = max(rec.locked_until, rec.not_before) if rec else 0.0
+            if until > now:
+                return Verdict(True, max(1, int(until - now + 0.999)))
         return Verdict(False)
 
     def failed(self, address: str) -> float:
-        """Count a failure; returns the delay (seconds) to wait before answering."""
+        """Count a failure; returns the delay (seconds) before the address may try
+        again (attempts inside it are refused by `check`)."""
         now = self._clock()
         p = self.policy
         with self._lock:
@@ -75,9 +80,9 @@ class LoginThrottle:
             while len(self._records) > p.max_addresses:
                 self._records.popitem(last=False)
             extra = rec.failures - p.free_failures
-        if extra <= 0:
-            return 0.0
-        return min(p.max_delay, p.base_delay * 2 ** (extra - 1))
+            delay = 0.0 if extra <= 0 else min(p.max_delay, p.base_delay * 2 ** (extra - 1))
+            rec.not_before = now + delay
+        return delay
 
     def succeeded(self, address: str) -> None:
         """Forget the failures of `address`."""

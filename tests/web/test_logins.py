@@ -10,13 +10,17 @@ from bridge.config import AstroLogin, ButtonUser, Secret, Store
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.web import create_app
-from bridge.web.throttle import LoginThrottle
+from bridge.web.throttle import LoginThrottle, ThrottlePolicy
 from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
 
 
 def test_bad_credentials_get_401_then_the_address_is_throttled(bridge, sandbox):
     wrong = {**SALLY, "apipassword": "guess"}
-    for _ in range(3):                      # TEST_THROTTLE locks out after 3
+    for n in range(3):                      # TEST_THROTTLE locks out after 3
+        if n == 2:                          # inside the delay after a failure: 429 at once
+            too_soon = bridge.click(wrong)
+            assert too_soon.status_code == 429 and "Too many wrong logins" in too_soon.text
+            time.sleep(0.1)                 # the delay (0.05 s) is over
         answer = bridge.click(wrong)
         assert answer.status_code == 401
         assert "The button login was refused" in answer.text and "guess" not in answer.text
@@ -94,7 +98,8 @@ def test_forwarded_address_counts_only_behind_a_trusted_proxy(sandbox, bridge_co
 
     config = dataclasses.replace(bridge_config, trusted_proxies=(ip_network("10.0.0.1/32"),))
     journal = Journal(config.journal_path)
-    app = webtest.TestApp(create_app(config, journal, throttle=LoginThrottle(TEST_THROTTLE)))
+    no_delay = ThrottlePolicy(free_failures=3, lockout_after=3, lockout_seconds=60)
+    app = webtest.TestApp(create_app(config, journal, throttle=LoginThrottle(no_delay)))
     wrong = "/?apiusername=demo&apipassword=nope&CustomerID=C1"
     via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
     for _ in range(3):

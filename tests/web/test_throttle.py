@@ -19,6 +19,9 @@ def test_failures_get_slower_then_the_address_is_refused_for_a_while():
     t = LoginThrottle(POLICY, clock)
     delays = [t.failed("10.0.0.9") for _ in range(4)]
     assert delays == [0.0, 0.5, 1.0, 2.0]
+    inside = t.check("10.0.0.9")                     # no attempt is looked at in the delay
+    assert inside.refused and inside.retry_after == 2
+    clock.now += 2
     assert not t.check("10.0.0.9").refused
     t.failed("10.0.0.9")
     verdict = t.check("10.0.0.9")
