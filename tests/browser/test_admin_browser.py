@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from bridge.config import AdminUser, demo_config
@@ -56,7 +56,16 @@ def click(browser, element):
     """Click something that loads a new page, and wait until it has loaded."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(EC.staleness_of(old))
+
+    def replaced(_):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:     # stale, or "does not belong to the document"
+            return True
+    WebDriverWait(browser, 10).until(replaced)
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def row_ids(browser, table):
