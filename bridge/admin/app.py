@@ -17,10 +17,9 @@ import bottle
 
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
 from bridge.passwords import hash_password, verify_password
-from bridge.web.proxy import request_origin
-from bridge.web.render import set_security_headers
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
-from bridge.web.tokens import Signer
+
+# bridge.web is imported inside the functions that use it: bridge.web's app mounts this
+# one, so a module-level import would be circular whichever package is imported first.
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = [str(HERE / "templates")]
@@ -42,7 +41,7 @@ class AdminWeb:
     """Holds what the routes share: configuration, journal, clients, sessions, throttle."""
 
     def __init__(self, config, journal, clients, *, secret: bytes | str | None = None,
-                 throttle: LoginThrottle | None = None, sleep=time.sleep,
+                 throttle=None, sleep=time.sleep,
                  receipt_url: Callable[[str], str] | None = None):
         self.config = config
         self.journal = journal
@@ -54,8 +53,9 @@ class AdminWeb:
         self.sessions = SessionManager(b"admin-session\0" + (
             secret.encode("utf-8") if isinstance(secret, str) else secret),
             users=lambda: {a.name: a.password_hash for a in self.config.admins})
+        from bridge.web.throttle import LoginThrottle
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
-        self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
+        self.throttle = throttle if throttle is not None else LoginThrottle()
         self._sleep = sleep
 
     def client_for(self, store_id: str):
@@ -75,6 +75,7 @@ class AdminWeb:
 
     # -- request helpers ------------------------------------------------------------
     def origin(self):
+        from bridge.web.proxy import request_origin
         return request_origin(bottle.request.environ, self.config.trusted_proxies)
 
     def secure(self) -> bool:
@@ -137,6 +138,7 @@ class AdminWeb:
 def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
     """Receipt links as the main app serves them, `<main app>/receipt/<sale key>?t=<token>`,
     the main app being where this one is mounted minus its last path segment (/admin)."""
+    from bridge.web.tokens import Signer
     signer = Signer(secret)
 
     def url(sale_key: str) -> str:
@@ -150,6 +152,7 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     """The admin app (see the module docstring). `clients` gives the AstroClient of a
     store (a callable `clients(store)` or a mapping by store id) for Retry. `options`
     go to AdminWeb (tests pass a fast throttle or a fixed secret)."""
+    from bridge.web.render import set_security_headers
     web = AdminWeb(config, journal, clients, **options)
     app = bottle.Bottle()
     app.config["admin.web"] = web
