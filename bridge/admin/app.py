@@ -8,7 +8,6 @@ thin: they check the session and the CSRF token, call `bridge.admin.report` /
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, urlsplit
@@ -41,7 +40,7 @@ class AdminWeb:
     """Holds what the routes share: configuration, journal, clients, sessions, throttle."""
 
     def __init__(self, config, journal, clients, *, secret: bytes | str | None = None,
-                 throttle=None, sleep=time.sleep,
+                 throttle=None,
                  receipt_url: Callable[[str], str] | None = None):
         self.config = config
         self.journal = journal
@@ -56,7 +55,6 @@ class AdminWeb:
         from bridge.web.throttle import LoginThrottle
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
         self.throttle = throttle if throttle is not None else LoginThrottle()
-        self._sleep = sleep
 
     def client_for(self, store_id: str):
         """The AstroClient of a store (`clients` is a callable or a mapping by id)."""
@@ -187,15 +185,21 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(verdict.retry_after))
             return _login_page(web, error=f"Too many failed logins. Try again in "
-                                          f"{verdict.retry_after} seconds.")
+                                          f"{verdict.retry_after} seconds.",
+                               username=forms.getunicode("username") or "")
         username = forms.getunicode("username") or ""
         password = forms.getunicode("password") or ""
         admin = web.config.admin(username) if username else None
         ok = verify_password(password, admin.password_hash if admin else _DUMMY_HASH)
         if not (ok and admin):
-            web._sleep(web.throttle.failed(address))
+            # No sleeping in a server thread: the address waits out the delay on its
+            # side (attempts inside it are refused by the throttle check above).
+            delay = web.throttle.failed(address)
             bottle.response.status = 401
-            return _login_page(web, error="Wrong user or password.", username=username)
+            n = max(1, round(delay))
+            wait = f" Wait {n} second{'s' * (n != 1)} before trying again." if delay else ""
+            return _login_page(web, error="Wrong user or password." + wait,
+                               username=username)
         web.throttle.succeeded(address)
         session, cookie = web.sessions.start(admin.name, secure=web.secure(), path=web.path())
         web.set_cookie(cookie)

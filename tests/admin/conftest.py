@@ -50,7 +50,7 @@ def client(config):
 
 
 def fast_throttle():
-    return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.2, max_delay=0.4,
+    return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.1, max_delay=0.2,
                                         lockout_after=5, lockout_seconds=60))
 
 
