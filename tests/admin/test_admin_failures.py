@@ -147,3 +147,15 @@ def test_pending_and_uncertain_deliveries_are_listed_with_the_next_attempt(
     text = page.html.select_one("#open-table").get_text(" ")
     assert "demo-5" in text and "pending" in text and "transactions" in text
     assert row is not None
+
+
+def test_points_with_a_lost_answer_are_listed_as_uncertain(app, journal, config, client,
+                                                           sandbox):
+    sandbox.server.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1,
+                                         "fault": "drop"}]})
+    send_sale(journal, config, client, _sale(6, upc="012345678905") + "&SubTotal=25.00")
+    log_in(app)
+    row = app.get("/failures").html.select_one("#open-table tr.open-uncertain")
+    cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
+    assert cells[0] == "demo-6" and cells[3] == "uncertain" and cells[4] == "points"
+    assert cells[6]          # the next attempt (it reconciles before any re-send)
