@@ -53,14 +53,15 @@ def browser():
 @pytest.fixture
 def shot(browser, request):
     """shot(name): save the current page as
-    tests/browser/screenshots/<test module>/<nn>-<name>.png (nn counts up per test)."""
+    tests/browser/screenshots/<test module>/<first words of the test>-<nn>-<name>.png."""
     folder = SCREENSHOTS / request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     folder.mkdir(parents=True, exist_ok=True)
     counter = [0]
 
     def save(name: str) -> Path:
         counter[0] += 1
-        path = folder / f"{counter[0]:02d}-{name}.png"
+        story = "_".join(request.node.name.removeprefix("test_").split("_")[:3])
+        path = folder / f"{story}-{counter[0]:02d}-{name}.png"
         # The whole page, not just the window (Chromium's DevTools screenshot).
         size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
         image = browser.execute_cdp_cmd("Page.captureScreenshot", {

@@ -148,3 +148,21 @@ def test_office_hides_one_failure_fixes_and_retries_another_then_cashier_redeems
     assert "You are logged out." in browser.page_source
     browser.get(f"{base}/admin/failures")
     assert "Log in" in browser.title
+
+
+def test_cashier_gives_the_address_a_mailed_reward_needs_and_redeems_it(
+        bridge, browser, shot):
+    base, sandbox, _journal = bridge
+    browser.get(button(base, "3001", ("041000000010", "Tidy Paws Litter", 8)))
+    click(browser, browser.find_element(By.CSS_SELECTOR, "form.redeem button"))
+    assert browser.find_element(By.ID, "redeem-heading").text == "NOT redeemed"
+    assert "mailing address" in browser.find_element(By.ID, "redeem-message").text
+    shot("address-asked")
+    for field, value in (("address", "2 Litter Road"), ("city", "Springfield"),
+                         ("state", "IL"), ("zip", "62702")):
+        browser.find_element(By.ID, field).send_keys(value)
+    click(browser, browser.find_element(By.ID, "save-and-redeem"))
+    assert browser.find_element(By.ID, "redeem-heading").text == "Redeemed"
+    shot("address-given-redeemed")
+    [redemption] = [r for r in sandbox.state()["redemptions"] if r["kind"] == "card"]
+    assert redemption["shipping"]["customer_address"] == "2 Litter Road"
