@@ -185,12 +185,10 @@ def redeem(client, journal, *, store: str, customer_id: str, reward: Reward,
         if info.has_email() and info.email != known_email:
             client.update_customer(customer_id, email=info.email.strip())
         if info.has_address():
-            # updateCustomer's documented fields stop at phone; the address is sent too
-            # so Astro keeps it (and addRedemption below carries it in any case).
-            client.call("updateCustomer", {
-                "customerID": customer_id, "address": info.address.strip(),
-                "city": info.city.strip(), "state": info.state.strip(),
-                "zip": info.zip.strip()})
+            # So Astro keeps it; addRedemption below carries it in any case.
+            client.update_customer(customer_id, address=info.address.strip(),
+                                   city=info.city.strip(), state=info.state.strip(),
+                                   zip=info.zip.strip())
         if reward.kind == FREE_GOOD:
             endpoint = "addRedemption"
             client.add_redemption(

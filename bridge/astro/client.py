@@ -189,6 +189,17 @@ class AstroClient:
                          retry, pause)
                 time.sleep(pause)
 
+    # ---- login -------------------------------------------------------------------------
+
+    def log_in(self) -> None:
+        """Make sure the client holds a token Astro accepted; returns nothing.
+
+        Reuses the cached token while it is valid, else logs in (one ``POST /token/``,
+        no business call, no retry). Raises InvalidClientID, AuthError (login refused)
+        or NotSent (no answer), as any call would.
+        """
+        self._current_token()
+
     # ---- customers ---------------------------------------------------------------------
 
     def customer_status(self, customer_id: str, completed_cards: bool = False) -> CustomerStatus:
@@ -238,14 +249,22 @@ class AstroClient:
     def update_customer(self, customer_id: str | None = None, *,
                         astro_customer_id: str | None = None, first_name: str | None = None,
                         last_name: str | None = None, email: str | None = None,
-                        phone: str | None = None) -> None:
-        """Change the given fields of a customer (addressed by either id)."""
+                        phone: str | None = None, address: str | None = None,
+                        city: str | None = None, state: str | None = None,
+                        zip: str | None = None) -> None:
+        """Change the given fields of a customer (addressed by either id).
+
+        ASTRO_API.md lists only names, email and phone for updateCustomer. The mailing
+        address (``address``, ``city``, ``state``, ``zip``, named as addCustomer names
+        them) is passed through as optional fields so Astro can keep what addRedemption
+        needs; whether Astro stores them is not documented.
+        """
         if not customer_id and not astro_customer_id:
             raise ValueError("update_customer needs customer_id or astro_customer_id")
         self.call("updateCustomer", _compact({
             "customerID": customer_id, "astro_customer_id": astro_customer_id,
             "first_name": first_name, "last_name": last_name, "email_address": email,
-            "phone": phone}))
+            "phone": phone, "address": address, "city": city, "state": state, "zip": zip}))
 
     # ---- frequent-buyer transactions ------------------------------------------------
 

@@ -42,6 +42,12 @@ class Tokens:
         with self._lock:
             self._tokens.clear()
 
+    def values(self) -> list[str]:
+        """The value of every token issued since the last expire_all (tests search logs,
+        pages and files for them)."""
+        with self._lock:
+            return list(self._tokens)
+
     def live(self) -> int:
         now = time.time()
         with self._lock:

@@ -36,7 +36,7 @@ from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
 from bridge.web import buttons, render
-from bridge.web.clients import StoreClients, log_in
+from bridge.web.clients import StoreClients
 from bridge.web.gate import REFUSED, GateError, PasswordCheck, resolve_store
 from bridge.web.proxy import request_origin
 from bridge.web.receipt import ReceiptView
@@ -282,7 +282,7 @@ class BridgeWeb:
             if client is None:
                 return None       # delegate store without its own login: nothing to log in with
             try:
-                log_in(client)
+                client.log_in()
                 return None
             except AstroError as e:
                 return f"store {store.id}: Astro login failed ({type(e).__name__})"

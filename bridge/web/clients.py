@@ -44,14 +44,6 @@ def call_bound(timeouts: dict) -> float:
         + timeouts["backoff"] * 2 ** tries
 
 
-def log_in(client: AstroClient) -> None:
-    """Get (or reuse) the client's token; raises AuthError / NotSent like any call.
-
-    AstroClient has no public "log in now"; its token fetch is the check we need (one
-    POST /token/, no business call)."""
-    client._current_token()
-
-
 class StoreClients:
     """AstroClients by store (see the module docstring). Callable: `clients(store)`
     with a Store or a store id gives the client that may deliver for it, or None."""
@@ -98,12 +90,12 @@ class StoreClients:
             known = self._delegated.get((store.id, username))
         if known and hmac.compare_digest(known[0], digest):
             client = known[1]
-            log_in(client)                     # cached token: no network call
+            client.log_in()                    # cached token: no network call
             return client
         client = self._factory(store.astro.base_url, username, password,
                                store.astro.client_id, **self.timeouts)
         try:
-            log_in(client)
+            client.log_in()
         except Exception:
             client.close()
             raise

@@ -53,6 +53,15 @@ def test_add_and_update_customer(client):
     assert client.search_customer(phone="5550100998").customer_id == "POS-9"
 
 
+def test_update_customer_passes_the_mailing_address_through(sandbox, client):
+    client.update_customer("SALLY-1", address="2 Litter Road", city="Springfield",
+                           state="IL", zip="62701")
+    sally = next(c for c in sandbox.state()["customers"] if c["customerID"] == "SALLY-1")
+    assert (sally["address"], sally["city"], sally["state"], sally["zip"]) == \
+        ("2 Litter Road", "Springfield", "IL", "62701")
+    assert (sally["first_name"], sally["email_address"]) == ("Sally", "sally@example.com")
+
+
 def test_transaction_batch_gives_one_result_per_line_and_completes_a_card(client):
     results = client.add_transaction_batch("SALLY-1", [
         Purchase("S-1-1", KIBBLE, 12, TODAY, Decimal("39.99")),
