@@ -9,7 +9,8 @@ answers the legacy query URL (``/legacy`` by default), and injects faults.
     from bridge.sandbox import create_app          # WSGI app factory (bottle)
     from bridge.sandbox.server import SandboxServer
     with SandboxServer(config_path=None, state_path=None, control=True) as sb:
-        sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset()
+        sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset(),
+        sb.enrol(104), sb.enrol(101, enrolled=False)
 
 Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is the same
 file). Everything the API leaves undocumented (codes, HTTP statuses, token and rate-limit
@@ -83,9 +84,24 @@ up by it. Latency applies before any fault. ``work`` defaults to false for
 
 Control routes: ``GET /_sandbox/`` (HTML view), ``GET /_sandbox/state`` (JSON:
 customers, cards with punches and free goods, transactions by id, points transactions,
-redemptions, offer rewards, ``calls`` and ``handled`` per endpoint, ``write_calls``,
-tokens, faults), ``GET|POST|DELETE /_sandbox/faults``, ``POST /_sandbox/reset``,
-``POST /_sandbox/expire-tokens``.
+redemptions, offer rewards, programs with their enrolment, ``calls`` and ``handled`` per
+endpoint, ``write_calls``, tokens, faults), ``GET|POST|DELETE /_sandbox/faults``,
+``POST /_sandbox/reset``, ``POST /_sandbox/expire-tokens``,
+``POST /_sandbox/programs/<program id>``.
+
+Enrolment at run time
+---------------------
+The seed says which programs the store is enrolled in (``enrolled`` of each
+``[[programs]]``). ``POST /_sandbox/programs/<program id>`` with ``{"enrolled": true}``
+enrols the store in that program of the seed now (``false`` ends the enrolment), the
+way a store changes its Astro account while the bridge runs: its item codes are found
+from the next call on (``addTransactionBatch``, ``eligiblePurchaseItems``,
+``listOffers``, the legacy URL). The change is account state: it is kept in the state
+file like any other and ``POST /_sandbox/reset`` undoes it. Answers
+``{"astro_program_id": 104, "enrolled": true}``; a program the seed does not have is
+404, a body without a boolean ``enrolled`` is 400, both ``{"error": "..."}``.
+
+    curl -X POST -d '{"enrolled": true}' http://127.0.0.1:8765/_sandbox/programs/104
 
 ``GET /_sandbox/state`` (abridged)::
 
@@ -103,6 +119,8 @@ tokens, faults), ``GET|POST|DELETE /_sandbox/faults``, ``POST /_sandbox/reset``,
                               "astro_customer_id": "1001", "pointsQty": 12,
                               "totalPoints": 12, ...}],
      "redemptions": [{"kind": "card" | "points" | "offer", ...}], "offer_rewards": [...],
+     "programs": [{"astro_program_id": 101, "astro_program_title": "...",
+                   "enrolled": true}, ...],
      "calls": {"token": 1, "addTransactionBatch": 1}, "handled": {...}, "write_calls": 1,
      "tokens": {"issued": 1, "live": 1, "ttl": 1800}, "faults": {...}}
 

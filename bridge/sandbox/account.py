@@ -58,6 +58,7 @@ def seed_state(seed: Seed) -> dict[str, Any]:
         "redemptions": [],
         "offer_counts": {},
         "offer_rewards": [],
+        "enrolment": {},    # program id (text) -> enrolled, where changed from the seed
     }
 
 
@@ -73,6 +74,7 @@ class Account:
         if self.state is None:
             self.state = seed_state(seed)
             self.store.replace(self.state)
+        self.state.setdefault("enrolment", {})
 
     # ----- housekeeping -------------------------------------------------------------
     def reset(self) -> None:
@@ -100,6 +102,28 @@ class Account:
         n = self.state["next_id"][kind]
         self.state["next_id"][kind] = n + 1
         return n
+
+    # ----- enrolment ------------------------------------------------------------------
+    def enrolled_programs(self) -> list[Program]:
+        """The programs the store is enrolled in now: the seed's `enrolled`, unless
+        set_enrolled changed it."""
+        with self.lock:
+            changed = dict(self.state["enrolment"])
+        return [p for p in self.seed.programs if changed.get(str(p.id), p.enrolled)]
+
+    def enrolled_program_for(self, item_code: str) -> Program | None:
+        """The first enrolled program listing `item_code` (exact match) as qualifying."""
+        return next((p for p in self.enrolled_programs() if p.item(item_code)), None)
+
+    def set_enrolled(self, program_id: int, enrolled: bool) -> None:
+        """Enrol the store in the seed's program, or end its enrolment (KeyError when
+        the seed has no such program). Kept in the state store; reset() undoes it."""
+        if self.seed.program(program_id) is None:
+            raise KeyError(program_id)
+        with self.lock:
+            self.state["enrolment"][str(program_id)] = bool(enrolled)
+            self._touch("enrolment", str(program_id))
+            self.save()
 
     # ----- customers ------------------------------------------------------------------
     def customer(self, customer_id: Any) -> dict[str, Any]:
@@ -235,7 +259,7 @@ class Account:
             return fail("incomplete_request")
         if tid in self.state["transactions"] or tid in seen:
             return fail("transaction_id_exists")
-        program = self.seed.enrolled_program_for(code)
+        program = self.enrolled_program_for(code)
         if program is None:
             return fail("no_item_found")
         seen.add(tid)

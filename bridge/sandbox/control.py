@@ -1,5 +1,6 @@
 """The control routes under /_sandbox/ (only when the app is made with control=True):
-faults, reset, token expiry and a read-only view of what the account holds."""
+faults, reset, token expiry, the store's enrolment in programs, and a read-only view of
+what the account holds."""
 from __future__ import annotations
 
 import html
@@ -20,6 +21,7 @@ PREFIX = "/_sandbox"
 def state_view(rt: Runtime) -> dict[str, Any]:
     """What the account holds, plus call counters and the active faults."""
     acc = rt.account
+    enrolled = acc.enrolled_programs()
     with acc.lock:
         state = acc.snapshot()
         by_astro = {c["astro_customer_id"]: c["customerID"] for c in state["customers"].values()}
@@ -37,6 +39,8 @@ def state_view(rt: Runtime) -> dict[str, Any]:
         "points_transactions": state["points_transactions"],
         "redemptions": state["redemptions"],
         "offer_rewards": state["offer_rewards"],
+        "programs": [{"astro_program_id": p.id, "astro_program_title": p.title,
+                      "enrolled": p in enrolled} for p in rt.seed.programs],
         **rt.counters(),
         "tokens": {"issued": rt.tokens.issued, "live": rt.tokens.live(),
                    "ttl": rt.token_ttl()},
@@ -81,6 +85,20 @@ def install(app: bottle.Bottle, rt: Runtime) -> None:
     def expire_tokens():
         rt.tokens.expire_all()
         return _json({"expired": True})
+
+    @app.post(PREFIX + "/programs/<program_id:int>")
+    def enrol(program_id: int):
+        try:
+            doc = json.loads(bottle.request.body.read() or b"{}")
+        except ValueError as error:
+            return _json({"error": str(error)}, 400)
+        if not isinstance(doc, dict) or not isinstance(doc.get("enrolled"), bool):
+            return _json({"error": 'expected {"enrolled": true} or {"enrolled": false}'}, 400)
+        try:
+            rt.account.set_enrolled(program_id, doc["enrolled"])
+        except KeyError:
+            return _json({"error": f"no program {program_id} in the seed"}, 404)
+        return _json({"astro_program_id": program_id, "enrolled": doc["enrolled"]})
 
     @app.get(PREFIX + "/")
     def overview():

@@ -93,7 +93,7 @@ def list_offers(acc: Account, p: dict[str, Any]) -> Any:
         "astro_program_long_description": pr.description, "astro_program_image": "",
         "astro_program_type": pr.type, "in_store_only": True,
         "astro_program_start_date": "2020-01-01", "astro_program_end_date": None,
-    } for pr in seed.programs if pr.enrolled]
+    } for pr in acc.enrolled_programs()]
     offers = [{
         "astro_mfg_id": o.mfg_id, "astro_mfg_name": o.mfg_name, "astro_program_id": o.id,
         "astro_program_title": o.title, "astro_program_long_description": o.title,
@@ -113,7 +113,7 @@ def eligible_purchase_items(acc: Account, p: dict[str, Any]) -> Any:
         raise AstroFailure("incomplete_request")
     found = []
     for code in (str(c) for c in codes):
-        programs = [pr for pr in acc.seed.programs if pr.enrolled and pr.item(code)]
+        programs = [pr for pr in acc.enrolled_programs() if pr.item(code)]
         if programs:
             found.append({
                 "item_code": code, "item_description": programs[0].item(code).description,

@@ -118,3 +118,8 @@ class SandboxServer:
     def expire_tokens(self) -> None:
         """Every token issued so far stops working now."""
         self._control("POST", "/expire-tokens")
+
+    def enrol(self, program_id: int, enrolled: bool = True) -> None:
+        """Enrol the store in the seed's program (or, enrolled=False, end it) now; kept
+        in the state like any account change, undone by reset()."""
+        self._control("POST", f"/programs/{program_id}", {"enrolled": enrolled})

@@ -19,6 +19,7 @@ SECTIONS: dict[str, tuple[str, str | None]] = {
     "points": ("points_transactions", "astro_points_transaction_id"),
     "redemption": ("redemptions", "astro_redemption_id"),
     "offer_reward": ("offer_rewards", "offer_reward_id"),
+    "enrolment": ("enrolment", None),
 }
 
 Changed = Iterable[tuple[str, Any]]   # (record kind, record key) pairs

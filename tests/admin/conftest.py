@@ -1,5 +1,6 @@
-"""Admin test fixtures: a configuration on the sandbox, a real journal in tmp_path, the
-admin app under webtest, and helpers to make failures by sending real sales."""
+"""Admin test fixtures: a configuration on the sandbox Astro (tests/conftest.py), a real
+journal in tmp_path, the admin app under webtest, and helpers to make failures by
+sending real sales."""
 import dataclasses
 import datetime as dt
 
@@ -16,17 +17,6 @@ ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
 # Cheap scrypt parameters keep each login check fast in tests.
 ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=2**10)
-
-
-@pytest.fixture
-def sandbox(tmp_path):
-    """The sandbox Astro (default seed, control on) that can be restarted with a changed
-    seed on the same port and state (see RestartableSandbox)."""
-    from tests.admin.restartable import RestartableSandbox
-
-    sb = RestartableSandbox(tmp_path)
-    yield sb
-    sb.stop()
 
 
 @pytest.fixture

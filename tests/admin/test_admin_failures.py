@@ -138,7 +138,7 @@ def test_customer_page_lists_the_sales_with_receipt_links(app, journal, config, 
 
 def test_pending_and_uncertain_deliveries_are_listed_with_the_next_attempt(
         app, journal, config, client, sandbox):
-    sandbox.server.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 5,
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 5,
                                          "fault": "status", "status": 503}]})
     send_sale(journal, config, client, _sale(5, upc="012345678905"))
     log_in(app)
@@ -151,7 +151,7 @@ def test_pending_and_uncertain_deliveries_are_listed_with_the_next_attempt(
 
 def test_points_with_a_lost_answer_are_listed_as_uncertain(app, journal, config, client,
                                                            sandbox):
-    sandbox.server.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1,
+    sandbox.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1,
                                          "fault": "drop"}]})
     send_sale(journal, config, client, _sale(6, upc="012345678905") + "&SubTotal=25.00")
     log_in(app)

@@ -69,7 +69,7 @@ def test_a_failed_redemption_says_not_redeemed_and_reaches_the_failure_report(
     receipt = _click(main_app, 1, "012345678905", 12)
     form = [f for f in receipt.forms.values() if f.action.endswith("/redeem")][0]
     # 503 on every try (the store's client retries a NotSent call once).
-    sandbox.server.set_faults({"next": [{"endpoint": "addRedemption", "count": 3,
+    sandbox.set_faults({"next": [{"endpoint": "addRedemption", "count": 3,
                                          "fault": "status", "status": 503}]})
     failed = form.submit(status=409)
     assert failed.html.find(id="redeem-heading").text == "NOT redeemed"

@@ -54,7 +54,7 @@ def test_simultaneous_submits_redeem_once(journal, config, client, sandbox):
     _buy(journal, config, client, 1, KIBBLE, 12, subtotal="100")
     [reward] = _ready(client, redeem.POINTS)
     # Slow redeemPoints down so the submits overlap.
-    sandbox.server.set_faults({"endpoints": {"redeemPoints": {"latency": 0.3}}})
+    sandbox.set_faults({"endpoints": {"redeemPoints": {"latency": 0.3}}})
     outcomes = []
 
     def submit():
@@ -95,7 +95,7 @@ def test_a_failed_redemption_is_a_redemption_failure_and_can_be_retried(
         journal, config, client, sandbox):
     _buy(journal, config, client, 1, KIBBLE, 12)
     [reward] = _ready(client)
-    sandbox.server.set_faults({"next": [{"endpoint": "addRedemption", "count": 1,
+    sandbox.set_faults({"next": [{"endpoint": "addRedemption", "count": 1,
                                          "fault": "status", "status": 503}]})
     out = redeem.redeem(client, journal, store="demo", customer_id="SALLY-1", reward=reward,
                         sale_key="demo-1")
@@ -114,7 +114,7 @@ def test_a_lost_answer_is_checked_in_astro_before_saying_anything(
         journal, config, client, sandbox):
     _buy(journal, config, client, 1, KIBBLE, 12)
     [reward] = _ready(client)
-    sandbox.server.set_faults({"next": [{"endpoint": "addRedemption", "count": 1,
+    sandbox.set_faults({"next": [{"endpoint": "addRedemption", "count": 1,
                                          "fault": "drop"}]})        # done, answer lost
     out = redeem.redeem(client, journal, store="demo", customer_id="SALLY-1", reward=reward,
                         sale_key="demo-1")
@@ -126,7 +126,7 @@ def test_lost_points_redemption_is_uncertain_and_never_resent_by_a_submit(
         journal, config, client, sandbox):
     _buy(journal, config, client, 1, KIBBLE, 1, subtotal="100")
     [reward] = _ready(client, redeem.POINTS)
-    sandbox.server.set_faults({"next": [{"endpoint": "redeemPoints", "count": 1,
+    sandbox.set_faults({"next": [{"endpoint": "redeemPoints", "count": 1,
                                          "fault": "drop"}]})
     out = redeem.redeem(client, journal, store="demo", customer_id="SALLY-1", reward=reward,
                         sale_key="demo-1")

@@ -2,8 +2,7 @@
 
 One story, as a store would live it: two sales fail (an item of a program the store is
 not enrolled in), the office logs in, hides one line, enrols the store in the program
-(the sandbox seed changes: it restarts with the program enrolled, same port and state),
-retries the other line; then Sally fills a card and the cashier redeems the free bag
+(in the sandbox Astro, while the bridge runs), retries the other line; then Sally fills a card and the cashier redeems the free bag
 from her receipt. Screenshots of each step go to tests/browser/screenshots/.
 """
 import dataclasses
@@ -17,9 +16,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from bridge.config import AdminUser, demo_config
 from bridge.journal import Journal
 from bridge.passwords import hash_password
+from bridge.sandbox.server import SandboxServer
 from bridge.web import create_app
 from bridge.web.serving import BridgeServer
-from tests.admin.restartable import RestartableSandbox
 
 PASSWORD = "office password"
 
@@ -27,7 +26,7 @@ PASSWORD = "office password"
 @pytest.fixture
 def bridge(tmp_path):
     """The bridge (main app with /admin) over HTTP on a free port, on a sandbox Astro."""
-    sandbox = RestartableSandbox(tmp_path)
+    sandbox = SandboxServer().start()
     config = dataclasses.replace(
         demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
         admins=(AdminUser("office", hash_password(PASSWORD, n=2**10)),))
