@@ -242,19 +242,32 @@ def test_retried_failure_lines_are_remembered(journal):
     assert journal.failures(store="main")[0].retried_at == T0
 
 
-def test_an_older_journal_file_is_migrated_on_open(tmp_path):
+def test_a_journal_file_is_migrated_by_the_steps_added_since(tmp_path, monkeypatch):
     import sqlite3
 
-    from bridge.journal import MIGRATIONS
+    from bridge.journal import schema
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    for statement in MIGRATIONS[0]:
-        conn.execute(statement)
-    conn.execute("INSERT INTO failures (store_id, at, message, kind) VALUES ('main', 1, 'x', 'points')")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    with Journal(path) as j:
+        j.record_failure("main", "points", "x", at=T0)
+    monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ["CREATE TABLE later (x TEXT)"]])
     with Journal(path) as j:
         [f] = j.failures()
         assert f.message == "x" and f.retried_at is None
         assert j.mark_failure_retried(f.id, T0)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
+    assert conn.execute("SELECT COUNT(*) FROM later").fetchone()[0] == 0
+    conn.close()
+
+
+def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
+    import sqlite3
+
+    from bridge.journal import MIGRATIONS, JournalError
+    path = tmp_path / "new.db"
+    Journal(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    conn.close()
+    with pytest.raises(JournalError, match="newer than this astro-bridge"):
+        Journal(path)

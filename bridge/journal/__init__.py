@@ -1,0 +1,108 @@
+"""The journal: every sale, its plan and delivery state, the customer cache, the failure
+report, redemption attempts, what the phased migration and replay keep, and generated
+secrets. The only package with SQL.
+
+SQLite in WAL mode; one connection per thread; every write is one explicit transaction;
+the schema is created and migrated through `PRAGMA user_version` (`schema`). The
+interface speaks in domain values (plans, steps, failures, aware datetimes), never SQL,
+so a PostgreSQL backend can be added behind the same methods.
+
+`Journal` is composed of parts, one module each: `base` (connections, transactions,
+secrets, health), `sales`, `customers`, `failures`, `redemptions`, `migration` (shadow
+outcomes, unreadable sales) and `staging` (replay staging).
+
+Public interface (times are aware datetimes; stored as UTC epoch seconds)::
+
+    j = Journal(path)                        # creates/migrates the file; j.close()
+                                             # (also a context manager)
+    # sales (bridge.journal.sales)
+    j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
+    j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
+                  *, dedupe_window=120, force_new=False, first_attempt_at=None)
+                  -> RecordResult(sale_key, created)
+    j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
+    j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
+    j.due_sales(now, limit=20) -> list[str]  j.claim_sale(key, worker_id, lease_seconds, now=None)
+    j.release_sale(key, worker_id)
+    j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
+    j.mark_step_failed(key, n, error, result=None)         # business failure, final
+    j.mark_step_uncertain(key, n, error, result=None)      # points maybe applied
+    j.mark_step_pending(key, n, result=None, error=None)   # (back) to pending, e.g. snapshot
+    j.schedule_retry(key, at, error)         j.give_up(key, reason) -> list[StepRecord]
+    j.retry_sale(key, now=None) -> bool      # person's Retry: failed/given_up -> pending
+    j.set_receipt(key, receipt)
+    # customers (bridge.journal.customers)
+    j.known_customer(store_id, customer_id) -> astro_customer_id | None
+    j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
+    # failure report (bridge.journal.failures)
+    j.record_failure(store_id, kind, message, *, sale_key=None, customer_id=None,
+                     item_code=None, description=None, transaction_id=None,
+                     endpoint=None, status_code=None, at=None) -> id
+    j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False,
+               sale_key=None) -> list[Failure]
+    j.hide_failure(id) -> bool               j.mark_failure_retried(id, when) -> bool
+    j.retried_failure_ids(since=None) -> set[int]
+    # redemptions (bridge.journal.redemptions)
+    j.begin_redemption(key, *, store, customer_id, sale_key, kind, reward_id, item_id,
+                       title, when) -> RedemptionClaim(started, status)
+    j.finish_redemption(key, state, *, when, endpoint=None, status_code=None,
+                        message=None, reason=None) -> failure id | None
+    j.reopen_uncertain_redemption(key, when) -> bool
+    j.redemption(key) -> RedemptionRecord | None
+    j.redemption_by_failure(failure_id) -> RedemptionRecord | None
+    j.redemptions_of_sale(sale_key) -> list[RedemptionRecord]
+    # phased migration (bridge.journal.migration)
+    j.record_shadow_outcome(sale_key, outcome, at=None)
+    j.record_unreadable_sale(store_id, phase, problem, received_at) -> id
+    j.migration_sales(store=None, since=None) -> list[dict]
+    # replay staging (bridge.journal.staging)
+    j.stage_rows(run_id, rows, batch=5000) -> int    j.staged_group_count(run_id) -> int
+    j.staged_groups(run_id) -> iterator of lists of row tuples    j.drop_stage(run_id)
+    # secrets and health (bridge.journal.base)
+    j.secret(name) -> str                    j.health_check() -> bool
+
+Step states: pending, done, failed (business reason; final until a person retries),
+uncertain (sent, outcome unknown: reconcile before any re-send), given_up, skipped
+(phase passthrough/shadow: recorded, not sent). Sale status, derived from its steps
+whenever one changes: pending (something left to do), delivered (all done, no failed
+line), partial (something failed, something delivered), failed (nothing but the
+customer step got through), given_up, or the phase name for passthrough/shadow sales.
+
+What is stored of a sale is its printable form (`LegacySale.to_printable()`): never the
+button's password.
+"""
+from __future__ import annotations
+
+import os
+
+from bridge.journal.base import JournalError, utcnow
+from bridge.journal.customers import CustomerJournal
+from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
+from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal
+from bridge.journal.redemptions import (REDEMPTION_STATES, RedemptionClaim,
+                                        RedemptionJournal, RedemptionRecord)
+from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
+                                  SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP, SALE_PARTIAL,
+                                  SALE_PENDING, SKIPPED, UNCERTAIN, RecordResult,
+                                  SaleRecord, SalesJournal, StepRecord, derive_status)
+from bridge.journal.schema import MIGRATIONS, migrate
+from bridge.journal.staging import StagingJournal
+
+__all__ = [
+    "Journal", "JournalError", "utcnow", "MIGRATIONS",
+    "PENDING", "DONE", "FAILED", "UNCERTAIN", "GIVEN_UP", "SKIPPED", "OPEN_STATES",
+    "SALE_PENDING", "SALE_DELIVERED", "SALE_PARTIAL", "SALE_FAILED", "SALE_GIVEN_UP",
+    "RecordResult", "StepRecord", "SaleRecord", "derive_status",
+    "FAILURE_KINDS", "Failure", "REDEMPTION_STATES", "RedemptionRecord", "RedemptionClaim",
+    "MIGRATION_PHASES",
+]
+
+
+class Journal(SalesJournal, CustomerJournal, FailureJournal, RedemptionJournal,
+              MigrationJournal, StagingJournal):
+    """The durable record of sales and their delivery. Thread-safe."""
+
+    def __init__(self, path: str | os.PathLike):
+        super().__init__(path)
+        with self._write() as conn:
+            migrate(conn, self.path)

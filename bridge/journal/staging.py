@@ -1,0 +1,71 @@
+"""Replay staging (used by bridge.replay): the input records of a replay run are staged
+in the journal so the rows of one sale can be read back together (ORDER BY), whatever
+their order in the files, without holding a file in memory."""
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from typing import Any, Iterable, Iterator
+
+from bridge.journal.base import JournalBase
+
+
+class StagingJournal(JournalBase):
+    """The staged rows of replay runs. A staged row is the tuple (group, unit, customer,
+    day, file, line, payload, error)."""
+
+    def stage_rows(self, run_id: str, rows: Iterable[Any], batch: int = 5000) -> int:
+        """Append `rows` (objects with the attributes group, unit, customer, day, file,
+        line, payload and error) to the stage of `run_id`, one transaction per `batch`
+        rows; returns how many were staged."""
+        rows = iter(rows)
+        with self._write() as conn:
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM replay_stage"
+                               " WHERE run_id = ?", (run_id,)).fetchone()[0]
+        staged = 0
+        while True:
+            chunk = [(run_id, seq + staged + i + 1, r.group, r.unit, r.customer, r.day,
+                      r.file, r.line, r.payload, r.error)
+                     for i, r in enumerate(itertools.islice(rows, batch))]
+            if not chunk:
+                return staged
+            with self._write() as conn:
+                conn.executemany(
+                    "INSERT INTO replay_stage (run_id, seq, grp, unit, customer, day, file,"
+                    " line, payload, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
+            staged += len(chunk)
+
+    def staged_group_count(self, run_id: str) -> int:
+        """How many groups (sales) `staged_groups(run_id)` will yield."""
+        return self._conn().execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT grp, unit FROM replay_stage"
+            " WHERE run_id = ?) AS g", (run_id,)).fetchone()[0]
+
+    def staged_groups(self, run_id: str) -> Iterator[list[tuple]]:
+        """The staged rows of `run_id`, one list per group (same group and unit), the
+        rows in staging order; groups ordered by their earliest day, then customer,
+        group and unit. Reads on a connection of its own, so the caller may write to
+        the journal (from any thread) while iterating."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            cursor = conn.execute(
+                "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload, s.error"
+                " FROM (SELECT grp, unit, MIN(day) AS day, MIN(customer) AS customer"
+                "       FROM replay_stage WHERE run_id = ? GROUP BY grp, unit) AS g"
+                " JOIN replay_stage AS s ON s.run_id = ? AND s.grp = g.grp AND s.unit = g.unit"
+                " ORDER BY g.day, g.customer, g.grp, g.unit, s.seq", (run_id, run_id))
+            group: list[tuple] = []
+            for row in cursor:
+                if group and (row[0], row[1]) != (group[0][0], group[0][1]):
+                    yield group
+                    group = []
+                group.append(tuple(row))
+            if group:
+                yield group
+        finally:
+            conn.close()
+
+    def drop_stage(self, run_id: str) -> None:
+        """Forget what was staged for `run_id`."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM replay_stage WHERE run_id = ?", (run_id,))
