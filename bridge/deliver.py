@@ -45,13 +45,15 @@ stored with the sale (`SaleRecord.receipt`). Receipt shape::
      "lines": [{"index", "item_code", "description", "qty", "transaction_id",
                 "result": added|already|failed|pending, "message", "program_title"}],
      "cards": [{"program_id", "program_title", "punches", "required", "rewards_ready"}],
+     "line_cards": {transaction_id: {"punches", "required", "complete"}},
      "rewards_ready": [{"program_title", "item_description", "free_qty"}],
      "points": None | {"dollar_amount": "45.98", "awarded": int|None, "state",
                        "balance": int|None, "rewards": [{"title", "points_required"}]},
      "removed": [{"transaction_id", "item_code", "quantity", "state"}],
      "manual_removals": [{"item_code", "description", "qty"}]}
 
-`cards` holds the open (active) card of each program: e.g. 7 punches of 12 required.
+`cards` holds the open (active) card of each program: e.g. 7 punches of 12 required;
+`line_cards` the card each line's transaction punched (newest), complete or not.
 """
 from __future__ import annotations
 
@@ -385,7 +387,8 @@ def receipt_data(sale: SaleRecord, status: CustomerStatus | None,
         "customer": {"id": plan.customer_id,
                      "name": " ".join(p for p in (c.get("first_name"), c.get("last_name")) if p),
                      "astro_customer_id": None, "how": None},
-        "lines": [], "cards": [], "rewards_ready": [], "points": None, "removed": [],
+        "lines": [], "cards": [], "line_cards": {}, "rewards_ready": [], "points": None,
+        "removed": [],
         "manual_removals": [{"item_code": m.item_code, "description": m.description,
                              "qty": m.qty} for m in plan.manual_removals],
     }
@@ -418,8 +421,18 @@ def receipt_data(sale: SaleRecord, status: CustomerStatus | None,
     if status is not None:
         receipt["customer"]["astro_customer_id"] = (receipt["customer"]["astro_customer_id"]
                                                     or status.astro_customer_id)
+        sale_tids = {ln["transaction_id"] for ln in receipt["lines"]}
         for card in status.cards:
             ready = [g for g in card.free_goods if not g.redeemed_on]
+            # The card each of this sale's transactions punched (the later card, when a
+            # line filled one and opened the next): its progress, even once complete.
+            for purchase in card.purchases:
+                if purchase.transaction_id in sale_tids:
+                    receipt["line_cards"][purchase.transaction_id] = {
+                        "punches": len(card.purchases),
+                        "required": card.purchase_required_count,
+                        "complete": bool(card.purchase_required_count) and
+                        len(card.purchases) >= card.purchase_required_count}
             if card.status == "active":
                 receipt["cards"].append({
                     "program_id": card.program_id, "program_title": card.program_title,

@@ -5,12 +5,14 @@ The receipt shows the customer; each line with the program it punched and that c
 progress (e.g. 7/12), or why it is in no program; points earned and the balance;
 rewards ready; failures in plain words; for refunds, the card items staff must remove by
 hand; and, while the sale is still pending, that it is saved and will be sent (the page
-then refreshes itself).
+then refreshes itself). A sale recorded while its store was in phase passthrough or
+shadow went to Astro through the legacy URL: its receipt says so, and that the bridge
+does not send it again.
 """
 from dataclasses import asdict, dataclass
 
-from bridge.journal import (SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP, SALE_PARTIAL,
-                            SALE_PENDING, SaleRecord)
+from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
+                            SALE_PARTIAL, SALE_PENDING, SaleRecord)
 
 REFRESH_SECONDS = 3
 
@@ -24,7 +26,14 @@ STATUS_TEXT = {
     SALE_GIVEN_UP: "The bridge gave up sending this sale. It is listed in the failure "
                    "report for the office.",
 }
-TONE = {SALE_DELIVERED: "ok", SALE_PENDING: "warn", SALE_PARTIAL: "warn"}
+# Statuses of sales recorded under phase passthrough / shadow (the phase's name).
+for _phase in MIGRATION_PHASES:
+    STATUS_TEXT[_phase] = (
+        f"This sale went to Astro through the legacy Astro URL (the store was in phase "
+        f"{_phase} then). The bridge does not send it again.")
+TONE = {SALE_DELIVERED: "ok", SALE_PENDING: "warn", SALE_PARTIAL: "warn",
+        **{phase: "info" for phase in MIGRATION_PHASES}}
+LEGACY_LINE = "Sent with the sale through the legacy URL, not by the bridge."
 
 HOW_TEXT = {
     "known": None,                 # linked before (by this bridge or in Astro)
@@ -42,9 +51,9 @@ class LineView:
     item_code: str
     description: str | None
     qty: int
-    outcome: str                  # punched | already | not_in_program | failed | pending
+    outcome: str                  # punched | already | not_in_program | failed | pending | legacy
     program_title: str | None
-    progress: str | None          # "7/12": the program's open card after this sale
+    progress: str | None          # "7/12": the card this line punched, after this sale
     reason: str | None            # plain words when the line did not punch
 
 
@@ -63,7 +72,7 @@ class ReceiptView:
     store_id: str
     status: str
     status_text: str
-    tone: str                     # ok | warn | bad
+    tone: str                     # ok | warn | bad | info (went through the legacy URL)
     refund: bool
     customer_id: str
     customer_name: str
@@ -84,7 +93,9 @@ class ReceiptView:
         """The view of `sale` with its receipt data `data`."""
         status = sale.status
         cards = {c.get("program_title"): c for c in data.get("cards") or ()}
-        lines = tuple(_line(ln, cards) for ln in data.get("lines") or ())
+        line_cards = data.get("line_cards") or {}
+        lines = tuple(_line(ln, cards, line_cards, legacy=status in MIGRATION_PHASES)
+                      for ln in data.get("lines") or ())
         problems = [_step_problem(s.kind, s.error) for s in sale.steps
                     if s.state in ("failed", "given_up") and s.error]
         if status == SALE_PENDING and sale.last_error:
@@ -112,11 +123,22 @@ class ReceiptView:
         return d
 
 
-def _line(ln: dict, cards: dict) -> LineView:
+def _progress(ln: dict, cards: dict, line_cards: dict) -> str | None:
+    """'7/12' for the card the line punched; '12/12, card complete' when it filled it."""
+    card = line_cards.get(ln.get("transaction_id")) or cards.get(ln.get("program_title"))
+    if not card or not card.get("required"):
+        return None
+    text = f"{card['punches']}/{card['required']}"
+    return text + ", card complete" if card.get("complete") else text
+
+
+def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> LineView:
     result = ln.get("result") or "pending"
+    if legacy:      # the bridge never sent it, so it knows no result
+        return LineView(ln.get("index"), ln.get("item_code"), ln.get("description"),
+                        ln.get("qty"), "legacy", None, None, LEGACY_LINE)
     message = ln.get("message")
-    card = cards.get(ln.get("program_title"))
-    progress = f"{card['punches']}/{card['required']}" if card and card.get("required") else None
+    progress = _progress(ln, cards, line_cards)
     reason = None
     outcome = {"added": "punched", "already": "already"}.get(result, result)
     if result == "failed":

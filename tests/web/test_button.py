@@ -23,6 +23,15 @@ def test_known_customer_gets_a_receipt_with_card_progress_and_points(bridge, san
         f"{sale_key_of(answer)}-1", f"{sale_key_of(answer)}-2"]
 
 
+def test_line_that_fills_a_card_says_the_card_is_complete(bridge):
+    kibble = {k: v for k, v in SALLY.items() if not k.endswith("2")}   # line 1 only
+    answer = bridge.click({**kibble, "Qty1": "12"})       # Sally starts with no punch
+    data = bridge.receipt(answer, json=True).json()
+    assert [ln["progress"] for ln in data["lines"]] == ["12/12, card complete"]
+    page = bridge.receipt(answer)
+    assert "12/12, card complete" in page.text and "Rewards ready" in page.text
+
+
 def test_line_in_no_program_says_why(bridge):
     answer = bridge.click({**SALLY, "UPC3": "850000000018", "Description3": "Bird seed"})
     page = bridge.receipt(answer)
