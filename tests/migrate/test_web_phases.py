@@ -69,6 +69,26 @@ def test_store_switched_to_rest_does_not_resend_its_passthrough_sale(
     assert _account(after) == _account(before)
 
 
+def test_passthrough_sale_opened_as_a_receipt_after_the_switch_says_it_went_by_legacy(
+        make_config, journal, sandbox, sale_query):
+    for phase in ("passthrough", "shadow"):
+        query = sale_query.replace("SaleID=1001", f"SaleID={phase}")
+        _, web = _app(make_config(phase), journal)
+        web.get("/?" + query, status=302)
+        _, rest = _app(make_config("rest"), journal)
+        answer = rest.get("/?" + query.replace("apipassword=demo-password",
+                                               "apipassword=demo-button"), status=303)
+        page = answer.follow()
+        text = " ".join(page.html.get_text(" ").split())
+        assert (f"This sale went to Astro through the legacy Astro URL (the store was in "
+                f"phase {phase} then). The bridge does not send it again.") in text
+        assert "Not sent yet" not in text
+        assert "Sent with the sale through the legacy URL, not by the bridge." in text
+        doc = rest.get(answer.location, headers={"Accept": "application/json"}).json
+        assert (doc["status"], doc["pending"]) == (phase, False)
+    assert sandbox.state()["write_calls"] == 0
+
+
 def _account(state):
     return {k: state[k] for k in ("customers", "cards", "transactions",
                                   "points_transactions")}
