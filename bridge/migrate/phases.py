@@ -28,7 +28,6 @@ import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import parse_qsl
 
 import bottle
 
@@ -67,44 +66,6 @@ def legacy_location(legacy_url: str, raw_query: str) -> str:
     if "?" not in base:
         return f"{base}?{query}"
     return base + ("" if base.endswith(("?", "&")) else "&") + query
-
-
-def legacy_store(config, raw_query: str, *, login_param: str = "login"):
-    """The store a button request is for, when that store is in passthrough or shadow;
-    None otherwise (the rest path then handles the request as usual).
-
-    The legacy button sends the real Astro login, which the bridge cannot check (the
-    legacy URL does), so the store is found without authentication: the `Store`
-    parameter when given, else the only store, else the one whose Astro username or
-    button user is the login's user name. Only the user name is read, never the password.
-    """
-    if not any(s.phase in LEGACY_PHASES for s in config.stores):
-        return None
-    username, store_param = _login_name(raw_query, login_param)
-    candidates = list(config.stores)
-    if store_param:
-        candidates = [s for s in candidates if s.id.lower() == store_param.strip().lower()]
-    if len(candidates) > 1:
-        candidates = [s for s in candidates if username and (
-            username == s.astro.username or s.button_user(username) is not None)]
-    if len(candidates) == 1 and candidates[0].phase in LEGACY_PHASES \
-            and candidates[0].legacy_url:
-        return candidates[0]
-    return None
-
-
-def _login_name(raw_query: str, login_param: str) -> tuple[str | None, str | None]:
-    """(user name, Store parameter) of a raw query; names are case-insensitive."""
-    username = store = None
-    for name, value in parse_qsl(raw_query, keep_blank_values=True, encoding="latin-1"):
-        name = name.strip().lower()
-        if name == "apiusername":
-            username = value.strip()
-        elif name == login_param.lower() and username is None:
-            username = value.split("~", 1)[0].strip()
-        elif name == "store":
-            store = value
-    return username or None, store or None
 
 
 @dataclass(frozen=True)
@@ -157,18 +118,15 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     return LegacyAnswer(status, location, recorded.sale_key, recorded.created)
 
 
-def button_redirect(config, journal, raw: bytes, *, method: str = "GET",
-                    shadow: "ShadowEvaluator | None" = None) -> bottle.HTTPResponse | None:
-    """For the button endpoint of bridge.web: when the request's store is in passthrough
-    or shadow, record the sale, queue its dry run and return the redirect to the
-    store's legacy URL; None when the store is on rest (the caller goes on as usual).
+def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
+                    shadow: "ShadowEvaluator | None" = None) -> bottle.HTTPResponse:
+    """For the button endpoint of bridge.web, whose store resolution found `store` in
+    passthrough or shadow (bridge.web.gate.legacy_store): record the sale, queue its dry
+    run and return the redirect to the store's legacy URL.
 
     `raw` is the button's parameters as received (query string and/or form body).
     """
     text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
-    store = legacy_store(config, text, login_param=config.login_param)
-    if store is None:
-        return None
     answer = answer_legacy(store, text, journal, method=method,
                            login_param=config.login_param, max_lines=config.max_lines,
                            dedupe_window=config.dedupe_window, shadow=shadow)

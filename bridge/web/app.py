@@ -37,7 +37,7 @@ from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
 from bridge.web import buttons, render
 from bridge.web.clients import StoreClients
-from bridge.web.gate import REFUSED, GateError, PasswordCheck, resolve_store
+from bridge.web.gate import REFUSED, GateError, PasswordCheck, legacy_store, resolve_store
 from bridge.web.proxy import request_origin
 from bridge.web.receipt import ReceiptView
 from bridge.web.salelog import log_sale
@@ -85,11 +85,9 @@ class BridgeWeb:
             return render.error_page(413, "Too large", "The button sent more than the bridge accepts.")
         if not raw.strip():
             return self.builder(None)
-        if self.legacy_phases:
-            answer = phases.button_redirect(self.config, self.journal, raw,
-                                            method=bottle.request.method, shadow=self.shadow)
-            if answer is not None:
-                return answer
+        legacy = legacy_store(self.config, raw) if self.legacy_phases else None
+        if legacy is not None:
+            return self.legacy_redirect(legacy, raw)
         origin = request_origin(bottle.request.environ, self.config.trusted_proxies)
         verdict = self.throttle.check(origin.address)
         if verdict.refused:
@@ -118,10 +116,10 @@ class BridgeWeb:
         if not store.convert_upc:
             sale = legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=False,
                                    login_param=self.config.login_param)
-        if store.phase != "rest":
-            return render.error_page(
-                501, "Store not on REST yet",
-                f"Store {store.id} is in phase {store.phase}; this bridge serves REST stores only.")
+        if store.phase in phases.LEGACY_PHASES:
+            # legacy_store above resolves the same way; kept so no click of such a store
+            # is ever answered by the REST path.
+            return self.legacy_redirect(store, raw)
         recorded = self.record(store, sale)
         outcome = self.deliver(store, client, recorded.sale_key) if (
             recorded.created or self.pending(recorded.sale_key)) else "repeat"
@@ -129,6 +127,11 @@ class BridgeWeb:
                  time.monotonic() - started, via="button")
         repeat = not recorded.created and not sale.sale_id
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
+        """Record the click of a passthrough/shadow store and send it to its legacy URL."""
+        return phases.button_redirect(store, self.config, self.journal, raw,
+                                      method=bottle.request.method, shadow=self.shadow)
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
         """The store and the AstroClient for a click; GateError when refused."""

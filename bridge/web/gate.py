@@ -1,10 +1,19 @@
 """Who is clicking: which store a button login belongs to, and whether it may.
 
-Store resolution: the candidate stores of a login `username` are the `mapped` stores
-with a button user of that name, and the `delegate` stores whose Astro login or button
-users name it (a `delegate` store naming no user at all takes any login, but only when
-no other store claims it). The `Store` parameter (a store id, any case) picks one of
-several candidates; with several and no `Store`, the request is refused naming `Store`.
+Store resolution (`resolve_store`, the one function for every phase): the candidate
+stores of a login `username` are the `mapped` stores with a button user of that name,
+the `delegate` stores whose Astro login or button users name it, and the stores in
+passthrough/shadow whose Astro login names it (their legacy button sends the real Astro
+login). A `delegate` store naming no user at all takes any login, but only when no other
+store claims it; failing that, a lone store in passthrough/shadow takes any login. The
+`Store` parameter (a store id, any case) picks one of several candidates; with several
+and no `Store`, the request is refused naming `Store`. A store in passthrough/shadow is
+also picked by `Store` alone: the bridge cannot check its login (the legacy URL does),
+so nothing is gained by refusing it.
+
+`legacy_store(config, raw)` is the store of a button request when that store is in
+passthrough or shadow (found without the password, also from a query that does not
+parse); the web app redirects such a request to the store's legacy URL.
 
 Authentication:
 - `mapped`: the password is checked against the user's salted hash (constant time;
@@ -16,7 +25,11 @@ Nothing here keeps a password; failures say only that the login was refused.
 """
 from dataclasses import dataclass
 
+from legacy_qs.decoding import to_pairs
+from legacy_qs.names import classify
+
 from bridge.config import Config, Store
+from bridge.migrate.phases import LEGACY_PHASES
 from bridge.passwords import hash_password, verify_password
 
 
@@ -47,28 +60,69 @@ def _delegate_names(store: Store) -> set[str]:
     return names
 
 
+def _names(store: Store, username: str) -> bool:
+    if store.phase in LEGACY_PHASES and username == store.astro.username:
+        return True
+    if store.button_auth == "mapped":
+        return store.button_user(username) is not None
+    return username in _delegate_names(store)
+
+
 def resolve_store(config: Config, username: str | None, store_param: str | None) -> Resolution:
     """The store of a button login (see the module docstring); GateError otherwise."""
-    if not username:
+    legacy = [s for s in config.stores if s.phase in LEGACY_PHASES]
+    if not username and not (legacy and len(config.stores) == 1):
         raise GateError(401, "The button sent no login (apiusername, or login=user~password).",
                         "apiusername")
-    named = [s for s in config.stores
-             if (s.button_auth == "mapped" and s.button_user(username))
-             or (s.button_auth == "delegate" and username in _delegate_names(s))]
+    named = [s for s in config.stores if username and _names(s, username)]
     if not named:
         named = [s for s in config.stores
                  if s.button_auth == "delegate" and not _delegate_names(s)]
+    if not named and len(config.stores) == 1:
+        named = legacy
     if store_param:
         wanted = store_param.strip().lower()
-        named = [s for s in named if s.id.lower() == wanted]
-        if not named:
+        picked = [s for s in named if s.id.lower() == wanted] or \
+            [s for s in legacy if s.id.lower() == wanted]
+        if not picked:
             raise GateError(401, REFUSED)
+        named = picked
     if not named:
         raise GateError(401, REFUSED)
     if len(named) > 1:
         raise GateError(400, "Several stores share this login: the button must say which "
                              "one with Store=<store id>.", "Store")
     return Resolution(named[0], username)
+
+
+def button_login(raw: bytes, login_param: str) -> tuple[str | None, str | None]:
+    """(user name, Store parameter) of a button request's parameters, read as
+    legacy_qs.parse reads them, also from a query that does not parse. Never the password."""
+    username = login = store = None
+    for name, value in to_pairs(raw):
+        meaning = classify(name, login_param) if name else None
+        if meaning is None:
+            continue
+        if meaning.key == ("apiusername",) and username is None:
+            username = value or None
+        elif meaning.kind == "login" and login is None:
+            user, tilde, _ = value.partition("~")
+            login = (user.strip() or None) if tilde else None
+        elif meaning.key == ("Store",) and store is None:
+            store = value or None
+    return username or login, store
+
+
+def legacy_store(config: Config, raw: bytes) -> Store | None:
+    """The store of a button request (`raw`: its parameters as received) when that store
+    is in passthrough or shadow; None otherwise (the REST path then answers as usual)."""
+    if not any(s.phase in LEGACY_PHASES for s in config.stores):
+        return None
+    try:
+        store = resolve_store(config, *button_login(raw, config.login_param)).store
+    except GateError:
+        return None
+    return store if store.phase in LEGACY_PHASES else None
 
 
 class PasswordCheck:

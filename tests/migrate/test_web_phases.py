@@ -1,5 +1,6 @@
 """The phases through the bridge's real web app (bridge.web.create_app): the button URL
 of a passthrough/shadow store is answered with the legacy redirect; rest is WEB's path."""
+import dataclasses
 import logging
 import time
 from urllib.parse import urlsplit
@@ -7,6 +8,8 @@ from urllib.parse import urlsplit
 import requests
 import webtest
 
+from bridge.config import ButtonUser
+from bridge.passwords import hash_password
 from bridge.web.app import create_app
 
 
@@ -86,6 +89,26 @@ def test_passthrough_sale_opened_as_a_receipt_after_the_switch_says_it_went_by_l
         assert "Sent with the sale through the legacy URL, not by the bridge." in text
         doc = rest.get(answer.location, headers={"Accept": "application/json"}).json
         assert (doc["status"], doc["pending"]) == (phase, False)
+    assert sandbox.state()["write_calls"] == 0
+
+
+def test_passthrough_store_found_by_the_gate_gets_its_redirect_not_a_501(
+        make_config, journal, sandbox, sale_query):
+    # A REST store (button user `front`, Astro login `demo`) and a passthrough delegate
+    # store naming no user, which takes any login no other store claims: the legacy
+    # button's real Astro login `demo` is such a login.
+    config = make_config("rest")
+    rest = dataclasses.replace(config.stores[0], buttons=(
+        ButtonUser("front", hash_password("front-pw", n=2**10)),))
+    old = dataclasses.replace(
+        rest, id="old", phase="passthrough", legacy_url=sandbox.legacy_url,
+        button_auth="delegate", buttons=(),
+        astro=dataclasses.replace(rest.astro, username=None, password=None))
+    _, web = _app(dataclasses.replace(config, stores=(rest, old)), journal)
+    answer = web.get("/?" + sale_query, status=302)
+    assert answer.location == sandbox.legacy_url + "?" + sale_query
+    [row] = journal.migration_sales()
+    assert (row["store"], row["phase"]) == ("old", "passthrough")
     assert sandbox.state()["write_calls"] == 0
 
 
