@@ -31,21 +31,21 @@ class LegacyQSError(ValueError):
         super().__init__(f"{self.param}: {self.problem}")
 
     def redacted(self, secrets, *, param_is_name: bool = True) -> "LegacyQSError":
-        """The same error with every occurrence of each of `secrets` replaced by ``***``.
+        """The same error with each user-supplied text that contains one of `secrets`
+        replaced whole by ``***``.
 
-        `param_is_name` says the parameter is a documented name (not user text), so
-        it is left alone even if a short secret happens to occur in it.
+        Only user text is touched: the quoted value (``got``) and, unless
+        `param_is_name` says it is a documented name, the parameter. The fixed words
+        of the message are ours and are never rewritten (a one-letter password must
+        not turn "must be" into "m***st b***").
         """
-        # Longest first, so a secret containing another is hidden whole.
-        secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        secrets = [s for s in secrets if s]
         if not secrets:
             return self
 
         def hide(text: str) -> str:
-            for secret in secrets:
-                text = text.replace(secret, _REDACTED)
-            return text
+            return _REDACTED if any(secret in text for secret in secrets) else text
 
         param = self.param if param_is_name else hide(self.param)
         got = None if self._got is None else hide(self._got)
-        return LegacyQSError(param, hide(self._reason), got=got)
+        return LegacyQSError(param, self._reason, got=got)

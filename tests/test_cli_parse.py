@@ -79,6 +79,13 @@ def test_error_on_input_holding_the_password_does_not_show_it():
     assert result.stderr == "error: Qty1: must be a whole number, got '***'\n"
 
 
+@pytest.mark.parametrize("login", ["apipassword=e", "login=demo~u"])
+def test_error_with_a_one_letter_password_keeps_its_words(login):
+    result = run(f"{login}&CustomerID=C&UPC1=1&Qty1=x")
+    assert result.exit_code == 2
+    assert result.stderr == "error: Qty1: must be a whole number, got 'x'\n"
+
+
 def test_max_lines_option_limits_the_lines():
     query = "CustomerID=C-1&UPC1=A&UPC2=B&UPC3=C"
     assert run("--max-lines", "3", query).exit_code == 0

@@ -459,6 +459,24 @@ def test_password_is_redacted_from_an_error_that_quotes_a_value():
     assert str(err) == "Qty1: must be a whole number, got '***'"
 
 
+@pytest.mark.parametrize("login", ["apipassword=e", "login=demo~u", "login=demo~be", "apipassword=number"])
+def test_a_short_or_common_word_password_leaves_the_message_words_alone(login):
+    err = error_of(f"{BASE}&{login}&UPC1=1&Qty1=x")
+    assert str(err) == "Qty1: must be a whole number, got 'x'"
+
+
+@pytest.mark.parametrize("password", ["e", "be", "whole"])
+def test_a_short_or_common_word_password_in_a_quoted_value_hides_that_value(password):
+    err = error_of(f"{BASE}&apipassword={password}&UPC1=1&Qty1=a-whole-number")
+    assert str(err) == "Qty1: must be a whole number, got '***'"
+
+
+def test_an_unknown_name_holding_the_password_is_hidden_whole():
+    err = error_of(f"{BASE}&apipassword=e&xey=1&xey=2")
+    assert str(err) == "***: given twice"
+    assert error_of(f"{BASE}&apipassword=e&UPC1=1&upc01=2").param == "UPC1"
+
+
 def test_password_is_redacted_before_a_long_value_is_cut():
     err = error_of(f"{BASE}&apipassword=LongSecretValue&UPC1=A&Qty1={'9' * 30}LongSecretValue")
     assert "LongSe" not in str(err)
