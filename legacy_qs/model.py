@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from legacy_qs.dates import format_date, parse_date
+from legacy_qs.dates import parse_date
 from legacy_qs.errors import LegacyQSError
 from legacy_qs.money import format_money
 
@@ -59,8 +59,9 @@ class LegacySale:
         """The JSON-able printable form (keys in the documented order), never
         with the password nor the unknown parameters (`extra`).
 
-        `date` is ``YYYY-MM-DD`` for a date; a date-time given with the sale is
-        shown in full ISO 8601 (it starts with ``YYYY-MM-DD``) so nothing is lost.
+        `date` is ``YYYY-MM-DD`` or None, as documented: a date-time given with the
+        sale shows its date part as given (in its own offset). `encode` writes the
+        full value, so the time only leaves the printable form, not the URL.
         """
         customer = self.customer
         return {
@@ -78,7 +79,7 @@ class LegacySale:
             ],
             "subtotal": None if self.subtotal is None else format_money(self.subtotal),
             "sale_id": self.sale_id,
-            "date": None if self.date is None else format_date(self.date),
+            "date": None if self.date is None else _day(self.date),
             "refund": self.refund,
             "store": self.store,
             "warnings": list(self.warnings),
@@ -124,6 +125,11 @@ class LegacySale:
             )
         except (KeyError, TypeError, AttributeError) as e:
             raise LegacyQSError("printable", f"malformed sale data ({type(e).__name__}: {e})") from None
+
+
+def _day(value: dt.date | dt.datetime) -> str:
+    """``YYYY-MM-DD`` of a date, or of a date-time as given (no zone conversion)."""
+    return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
 
 
 def _text(value, key: str) -> str:

@@ -48,6 +48,14 @@ def test_summary_shows_customer_lines_subtotal_flags_and_warnings():
     assert "unknown parameter: Color" in out
 
 
+def test_json_date_is_the_day_as_given():
+    result = run("--json", "CustomerID=C-1&Date=2024-02-03T10:00:00Z")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["date"] == "2024-02-03"
+    late = run("--json", "CustomerID=C-1&Date=2024-02-03T23:30:00-05:00")
+    assert json.loads(late.stdout)["date"] == "2024-02-03"
+
+
 def test_dash_reads_the_url_from_stdin():
     result = run("--json", "-", input=SPEC_URL + "\n")
     assert result.exit_code == 0

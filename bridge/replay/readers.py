@@ -98,6 +98,10 @@ def _split_name(name: str) -> tuple[str, str]:
 
 def _dump(sale: LegacySale) -> str:
     data = sale.to_printable()  # never holds the password
+    if sale.date is not None:
+        # The printable form keeps only the day; the plan needs the full value (an
+        # aware date-time is converted to the store's zone), and from_printable takes it.
+        data["date"] = sale.date.isoformat()
     if sale.extra:  # unknown parameters travel on, as the bridge passes them through
         data["extra"] = [list(pair) for pair in sale.extra]
     return json.dumps(data, separators=(",", ":"))

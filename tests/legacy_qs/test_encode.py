@@ -72,11 +72,28 @@ def test_a_plain_date_round_trips_as_a_date():
 
 
 def test_printable_form_round_trips_through_from_printable():
-    sale = parse(encode(SALLY, password="x") + "&SaleID=7&Date=2024-05-01T10:00:00Z&Refund=yes")
+    sale = parse(encode(SALLY, password="x") + "&SaleID=7&Date=2024-05-01&Refund=yes")
     back = LegacySale.from_printable(sale.to_printable())
     assert back == sale
     assert back.warnings == sale.warnings
     assert back.password is None
+
+
+@pytest.mark.parametrize("given,day", [("2024-02-03T10:00:00Z", "2024-02-03"),
+                                       ("2024-02-03T23:30:00-05:00", "2024-02-03"),
+                                       ("2024-02-04T00:30:00%2B09:00", "2024-02-04"),
+                                       ("2024-02-03T10:00", "2024-02-03")])
+def test_printable_date_is_the_day_as_given_while_encode_keeps_the_time(given, day):
+    sale = parse(f"CustomerID=C-1&Date={given}")
+    assert sale.to_printable()["date"] == day
+    assert parse(encode(sale)).date == sale.date  # the URL still carries the full value
+    assert LegacySale.from_printable(sale.to_printable()).date == dt.date.fromisoformat(day)
+
+
+def test_from_printable_still_accepts_a_full_date_time():
+    printable = {"customer": {"id": "C-1"}, "date": "2024-02-03T23:30:00-05:00"}
+    when = LegacySale.from_printable(printable).date
+    assert when == dt.datetime(2024, 2, 3, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 
 
 def test_from_printable_restores_extra_when_given():

@@ -1,5 +1,10 @@
 """Input readers and CSV presets: what each record of a file becomes."""
+import datetime as dt
+import json
+
 import pytest
+
+from legacy_qs import LegacySale
 
 from bridge.replay.errors import UnusableInput
 from bridge.replay.presets import detect_preset, parse_map_options, resolve_columns
@@ -114,6 +119,17 @@ def test_jsonl_lines_use_the_printable_form(tmp_path):
 def test_missing_file_is_unusable(tmp_path):
     with pytest.raises(UnusableInput, match="no such file"):
         check_inputs([str(tmp_path / "nope.csv")])
+
+
+def test_a_url_date_time_reaches_the_plan_whole(tmp_path):
+    # The printable form shows only the day; the staged sale keeps the time and offset,
+    # so the plan converts it to the store's zone as a live sale's would be.
+    path = write(tmp_path, "b.txt",
+                 "CustomerID=C9&UPC1=012345678905&Date=2025-03-01T23:59:00-05:00\n")
+    [row] = read_inputs([path], "demo")
+    assert row.error is None and row.day == "2025-03-01"
+    staged = LegacySale.from_printable(json.loads(row.payload)).date
+    assert staged == dt.datetime(2025, 3, 1, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 
 
 @pytest.mark.parametrize("text, day", [("2025-03-01", "2025-03-01"),
