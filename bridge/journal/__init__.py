@@ -19,7 +19,7 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
                   *, dedupe_window=120, force_new=False, first_attempt_at=None)
-                  -> RecordResult(sale_key, created)
+                  -> RecordResult(sale_key, created, conflict)
     j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
     j.due_sales(now, limit=20) -> list[str]  j.claim_sale(key, worker_id, lease_seconds, now=None)

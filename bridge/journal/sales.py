@@ -26,6 +26,10 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 class RecordResult:
     sale_key: str
     created: bool          # False: the sale was already there (SaleID or double click)
+    # True: the key (store and SaleID) is already recorded for a sale with other
+    # contents (another fingerprint): this sale was not recorded and must not be shown
+    # the other sale's receipt.
+    conflict: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,9 @@ class SalesJournal(JournalBase):
                     first_attempt_at: dt.datetime | None = None) -> RecordResult:
         """Store a sale with its plan and every step, in one transaction, before anything
         is sent. Returns the existing sale instead (created False) when the plan's key is
-        already recorded (same store and SaleID) or, for a sale without SaleID, when an
+        already recorded (same store and SaleID; `conflict` True when that sale's
+        fingerprint differs, i.e. the SaleID was reused for another sale, which is then
+        not recorded) or, for a sale without SaleID, when an
         identical sale (same fingerprint) was received within `dedupe_window` seconds,
         unless `force_new` ("send again as a new sale"). Sales of phase passthrough or
         shadow are recorded with their steps `skipped`; they are never delivered.
@@ -108,10 +114,11 @@ class SalesJournal(JournalBase):
         received = timestamp(received_at)
         step_state = PENDING if phase == "rest" else SKIPPED
         with self._write() as conn:
-            row = conn.execute("SELECT sale_key FROM sales WHERE sale_key = ?",
+            row = conn.execute("SELECT sale_key, fingerprint FROM sales WHERE sale_key = ?",
                                (plan.sale_key,)).fetchone()
             if row is not None:
-                return RecordResult(row["sale_key"], False)
+                return RecordResult(row["sale_key"], False,
+                                    conflict=row["fingerprint"] != fingerprint)
             if sale.sale_id is None and not force_new:
                 row = conn.execute(
                     "SELECT sale_key FROM sales WHERE store_id = ? AND fingerprint = ?"

@@ -121,12 +121,32 @@ class BridgeWeb:
             # is ever answered by the REST path.
             return self.legacy_redirect(store, raw)
         recorded = self.record(store, sale)
+        if recorded.conflict:
+            return self.sale_id_conflict(store, sale, recorded.sale_key, started)
         outcome = self.deliver(store, client, recorded.sale_key) if (
             recorded.created or self.pending(recorded.sale_key)) else "repeat"
         log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
                  time.monotonic() - started, via="button")
         repeat = not recorded.created and not sale.sale_id
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def sale_id_conflict(self, store: Store, sale: legacy_qs.LegacySale, sale_key: str,
+                         started: float) -> bottle.HTTPResponse:
+        """The SaleID is already recorded for a sale with other contents: this sale is
+        not recorded nor sent, the office sees it in the failure report, and the cashier
+        is told so (never the other sale's receipt)."""
+        message = (f"SaleID {sale.sale_id} was already used for a different sale; "
+                   f"this sale was NOT sent")
+        self.journal.record_failure(store.id, "transaction", message,
+                                    customer_id=sale.customer.id,
+                                    description=f"the sale already recorded is {sale_key}")
+        log.warning("store %s: SaleID reused for a different sale (recorded as %s); "
+                    "the new sale was not sent", store.id, sale_key)
+        log_sale(store.id, sale_key, "conflict", time.monotonic() - started, via="button")
+        return render.error_page(
+            409, "Not sent: SaleID already used", message + ".",
+            hint="Nothing of this sale was sent to Astro. It is listed in the failure "
+                 "report for the office. Ring it up again with a new SaleID.")
 
     def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
         """Record the click of a passthrough/shadow store and send it to its legacy URL."""

@@ -49,6 +49,15 @@ def test_same_sale_id_is_one_sale(journal):
     assert len(journal.sales()) == 1
 
 
+def test_same_sale_id_with_other_contents_is_a_conflict_and_not_recorded(journal):
+    first = record(journal, QS + "&SaleID=901")
+    other = record(journal, QS.replace("Qty1=2", "Qty1=3") + "&SaleID=901")
+    same = record(journal, QS + "&SaleID=901")
+    assert other.sale_key == "main-901" and not other.created and other.conflict
+    assert not same.conflict and not first.conflict
+    assert journal.get_sale("main-901").plan.steps[1].lines[0].qty == 2
+
+
 def test_double_click_without_sale_id_returns_the_first_sale(journal):
     first = record(journal)
     second = record(journal, at=T0 + dt.timedelta(seconds=30))

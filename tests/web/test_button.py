@@ -95,11 +95,40 @@ def test_send_again_makes_a_new_sale(bridge, sandbox):
 
 def test_sale_id_reuse_sends_once(bridge, sandbox):
     first = bridge.click(SaleID="POS-1001")
-    second = bridge.click({**SALLY, "Qty1": "5"}, SaleID="POS-1001", method="POST")
+    second = bridge.click(SaleID="POS-1001", method="POST")
     assert sale_key_of(first) == sale_key_of(second) == "demo-POS-1001"
-    assert "Send again" not in bridge.receipt(second).text
+    page = bridge.receipt(second)
+    assert "Sent to Astro." in page.text and "Send again" not in page.text
     assert batches(sandbox) == 1
     assert sandbox.state()["transactions"]["demo-POS-1001-1"]["item_qty"] == 2
+
+
+def test_sale_id_reused_for_a_different_sale_is_refused_and_reported(bridge, sandbox, caplog):
+    login = {"apiusername": "demo", "apipassword": "demo-button"}
+    first = bridge.click({**login, "CustomerID": "NEWGUY", "UPC1": "WASH-SELF",
+                          "SaleID": "lj1x"})
+    assert first.status_code == 303
+    bridge.wait_status(sale_key_of(first), ("delivered", "partial", "failed"))
+    before = {f.id for f in bridge.journal.failures()}
+    sent = sandbox.state()["transactions"]
+    second = bridge.click({**login, "CustomerID": "OTHER", "UPC1": "072030001234",
+                           "Qty1": "3", "SaleID": "lj1x"})
+    assert second.status_code == 409
+    assert ("SaleID lj1x was already used for a different sale; this sale was NOT sent"
+            in second.text)
+    assert "Sent to Astro" not in second.text and "demo-button" not in second.text
+    assert sandbox.state()["transactions"] == sent       # nothing of OTHER's sale sent
+    assert not any(c["customerID"] == "OTHER" for c in sandbox.state()["customers"])
+    failures = [f for f in bridge.journal.failures(store="demo") if f.id not in before]
+    assert [(f.kind, f.customer_id) for f in failures] == [("transaction", "OTHER")]
+    assert "SaleID lj1x was already used for a different sale" in failures[0].message
+    assert any(r.name == "bridge.sale" and r.sale["outcome"] == "conflict"
+               for r in caplog.records)
+    again = bridge.click({**login, "CustomerID": "NEWGUY", "UPC1": "WASH-SELF",
+                          "SaleID": "lj1x"})
+    assert sale_key_of(again) == "demo-lj1x"                # the same sale: its receipt
+    assert bridge.receipt(again).status_code == 200
+    assert [f.id for f in bridge.journal.failures() if f.id not in before] == [failures[0].id]
 
 
 def test_refund_deducts_points_and_lists_items_to_remove_by_hand(bridge, sandbox):
