@@ -18,6 +18,20 @@ the sale.
 
 Records made here carry their phase and live apart from the delivery queue, so a
 store switched to `rest` never re-sends them (they already reached Astro).
+
+The button's login (the decision): every click is redirected, whatever its login (the
+legacy URL checks the login itself, as it always did), but the bridge records and
+shadows a sale only when the login checks out for the store
+(bridge.web.gate.legacy_login_check):
+
+- `checked` (the store's own Astro login, or for a `mapped` store a button user whose
+  password matches its hash): recorded, and shadowed in phase shadow.
+- `unchecked` (a `delegate` store's login other than its own Astro login: only Astro
+  could check it): recorded, never shadow-evaluated; its outcome says "not evaluated:
+  button login not checked", so the report counts it as not evaluated.
+- `refused` (a wrong password, or no login): redirected only; nothing is recorded,
+  shadowed or counted. The web app counts it against the login throttle like a refused
+  rest click; an address the throttle holds back is redirected without any check.
 """
 from __future__ import annotations
 
@@ -40,6 +54,8 @@ from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LI
 log = logging.getLogger(__name__)
 
 PASSTHROUGH = "passthrough"
+LOGIN_CHECKED, LOGIN_UNCHECKED, LOGIN_REFUSED = "checked", "unchecked", "refused"
+NOT_CHECKED = "not evaluated: button login not checked"
 SHADOW = "shadow"
 REST = "rest"
 LEGACY_PHASES = (PASSTHROUGH, SHADOW)
@@ -81,7 +97,8 @@ class LegacyAnswer:
 def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
                   login_param: str = "login", max_lines: int = 500,
                   dedupe_window: float = 120.0, shadow: "ShadowEvaluator | None" = None,
-                  now: datetime.datetime | None = None) -> LegacyAnswer:
+                  now: datetime.datetime | None = None,
+                  login: str = LOGIN_CHECKED) -> LegacyAnswer:
     """Record the sale redacted, queue its dry run when the store is in shadow, and say
     where to redirect. `store` is a bridge.config.Store in phase passthrough or shadow.
 
@@ -91,12 +108,17 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     that does not parse is recorded too (Astro got it anyway), keeping only the
     parser's message, which names the parameter and never holds the password. Never
     raises for a bad query; `raw_query` itself is neither logged nor stored.
+
+    `login` is what the button's login check said (see the module docstring): nothing
+    is recorded for LOGIN_REFUSED, and a LOGIN_UNCHECKED sale is never shadowed.
     """
     if store.phase not in LEGACY_PHASES or not store.legacy_url:
         raise ValueError(f"store {store.id} is not in a legacy phase with a legacy_url")
     now = now or datetime.datetime.now(datetime.timezone.utc)
     location = legacy_location(store.legacy_url, raw_query)
     status = 303 if method.upper() == "POST" else 302
+    if login == LOGIN_REFUSED:
+        return LegacyAnswer(status, location, None, False)
     try:
         # As bytes again, so the parser decodes them (UTF-8, else Latin-1) as usual.
         sale = legacy_qs.parse(raw_query.encode("latin-1", "replace"), max_lines=max_lines,
@@ -110,7 +132,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     recorded = journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store),
                                    now, phase=store.phase, dedupe_window=dedupe_window)
     if recorded.created and store.phase == SHADOW:
-        if shadow is None:
+        if login != LOGIN_CHECKED:
+            journal.record_shadow_outcome(recorded.sale_key,
+                                          ShadowOutcome.failed(NOT_CHECKED).to_dict())
+        elif shadow is None:
             journal.record_shadow_outcome(recorded.sale_key, ShadowOutcome.failed(
                 "not evaluated: shadow is not running").to_dict())
         else:
@@ -119,17 +144,20 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
 
 
 def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
-                    shadow: "ShadowEvaluator | None" = None) -> bottle.HTTPResponse:
+                    shadow: "ShadowEvaluator | None" = None,
+                    login: str = LOGIN_CHECKED) -> bottle.HTTPResponse:
     """For the button endpoint of bridge.web, whose store resolution found `store` in
     passthrough or shadow (bridge.web.gate.legacy_store): record the sale, queue its dry
     run and return the redirect to the store's legacy URL.
 
-    `raw` is the button's parameters as received (query string and/or form body).
+    `raw` is the button's parameters as received (query string and/or form body);
+    `login` what the web app's check of its login said (answer_legacy).
     """
     text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
     answer = answer_legacy(store, text, journal, method=method,
                            login_param=config.login_param, max_lines=config.max_lines,
-                           dedupe_window=config.dedupe_window, shadow=shadow)
+                           dedupe_window=config.dedupe_window, shadow=shadow,
+                           login=login)
     return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
 

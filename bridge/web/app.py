@@ -37,7 +37,8 @@ from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
 from bridge.web import buttons, render
 from bridge.web.clients import StoreClients
-from bridge.web.gate import REFUSED, GateError, PasswordCheck, legacy_store, resolve_store
+from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
+                             legacy_store, resolve_store)
 from bridge.web.proxy import request_origin
 from bridge.web.receipt import ReceiptView
 from bridge.web.salelog import log_sale
@@ -149,9 +150,21 @@ class BridgeWeb:
                  "report for the office. Ring it up again with a new SaleID.")
 
     def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
-        """Record the click of a passthrough/shadow store and send it to its legacy URL."""
+        """Send the click of a passthrough/shadow store to its legacy URL, and record it
+        only when its login checks out (see bridge.migrate.phases). A wrong login counts
+        against the throttle; an address the throttle holds back is not checked at all."""
+        address = request_origin(bottle.request.environ, self.config.trusted_proxies).address
+        if self.throttle.check(address).refused:
+            login = phases.LOGIN_REFUSED
+        else:
+            login = legacy_login_check(store, raw, self.config.login_param, self.passwords)
+            if login == phases.LOGIN_REFUSED:
+                self.refuse(address)
+            elif login == phases.LOGIN_CHECKED:
+                self.throttle.succeeded(address)
         return phases.button_redirect(store, self.config, self.journal, raw,
-                                      method=bottle.request.method, shadow=self.shadow)
+                                      method=bottle.request.method, shadow=self.shadow,
+                                      login=login)
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
         """The store and the AstroClient for a click; GateError when refused."""

@@ -9,7 +9,8 @@ store claims it; failing that, a lone store in passthrough/shadow takes any logi
 `Store` parameter (a store id, any case) picks one of several candidates; with several
 and no `Store`, the request is refused naming `Store`. A store in passthrough/shadow is
 also picked by `Store` alone: the bridge cannot check its login (the legacy URL does),
-so nothing is gained by refusing it.
+so nothing is gained by refusing it. Such a click is always redirected, but recorded
+only when `legacy_login_check` finds its login right (see bridge.migrate.phases).
 
 `legacy_store(config, raw)` is the store of a button request when that store is in
 passthrough or shadow (found without the password, also from a query that does not
@@ -23,13 +24,15 @@ Authentication:
 
 Nothing here keeps a password; failures say only that the login was refused.
 """
+import hmac
 from dataclasses import dataclass
 
 from legacy_qs.decoding import to_pairs
 from legacy_qs.names import classify
 
 from bridge.config import Config, Store
-from bridge.migrate.phases import LEGACY_PHASES
+from bridge.migrate.phases import (LEGACY_PHASES, LOGIN_CHECKED, LOGIN_REFUSED,
+                                   LOGIN_UNCHECKED)
 from bridge.passwords import hash_password, verify_password
 
 
@@ -98,19 +101,29 @@ def resolve_store(config: Config, username: str | None, store_param: str | None)
 def button_login(raw: bytes, login_param: str) -> tuple[str | None, str | None]:
     """(user name, Store parameter) of a button request's parameters, read as
     legacy_qs.parse reads them, also from a query that does not parse. Never the password."""
-    username = login = store = None
+    username, _, store = _read_login(raw, login_param)
+    return username, store
+
+
+def _read_login(raw: bytes, login_param: str) -> tuple[str | None, str | None, str | None]:
+    """(user name, password, Store parameter) as legacy_qs.parse reads them: apiusername/
+    apipassword, else login=user~password."""
+    username = password = login = secret = store = None
     for name, value in to_pairs(raw):
         meaning = classify(name, login_param) if name else None
         if meaning is None:
             continue
         if meaning.key == ("apiusername",) and username is None:
             username = value or None
+        elif meaning.key == ("apipassword",) and password is None:
+            password = value or None
         elif meaning.kind == "login" and login is None:
-            user, tilde, _ = value.partition("~")
+            user, tilde, rest = value.partition("~")
             login = (user.strip() or None) if tilde else None
+            secret = (rest or None) if tilde else None
         elif meaning.key == ("Store",) and store is None:
             store = value or None
-    return username or login, store
+    return username or login, password or secret, store
 
 
 def legacy_store(config: Config, raw: bytes) -> Store | None:
@@ -141,3 +154,28 @@ class PasswordCheck:
         user = store.button_user(username)
         ok = verify_password(password or "", user.password_hash if user else self._dummy)
         return bool(user) and bool(password) and ok
+
+
+def legacy_login_check(store: Store, raw: bytes, login_param: str,
+                       passwords: "PasswordCheck") -> str:
+    """Whether the login of a click of `store` (in passthrough/shadow) checks out:
+    LOGIN_CHECKED when it is the store's own Astro login (what the legacy button sends)
+    or, for a `mapped` store, a button user whose password matches its hash;
+    LOGIN_UNCHECKED for another login of a `delegate` store (only Astro could check it);
+    LOGIN_REFUSED otherwise."""
+    username, password, _ = _read_login(raw, login_param)   # the password: only checked
+    own = store.astro
+    if username and password and own.username and own.password and username == own.username:
+        if hmac.compare_digest(password.encode("utf-8"), own.password.reveal().encode("utf-8")):
+            return LOGIN_CHECKED
+        if store.button_auth != "mapped" or store.button_user(username) is None:
+            return LOGIN_REFUSED
+    if store.button_auth == "mapped":
+        if username and passwords.mapped_ok(store, username, password):
+            return LOGIN_CHECKED
+        if not username:
+            passwords.burn()
+        return LOGIN_REFUSED
+    if own.username and username == own.username:
+        return LOGIN_REFUSED
+    return LOGIN_UNCHECKED if username and password else LOGIN_REFUSED

@@ -127,3 +127,59 @@ def test_passthrough_and_shadow_log_no_password(make_config, journal, sandbox, s
             assert app.config["bridge.web"].shadow.drain(10)
     assert caplog.records                      # the path does log (e.g. Astro calls)...
     assert "demo-password" not in caplog.text  # ...but never the password
+
+
+def _wrong_login(sale_query, sale_id):
+    return (sale_query.replace("apiusername=demo&apipassword=demo-password",
+                               "apiusername=evil&apipassword=x")
+            .replace("SaleID=1001", f"SaleID={sale_id}"))
+
+
+def test_wrong_login_on_passthrough_store_redirects_but_is_neither_recorded_nor_counted(
+        make_config, journal, sandbox, sale_query):
+    from bridge.migrate.report import readiness
+    config = make_config("passthrough")
+    app, web = _app(config, journal)
+    wrong = _wrong_login(sale_query, "bad-1")
+    answer = web.get("/?" + wrong, status=302)
+    assert answer.location == sandbox.legacy_url + "?" + wrong   # the legacy URL decides
+    # the demo button user with a wrong password, and the Astro login with a wrong one
+    for query in (wrong.replace("apiusername=evil", "apiusername=demo"),
+                  wrong.replace("apipassword=x", "apipassword=demo-passwordX")
+                  .replace("apiusername=evil", "apiusername=demo")):
+        web.get("/?" + query, status=302)
+    assert journal.migration_sales() == []
+    assert readiness(config, journal).stores[0].sales_seen == 0
+    # the wrong logins counted against this address like refused rest clicks
+    assert len(app.config["bridge.web"].throttle) == 1
+
+    # A right login (the Astro login, or the mapped button user) is recorded and counted.
+    _, web = _app(config, journal)
+    web.get("/?" + sale_query, status=302)
+    web.get("/?" + sale_query.replace("apipassword=demo-password", "apipassword=demo-button")
+            .replace("SaleID=1001", "SaleID=1002"), status=302)
+    assert len(journal.migration_sales()) == 2
+    assert readiness(config, journal).stores[0].sales_seen == 2
+
+
+def test_wrong_login_on_shadow_store_is_not_shadowed(make_config, journal, sandbox, sale_query):
+    app, web = _app(make_config("shadow"), journal)
+    web.get("/?" + _wrong_login(sale_query, "bad-2"), status=302)
+    assert app.config["bridge.web"].shadow.drain(10)
+    assert journal.migration_sales() == []
+    assert sandbox.state()["calls"].get("customerStatus", 0) == 0
+
+
+def test_unchecked_delegate_login_is_recorded_but_never_shadowed(make_config, journal,
+                                                                 sandbox, sale_query):
+    config = make_config("shadow", button_auth="delegate", buttons=())
+    app, web = _app(config, journal)
+    # another login than the store's own Astro login: only Astro could check it
+    web.get("/?" + _wrong_login(sale_query, "d-1"), status=302)
+    # the store's own Astro login with a wrong password: refused, not recorded
+    web.get("/?" + sale_query.replace("demo-password", "nope")
+            .replace("SaleID=1001", "SaleID=d-2"), status=302)
+    assert app.config["bridge.web"].shadow.drain(10)
+    [row] = journal.migration_sales()
+    assert row["outcome"]["error"] == "not evaluated: button login not checked"
+    assert sandbox.state()["calls"].get("customerStatus", 0) == 0
