@@ -48,7 +48,8 @@ def customers(n: int, rng: random.Random) -> list[tuple]:
 
 def sales(count: int | None, lines: int | None, n_customers: int, year: int, seed: int):
     """Yield (sale_id, date, customer, [(code, description, qty, amount)]) in date order
-    until `count` sales or `lines` lines have been made."""
+    until `count` sales or `lines` lines have been made. Sale ids are
+    `S<year>-<seed>-<n>`: unique per year and seed."""
     rng = random.Random(seed)
     people = customers(n_customers, rng)
     weights = [w for *_, w in ITEMS]
@@ -66,7 +67,8 @@ def sales(count: int | None, lines: int | None, n_customers: int, year: int, see
             qty = rng.choice((1, 1, 1, 2))
             items.append((code, description, qty, f"{float(price) * qty:.2f}"))
         made_lines += k
-        yield f"S{made:07d}", day.isoformat(), rng.choice(people), items
+        # Year and seed in the id: two generated files never share a sale id.
+        yield f"S{year}-{seed}-{made:07d}", day.isoformat(), rng.choice(people), items
 
 
 def main(argv=None) -> int:

@@ -49,6 +49,7 @@ GIVE_UP_AFTER_CONSECUTIVE = 25
 INLINE_ATTEMPTS = 3
 MAX_WAIT = 30.0
 DELIVERED = (SALE_DELIVERED, SALE_PARTIAL)
+SALE_ID_CONFLICT = "sale id already used by a different sale"
 
 
 class ThrottledClient(AstroClient):
@@ -226,13 +227,19 @@ class Replay:
 
     def _start(self, item: ReplaySale, plan) -> bool:
         """Record the sale (before anything is sent) unless the journal has it; False
-        when there is nothing to send (already delivered, or failed in an earlier run)."""
-        record = self.journal.get_sale(plan.sale_key)
-        if record is None:
-            self.journal.record_sale(self.store.id, item.sale, plan,
-                                     fingerprint(item.sale, self.store), utcnow(),
-                                     force_new=True)  # the key is the identity here
+        when there is nothing to send (already delivered, failed in an earlier run, or
+        its sale id is already recorded for a different sale: a failed row)."""
+        recorded = self.journal.record_sale(self.store.id, item.sale, plan,
+                                            fingerprint(item.sale, self.store), utcnow(),
+                                            force_new=True)  # the key is the identity here
+        if recorded.created:
             return True
+        if recorded.conflict:
+            # The key (store and sale id) is recorded for a sale with other contents,
+            # e.g. a second file reusing sale ids: this one is not sent.
+            self._failed(item, plan.sale_key, SALE_ID_CONFLICT)
+            return False
+        record = self.journal.get_sale(plan.sale_key)
         if record.status == SALE_PENDING:
             return True  # a stopped run left it: resume
         if record.status in DELIVERED:

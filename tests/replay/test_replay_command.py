@@ -3,6 +3,7 @@ dry runs, invalid rows, exit statuses."""
 import csv
 import json
 import random
+from pathlib import Path
 from urllib.parse import urlencode
 
 from tests.replay.conftest import (ENROLLED, expected_punches, punches, sales_rows,
@@ -151,3 +152,40 @@ def test_replay_without_configuration_exits_2(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["replay", path, "--store", "demo"])
     assert result.exit_code == 2
     assert "replay needs a configuration: --config FILE or ASTRO_BRIDGE_CONFIG" in result.stderr
+
+
+def test_a_second_file_reusing_sale_ids_for_other_sales_is_reported_not_dropped(
+        replay, sandbox, tmp_path):
+    first = sales_rows(4)
+    assert replay(write_csv(tmp_path / "first.csv", first)).exit_code == 0
+    sent = sandbox.state()["transactions"]
+    # The same sale ids, other customers and items (another day's export, another POS).
+    second = [[r[0], "2025-06-01", "C9", "Ninth", "Customer", "c9@example.com",
+               "5550109999", "072030001234", "kibble", "3", "27.49"] for r in first]
+    path = write_csv(tmp_path / "second.csv", second)
+    report = tmp_path / "report.csv"
+    result = replay(path, "--report", report)
+    assert result.exit_code == 1, result.output
+    assert "failed:            4 sales" in result.stdout
+    assert "already delivered: 0 sales" in result.stdout
+    assert f"failed   {path}:2: sale id already used by a different sale" in result.stdout
+    with open(report, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["file"], int(r["line"]), r["status"], r["reason"]) for r in rows} == {
+        (path, n, "failed", "sale id already used by a different sale")
+        for n in range(2, len(second) + 2)}
+    assert sandbox.state()["transactions"] == sent          # nothing of the second file
+
+
+def test_generated_files_of_other_seeds_or_years_share_no_sale_id(tmp_path):
+    import runpy
+    gen = runpy.run_path(str(Path(__file__).parents[2] / "scripts" / "gen_sales.py"))
+    ids = {}
+    for year, seed in ((2025, 1), (2025, 2), (2024, 1)):
+        path = tmp_path / f"{year}-{seed}.csv"
+        gen["main"](["--sales", "50", "--year", str(year), "--seed", str(seed), "-o", str(path)])
+        with open(path, newline="") as f:
+            ids[year, seed] = {r["Sale ID"] for r in csv.DictReader(f)}
+    assert all(len(found) == 50 for found in ids.values())
+    assert not ids[2025, 1] & ids[2025, 2] and not ids[2025, 1] & ids[2024, 1]
+    assert not ids[2025, 2] & ids[2024, 1]
