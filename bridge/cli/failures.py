@@ -163,7 +163,10 @@ def export_command(output, config_path, store_id, reason, days):
     journal.close()
     text = report_csv(report)
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as e:
+            raise _UsageError(f"--output {output}: cannot write it: {e.strerror or e}") from None
     else:
         click.echo(text, nl=False)

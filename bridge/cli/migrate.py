@@ -42,7 +42,7 @@ def report_command(config_path, store_id, since, as_json, min_share, min_sales):
     2 unusable options or configuration.
     """
     from bridge.config import ConfigError, load_config
-    from bridge.journal import Journal
+    from bridge.journal import Journal, JournalError
     from bridge.migrate.report import readiness
 
     if not config_path:
@@ -64,7 +64,10 @@ def report_command(config_path, store_id, since, as_json, min_share, min_sales):
         except KeyError:
             known = ", ".join(s.id for s in config.stores)
             raise _UsageError(f"--store: no store {store_id!r} (known: {known})") from None
-    journal = Journal(config.journal_path)
+    try:
+        journal = Journal(config.journal_path)
+    except JournalError as e:
+        raise _UsageError(str(e)) from None
     try:
         report = readiness(config, journal, store=store_id, since=day,
                            min_share=min_share / 100, min_sales=min_sales)

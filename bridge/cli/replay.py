@@ -1,6 +1,7 @@
 """`astro-bridge replay`: send past purchases through the bridge (see bridge.replay)."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -12,6 +13,15 @@ from bridge.replay.readers import FORMATS
 
 class _UsageError(click.ClickException):
     exit_code = 2
+
+
+def _check_writable(path: str, option: str) -> None:
+    """A file the command will write at the end: its folder must exist and be writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise _UsageError(f"{option} {path}: no such folder {folder}")
+    if not os.access(path if os.path.exists(path) else folder, os.W_OK):
+        raise _UsageError(f"{option} {path}: cannot write it (permission denied)")
 
 
 @main.command("replay")
@@ -55,6 +65,7 @@ def replay_command(files, store_id, config_path, fmt, preset, mapping, points, d
     1 some rows were invalid or some sales failed; 2 unusable input or options.
     """
     from bridge.config import ConfigError, load_config
+    from bridge.journal import JournalError
     from bridge.replay.errors import UnusableInput
     from bridge.replay.presets import parse_map_options
     from bridge.replay.run import ReplayOptions, replay
@@ -62,6 +73,8 @@ def replay_command(files, store_id, config_path, fmt, preset, mapping, points, d
     if not config_path:
         raise _UsageError("replay needs a configuration: --config FILE or "
                           "ASTRO_BRIDGE_CONFIG (the store's Astro login and journal)")
+    if report_path:
+        _check_writable(report_path, "--report")   # before anything is sent
     try:
         config = load_config(config_path)
         options = ReplayOptions(
@@ -70,6 +83,6 @@ def replay_command(files, store_id, config_path, fmt, preset, mapping, points, d
             concurrency=concurrency, rate=rate, report_path=report_path,
             progress=progress)
         tally = replay(config, options, out=sys.stdout, err=sys.stderr)
-    except (ConfigError, UnusableInput) as e:
+    except (ConfigError, UnusableInput, JournalError) as e:
         raise _UsageError(str(e)) from None
     sys.exit(0 if tally.ok() else 1)

@@ -26,6 +26,7 @@ class SandboxStartError(click.ClickException):
 def sandbox(host, port, config_path, state_path, control):
     """Serve a sandbox Astro: its REST API under /api/json, the legacy URL, and (with
     --control) fault injection and a state view under /_sandbox/. Ctrl-C stops it."""
+    from bridge.sandbox.seed import SeedError
     from bridge.sandbox.server import SandboxServer
 
     try:
@@ -35,8 +36,11 @@ def sandbox(host, port, config_path, state_path, control):
         raise SandboxStartError(f"cannot serve on {host}:{port}: {error.strerror}") from None
     except sqlite3.Error as error:
         raise SandboxStartError(f"cannot open state file {state_path}: {error}") from None
-    except ValueError as error:  # SeedError
+    except SeedError as error:
         raise SandboxStartError(f"bad seed file {config_path}: {error!s}") from None
+    except ValueError:  # waitress: the host is not an address nor a known name
+        raise SandboxStartError(f"--host {host!r}: not an address or host name this "
+                                f"machine can listen on") from None
     # SIGTERM stops as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     click.echo(f"Astro sandbox: {server.api_url}")

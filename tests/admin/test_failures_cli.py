@@ -95,3 +95,21 @@ def test_user_errors_are_one_line_with_exit_2(config_file, tmp_path):
     assert r.exit_code == 2 and "Traceback" not in r.output
     r = CliRunner(env={"ASTRO_BRIDGE_CONFIG": ""}).invoke(main, ["failures", "list"])
     assert r.exit_code == 2 and "needs a configuration" in r.output
+
+
+def test_export_to_a_missing_folder_is_one_line_naming_the_file(config_file, tmp_path):
+    target = tmp_path / "nonexistent" / "x.csv"
+    r = run("export", "-o", target, "--config", config_file)
+    assert r.exit_code == 2
+    assert r.stderr.splitlines() == [
+        f"Error: --output {target}: cannot write it: No such file or directory"]
+
+
+def test_a_journal_that_is_not_a_database_is_one_line_with_exit_2(config_file, tmp_path):
+    (tmp_path / "journal.db").write_text("junk\n")
+    for command in ("list", "export", "hide", "retry"):
+        r = run(command, "--all", "--config", config_file) if command in ("hide", "retry") \
+            else run(command, "--config", config_file)
+        assert r.exit_code == 2, r.output
+        [line] = r.stderr.splitlines()
+        assert "journal.db" in line and "not a database" in line

@@ -96,3 +96,12 @@ def test_missing_configuration_exits_2(tmp_path):
     bad = CliRunner().invoke(main, ["migrate", "report", "--config",
                                     str(tmp_path / "missing.toml")])
     assert bad.exit_code == 2 and "cannot read the file" in bad.output
+
+
+def test_a_journal_that_is_not_a_database_is_one_line_and_exit_2(config_file, tmp_path):
+    (tmp_path / "bridge.db").write_text("junk\n")
+    result = CliRunner().invoke(main, ["migrate", "report", "--config", str(config_file)])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "bridge.db" in line and "not a database" in line
+    assert "Traceback" not in result.output

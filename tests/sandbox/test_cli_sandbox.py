@@ -50,3 +50,11 @@ def test_cli_bad_seed_file_is_one_line_and_exit_2(tmp_path):
                           capture_output=True, text=True, timeout=20)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_bad_host_is_one_line_naming_host_and_exit_2():
+    proc = subprocess.run([CLI, "sandbox", "--port", "0", "--host", "256.1.1.1"],
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "Error: --host '256.1.1.1': not an address or host name this machine can listen on"]
