@@ -1,5 +1,6 @@
 """`astro-bridge serve` (the button bridge over waitress, with its retry worker) and
 `astro-bridge worker` (the retry worker alone)."""
+import errno
 import os
 import signal
 import threading
@@ -67,6 +68,14 @@ def _wait_for_signal() -> str:
     return got[0]
 
 
+def _close(app, clients, journal, sandbox) -> None:
+    app.config["bridge.web"].close()
+    clients.close()
+    journal.close()
+    if sandbox:
+        sandbox.stop()
+
+
 config_option = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), envvar=CONFIG_ENV,
     help=f"Configuration file (TOML). Default: ${CONFIG_ENV}; without either, the demo.")
@@ -102,15 +111,29 @@ def serve(config_path, host, port, log_json):
     journal = _open_journal(config.journal_path)
     clients = StoreClients(config)
     app = create_app(config, journal, clients)
+    host_source = "--host" if host else f"host in {config_path}" if config_path else "--host"
+    port_source = "--port" if port is not None else (
+        f"port in {config_path}" if config_path else "--port")
     host = host or config.host
+    port_given = port is not None
     if port is None:
         port = DEMO_PORT if sandbox else config.port
     try:
-        server = BridgeServer(app, host, port)
-    except OSError as e:
-        if not sandbox:
-            raise UsageError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-        server = BridgeServer(app, host, 0)   # the demo just needs some port
+        try:
+            server = BridgeServer(app, host, port)
+        except OSError as e:
+            if not sandbox or port_given:
+                source = port_source if e.errno == errno.EADDRINUSE else host_source
+                raise UsageError(f"{source}: cannot listen on {host}:{port}: "
+                                 f"{e.strerror or e}") from None
+            server = BridgeServer(app, host, 0)   # the demo's default port is busy: any will do
+    except ValueError:   # waitress: the host is not an address nor a known name
+        _close(app, clients, journal, sandbox)
+        raise UsageError(f"{host_source} {host!r}: not an address or host name this "
+                         f"machine can listen on") from None
+    except UsageError:
+        _close(app, clients, journal, sandbox)
+        raise
     worker = Worker(journal, clients, retry=config.retry)
     worker.start()
     server.start()
@@ -127,11 +150,7 @@ def serve(config_path, host, port, log_json):
     click.echo(f"{name}: stopping (requests in flight may finish)", err=True)
     finished = server.stop(drain=config.request_deadline + 2.0)
     worker.stop(timeout=config.request_deadline + 2.0)
-    app.config["bridge.web"].close()
-    clients.close()
-    journal.close()
-    if sandbox:
-        sandbox.stop()
+    _close(app, clients, journal, sandbox)
     click.echo("stopped" + ("" if finished else "; unfinished sales stay pending in the "
                             "journal and are sent by the next worker"), err=True)
 

@@ -183,3 +183,28 @@ def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart
     assert state["handled"]["addPointsByDollar"] == 1
     assert len(state["points_transactions"]) == 1
     assert "demo-password" not in "".join(bridge.output + restarted.output)
+
+
+@pytest.mark.parametrize("host", ["256.1.1.1", "nosuchhost.invalid"])
+def test_serve_with_a_bad_host_says_so_in_one_line_and_exits_2(tmp_path, host):
+    env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
+    done = subprocess.run(CLI + ["serve", "--host", host], capture_output=True, text=True,
+                          timeout=30, cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"Error: --host '{host}': not an address or host name this machine can listen on"]
+
+
+def test_demo_with_a_busy_explicit_port_says_so_and_exits_2(tmp_path):
+    import socket
+    env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(CLI + ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                              capture_output=True, text=True, timeout=30, cwd=tmp_path, env=env)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"Error: --port: cannot listen on 127.0.0.1:{port}: Address already in use"]
