@@ -9,6 +9,10 @@ Format (one line, safe to paste into TOML)::
 is False (never an exception) for a malformed hash; `is_password_hash(text)` tells the
 configuration loader whether a value has the right shape. Hashes are made with
 `hashlib.scrypt`, so a leaked configuration file does not give away the passwords.
+
+`VerifiedCache` remembers successful checks for a few minutes (a check costs ~0.1 s, and
+a button sends its password with every click), keyed by a keyed digest only: never the
+password, and a failed check is never remembered.
 """
 from __future__ import annotations
 
@@ -16,6 +20,9 @@ import base64
 import hashlib
 import hmac
 import os
+import threading
+import time
+from collections import OrderedDict
 
 SCHEME = "scrypt"
 # n=2**14, r=8, p=1 are the classic interactive-login parameters: about 0.1 s per check,
@@ -48,6 +55,63 @@ def verify_password(password: str, encoded: str) -> bool:
     n, r, p, salt, expected = parsed
     actual = _scrypt(password, salt, n, r, p, dklen=len(expected))
     return hmac.compare_digest(actual, expected)
+
+
+class VerifiedCache:
+    """Successful password checks of this process, kept `ttl` seconds (at most
+    `max_entries`, least recently used dropped first).
+
+    An entry's key is HMAC-SHA256(a random key of this process, scope + name + password
+    + stored hash) and its value only the expiry time: the password is not kept, a
+    wrong password cannot hit an entry, and a changed hash (a reloaded configuration)
+    no longer finds the old entries. `verify(scope, name, password, encoded)` answers as
+    `verify_password(password, encoded)` does.
+    """
+
+    def __init__(self, *, ttl: float = 300.0, max_entries: int = 1000,
+                 clock=time.monotonic):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._key = os.urandom(32)
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[bytes, float] = OrderedDict()
+
+    def verify(self, scope: str, name: str, password: str, encoded: str) -> bool:
+        if not password or not isinstance(encoded, str):
+            return False
+        digest = self._digest(scope, name, password, encoded)
+        now = self._clock()
+        with self._lock:
+            expiry = self._entries.get(digest)
+            if expiry is not None:
+                if expiry > now:
+                    self._entries.move_to_end(digest)
+                    return True
+                del self._entries[digest]
+        if not verify_password(password, encoded):
+            return False                        # never cached
+        with self._lock:
+            self._entries[digest] = now + self.ttl
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def items(self) -> list[tuple[bytes, float]]:
+        """(key digest, expiry) pairs, for inspection."""
+        with self._lock:
+            return list(self._entries.items())
+
+    def _digest(self, scope: str, name: str, password: str, encoded: str) -> bytes:
+        # Length-prefixed parts, so no two different tuples give the same input.
+        parts = (scope, name, password, encoded)
+        data = b"".join(len(b).to_bytes(4, "big") + b
+                        for b in (p.encode("utf-8", "surrogatepass") for p in parts))
+        return hmac.new(self._key, data, hashlib.sha256).digest()
 
 
 def is_password_hash(text: str) -> bool:

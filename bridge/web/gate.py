@@ -33,7 +33,7 @@ from legacy_qs.names import classify
 from bridge.config import Config, Store
 from bridge.migrate.phases import (LEGACY_PHASES, LOGIN_CHECKED, LOGIN_REFUSED,
                                    LOGIN_UNCHECKED)
-from bridge.passwords import hash_password, verify_password
+from bridge.passwords import VerifiedCache, hash_password, verify_password
 
 
 class GateError(Exception):
@@ -145,6 +145,9 @@ class PasswordCheck:
         # Same cost as a real check, so an unknown user name takes as long as a wrong
         # password and the timing does not tell which user names exist.
         self._dummy = hash_password("not a real password")
+        # Right passwords are remembered a few minutes (keyed digests only): a click of
+        # a known button then costs no scrypt. A wrong one still pays the full check.
+        self.cache = VerifiedCache()
 
     def burn(self) -> None:
         """Spend the time of one check (for a login that names no known user)."""
@@ -152,8 +155,10 @@ class PasswordCheck:
 
     def mapped_ok(self, store: Store, username: str, password: str | None) -> bool:
         user = store.button_user(username)
-        ok = verify_password(password or "", user.password_hash if user else self._dummy)
-        return bool(user) and bool(password) and ok
+        if user is None or not password:
+            self.burn()
+            return False
+        return self.cache.verify(store.id, username, password, user.password_hash)
 
 
 def legacy_login_check(store: Store, raw: bytes, login_param: str,

@@ -47,3 +47,61 @@ def test_hash_password_command_refuses_an_empty_password_with_exit_2():
     assert result.exit_code == 2
     assert "must not be empty" in result.output
     assert "Traceback" not in result.output
+
+
+def test_verified_cache_keeps_no_password_and_never_a_failed_check():
+    from bridge.passwords import VerifiedCache
+    cache = VerifiedCache()
+    encoded = hash_password("s3cret-Pw", n=2**10)
+    assert not cache.verify("demo", "front", "wrong-Pw", encoded)
+    assert len(cache) == 0                                 # a failure is never cached
+    assert cache.verify("demo", "front", "s3cret-Pw", encoded)
+    assert cache.verify("demo", "front", "s3cret-Pw", encoded)
+    [(key, expiry)] = cache.items()
+    assert isinstance(key, bytes) and len(key) == 32 and isinstance(expiry, float)
+    for needle in (b"s3cret-Pw", "s3cret-Pw".encode("utf-16-le")):
+        assert needle not in key
+    assert "s3cret-Pw" not in repr(cache.__dict__)
+    # wrong passwords are still refused after the right one was cached
+    for wrong in ("s3cret-pw", "s3cret-Pw ", "", "wrong-Pw"):
+        assert not cache.verify("demo", "front", wrong, encoded)
+    # the same password under another store or user name is checked on its own
+    assert not cache.verify("demo", "front", "s3cret-Pw", hash_password("other", n=2**10))
+    assert len(cache) == 1
+
+
+def test_verified_cache_is_invalidated_by_a_changed_hash_and_expires():
+    from bridge.passwords import VerifiedCache
+    now = [100.0]
+    cache = VerifiedCache(ttl=60, max_entries=2, clock=lambda: now[0])
+    old = hash_password("old-pw", n=2**10)
+    assert cache.verify("demo", "front", "old-pw", old)
+    new = hash_password("new-pw", n=2**10)                 # the configuration reloaded
+    assert not cache.verify("demo", "front", "old-pw", new)
+    assert cache.verify("demo", "front", "new-pw", new)
+    now[0] += 61                                           # expired: checked again
+    assert not cache.verify("demo", "front", "old-pw", new)
+    assert cache.verify("demo", "front", "new-pw", new)
+    for user in ("a", "b", "c"):                           # bounded (LRU)
+        cache.verify("demo", user, "new-pw", new)
+    assert len(cache) == 2
+
+
+def test_web_gate_caches_a_right_mapped_password_and_still_refuses_wrong_ones(
+        sandbox, tmp_path):
+    import webtest
+    from bridge.config import demo_config
+    from bridge.journal import Journal
+    from bridge.web.app import create_app
+    config = demo_config(sandbox.api_url, str(tmp_path / "bridge.db"))
+    query = ("apiusername=demo&apipassword={}&CustomerID=SALLY-1&UPC1=012345678905"
+             "&Qty1=1&SubTotal=10.00&SaleID={}")
+    with Journal(tmp_path / "bridge.db") as journal:
+        app = create_app(config, journal)
+        web = webtest.TestApp(app)
+        web.get("/?" + query.format("demo-button", "c-1"), status=303)
+        cache = app.config["bridge.web"].passwords.cache
+        assert len(cache) == 1
+        assert "demo-button" not in repr(cache.items())
+        web.get("/?" + query.format("demo-buttoN", "c-2"), status=401)
+        assert len(cache) == 1
