@@ -21,11 +21,13 @@ class SandboxStartError(click.ClickException):
               help="Seed TOML file (default: the packaged seed, as config/sandbox.toml).")
 @click.option("--state", "state_path", type=click.Path(dir_okay=False),
               help="SQLite file keeping the account across restarts (default: memory).")
-@click.option("--control/--no-control", default=True, show_default=True,
-              help="Serve the /_sandbox/ control routes (faults, reset, state view).")
+@click.option("--control/--no-control", default=False, show_default=True,
+              help="Serve the /_sandbox/ control routes (faults, reset, state view); "
+                   "off unless asked for: anyone who can reach them can change the "
+                   "account.")
 def sandbox(host, port, config_path, state_path, control):
-    """Serve a sandbox Astro: its REST API under /api/json, the legacy URL, and (with
-    --control) fault injection and a state view under /_sandbox/. Ctrl-C stops it."""
+    """Serve a sandbox Astro: its REST API under /api/json, the legacy URL, and (only
+    with --control) fault injection and a state view under /_sandbox/. Ctrl-C stops it."""
     from bridge.sandbox.seed import SeedError
     from bridge.sandbox.server import SandboxServer
 

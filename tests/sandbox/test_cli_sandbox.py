@@ -32,15 +32,32 @@ def test_cli_prints_its_url_serves_and_stops_on_ctrl_c():
     assert "Traceback" not in err and "Astro sandbox stopped." in out
 
 
-def test_cli_without_control_serves_no_control_routes():
-    proc = _start("--no-control")
+def _base_and_output(*args):
+    """The sandbox's base URL, whether /_sandbox/state answers, and its other lines."""
+    proc = _start(*args)
     try:
         base = proc.stdout.readline().split(": ", 1)[1].strip().rsplit("/api/json", 1)[0]
-        assert requests.get(base + "/_sandbox/state", timeout=5).status_code == 404
+        status = requests.get(base + "/_sandbox/state", timeout=5).status_code
     finally:
         proc.terminate()
-        proc.communicate(timeout=10)
+        out, _err = proc.communicate(timeout=10)
     assert proc.returncode == 0
+    return status, out
+
+
+def test_cli_without_control_serves_no_control_routes():
+    status, out = _base_and_output("--no-control")
+    assert status == 404 and "Control:" not in out
+
+
+def test_cli_serves_no_control_routes_unless_asked_for():
+    status, out = _base_and_output()
+    assert status == 404 and "Control:" not in out
+
+
+def test_cli_with_control_serves_the_control_routes():
+    status, out = _base_and_output("--control")
+    assert status == 200 and "/_sandbox/" in out
 
 
 def test_cli_bad_seed_file_is_one_line_and_exit_2(tmp_path):
