@@ -43,8 +43,8 @@ def _open(config_path, store_id, reason, days):
     from bridge.journal import Journal, JournalError
 
     if not config_path:
-        raise _UsageError("failures needs a configuration: --config FILE or "
-                          "ASTRO_BRIDGE_CONFIG")
+        from bridge.cli.serve import needs_config
+        raise _UsageError(needs_config("failures", "failures"))
     try:
         config = load_config(config_path)
     except ConfigError as e:

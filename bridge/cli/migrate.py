@@ -46,8 +46,8 @@ def report_command(config_path, store_id, since, as_json, min_share, min_sales):
     from bridge.migrate.report import readiness
 
     if not config_path:
-        raise _UsageError("migrate report needs a configuration: --config FILE or "
-                          "ASTRO_BRIDGE_CONFIG")
+        from bridge.cli.serve import needs_config
+        raise _UsageError(needs_config("migrate report", "sales and failures"))
     day = None
     if since:
         try:

@@ -26,6 +26,17 @@ DEMO_SALE = (
 )
 
 
+def needs_config(command: str, what: str) -> str:
+    """The one-line error of a command run without a configuration; it points at the
+    demo's admin pages when the demo's journal is in the current directory."""
+    message = f"{command} needs a configuration: --config FILE or ${CONFIG_ENV}"
+    if Path(DEMO_JOURNAL).is_file():
+        message += (f" (the demo that `astro-bridge serve` runs without one keeps its "
+                    f"{what} in ./{DEMO_JOURNAL}: see them at "
+                    f"http://127.0.0.1:{DEMO_PORT}/admin/ while it runs)")
+    return message
+
+
 class UsageError(click.ClickException):
     """A mistake of the person starting the bridge: one line, exit 2."""
     exit_code = 2

@@ -113,3 +113,21 @@ def test_a_journal_that_is_not_a_database_is_one_line_with_exit_2(config_file, t
         assert r.exit_code == 2, r.output
         [line] = r.stderr.splitlines()
         assert "journal.db" in line and "not a database" in line
+
+
+@pytest.mark.parametrize("command", ["list", "export", "hide", "retry"])
+def test_without_config_next_to_the_demo_journal_points_at_the_demo_admin(
+        tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"ASTRO_BRIDGE_CONFIG": ""})
+    plain = runner.invoke(main, ["failures", command])
+    assert plain.exit_code == 2
+    assert plain.stderr == ("Error: failures needs a configuration: --config FILE or "
+                            "$ASTRO_BRIDGE_CONFIG\n")
+    (tmp_path / "astro-bridge.db").write_bytes(b"")
+    demo = runner.invoke(main, ["failures", command])
+    assert demo.exit_code == 2
+    assert demo.stderr == (
+        "Error: failures needs a configuration: --config FILE or $ASTRO_BRIDGE_CONFIG (the "
+        "demo that `astro-bridge serve` runs without one keeps its failures in "
+        "./astro-bridge.db: see them at http://127.0.0.1:8080/admin/ while it runs)\n")

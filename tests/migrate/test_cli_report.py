@@ -105,3 +105,14 @@ def test_a_journal_that_is_not_a_database_is_one_line_and_exit_2(config_file, tm
     [line] = result.stderr.splitlines()
     assert "bridge.db" in line and "not a database" in line
     assert "Traceback" not in result.output
+
+
+def test_without_config_next_to_the_demo_journal_points_at_the_demo_admin(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "astro-bridge.db").write_bytes(b"")
+    result = CliRunner(env={"ASTRO_BRIDGE_CONFIG": None}).invoke(main, ["migrate", "report"])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: migrate report needs a configuration: --config FILE")
+    assert "./astro-bridge.db" in line and "http://127.0.0.1:8080/admin/" in line
