@@ -31,6 +31,12 @@ Outcomes per step (see bridge.translate for the step kinds):
   never re-sent); anything else (e.g. two new transactions because another sale of the
   same customer was awarded meanwhile) cannot be decided -> step failed and a `points`
   failure record asks a person to check. Points are never awarded twice.
+- Customer: the cache, customerStatus, then an account found by email or phone that no
+  other POS customer is linked to (linkCustomer; 320 "already linked" is checked with
+  customerStatus: linked to this customer -> done, else addCustomer), else addCustomer.
+  Only links Astro confirmed are cached. `No Customer Found` on a later step (batch,
+  points, removal) makes the bridge forget the cached link and resolve the customer
+  again, once per attempt, before that step is sent again.
 - BusinessError: the step fails, with a failure record (kind customer, transaction or
   points). When the customer cannot be resolved the later steps fail too.
 - addTransactionBatch line results: added, already (delivered before) or failed; a failed
@@ -161,6 +167,7 @@ class _Delivery:
         self.journal, self.client, self.sale = journal, client, sale
         self.deadline, self.now, self.retry, self.rng = deadline, now, retry, rng
         self.key = sale.sale_key
+        self.reresolved = False      # the customer was resolved again in this attempt
 
     def run(self) -> _Stop | None:
         for record in self.journal.pending_steps(self.key):
@@ -178,6 +185,8 @@ class _Delivery:
             except _Stop as stop:
                 return stop
             except BusinessError as e:
+                if self.stale_customer(step, e):
+                    return self.run()        # resolve the customer again, then the rest
                 self.fail(step, e)
                 if step.kind == CUSTOMER:
                     self.fail_rest(step.n, "the customer could not be linked in Astro")
@@ -191,6 +200,25 @@ class _Delivery:
                 wait = retry_delay(self.sale.attempts, self.retry, self.rng)
                 return _Stop(str(e), self.now() + dt.timedelta(seconds=wait))
         return None
+
+    def stale_customer(self, step: Step, e: BusinessError) -> bool:
+        """Astro answered `No Customer Found` to a write step for the customer the step
+        before resolved (e.g. from the cache, and the link is gone in Astro): forget the
+        cached link and put the customer step back to pending, once per delivery. True
+        when the steps are to be run again."""
+        if (self.reresolved or e.message != NO_CUSTOMER_MESSAGE
+                or step.kind not in (TRANSACTIONS, POINTS, REMOVE_TRANSACTION)):
+            return False
+        record = next((s for s in self.journal.get_sale(self.key).steps
+                       if s.kind == CUSTOMER), None)
+        if record is None or record.state != DONE:
+            return False
+        self.reresolved = True
+        log.info("%s: Astro does not know customer %s any more; resolving it again",
+                 self.key, step.customer_id)
+        self.journal.forget_customer(self.sale.store_id, step.customer_id)
+        self.journal.mark_step_pending(self.key, record.n)
+        return True
 
     def check_time(self) -> None:
         if _past(self.deadline):
@@ -211,37 +239,67 @@ class _Delivery:
 
     # -- customer --------------------------------------------------------------------
     def customer(self, step: Step) -> None:
+        """Resolve the POS customer: the cache, customerStatus, then an Astro account
+        found by email or phone that no other POS customer is linked to (linkCustomer),
+        else addCustomer. Only links Astro confirmed are cached."""
         store, cid, c = self.sale.store_id, step.customer_id, step.customer
         known = self.journal.known_customer(store, cid)
-        if known is not None:
+        if known:
             return self.customer_done(step, known, "known")
-        try:
-            status = self.client.customer_status(cid)
+        status = self.linked_status(cid)
+        if status is not None:
             return self.customer_done(step, status.astro_customer_id, "found")
+        taken = []     # why an account found by email/phone was not linked
+        for what, value in (("email", c.email), ("phone", c.phone)):
+            if not value:
+                continue
+            self.check_time()
+            match = self.client.search_customer(**{what: value})
+            if match is None or not match.astro_customer_id:
+                continue
+            if match.customer_id and match.customer_id != cid:
+                taken.append(f"its {what} belongs to Astro customer {match.astro_customer_id},"
+                             f" linked to POS customer {match.customer_id}")
+                continue
+            self.check_time()
+            try:
+                self.client.link_customer(cid, match.astro_customer_id)
+            except BusinessError as e:
+                if e.code != ALREADY_LINKED_CODE:
+                    raise
+                # Already linked: to this POS customer (done), or not: add our own.
+                self.check_time()
+                status = self.linked_status(cid)
+                if status is not None:
+                    return self.customer_done(step, status.astro_customer_id, "linked")
+                taken.append(f"its {what} belongs to Astro customer "
+                             f"{match.astro_customer_id}, already linked to another POS customer")
+                break
+            return self.customer_done(step, match.astro_customer_id, "linked")
+        self.check_time()
+        try:
+            astro_id = self.client.add_customer(cid, c.first_name or "", c.last_name or "",
+                                                email=c.email, phone=c.phone)
+        except BusinessError as e:
+            why = f"Astro refused to add POS customer {cid}: {e.message}"
+            if taken:
+                why += f" ({'; '.join(taken)})"
+            raise BusinessError(why, endpoint=e.endpoint, code=e.code, data=e.data) from e
+        self.customer_done(step, astro_id, "created")
+
+    def linked_status(self, cid: str) -> CustomerStatus | None:
+        """customerStatus of the POS customer, or None when no Astro account is linked."""
+        try:
+            return self.client.customer_status(cid)
         except BusinessError as e:
             if e.message != NO_CUSTOMER_MESSAGE:
                 raise
-        for search in ({"email": c.email}, {"phone": c.phone}):
-            if not next(iter(search.values())):
-                continue
-            self.check_time()
-            match = self.client.search_customer(**search)
-            if match is not None and match.astro_customer_id:
-                self.check_time()
-                try:
-                    self.client.link_customer(cid, match.astro_customer_id)
-                except BusinessError as e:
-                    if e.code != ALREADY_LINKED_CODE:
-                        raise
-                return self.customer_done(step, match.astro_customer_id, "linked")
-        self.check_time()
-        astro_id = self.client.add_customer(cid, c.first_name or "", c.last_name or "",
-                                            email=c.email, phone=c.phone)
-        self.customer_done(step, astro_id, "created")
+            return None
 
     def customer_done(self, step: Step, astro_id: str | None, how: str) -> None:
-        self.journal.remember_customer(self.sale.store_id, step.customer_id, astro_id or "",
-                                       self.now())
+        if astro_id:   # cache only a link Astro confirmed with its account id
+            self.journal.remember_customer(self.sale.store_id, step.customer_id, astro_id,
+                                           self.now())
         self.journal.mark_step_done(self.key, step.n,
                                     {"astro_customer_id": astro_id, "how": how})
 
@@ -311,8 +369,9 @@ class _Delivery:
         except Ambiguous as e:
             self.journal.mark_step_uncertain(self.key, step.n, str(e), {"snapshot": snapshot})
             raise
-        except (NotSent, AuthError):
-            # Surely not processed: back to pending, a re-send is safe.
+        except (NotSent, AuthError, BusinessError):
+            # Surely not processed (refused, or not sent): back to pending, a re-send is
+            # safe (a business refusal is then recorded as failed by run()).
             self.journal.mark_step_pending(self.key, step.n, {"snapshot": snapshot})
             raise
         self.journal.mark_step_done(self.key, step.n, {

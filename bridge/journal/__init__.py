@@ -34,6 +34,7 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     # customers (bridge.journal.customers)
     j.known_customer(store_id, customer_id) -> astro_customer_id | None
     j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
+    j.forget_customer(store_id, customer_id) -> bool   # Astro no longer knows the link
     # failure report (bridge.journal.failures)
     j.record_failure(store_id, kind, message, *, sale_key=None, customer_id=None,
                      item_code=None, description=None, transaction_id=None,

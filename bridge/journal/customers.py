@@ -26,3 +26,10 @@ class CustomerJournal(JournalBase):
                 " SET astro_customer_id = excluded.astro_customer_id,"
                 " remembered_at = excluded.remembered_at",
                 (store_id, customer_id, astro_customer_id or "", timestamp(at or utcnow())))
+
+    def forget_customer(self, store_id: str, customer_id: str) -> bool:
+        """Drop the cached link of `customer_id` (Astro no longer knows it); True if
+        there was one."""
+        with self._write() as conn:
+            return conn.execute("DELETE FROM customers WHERE store_id = ? AND customer_id = ?",
+                                (store_id, customer_id)).rowcount == 1

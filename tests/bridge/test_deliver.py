@@ -261,3 +261,110 @@ def test_astro_password_never_reaches_the_journal(sandbox, tmp_path, client, sto
         assert journal.get_sale(key).status == "partial"
     assert b"No Item Found" in stored
     assert b"demo-password" not in stored and b"button-Pw-771" not in stored
+
+
+def test_email_of_another_linked_customer_is_not_taken_for_a_link(sandbox, journal, client, store):
+    # Sally (1001) is linked as SALLY-1; the sandbox's addCustomer accepts a second
+    # account with the same email, so DUP-1 gets an account of its own.
+    key = record(journal, store, f"CustomerID=DUP-1&FirstName=Dee&LastName=Dup"
+                                 f"&Email=sally@example.com&UPC1={KIBBLE}")
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "delivered"
+    dup = customer(sandbox, "DUP-1")
+    assert dup["astro_customer_id"] != "1001" and dup["first_name"] == "Dee"
+    assert customer(sandbox, "SALLY-1")["astro_customer_id"] == "1001"
+    assert outcome.receipt["customer"]["how"] == "created"
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \
+        dup["astro_customer_id"]
+    assert journal.known_customer("demo", "DUP-1") == dup["astro_customer_id"]
+
+
+def _link_during_search(sandbox, pos_id, astro_id):
+    """While the bridge waits for searchCustomer, another register links `pos_id` to
+    `astro_id` (so the bridge's linkCustomer answers 320)."""
+    import threading
+    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
+
+    def other_register():
+        time.sleep(0.2)
+        with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
+            other.link_customer(pos_id, astro_id)
+    thread = threading.Thread(target=other_register)
+    thread.start()
+    return thread
+
+
+def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, client, store):
+    key = record(journal, store, f"CustomerID=POS-RACE&Email=pat@example.com&UPC1={KIBBLE}")
+    other = _link_during_search(sandbox, "POS-RACE", "1002")
+    outcome = deliver(journal, client, key)
+    other.join()
+    assert outcome.status == "delivered"
+    assert outcome.receipt["customer"]["how"] == "linked"
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == "1002"
+    assert journal.known_customer("demo", "POS-RACE") == "1002"
+
+
+def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, client,
+                                                                   store):
+    key = record(journal, store, f"CustomerID=POS-LATE&FirstName=Lee&LastName=Late"
+                                 f"&Email=pat@example.com&UPC1={KIBBLE}")
+    other = _link_during_search(sandbox, "POS-FIRST", "1002")
+    outcome = deliver(journal, client, key)
+    other.join()
+    assert outcome.status == "delivered"
+    assert outcome.receipt["customer"]["how"] == "created"
+    late = customer(sandbox, "POS-LATE")
+    assert late["astro_customer_id"] != "1002"
+    assert customer(sandbox, "POS-FIRST")["astro_customer_id"] == "1002"
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \
+        late["astro_customer_id"]
+
+
+def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, client, store):
+    # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
+    # email's account is Sally's (skipped), and Astro refuses to add DUP-2 again.
+    import threading
+    key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
+    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
+
+    def other_register():
+        time.sleep(0.2)
+        with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
+            other.add_customer("DUP-2", "Dee", "Two")
+    thread = threading.Thread(target=other_register)
+    thread.start()
+    outcome = deliver(journal, client, key)
+    thread.join()
+    assert outcome.status == "failed"
+    [failure] = journal.failures(kind="customer")
+    assert failure.customer_id == "DUP-2"
+    assert failure.message.startswith("Astro refused to add POS customer DUP-2: ")
+    assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
+    assert journal.known_customer("demo", "DUP-2") is None
+
+
+def test_cached_customer_unknown_to_astro_is_resolved_again(sandbox, journal, client, store):
+    journal.remember_customer("demo", "GHOST-1", "9999")    # a link Astro does not have
+    key = record(journal, store, f"CustomerID=GHOST-1&FirstName=Gus&LastName=Ghost"
+                                 f"&Email=gus@example.com&UPC1={KIBBLE}&SubTotal=45.98")
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "delivered"
+    ghost = customer(sandbox, "GHOST-1")
+    assert outcome.receipt["customer"]["how"] == "created"
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \
+        ghost["astro_customer_id"]
+    assert len(points_transactions(sandbox, ghost["astro_customer_id"])) == 1
+    assert journal.known_customer("demo", "GHOST-1") == ghost["astro_customer_id"]
+    assert journal.failures() == []
+
+
+def test_customer_gone_after_a_reset_is_resolved_again(sandbox, journal, client, store):
+    query = f"CustomerID=NEW-9&FirstName=Nia&LastName=Nine&UPC1={KIBBLE}"
+    assert deliver(journal, client, record(journal, store, query + "&SaleID=A")).status \
+        == "delivered"
+    sandbox.reset()                       # the account forgets NEW-9; the cache does not
+    outcome = deliver(journal, client, record(journal, store, query + "&SaleID=B"))
+    assert outcome.status == "delivered"
+    assert outcome.receipt["customer"]["how"] == "created"
+    assert "demo-B-1" in sandbox.state()["transactions"]

@@ -234,6 +234,15 @@ def test_customer_cache_is_per_store(journal):
     assert journal.known_customer("east", "C-1") is None
 
 
+def test_forgotten_customer_is_no_longer_known(journal):
+    journal.remember_customer("main", "C-1", "A-77")
+    journal.remember_customer("east", "C-1", "A-78")
+    assert journal.forget_customer("main", "C-1") is True
+    assert journal.known_customer("main", "C-1") is None
+    assert journal.known_customer("east", "C-1") == "A-78"
+    assert journal.forget_customer("main", "C-1") is False
+
+
 def test_journal_times_must_carry_a_time_zone(journal):
     with pytest.raises(ValueError):
         record(journal, at=T0.replace(tzinfo=None))

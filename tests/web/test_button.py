@@ -56,6 +56,16 @@ def test_new_customer_is_created(bridge, sandbox):
     assert any(c["customerID"] == "POS-NEW" for c in sandbox.state()["customers"])
 
 
+def test_new_customer_with_the_email_of_a_linked_customer_is_not_shown_as_linked(bridge, sandbox):
+    answer = bridge.click({**SALLY, "CustomerID": "DUP-1", "FirstName": "Dee",
+                           "LastName": "Dup", "Email": "sally@example.com"})
+    page = bridge.receipt(answer)
+    assert "Sent to Astro." in page.text and "New Astro customer created." in page.text
+    assert "Found in Astro by email or phone and linked" not in page.text
+    dup = [c for c in sandbox.state()["customers"] if c["customerID"] == "DUP-1"]
+    assert len(dup) == 1 and dup[0]["astro_customer_id"] != "1001"
+
+
 def test_double_click_sends_once_and_offers_send_again(bridge, sandbox):
     first, second = bridge.click(), bridge.click()
     assert sale_key_of(first) == sale_key_of(second)
