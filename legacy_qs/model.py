@@ -123,7 +123,9 @@ class LegacySale:
                 extra=tuple((_text(n, "extra"), _text(v, "extra")) for n, v in d.get("extra", ())),
                 warnings=tuple(_text(w, "warnings") for w in d.get("warnings", ())),
             )
-        except (KeyError, TypeError, AttributeError) as e:
+        except KeyError as e:
+            raise LegacyQSError("printable", f"missing key {e.args[0]!r}") from None
+        except (TypeError, AttributeError) as e:
             raise LegacyQSError("printable", f"malformed sale data ({type(e).__name__}: {e})") from None
 
 

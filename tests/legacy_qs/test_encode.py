@@ -115,3 +115,14 @@ def test_from_printable_refuses_malformed_data_naming_the_key(broken, key):
     with pytest.raises(LegacyQSError) as info:
         LegacySale.from_printable(broken)
     assert info.value.param == key
+
+
+@pytest.mark.parametrize("broken,missing", [
+    ({"lines": []}, "customer"),
+    ({"customer": {"first_name": "Sally"}}, "id"),
+    ({"customer": {"id": "C"}, "lines": [{"index": 1, "qty": 2}]}, "upc"),
+])
+def test_from_printable_names_a_missing_key(broken, missing):
+    with pytest.raises(LegacyQSError) as info:
+        LegacySale.from_printable(broken)
+    assert str(info.value) == f"printable: missing key {missing!r}"
