@@ -60,6 +60,7 @@ class InvalidSale:
     """A sale that cannot be sent: every row of it with the reason for that row."""
 
     problems: tuple[tuple[Source, str], ...]
+    sale_id: str | None = None   # the input's sale id, when it gives one
 
     @property
     def sources(self) -> tuple[Source, ...]:
@@ -85,8 +86,14 @@ def _lines_list(sources) -> str:
     return ", ".join(str(s.line) for s in sources)
 
 
+def _given_sale_id(rows: list[StagedRow]) -> str | None:
+    """The sale id of a group's rows (their group is `s:<sale id>`), or None."""
+    group = rows[0].group
+    return group[2:] if group.startswith("s:") else None
+
+
 def _invalid_all(rows: list[StagedRow], reason: str) -> InvalidSale:
-    return InvalidSale(tuple((row.source, reason) for row in rows))
+    return InvalidSale(tuple((row.source, reason) for row in rows), _given_sale_id(rows))
 
 
 def _merge_rows(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
@@ -128,9 +135,10 @@ def assemble(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
     bad = [row for row in rows if row.error]
     if bad:
         if len(rows) == 1:
-            return InvalidSale(((rows[0].source, rows[0].error),))
+            return InvalidSale(((rows[0].source, rows[0].error),), _given_sale_id(rows))
         others = f"another row of this sale is invalid (line {_lines_list(r.source for r in bad)})"
-        return InvalidSale(tuple((row.source, row.error or others) for row in rows))
+        return InvalidSale(tuple((row.source, row.error or others) for row in rows),
+                           _given_sale_id(rows))
     if len(rows) == 1:
         sale = LegacySale.from_printable(json.loads(rows[0].payload))
         return ReplaySale(sale=sale, sources=(rows[0].source,),

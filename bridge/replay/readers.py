@@ -21,6 +21,8 @@ import re
 from typing import Iterator
 
 from legacy_qs import LegacyQSError, LegacySale, parse
+from legacy_qs.decoding import to_pairs
+from legacy_qs.names import classify
 
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import content_hash
@@ -108,7 +110,9 @@ def _dump(sale: LegacySale) -> str:
 
 
 def _csv_record(values: list[str], cmap: ColumnMap, header: list[str], file: str,
-                line: int, ordinal: int) -> StagedRow:
+                line: int, ordinal: int, shape: str | None = None) -> StagedRow:
+    """`shape`: what is wrong with the row's columns (see `_shape`), when something is;
+    it is the reason given when the row is invalid (its values are then misplaced)."""
     def get(field):
         i = cmap.index.get(field)
         return values[i].strip() if i is not None and i < len(values) else ""
@@ -129,7 +133,7 @@ def _csv_record(values: list[str], cmap: ColumnMap, header: list[str], file: str
     else:
         group = f"x:{ordinal}"  # cannot tell which sale it belongs to: alone
     if error:
-        return StagedRow(group, 0, customer, day, file, line, None, error)
+        return StagedRow(group, 0, customer, day, file, line, None, shape or error, 1)
     first, last = get("first_name"), get("last_name")
     if "name" in cmap.index:
         first, last = _split_name(get("name"))
@@ -138,12 +142,30 @@ def _csv_record(values: list[str], cmap: ColumnMap, header: list[str], file: str
              "Description1": get("description"), "Qty1": get("qty"),
              "SubTotal": get("subtotal"), "SaleID": sale_id, "Date": day}
     try:
-        sale = parse({k: v for k, v in query.items() if v})
+        # UPC1 is given even when empty: a description or qty without an item code is
+        # a skipped line with a warning, as in a button URL, not an error.
+        sale = parse({k: v for k, v in query.items() if v or k == "UPC1"})
     except LegacyQSError as e:
         field = _PARAM_FIELD.get(e.param)
         column = header[cmap.index[field]] if field in cmap.index else e.param
-        return StagedRow(group, 0, customer, day, file, line, None, f"{column}: {e.problem}")
-    return StagedRow(group, 0, customer, day, file, line, _dump(sale), None)
+        return StagedRow(group, 0, customer, day, file, line, None,
+                         shape or f"{column}: {e.problem}", 1)
+    if shape and "unterminated" in shape:
+        # The rest of the file went into one field: the row cannot be trusted.
+        return StagedRow(group, 0, customer, day, file, line, None, shape, 1)
+    return StagedRow(group, 0, customer, day, file, line, _dump(sale), None, 1)
+
+
+def _shape(values: list[str], header: list[str], line: int, last: bool) -> str | None:
+    """What is wrong with the columns of a row, or None: an unterminated quote (the
+    last record holds a line break and has too few columns: the quoted field ran to
+    the end of the file), or a column count other than the header's."""
+    if len(values) == len(header):
+        return None
+    if last and len(values) < len(header) and any("\n" in v for v in values):
+        return (f"unterminated quote: the quoted field starting on line {line} runs to "
+                f"the end of the file")
+    return f"row has {len(values)} columns, header has {len(header)}"
 
 
 @contextlib.contextmanager
@@ -168,25 +190,42 @@ def read_csv(path: str, file: str, preset: str | None, overrides: dict,
     with _csv_reader(path, file) as (reader, header):
         cmap = resolve_columns(header, preset, overrides, file)
         end = reader.line_num
-        for values in reader:
+        values = next(reader, None)
+        while values is not None:
             line, end = end + 1, reader.line_num  # a quoted field may span lines
-            if not any(v.strip() for v in values):
-                continue
-            yield _csv_record(values, cmap, header, file, line, next(ordinals))
+            following = next(reader, None)        # None: this is the last record
+            if any(v.strip() for v in values):
+                shape = _shape(values, header, line, following is None)
+                yield _csv_record(values, cmap, header, file, line, next(ordinals), shape)
+            values = following
 
 
 def _whole_sale(sale: LegacySale | None, error: str | None, store: str, file: str,
-                line: int, ordinal: int) -> StagedRow:
+                line: int, ordinal: int, sale_id: str | None = None) -> StagedRow:
+    """`sale_id`: the sale id the record gives, when `sale` could not be read."""
     if sale is not None and error is None:
         if sale.store and sale.store != store:
             error = f"Store: sale is for store {sale.store!r}, not {store!r}"
         elif sale.date is None:
             error = NEEDS_DATE
     if sale is None or error:
-        return StagedRow(f"x:{ordinal}", ordinal, "", "", file, line, None, error)
+        sale_id = sale.sale_id if sale is not None else sale_id
+        # Its own unit keeps it alone; an `s:` group lets the report show its sale id.
+        group = f"s:{sale_id}" if sale_id else f"x:{ordinal}"
+        items = len(sale.lines) if sale is not None else 0
+        return StagedRow(group, ordinal, "", "", file, line, None, error, items)
     day = sale.date.isoformat()[:10]
     group = f"s:{sale.sale_id}" if sale.sale_id else f"h:{content_hash(sale)}"
-    return StagedRow(group, ordinal, sale.customer.id, day, file, line, _dump(sale), None)
+    return StagedRow(group, ordinal, sale.customer.id, day, file, line, _dump(sale), None,
+                     len(sale.lines))
+
+
+def _given_sale_id(query: str) -> str | None:
+    """The SaleID (or TransactionID) given in a query that does not parse."""
+    for name, value in to_pairs(query):
+        if name and classify(name, "login").key == ("SaleID",) and value.strip():
+            return value.strip()
+    return None
 
 
 def _lines(path: str) -> Iterator[tuple[int, str]]:
@@ -206,12 +245,14 @@ def read_urls(path: str, file: str, store: str, ordinals) -> Iterator[StagedRow]
             sale, error = parse(query), None
         except LegacyQSError as e:
             sale, error = None, str(e)
-        yield _whole_sale(sale, error, store, file, number, next(ordinals))
+        yield _whole_sale(sale, error, store, file, number, next(ordinals),
+                          None if sale else _given_sale_id(query))
 
 
 def read_jsonl(path: str, file: str, store: str, ordinals) -> Iterator[StagedRow]:
     """One sale per non-blank line in the printable form."""
     for number, text in _lines(path):
+        data = None
         try:
             data = json.loads(text)
             if not isinstance(data, dict):
@@ -223,7 +264,9 @@ def read_jsonl(path: str, file: str, store: str, ordinals) -> Iterator[StagedRow
             sale, error = None, str(e)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             sale, error = None, f"not a sale in printable form: {type(e).__name__}: {e}"
-        yield _whole_sale(sale, error, store, file, number, next(ordinals))
+        given = data.get("sale_id") if isinstance(data, dict) else None
+        yield _whole_sale(sale, error, store, file, number, next(ordinals),
+                          given.strip() or None if isinstance(given, str) else None)
 
 
 def read_inputs(paths, store: str, fmt: str | None = None, preset: str | None = None,

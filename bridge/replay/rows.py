@@ -27,7 +27,8 @@ class StagedRow:
     ordinal for whole-sale records (URL or JSON lines: each line is one sale even when
     two lines share a group). `customer` and `day` (ISO date) order the sales.
     `payload` is the record as a printable-form sale (no password ever); `error` is
-    why the record is invalid, or None.
+    why the record is invalid, or None. `items` is how many line items the record
+    holds (a CSV row is one; a whole sale has its lines); it is not staged.
     """
 
     group: str
@@ -38,6 +39,7 @@ class StagedRow:
     line: int
     payload: str | None
     error: str | None
+    items: int = 0
 
     @property
     def source(self) -> Source:

@@ -133,9 +133,14 @@ class Replay:
     def _sales(self, stage, run_id: str):
         """Stage every input record, then yield the sales grouped, in date order."""
         stage.drop_stage(run_id)  # what a killed run of this command left behind
-        self.tally.lines_read = stage.stage_rows(run_id, read_inputs(
+        def counted(rows):
+            for row in rows:
+                self.tally.line_items += row.items
+                yield row
+
+        stage.stage_rows(run_id, counted(read_inputs(
             self.options.files, self.store.id, self.options.fmt, self.options.preset,
-            self.options.mapping))
+            self.options.mapping)))
         self.total = stage.staged_group_count(run_id)
         return assemble_sales([StagedRow(*row) for row in group]
                               for group in stage.staged_groups(run_id))
@@ -158,7 +163,7 @@ class Replay:
             if not self.options.points:
                 why += ", and points are off"
             self._invalid(InvalidSale(tuple((source, f"nothing to send: {why}")
-                                            for source in item.sources)))
+                                            for source in item.sources), item.sale.sale_id))
             return None
         return plan
 

@@ -20,7 +20,7 @@ class Tally:
 
     points: bool
     dry_run: bool = False
-    lines_read: int = 0
+    line_items: int = 0          # item lines read, in every format (a CSV row is one)
     sales_read: int = 0
     valid_sales: int = 0
     sent: int = 0
@@ -67,10 +67,10 @@ class Tally:
 
     def lines(self) -> list[str]:
         """The summary as printed, one fact a line."""
-        out = [f"read:              {self.sales_read} sales, {self.lines_read} lines"]
+        out = [f"read:              {self.sales_read} sales, {self.line_items} line items"]
         if self.dry_run:
             out.append(f"would send:        {self.valid_sales - self.already} sales, "
-                       f"{self.lines_to_send} lines"
+                       f"{self.lines_to_send} line items"
                        + (f", points for ${self.points_to_send}" if self.points else "")
                        + " (dry run: nothing was contacted)")
             if self.already:
@@ -130,7 +130,7 @@ class Report:
 
     def invalid(self, sale: InvalidSale) -> None:
         for source, reason in sale.problems:
-            self.add(source, None, "invalid", reason)
+            self.add(source, sale.sale_id, "invalid", reason)
 
     def failed(self, sources, sale_id: str, reason: str) -> None:
         for source in sources:

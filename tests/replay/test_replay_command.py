@@ -14,7 +14,7 @@ def test_csv_replay_punches_every_enrolled_line_once_and_summarises(replay, sand
     rows = sales_rows(30)
     result = replay(write_csv(tmp_path / "sales.csv", rows))
     assert result.exit_code == 0, result.output
-    assert "read:              30 sales, 60 lines" in result.stdout
+    assert "read:              30 sales, 60 line items" in result.stdout
     assert "sent:              30 sales" in result.stdout
     assert "No Item Found" in result.stdout  # lines outside any program, as Astro said
     assert "points:            OFF" in result.stdout
@@ -81,7 +81,7 @@ def test_dry_run_contacts_nothing_and_says_what_would_be_sent(replay, sandbox, t
     rows.append(["S9999", "2025-13-01", "C1", "", "", "", "", "WASH-SELF", "", "1", "1"])
     result = replay(write_csv(tmp_path / "sales.csv", rows), "--dry-run")
     assert result.exit_code == 1  # one invalid row
-    assert "would send:        8 sales, 17 lines (dry run: nothing was contacted)" in result.stdout
+    assert "would send:        8 sales, 17 line items (dry run: nothing was contacted)" in result.stdout
     assert "invalid:           1 sales (1 rows)" in result.stdout
     assert "invalid  " + str(tmp_path / "sales.csv") + ":19: Date: date '2025-13-01'" in result.stdout
     assert sandbox.state()["calls"] == {}
