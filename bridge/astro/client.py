@@ -4,16 +4,22 @@ One ``requests.Session`` with a connection pool, one cached token (shared by the
 threads using the client, guarded by a lock), timeouts on every request, and retries
 with exponential backoff and jitter for NotSent failures only: a call that may have
 been processed (Ambiguous) is never resent here, the caller decides.
+
+`with client.deadline(t):` (t a `time.monotonic()` value) bounds the calls this thread
+makes inside the block: each request's timeouts are cut to what is left until t, no
+request (and no retry) starts after t (NotSent), and a read cut short by t is Ambiguous
+as any read timeout. Other threads sharing the client are not affected.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import random
 import threading
 import time
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -70,6 +76,7 @@ class AstroClient:
         self.token_margin = token_margin
         self._token: _Token | None = None
         self._token_lock = threading.Lock()
+        self._local = threading.local()          # .deadline: see deadline()
         self._session = requests.Session()
         # max_retries=0: urllib3 must not resend anything behind our back.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
@@ -89,6 +96,29 @@ class AstroClient:
         """Close the pooled connections."""
         self._session.close()
 
+    @contextlib.contextmanager
+    def deadline(self, at: float | None) -> Iterator["AstroClient"]:
+        """Bound every call this thread makes inside the block by the absolute
+        `time.monotonic()` value `at` (None: no bound); nested blocks keep the earlier."""
+        previous = getattr(self._local, "deadline", None)
+        if at is not None and previous is not None:
+            at = min(at, previous)
+        self._local.deadline = previous if at is None else at
+        try:
+            yield self
+        finally:
+            self._local.deadline = previous
+
+    def _timeout(self, endpoint: str) -> tuple[float, float]:
+        """This request's (connect, read) timeouts: the client's, cut to the deadline."""
+        at = getattr(self._local, "deadline", None)
+        if at is None:
+            return self.timeout
+        left = at - time.monotonic()
+        if left <= 0:
+            raise NotSent(f"{endpoint}: not sent, the deadline had passed", endpoint=endpoint)
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
+
     # ---- transport -------------------------------------------------------------------
 
     def _secrets(self) -> tuple[str, ...]:
@@ -98,10 +128,11 @@ class AstroClient:
     def _post(self, endpoint: str, data: Mapping[str, str], headers: Mapping[str, str],
               interpret: Callable[..., T]) -> T:
         url = f"{self.base_url}/{endpoint}/"
+        timeout = self._timeout(endpoint)
         started = time.monotonic()
         try:
             response = self._session.post(url, data=data, headers=headers,
-                                          timeout=self.timeout, allow_redirects=False)
+                                          timeout=timeout, allow_redirects=False)
         except requests.RequestException as exc:
             error = protocol.transport_error(endpoint, exc)
             log.warning("astro %s failed: %s after %.3fs", endpoint, type(error).__name__,
@@ -184,6 +215,9 @@ class AstroClient:
                 if retry >= self.max_retries:
                     raise
                 pause = self._pause(exc, retry)
+                at = getattr(self._local, "deadline", None)
+                if at is not None and time.monotonic() + pause >= at:
+                    raise                      # the retry could not start in time
                 retry += 1
                 log.info("astro %s: %s, retry %d in %.2fs", endpoint, type(exc).__name__,
                          retry, pause)

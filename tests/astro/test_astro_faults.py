@@ -181,3 +181,38 @@ def test_short_lived_tokens_are_reused_within_their_life(sandbox, make_client):
     for _ in range(3):
         client.customer_status("SALLY-1")
     assert sandbox.state()["tokens"]["issued"] == 1
+
+
+def test_deadline_cuts_a_slow_read_short_as_ambiguous_and_starts_nothing_after_it(
+        sandbox, make_client):
+    client = make_client(read_timeout=10.0)
+    client.log_in()
+    sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 5.0}}})
+    started = time.monotonic()
+    with client.deadline(started + 0.5):
+        with pytest.raises(Ambiguous):
+            client.customer_status("SALLY-1")
+        calls = sandbox.state()["calls"].get("customerStatus", 0)
+        with pytest.raises(NotSent):                     # past the deadline: not sent
+            client.customer_status("SALLY-1")
+    assert time.monotonic() - started < 2.5              # not the 10 s read timeout
+    assert sandbox.state()["calls"].get("customerStatus", 0) == calls
+    sandbox.set_faults({})
+    assert client.customer_status("SALLY-1").customer_id == "SALLY-1"   # bound lifted
+
+
+def test_deadline_does_not_bound_other_threads(sandbox, make_client):
+    import threading
+    client = make_client(read_timeout=5.0)
+    client.log_in()
+    sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 0.6}}})
+    result = {}
+
+    def other():
+        result["status"] = client.customer_status("SALLY-1")
+
+    with client.deadline(time.monotonic() + 0.2):
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(5)
+    assert result["status"].customer_id == "SALLY-1"
