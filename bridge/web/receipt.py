@@ -9,6 +9,7 @@ then refreshes itself). A sale recorded while its store was in phase passthrough
 shadow went to Astro through the legacy URL: its receipt says so, and that the bridge
 does not send it again.
 """
+import re
 from dataclasses import asdict, dataclass
 
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
@@ -192,9 +193,26 @@ def _step_problem(kind: str, error: str) -> str:
     return f"{_STEP_WHAT.get(kind, 'A step failed')}: {_plain_error(error)}"
 
 
+_CUT_OFF = ("no complete answer", "connection dropped", "unusable answer", "transport error",
+            "may have been processed")
+
+
 def _plain_error(error: str) -> str:
+    """An error recorded for a step or an attempt, in plain words (no exception names)."""
     low = error.lower()
-    if "notsent" in low or "not sent" in low or "connect" in low or "503" in low:
+    if low.startswith("gave up"):
+        return ("The bridge stopped trying: Astro could not be reached for too long. It "
+                "is listed in the failure report for the office.")
+    if "deadline" in low:
+        return "Astro was slow; the rest is being sent in the background."
+    if "readtimeout" in low or "timed out" in low:
+        return ("Astro did not answer in time. The bridge will check and send what is "
+                "missing.")
+    if any(words in low for words in _CUT_OFF):
+        return ("Astro's answer was cut off; the bridge will check and send what is "
+                "missing.")
+    if ("notsent" in low or "not sent" in low or "not processed" in low or "connect" in low
+            or "503" in low):
         return "Astro could not be reached. The bridge will try again."
     if "ambiguous" in low or "timeout" in low or "timed out" in low:
         return "Astro did not answer in time. The bridge will check and try again."
@@ -202,6 +220,6 @@ def _plain_error(error: str) -> str:
         return "Astro asked the bridge to slow down. It will try again shortly."
     if "autherror" in low or "token" in low or "login" in low:
         return "Astro refused the store's login. The office must check the settings."
-    if "deadline" in low:
-        return "Astro was slow; the rest is being sent in the background."
-    return error
+    # Astro's own words stay; a Python exception name in parentheses does not.
+    return re.sub(r"\s*\((?:[A-Za-z_.]*\.)?[A-Z]\w*(?:Error|Exception|Timeout)\)", "",
+                  error)

@@ -66,6 +66,14 @@ def test_new_customer_with_the_email_of_a_linked_customer_is_not_shown_as_linked
     assert len(dup) == 1 and dup[0]["astro_customer_id"] != "1001"
 
 
+def test_known_customer_clicked_with_only_the_customer_id_gets_astros_name(bridge):
+    answer = bridge.click({"apiusername": "demo", "apipassword": "demo-button",
+                           "CustomerID": "SALLY-1", "UPC1": "012345678905"})
+    page = bridge.receipt(answer)
+    assert "Sale for Sally Pet Owner" in page.text
+    assert "<strong>Sally Pet Owner</strong>" in page.text
+
+
 def test_double_click_sends_once_and_offers_send_again(bridge, sandbox):
     first, second = bridge.click(), bridge.click()
     assert sale_key_of(first) == sale_key_of(second)
