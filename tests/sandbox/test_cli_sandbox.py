@@ -40,7 +40,11 @@ def _base_and_output(*args):
         status = requests.get(base + "/_sandbox/state", timeout=5).status_code
     finally:
         proc.terminate()
-        out, _err = proc.communicate(timeout=10)
+        proc.wait(timeout=10)
+        # Through the text stream: lines it buffered with the first are not lost.
+        out = proc.stdout.read()
+        proc.stdout.close()
+        proc.stderr.close()
     assert proc.returncode == 0
     return status, out
 
