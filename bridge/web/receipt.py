@@ -5,17 +5,20 @@ The receipt shows the customer; each line with the program it punched and that c
 progress (e.g. 7/12), or why it is in no program; points earned and the balance;
 rewards ready; failures in plain words; for refunds, the card items staff must remove by
 hand; and, while the sale is still pending, that it is saved and will be sent (the page
-then refreshes itself). A sale recorded while its store was in phase passthrough or
+then reloads itself: every 3 s in the first minute, then when the next attempt is due). A sale recorded while its store was in phase passthrough or
 shadow went to Astro through the legacy URL: its receipt says so, and that the bridge
 does not send it again.
 """
+import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
-                            SALE_PARTIAL, SALE_PENDING, SaleRecord)
+                            SALE_PARTIAL, SALE_PENDING, SaleRecord, utcnow)
 
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 3              # how often a pending receipt reloads at the least...
+MAX_REFRESH_SECONDS = 60         # ...and at the most, once the first minute is over
+FAST_REFRESH_FOR = 60            # seconds after the click with the fast reload
 
 STATUS_TEXT = {
     SALE_PENDING: "Saved. It is being sent to Astro; the bridge keeps trying on its own "
@@ -90,8 +93,9 @@ class ReceiptView:
     date: str
 
     @classmethod
-    def of(cls, sale: SaleRecord, data: dict, *, repeat: bool = False) -> "ReceiptView":
-        """The view of `sale` with its receipt data `data`."""
+    def of(cls, sale: SaleRecord, data: dict, *, repeat: bool = False,
+           now: dt.datetime | None = None) -> "ReceiptView":
+        """The view of `sale` with its receipt data `data` (`now`: for the reload)."""
         status = sale.status
         cards = {c.get("program_title"): c for c in data.get("cards") or ()}
         line_cards = data.get("line_cards") or {}
@@ -115,13 +119,25 @@ class ReceiptView:
             manual_removals=tuple(data.get("manual_removals") or ()),
             removed=tuple(data.get("removed") or ()),
             repeat=repeat, can_send_again=repeat and not sale.pos_sale_id,
-            refresh_seconds=REFRESH_SECONDS if status == SALE_PENDING else None,
+            refresh_seconds=refresh_after(sale, now) if status == SALE_PENDING else None,
             date=sale.plan.transaction_date)
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["pending"] = self.status == SALE_PENDING
         return d
+
+
+def refresh_after(sale: SaleRecord, now: dt.datetime | None = None) -> int:
+    """Seconds before a pending receipt reloads: every 3 s in the first minute after the
+    click, then when the sale's next attempt is due (between 3 and 60 s)."""
+    now = now or utcnow()
+    if (now - sale.received_at).total_seconds() < FAST_REFRESH_FOR:
+        return REFRESH_SECONDS
+    if sale.next_attempt_at is None:
+        return MAX_REFRESH_SECONDS
+    wait = (sale.next_attempt_at - now).total_seconds()
+    return int(max(REFRESH_SECONDS, min(MAX_REFRESH_SECONDS, wait)))
 
 
 def _progress(ln: dict, cards: dict, line_cards: dict) -> str | None:
