@@ -12,7 +12,8 @@ Public interface::
 `deliver_sale` claims the sale in the journal (so a button request and the worker never
 deliver one sale at the same time), runs its open steps in plan order, records each
 outcome, and releases it. `deadline` is a `time.monotonic()` value: no new network call
-starts after it; what is left stays pending and is due at once for the worker.
+starts after it and each call is cut short by it (AstroClient.deadline: a read cut short
+is Ambiguous, handled by the rules below); what is left stays pending for the worker.
 
 Outcomes per step (see bridge.translate for the step kinds):
 
@@ -63,6 +64,7 @@ stored with the sale (`SaleRecord.receipt`). Receipt shape::
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -139,21 +141,36 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     if not journal.claim_sale(sale_key, worker_id, lease_seconds, now()):
         return DeliveryOutcome(sale_key, sale.status, claimed=False, receipt=sale.receipt)
     try:
-        stop = _Delivery(journal, client, sale, deadline, now, retry, rng).run()
-        retry_at = None
-        if stop is not None:
-            retry_at = stop.retry_at or now()
-            journal.schedule_retry(sale_key, retry_at, stop.error)
-        sale = journal.get_sale(sale_key)
-        receipt = sale.receipt
-        if sale.status != SALE_PENDING:
-            # Card progress needs one more call; past the deadline the receipt goes without.
-            receipt = _store_receipt(journal, client if card_progress and not _past(deadline)
-                                     else None, sale, now)
-        return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
-                               error=stop.error if stop else None, receipt=receipt)
+        with _bounded(client, deadline):
+            return _deliver_claimed(journal, client, sale, deadline, now, retry, rng,
+                                    card_progress)
     finally:
         journal.release_sale(sale_key, worker_id)
+
+
+def _bounded(client, deadline: float | None):
+    """Each Astro call of the delivery ends by `deadline` (AstroClient.deadline)."""
+    if deadline is None or client is None or not hasattr(client, "deadline"):
+        return contextlib.nullcontext()
+    return client.deadline(deadline)
+
+
+def _deliver_claimed(journal: Journal, client, sale: SaleRecord, deadline, now, retry, rng,
+                     card_progress: bool) -> DeliveryOutcome:
+    sale_key = sale.sale_key
+    stop = _Delivery(journal, client, sale, deadline, now, retry, rng).run()
+    retry_at = None
+    if stop is not None:
+        retry_at = stop.retry_at or now()
+        journal.schedule_retry(sale_key, retry_at, stop.error)
+    sale = journal.get_sale(sale_key)
+    receipt = sale.receipt
+    if sale.status != SALE_PENDING:
+        # Card progress needs one more call; past the deadline the receipt goes without.
+        receipt = _store_receipt(journal, client if card_progress and not _past(deadline)
+                                 else None, sale, now)
+    return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
+                           error=stop.error if stop else None, receipt=receipt)
 
 
 def _past(deadline: float | None) -> bool:

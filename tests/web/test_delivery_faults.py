@@ -39,6 +39,35 @@ def test_work_done_then_connection_dropped_never_doubles_transactions_or_points(
     assert data["points"]["balance"] == 45
 
 
+def test_request_deadline_is_kept_with_a_slow_astro_and_the_worker_delivers_once(
+        bridge_config, sandbox, caplog):
+    import dataclasses
+    import time
+
+    from bridge.config import RetryPolicy
+    from tests.web.conftest import LiveBridge
+    # Deadline 1 s (the clients' own read timeout is then 3 s); the worker's re-send
+    # comes 0.5-1 s after the click, so the receipt is read before it.
+    live = LiveBridge(dataclasses.replace(bridge_config, request_deadline=1.0,
+                                          retry=RetryPolicy(backoff_base=1.0, backoff_max=1.0)),
+                      sandbox)
+    try:
+        live.clients.own(live.config.stores[0]).log_in()
+        sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1,
+                                      "fault": "latency", "seconds": 30}]})
+        started = time.monotonic()
+        answer = live.click()
+        assert time.monotonic() - started < 2.5
+        assert live.receipt(answer, json=True).json()["pending"] is True
+        sale = live.wait_status(sale_key_of(answer), timeout=15)
+        assert sale.status == "delivered"
+        state = sandbox.state()
+        assert len(state["transactions"]) == 2               # one batch's transactions
+        assert len(state["points_transactions"]) == 1
+    finally:
+        live.close()
+
+
 def test_line_already_in_astro_after_a_lost_answer_shows_its_program_and_card(bridge, sandbox):
     sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1,
                                   "fault": "drop"}]})
