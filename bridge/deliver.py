@@ -79,6 +79,7 @@ from bridge.astro import (Ambiguous, AstroError, AuthError, BusinessError, Custo
 from bridge.config import RetryPolicy
 from bridge.journal import (DONE, FAILED, PENDING, SALE_PENDING, UNCERTAIN, Journal,
                             SaleRecord, StepRecord, utcnow)
+from bridge.salelog import log_sale
 from bridge.translate import CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, Step
 
 log = logging.getLogger(__name__)
@@ -594,14 +595,19 @@ class Worker(threading.Thread):
                     key, now + dt.timedelta(seconds=self.retry.backoff_max),
                     "no Astro login for this store in the worker")
                 continue
-            deliver_sale(self.journal, client, key, now=self.now, retry=self.retry,
-                         worker_id=self.worker_id, lease_seconds=self.lease_seconds,
-                         rng=self._rng)
+            started = time.monotonic()
+            outcome = deliver_sale(self.journal, client, key, now=self.now, retry=self.retry,
+                                   worker_id=self.worker_id, lease_seconds=self.lease_seconds,
+                                   rng=self._rng)
+            if outcome.claimed and outcome.status != SALE_PENDING:   # finished here
+                log_sale(sale.store_id, key, outcome.status, time.monotonic() - started,
+                         via="worker")
         return attempted
 
     def _give_up(self, sale: SaleRecord) -> None:
         if not self.journal.claim_sale(sale.sale_key, self.worker_id, self.lease_seconds):
             return
+        started = time.monotonic()
         try:
             hours = self.retry.give_up_after / 3600
             reason = f"gave up after {hours:g} hours: {sale.last_error or 'not delivered'}"
@@ -621,3 +627,5 @@ class Worker(threading.Thread):
                         at=self.now())
         finally:
             self.journal.release_sale(sale.sale_key, self.worker_id)
+        log_sale(sale.store_id, sale.sale_key, "given-up", time.monotonic() - started,
+                 via="worker")

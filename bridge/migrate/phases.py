@@ -40,6 +40,7 @@ import logging
 import queue
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -50,6 +51,7 @@ from bridge import translate
 from bridge.astro import AstroError, BusinessError
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
                                     LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
+from bridge.salelog import NO_SALE, log_sale
 
 log = logging.getLogger(__name__)
 
@@ -153,11 +155,17 @@ def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
     `raw` is the button's parameters as received (query string and/or form body);
     `login` what the web app's check of its login said (answer_legacy).
     """
+    started = time.monotonic()
     text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
     answer = answer_legacy(store, text, journal, method=method,
                            login_param=config.login_param, max_lines=config.max_lines,
                            dedupe_window=config.dedupe_window, shadow=shadow,
                            login=login)
+    # One line per click: outcome passthrough/shadow, whether it was recorded.
+    log_sale(store.id, answer.sale_key or NO_SALE, store.phase, time.monotonic() - started,
+             via="legacy", login=login,
+             recorded="no" if login == LOGIN_REFUSED else
+             ("new" if answer.created else "repeat"))
     return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
 

@@ -35,13 +35,13 @@ from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
+from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
 from bridge.web.clients import StoreClients
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
                              legacy_store, resolve_store)
 from bridge.web.proxy import request_origin
 from bridge.web.receipt import ReceiptView
-from bridge.web.salelog import log_sale
 from bridge.web.throttle import LoginThrottle, ThrottlePolicy
 from bridge.web.tokens import Signer
 
@@ -83,6 +83,7 @@ class BridgeWeb:
         started = time.monotonic()
         raw = _raw_query()
         if raw is None:
+            self.log_refused("bad-request", started, 413)
             return render.error_page(413, "Too large", "The button sent more than the bridge accepts.")
         if not raw.strip():
             return self.builder(None)
@@ -97,20 +98,25 @@ class BridgeWeb:
                 "This device sent a wrong button login too many times. "
                 f"Wait {verdict.retry_after} seconds, then try again.")
             answer.set_header("Retry-After", str(verdict.retry_after))
+            self.log_refused("throttled", started, 429)
             return answer
         try:
             sale = legacy_qs.parse(raw, max_lines=self.config.max_lines,
                                    login_param=self.config.login_param)
         except legacy_qs.LegacyQSError as e:
+            self.log_refused("bad-request", started, 400, param=e.param)
             return render.error_page(400, "This button URL is not right", str(e), param=e.param,
                                      hint="Fix the button in the POS, then click it again.")
         try:
             store, client = self.authenticate(sale, origin.address)
         except GateError as e:
+            self.log_refused("refused" if e.status == 401 else "bad-request", started,
+                             e.status, param=e.param if e.status != 401 else None)
             return render.error_page(e.status, "Login refused" if e.status == 401 else
                                      "This button URL is not right", str(e), param=e.param)
         except AstroError as e:
             log.warning("delegate login could not be checked: %s", type(e).__name__)
+            self.log_refused("unavailable", started, 503)
             return render.error_page(503, "Astro cannot be reached",
                                      "The login could not be checked with Astro just now. "
                                      "Nothing was recorded: click the button again in a minute.")
@@ -148,6 +154,14 @@ class BridgeWeb:
             409, "Not sent: SaleID already used", message + ".",
             hint="Nothing of this sale was sent to Astro. It is listed in the failure "
                  "report for the office. Ring it up again with a new SaleID.")
+
+    def log_refused(self, outcome: str, started: float, status: int, *,
+                    param: str | None = None) -> None:
+        """The one log line of a button request that made no sale (refused, throttled,
+        a bad URL): outcome, status and the parameter at fault, never a value."""
+        more = {"param": param} if param else {}
+        log_sale(NO_SALE, NO_SALE, outcome, time.monotonic() - started, via="button",
+                 status=status, **more)
 
     def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
         """Send the click of a passthrough/shadow store to its legacy URL, and record it

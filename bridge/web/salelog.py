@@ -1,24 +1,13 @@
-"""One log line per sale, and the log format of `astro-bridge serve`.
-
-`log_sale(store, sale_key, outcome, seconds)` writes to the `bridge.sale` logger, with
-the fields also attached to the record (`record.sale`) so `--log-json` writes them as
-JSON keys. Only ids, outcomes and durations are logged: never a password, token,
-customer detail or query string.
+"""The log format of `astro-bridge serve`; `log_sale` (one log line per sale) lives in
+bridge.salelog, so the retry worker and the migration phases log sales without
+importing the web app, and is re-exported here.
 """
 import json
 import logging
 import sys
 import time
 
-sale_log = logging.getLogger("bridge.sale")
-
-
-def log_sale(store: str, sale_key: str, outcome: str, seconds: float, **more) -> None:
-    """Log one handled sale; `more` adds plain (non-secret) fields such as `via`."""
-    fields = {"store": store, "sale_key": sale_key, "outcome": outcome,
-              "duration_ms": round(seconds * 1000), **more}
-    text = " ".join(f"{k}={v}" for k, v in fields.items())
-    sale_log.info("sale %s", text, extra={"sale": fields})
+from bridge.salelog import log_sale, sale_log  # noqa: F401  (re-exported)
 
 
 class JsonLines(logging.Formatter):
