@@ -16,6 +16,7 @@ redirect, render. Routes:
 
 Every answer carries no-store, no-referrer and a self-only Content-Security-Policy.
 """
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -298,6 +299,11 @@ class BridgeWeb:
         sale = legacy_qs.LegacySale.from_printable(found.sale)
         if sale.sale_id:
             return self.to_receipt(sale_key)       # a SaleID is one sale, whatever happens
+        if sale.date is not None:
+            # The stored copy keeps only the date part of a date-time; the first sale's
+            # plan has its day in the store's zone, which the new sale keeps.
+            sale = dataclasses.replace(
+                sale, date=dt.date.fromisoformat(found.plan.transaction_date))
         recorded = self.record(store, sale, force_new=True)
         outcome = self.deliver(store, self.clients(store), recorded.sale_key)
         log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
