@@ -1,7 +1,11 @@
 """Routes of the failure report: the page, Retry / Hide (one or many), CSV, customers.
 
 Thin: parse the filters and the chosen lines, call `bridge.admin.report` and
-`bridge.admin.actions`, render. State changes are POSTs carrying the session's CSRF
+`bridge.admin.actions`, render. The page shows PAGE_SIZE lines of each list at a time
+(`page`, `open_page`; previous/next links keep the filters; the CSV has every line) and
+each reason's guidance once, below the lists, with each line linking to it. A filter
+value the report cannot use (`days=abc`, `days=-5`, `page=0`) is answered 400 with a
+message naming the filter, never replaced by a default. State changes are POSTs carrying the session's CSRF
 token; after one the browser is sent back (303) to the report with a short summary, so a
 reload repeats nothing.
 """
@@ -13,18 +17,68 @@ from urllib.parse import urlencode
 import bottle
 
 from bridge.admin import actions
+from bridge.admin.guidance import guidance_for
 from bridge.admin.report import Filters, build_report, report_csv
+
+PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
+MAX_DAYS = 3660
+
+
+class FilterError(ValueError):
+    """A filter or page value the report cannot use; the message names the parameter."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+
+
+def _whole_number(params, name: str, label: str, default: int, most: int) -> int:
+    text = (params.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= most:
+        shown = text if len(text) <= 20 else text[:20] + "..."
+        raise FilterError(name, f"The filter \"{name}\" ({label}) must be a whole number "
+                                f"from 1 to {most}; \"{shown}\" is not. Nothing is shown "
+                                f"for it: fix the value and try again.")
+    return int(text)
 
 
 def filters_from(params, default_days: int) -> Filters:
-    """Filters from query/form parameters; a bad `days` falls back to the default."""
-    try:
-        days = int(params.get("days") or default_days)
-    except ValueError:
-        days = default_days
-    days = min(max(days, 1), 3660)
+    """Filters from query/form parameters; FilterError (naming `days`) for a bad value,
+    never a silent default."""
+    days = _whole_number(params, "days", "last ... days", default_days, MAX_DAYS)
     return Filters(store=params.getunicode("store") or None,
                    reason=params.getunicode("reason") or None, days=days)
+
+
+def page_number(params, name: str = "page") -> int:
+    """The page asked for (1 when not given); FilterError naming it for a bad value."""
+    return _whole_number(params, name, "page number", 1, 10**6)
+
+
+def _page(items, number: int) -> tuple[tuple, int, int]:
+    """(the items of page `number`, the page number shown, the number of pages): a page
+    past the end shows the last one (lines may have been hidden meanwhile)."""
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    number = min(number, pages)
+    return tuple(items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]), number, pages
+
+
+def _guidance_sections(rows) -> tuple[list, dict]:
+    """The guidance of each reason on the page, once: ([(anchor, guidance)], {reason:
+    anchor}). A row's own extra steps (e.g. the UPC-A of its EAN-13) stay on the row."""
+    sections, anchors = [], {}
+    for r in rows:
+        if r.reason not in anchors:
+            anchors[r.reason] = f"guidance-{len(anchors) + 1}"
+            sections.append((anchors[r.reason], guidance_for(r.reason)))
+    return sections, anchors
+
+
+def _extra_steps(row) -> tuple[str, ...]:
+    general = set(guidance_for(row.reason).steps)
+    return tuple(step for step in row.guidance.steps if step not in general)
 
 
 def filters_query(filters: Filters, default_days: int) -> str:
@@ -44,21 +98,48 @@ def install(app: bottle.Bottle, web) -> None:
         stores = tuple(s.id for s in web.config.stores)
         return build_report(web.journal, filters, now, stores=stores)
 
+    def bad_filter(session, error: FilterError):
+        bottle.response.status = 400
+        return web.page("message.tpl", session=session, title="Failures: a filter is not "
+                        "right", message=str(error), back=f"{web.prefix()}/failures")
+
     @app.get("/failures")
     def failures_page():
         session = web.require_session()
-        report = report_for(bottle.request.query)
         q = bottle.request.query
+        try:
+            report = report_for(q)
+            wanted, wanted_open = page_number(q), page_number(q, "open_page")
+        except FilterError as e:
+            return bad_filter(session, e)
+        rows, page, pages = _page(report.rows, wanted)
+        open_rows, open_page, open_pages = _page(report.open_deliveries, wanted_open)
+        guidance, anchors = _guidance_sections(rows)
+        query = filters_query(report.filters, default_days)
+
+        def page_url(**pages_wanted) -> str:
+            current = {"page": page, "open_page": open_page, **pages_wanted}
+            extra = urlencode([(k, v) for k, v in current.items() if v != 1])
+            return f"{web.prefix()}/failures?" + "&".join(x for x in (query, extra) if x)
+
         notice, kind = _summary(q)
         return web.page("failures.tpl", session=session, title="Failures", report=report,
                         default_days=default_days, notice=notice, notice_kind=kind,
-                        query=filters_query(report.filters, default_days),
-                        customer_url=web.customer_url)
+                        query=query, customer_url=web.customer_url,
+                        rows=rows, page=page, pages=pages, page_size=PAGE_SIZE,
+                        open_rows=open_rows, open_page=open_page, open_pages=open_pages,
+                        page_url=page_url, guidance=guidance, anchors=anchors,
+                        extra_steps=_extra_steps)
 
     @app.get("/failures.csv")
     def failures_csv():
         web.require_session()
-        report = report_for(bottle.request.query)
+        try:
+            report = report_for(bottle.request.query)
+        except FilterError as e:
+            bottle.response.status = 400
+            bottle.response.content_type = "text/plain; charset=utf-8"
+            return str(e)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M")
         bottle.response.content_type = "text/csv; charset=utf-8"
         bottle.response.set_header("Content-Disposition",
@@ -71,7 +152,10 @@ def install(app: bottle.Bottle, web) -> None:
         web.require_csrf(session)
         forms = bottle.request.forms
         action, ids = _chosen(forms)
-        filters = filters_from(forms, default_days)
+        try:
+            filters = filters_from(forms, default_days)
+        except FilterError as e:
+            return bad_filter(session, e)
         back = filters_query(filters, default_days)
         if action not in ("retry", "hide") or not ids:
             summary = {"none": 1}

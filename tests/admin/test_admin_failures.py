@@ -19,7 +19,8 @@ def test_a_failed_line_is_listed_with_everything_the_store_needs(app, journal, c
     assert cells[2:10] == ["demo", "SALLY-1", "850000000018", "Songbird Seed", "demo-1001-2",
                            "addTransactionBatch", "410", "No Item Found"]
     assert row.find("a")["href"] == "/admin/customers/demo/SALLY-1"
-    guidance = page.html.select_one("#transaction-table .guidance").get_text(" ")
+    anchor = row.select_one("a.what-to-do")["href"]
+    guidance = page.html.select_one(f"#guidance {anchor}").get_text(" ")
     assert "not enrolled" in guidance and "exception" in guidance and "UPC-A" in guidance
     assert "Redemption Failures (0)" in page.text
 
@@ -159,3 +160,66 @@ def test_points_with_a_lost_answer_are_listed_as_uncertain(app, journal, config,
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
     assert cells[0] == "demo-6" and cells[3] == "uncertain" and cells[4] == "points"
     assert cells[6]          # the next attempt (it reconciles before any re-send)
+
+
+def _many_failures(journal, n_missing=150, n_duplicate=80):
+    for i in range(n_missing):
+        journal.record_failure("demo", "transaction", "No Item Found", sale_key=f"demo-{i}",
+                               customer_id="SALLY-1", item_code="850000000018")
+    for i in range(n_duplicate):
+        journal.record_failure("demo", "transaction", "TransactionID Already Exists",
+                               sale_key=f"demo-d{i}", customer_id="SALLY-1", item_code="X")
+
+
+def test_failures_are_paged_keeping_the_filters_and_the_csv_stays_complete(app, journal):
+    _many_failures(journal)
+    log_in(app)
+    first = app.get("/failures")
+    assert len(first.html.select("tr.failure")) == 100
+    assert "Transaction Failures (230)" in first.text
+    assert first.html.select_one("#previous-page") is None
+    second = first.click(linkid="next-page")
+    assert len(second.html.select("tr.failure")) == 100
+    third = second.click(linkid="next-page")
+    assert len(third.html.select("tr.failure")) == 30
+    assert third.html.select_one("#next-page") is None
+    seen = [tr["id"] for p in (first, second, third) for tr in p.html.select("tr.failure")]
+    assert len(set(seen)) == 230                              # every line, once
+    assert third.click(linkid="previous-page").html.select("tr.failure")[0]["id"] == \
+        second.html.select("tr.failure")[0]["id"]
+
+    filtered = app.get("/failures", {"reason": "No Item Found", "days": "7"})
+    assert len(filtered.html.select("tr.failure")) == 100
+    nxt = filtered.html.select_one("#next-page")["href"]
+    assert "reason=No+Item+Found" in nxt and "days=7" in nxt and "page=2" in nxt
+    assert len(filtered.click(linkid="next-page").html.select("tr.failure")) == 50
+
+    rows = list(csv.DictReader(io.StringIO(app.get("/failures.csv").text)))
+    assert len(rows) == 230
+
+
+def test_each_reason_on_the_page_gets_its_guidance_once_and_rows_link_to_it(app, journal):
+    _many_failures(journal, n_missing=60, n_duplicate=30)
+    log_in(app)
+    page = app.get("/failures")
+    sections = page.html.select("#guidance .guidance")
+    assert len(sections) == 2
+    assert page.text.count("program item exception") == 1
+    assert page.text.count("Probably a duplicate") == 1
+    ids = {s["id"] for s in sections}
+    links = {a["href"].lstrip("#") for a in page.html.select("tr.failure a.what-to-do")}
+    assert links == ids
+    assert len(page.body) < 200_000
+
+
+def test_a_bad_filter_value_is_refused_naming_the_filter(app, journal):
+    _many_failures(journal, n_missing=3, n_duplicate=0)
+    log_in(app)
+    for days in ("abc", "-5", "0", "99999"):
+        page = app.get("/failures", {"days": days}, status=400)
+        assert 'filter "days"' in page.html.select_one(".problem").get_text()
+        assert page.html.select("tr.failure") == []           # no silent default
+    page = app.get("/failures", {"page": "x"}, status=400)
+    assert 'filter "page"' in page.html.select_one(".problem").get_text()
+    assert "days" in app.get("/failures.csv", {"days": "abc"}, status=400).text
+    assert len(app.get("/failures", {"days": " 2 "}).html.select("tr.failure")) == 3

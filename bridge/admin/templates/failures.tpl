@@ -30,15 +30,29 @@
 <input type="hidden" name="store" value="{{f.store or ''}}">
 <input type="hidden" name="reason" value="{{f.reason or ''}}">
 <input type="hidden" name="days" value="{{f.days}}">
-% for section, heading, rows in (('transaction', 'Transaction Failures', report.transaction_failures), ('redemption', 'Redemption Failures', report.redemption_failures)):
-<h2 id="{{section}}-failures">{{heading}} ({{len(rows)}})</h2>
-% if not rows:
+% total = len(report.rows)
+% if pages > 1:
+<nav class="pager" id="pager">Lines {{(page - 1) * page_size + 1}} to {{min(page * page_size, total)}} of {{total}} (page {{page}} of {{pages}}).
+% if page > 1:
+<a href="{{page_url(page=page - 1)}}" id="previous-page" rel="prev">Previous {{page_size}}</a>
+% end
+% if page < pages:
+<a href="{{page_url(page=page + 1)}}" id="next-page" rel="next">Next {{page_size}}</a>
+% end
+</nav>
+% end
+% for section, heading, count in (('transaction', 'Transaction Failures', len(report.transaction_failures)), ('redemption', 'Redemption Failures', len(report.redemption_failures))):
+% section_rows = [r for r in rows if r.section == section]
+<h2 id="{{section}}-failures">{{heading}} ({{count}})</h2>
+% if not count:
 <p class="empty">None.</p>
+% elif not section_rows:
+<p class="empty">None on this page.</p>
 % else:
 <table class="failures" id="{{section}}-table">
-<thead><tr><th>Select</th><th>Date (UTC)</th><th>Store</th><th>Customer</th><th>Item code</th><th>Description</th><th>{{'Reward id' if section == 'redemption' else 'Transaction id'}}</th><th>Endpoint</th><th>Status</th><th>Message</th><th>Actions</th></tr></thead>
+<thead><tr><th>Select</th><th>Date (UTC)</th><th>Store</th><th>Customer</th><th>Item code</th><th>Description</th><th>{{'Reward id' if section == 'redemption' else 'Transaction id'}}</th><th>Endpoint</th><th>Status</th><th>Message</th><th>What to do</th><th>Actions</th></tr></thead>
 <tbody>
-% for r in rows:
+% for r in section_rows:
 <tr id="failure-{{r.id}}" class="failure" data-reason="{{r.reason}}">
 <td><input type="checkbox" name="ids" value="{{r.id}}" id="select-{{r.id}}" aria-label="Select failure {{r.id}}"></td>
 <td>{{r.at.strftime('%Y-%m-%d %H:%M')}}</td>
@@ -54,13 +68,13 @@
 <td>{{r.endpoint or ''}}</td>
 <td>{{'' if r.status_code is None else r.status_code}}</td>
 <td class="message">{{r.message}}</td>
+<td><a href="#{{anchors[r.reason]}}" class="what-to-do">{{r.reason}}</a>
+% for step in extra_steps(r):
+<br><span class="row-hint">{{step}}</span>
+% end
+</td>
 <td><button type="submit" name="only" value="retry:{{r.id}}" id="retry-{{r.id}}">Retry</button><button type="submit" name="only" value="hide:{{r.id}}" class="secondary" id="hide-{{r.id}}">Hide</button></td>
 </tr>
-<tr class="guidance-row"><td></td><td colspan="10"><div class="guidance"><h3>{{r.reason}}: {{r.guidance.title}}</h3><ul>
-% for step in r.guidance.steps:
-<li>{{step}}</li>
-% end
-</ul></div></td></tr>
 % end
 </tbody>
 </table>
@@ -72,6 +86,19 @@
 % end
 </form>
 
+% if guidance:
+<section id="guidance">
+<h2>What to do, by reason</h2>
+% for anchor, g in guidance:
+<div class="guidance" id="{{anchor}}"><h3>{{g.reason}}: {{g.title}}</h3><ul>
+% for step in g.steps:
+<li>{{step}}</li>
+% end
+</ul></div>
+% end
+</section>
+% end
+
 <h2 id="open-deliveries">Pending and uncertain deliveries ({{len(report.open_deliveries)}})</h2>
 % if not report.open_deliveries:
 <p class="empty">None: every sale is delivered or listed above.</p>
@@ -79,7 +106,7 @@
 <table id="open-table">
 <thead><tr><th>Sale</th><th>Store</th><th>Customer</th><th>State</th><th>Steps left</th><th>Attempts</th><th>Next attempt (UTC)</th><th>Last error</th></tr></thead>
 <tbody>
-% for d in report.open_deliveries:
+% for d in open_rows:
 <tr class="open-{{d.state}}">
 <td><code>{{d.sale_key}}</code></td><td>{{d.store_id}}</td>
 <td>
@@ -94,4 +121,14 @@
 % end
 </tbody>
 </table>
+% if open_pages > 1:
+<nav class="pager" id="open-pager">Page {{open_page}} of {{open_pages}}.
+% if open_page > 1:
+<a href="{{page_url(open_page=open_page - 1)}}#open-deliveries" id="previous-open-page" rel="prev">Previous {{page_size}}</a>
+% end
+% if open_page < open_pages:
+<a href="{{page_url(open_page=open_page + 1)}}#open-deliveries" id="next-open-page" rel="next">Next {{page_size}}</a>
+% end
+</nav>
+% end
 % end
