@@ -5,7 +5,7 @@ Public interface::
     sale_key_for(store, sale) -> str | None      # "<store>-<SaleID>" (refund: "...-R")
     original_sale_key(store, sale) -> str | None # the sale a refund takes items back from
     plan_sale(sale, store, sale_key, *, today, original=None) -> Plan
-    fingerprint(sale, store) -> str              # for the double-click window
+    fingerprint(sale, store, *, today=None) -> str   # same sale? (double click, SaleID)
     sale_date(sale, store, today) -> date
 
 A Plan is a tuple of Steps, numbered from 0, executed in order by `bridge.deliver`:
@@ -231,15 +231,19 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
                 manual_removals=tuple(manual), original_sale_key=matched_original)
 
 
-def fingerprint(sale: "LegacySale", store: "Store") -> str:
-    """A stable hash of what the sale is, for the double-click window: the store and the
-    sale's printable form without the parts that change between two clicks of the same
-    sale (who is logged in at the button, warnings about the input)."""
-    printable: dict[str, Any] = sale.to_printable()
-    for volatile in ("username", "warnings"):
-        printable.pop(volatile, None)
-    text = json.dumps({"store": store.id, "sale": printable}, sort_keys=True,
-                      separators=(",", ":"))
+def fingerprint(sale: "LegacySale", store: "Store", *, today: dt.date | None = None) -> str:
+    """A stable hash of what was sold: store, customer, each line's item code and
+    quantity in order, subtotal, refund, and the day the sale counts for (its date in the
+    store's zone; `today` for a sale without one). Two requests with the same fingerprint
+    are the same sale: a double click within the dedupe window, or a SaleID seen again.
+    Left out is what can differ between a click and a POS export of one sale: the login,
+    names, email, phone, descriptions, warnings."""
+    day = sale_date(sale, store, today) if sale.date is not None or today else None
+    what = {"store": store.id, "customer": sale.customer.id,
+            "lines": [[ln.upc, ln.qty] for ln in sale.lines],
+            "subtotal": None if sale.subtotal is None else str(sale.subtotal),
+            "refund": sale.refund, "day": day.isoformat() if day else None}
+    text = json.dumps(what, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -130,8 +130,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
         journal.record_unreadable_sale(store.id, store.phase, str(e), now)
         return LegacyAnswer(status, location, None, True)
     key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    plan = translate.plan_sale(sale, store, key, today=now.astimezone(store.tz).date())
-    recorded = journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store),
+    today = now.astimezone(store.tz).date()
+    plan = translate.plan_sale(sale, store, key, today=today)
+    recorded = journal.record_sale(store.id, sale, plan,
+                                   translate.fingerprint(sale, store, today=today),
                                    now, phase=store.phase, dedupe_window=dedupe_window)
     if recorded.created and store.phase == SHADOW:
         if login != LOGIN_CHECKED:

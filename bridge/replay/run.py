@@ -235,7 +235,7 @@ class Replay:
         when there is nothing to send (already delivered, failed in an earlier run, or
         its sale id is already recorded for a different sale: a failed row)."""
         recorded = self.journal.record_sale(self.store.id, item.sale, plan,
-                                            fingerprint(item.sale, self.store), utcnow(),
+                                            fingerprint(item.sale, self.store, today=self.today), utcnow(),
                                             force_new=True)  # the key is the identity here
         if recorded.created:
             return True

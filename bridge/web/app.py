@@ -221,14 +221,15 @@ class BridgeWeb:
         if original_key:
             found = self.journal.get_sale(original_key)
             original = found.plan if found else None
-        plan = translate.plan_sale(sale, store, key, today=now.astimezone(store.tz).date(),
-                                   original=original)
+        today = now.astimezone(store.tz).date()
+        plan = translate.plan_sale(sale, store, key, today=today, original=original)
         # The worker leaves the sale to this request until its deadline has passed (then
         # the request's lease, or its own end, hands it over), so a fresh sale is not
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
         return self.journal.record_sale(
-            store.id, sale, plan, translate.fingerprint(sale, store), now, phase=store.phase,
+            store.id, sale, plan, translate.fingerprint(sale, store, today=today), now,
+            phase=store.phase,
             dedupe_window=self.config.dedupe_window, force_new=force_new,
             first_attempt_at=first_attempt)
 

@@ -149,3 +149,22 @@ def test_fingerprint_ignores_who_clicked_but_not_what_was_sold():
     assert fingerprint(one, STORE) != fingerprint(other, STORE)
     assert fingerprint(one, STORE) != fingerprint(one, replace(STORE, id="east"))
 
+
+def test_fingerprint_is_what_was_sold_not_how_it_was_described():
+    """A click and a POS export of one sale describe it differently; the sale is the same
+    (a SaleID seen again with these is not a conflict), but another day, customer, item,
+    quantity or subtotal is another sale."""
+    today = dt.date(2026, 3, 14)
+    click = parse("CustomerID=C-1&FirstName=Sal&Email=a@example.com&UPC1=012345678905"
+                  "&Description1=Kibble&SubTotal=9.99&SaleID=7")
+    export = parse("CustomerID=C-1&FirstName=Sally&Email=b@example.com&UPC1=0012345678905"
+                   "&Description1=Dog+kibble+30lb&SubTotal=9.99&SaleID=7&Date=2026-03-14")
+    assert fingerprint(click, STORE, today=today) == fingerprint(export, STORE, today=today)
+    for other in ("CustomerID=C-2&UPC1=012345678905&SubTotal=9.99",
+                  "CustomerID=C-1&UPC1=072030001234&SubTotal=9.99",
+                  "CustomerID=C-1&UPC1=012345678905&Qty1=2&SubTotal=9.99",
+                  "CustomerID=C-1&UPC1=012345678905&SubTotal=19.99",
+                  "CustomerID=C-1&UPC1=012345678905&SubTotal=9.99&Date=2026-03-13"):
+        assert fingerprint(parse(other), STORE, today=today) != fingerprint(
+            click, STORE, today=today), other
+
