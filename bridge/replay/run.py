@@ -154,16 +154,17 @@ class Replay:
         self.report.invalid(item)
 
     def _translate(self, item: ReplaySale):
-        """The plan, or None when the sale has nothing to send (reported as invalid:
-        the input holds no line to punch and no points)."""
+        """The plan, or None when the sale has nothing to send: a return (its items are
+        taken off cards by hand, as with the button) with points off, or only zero
+        quantities. Skipped, not invalid: the input is fine; the report says why."""
         plan = self._plan(item)
         if _nothing_to_send(plan):
-            why = ("returned items are taken off cards by hand" if plan.manual_removals
+            why = ("a return: its items are taken off cards by hand" if plan.manual_removals
                    else "no line with a positive quantity")
             if not self.options.points:
                 why += ", and points are off"
-            self._invalid(InvalidSale(tuple((source, f"nothing to send: {why}")
-                                            for source in item.sources), item.sale.sale_id))
+            self.tally.count_skipped(why)
+            self.report.skipped(item.sources, item.sale.sale_id, why)
             return None
         return plan
 
@@ -390,7 +391,7 @@ class Replay:
     def _unfinished(self) -> int:
         """Sales read from the stage but not handled (the run was stopped)."""
         handled = (self.tally.sent + self.tally.already + self.tally.invalid_sales
-                   + self.tally.failed_sales)
+                   + self.tally.failed_sales + sum(self.tally.skipped.values()))
         return max(0, self.total - handled)
 
 

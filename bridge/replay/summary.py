@@ -27,6 +27,7 @@ class Tally:
     already: int = 0
     invalid_sales: int = 0
     invalid_rows: int = 0
+    skipped: Counter = field(default_factory=Counter)        # reason -> sales (nothing to send)
     failed: Counter = field(default_factory=Counter)         # reason -> sales
     line_outcomes: Counter = field(default_factory=Counter)  # reason -> lines not punched
     unfinished: int = 0          # sales not handled because the run was stopped
@@ -47,6 +48,10 @@ class Tally:
     def count_already(self) -> None:
         with self._lock:
             self.already += 1
+
+    def count_skipped(self, reason: str) -> None:
+        with self._lock:
+            self.skipped[reason] += 1
 
     def count_failed(self, reason: str) -> None:
         with self._lock:
@@ -79,6 +84,10 @@ class Tally:
             out.append(f"sent:              {self.sent} sales")
             out.append(f"already delivered: {self.already} sales")
         out.append(f"invalid:           {self.invalid_sales} sales ({self.invalid_rows} rows)")
+        if self.skipped:
+            out.append(f"skipped:           {sum(self.skipped.values())} sales with nothing to send")
+            for reason, n in sorted(self.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.append(f"  {n:>6}  {reason}")
         if not self.dry_run:
             out.append(f"failed:            {self.failed_sales} sales")
             for reason, n in sorted(self.failed.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -131,6 +140,11 @@ class Report:
     def invalid(self, sale: InvalidSale) -> None:
         for source, reason in sale.problems:
             self.add(source, sale.sale_id, "invalid", reason)
+
+    def skipped(self, sources, sale_id: str | None, reason: str) -> None:
+        """In the --report file only: not a problem, but the integrator may ask why."""
+        for source in sources:
+            self.add(source, sale_id, "skipped", reason)
 
     def failed(self, sources, sale_id: str, reason: str) -> None:
         for source in sources:

@@ -189,3 +189,28 @@ def test_generated_files_of_other_seeds_or_years_share_no_sale_id(tmp_path):
     assert all(len(found) == 50 for found in ids.values())
     assert not ids[2025, 1] & ids[2025, 2] and not ids[2025, 1] & ids[2024, 1]
     assert not ids[2025, 2] & ids[2024, 1]
+
+
+def test_a_return_with_points_off_is_skipped_not_invalid(replay, sandbox, tmp_path):
+    rows = sales_rows(3)
+    rows.append(["R0001", "2025-03-01", "C1", "First1", "Last1", "c1@example.com",
+                 "5550100001", "012345678905", "returned kibble", "-1", "-10.00"])
+    report = tmp_path / "report.csv"
+    result = replay(write_csv(tmp_path / "sales.csv", rows), "--report", report)
+    assert result.exit_code == 0, result.output        # nothing invalid, nothing failed
+    assert "invalid:           0 sales" in result.stdout
+    assert "skipped:           1 sales with nothing to send" in result.stdout
+    assert "a return: its items are taken off cards by hand, and points are off" in result.stdout
+    listed = list(csv.DictReader(report.open()))
+    assert [(r["line"], r["sale_id"], r["status"]) for r in listed if r["status"] == "skipped"] \
+        == [(str(len(rows) + 1), "R0001", "skipped")]      # line 1 is the header
+    assert sandbox.state()["points_transactions"] == []
+
+
+def test_a_return_with_points_on_deducts_its_points(replay, sandbox, tmp_path):
+    rows = [["R0002", "2025-03-01", "C1", "First1", "Last1", "c1@example.com",
+             "5550100001", "012345678905", "returned kibble", "-1", "-10.00"]]
+    result = replay(write_csv(tmp_path / "sales.csv", rows), "--points")
+    assert result.exit_code == 0, result.output
+    assert "sent:              1 sales" in result.stdout
+    assert [p["pointsQty"] for p in sandbox.state()["points_transactions"]] == [-10]
