@@ -19,6 +19,7 @@ REDEMPTION_UNCERTAIN = "Redemption uncertain"
 NOT_ELIGIBLE = "Not eligible"
 NO_POINT_REWARDS = "No Astro point rewards are available"
 NOT_REACHED = "Astro not reached"
+SALE_ID_REUSED = "SaleID reused"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def reason_of(message: str | None, *, uncertain: bool = False) -> str:
             return own
     if low == NO_ITEM_FOUND.lower():
         return NO_ITEM_FOUND
+    if "already used for a different sale" in low or "already used by a different sale" in low:
+        return SALE_ID_REUSED
     if low == ALREADY_EXISTS.lower():
         return ALREADY_EXISTS
     if "missing" in low or "requir" in low:
@@ -134,6 +137,17 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "The customer's points balance no longer covers the reward (points may have "
             "been used in the meantime). The reward was NOT redeemed.",
             "Check the balance in Astro; hide this failure if it is right.",
+        ))
+    if reason == SALE_ID_REUSED:
+        return Guidance(reason, "A sale number was used twice: this sale was NOT sent", (
+            "The POS sent a SaleID the bridge had already recorded for another sale "
+            "(another customer, other items, amounts or day). To never count a sale twice "
+            "the bridge sent nothing of the second one.",
+            "Look at the POS's sale numbering: two registers sharing numbers, or a "
+            "numbering that restarted, are the usual causes.",
+            "Ring the sale up again with a new sale number (or replay it with its own "
+            "sale id), then hide this line. Retry cannot send it: it has no sale of its "
+            "own in the journal.",
         ))
     if reason == NOT_REACHED:
         return Guidance(reason, "Astro could not be reached", (

@@ -32,6 +32,8 @@ def test_reasons_from_astro_and_bridge_messages():
         "Points uncertain"
     assert reason_of("anything", uncertain=True) == "Points uncertain"
     assert reason_of("Some New Astro Message") == "Some New Astro Message"
+    assert reason_of("SaleID 77 was already used for a different sale; this sale was NOT "
+                     "sent") == "SaleID reused"
 
 
 def test_each_reason_says_what_to_do():
@@ -41,3 +43,5 @@ def test_each_reason_says_what_to_do():
     assert "mailing address" in text("Missing address")
     assert "before retrying" in text("Points uncertain") and "twice" in text("Points uncertain")
     assert "retry" in text("Some New Astro Message")
+    reused = text("SaleID reused")
+    assert "not sent" in reused and "new sale number" in reused
