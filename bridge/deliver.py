@@ -52,7 +52,7 @@ stored with the sale (`SaleRecord.receipt`). Receipt shape::
      "lines": [{"index", "item_code", "description", "qty", "transaction_id",
                 "result": added|already|failed|pending, "message", "program_title"}],
      "cards": [{"program_id", "program_title", "punches", "required", "rewards_ready"}],
-     "line_cards": {transaction_id: {"punches", "required", "complete"}},
+     "line_cards": {transaction_id: [{"card_id", "punches", "required", "complete"}]},
      "rewards_ready": [{"program_title", "item_description", "free_qty"}],
      "points": None | {"dollar_amount": "45.98", "awarded": int|None, "state",
                        "balance": int|None, "rewards": [{"title", "points_required"}]},
@@ -60,7 +60,7 @@ stored with the sale (`SaleRecord.receipt`). Receipt shape::
      "manual_removals": [{"item_code", "description", "qty"}]}
 
 `cards` holds the open (active) card of each program: e.g. 7 punches of 12 required;
-`line_cards` the card each line's transaction punched (newest), complete or not.
+`line_cards` the cards each line's transaction punched, oldest first, complete or not.
 """
 from __future__ import annotations
 
@@ -504,19 +504,21 @@ def receipt_data(sale: SaleRecord, status: CustomerStatus | None,
         line_of = {ln["transaction_id"]: ln for ln in receipt["lines"]}
         for card in status.cards:
             ready = [g for g in card.free_goods if not g.redeemed_on]
-            # The card each of this sale's transactions punched (the later card, when a
-            # line filled one and opened the next): its progress, even once complete.
+            # The cards each of this sale's transactions punched, in card order (a line
+            # can fill one card and open the next): their progress, even once complete.
             for purchase in card.purchases:
                 if purchase.transaction_id in line_of:
                     # A line Astro said was already there ("TransactionID Already
                     # Exists" after a lost answer) has no program in its result.
                     line = line_of[purchase.transaction_id]
                     line["program_title"] = line["program_title"] or card.program_title
-                    receipt["line_cards"][purchase.transaction_id] = {
-                        "punches": len(card.purchases),
-                        "required": card.purchase_required_count,
-                        "complete": bool(card.purchase_required_count) and
-                        len(card.purchases) >= card.purchase_required_count}
+                    touched = receipt["line_cards"].setdefault(purchase.transaction_id, [])
+                    if not touched or touched[-1]["card_id"] != card.card_id:
+                        touched.append({
+                            "card_id": card.card_id, "punches": len(card.purchases),
+                            "required": card.purchase_required_count,
+                            "complete": bool(card.purchase_required_count) and
+                            len(card.purchases) >= card.purchase_required_count})
             if card.status == "active":
                 receipt["cards"].append({
                     "program_id": card.program_id, "program_title": card.program_title,

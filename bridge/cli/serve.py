@@ -24,6 +24,18 @@ DEMO_SALE = (
     ("UPC2", "072030001234"), ("Description2", "Acme Puppy Kibble 15 lb"), ("Qty2", "1"),
     ("SubTotal", "74.98"),
 )
+_LOGIN = DEMO_SALE[:6]
+# Sally buys twelve bags: her card fills and the receipt offers the free bag (Redeem).
+DEMO_REWARD = _LOGIN + (
+    ("UPC1", "012345678905"), ("Description1", "Acme Adult Dog Kibble 30 lb"), ("Qty1", "12"),
+    ("SubTotal", "539.88"),
+)
+# Bird seed, whose program the demo store is not enrolled in: a No Item Found failure
+# for the admin pages, fixed by enrolling the store on the sandbox's page, then Retry.
+DEMO_FAILURE = _LOGIN + (
+    ("UPC1", "850000000018"), ("Description1", "Songbird Seed 5 lb"), ("Qty1", "1"),
+    ("SubTotal", "12.99"),
+)
 
 
 def needs_config(command: str, what: str) -> str:
@@ -116,7 +128,9 @@ def serve(config_path, host, port, log_json):
     if config is None:
         from bridge.sandbox.server import SandboxServer
 
-        sandbox = SandboxServer(control=False, port=0).start()
+        # Control on: the demo's people enrol the store in a program on its page. It
+        # listens on 127.0.0.1 only, whatever --host the bridge has.
+        sandbox = SandboxServer(control=True, port=0).start()
         config = demo_config(sandbox.api_url, str(Path(DEMO_JOURNAL).resolve()))
     configure_logging(log_json or config.log_json)
     journal = _open_journal(config.journal_path)
@@ -153,7 +167,11 @@ def serve(config_path, host, port, log_json):
         base = server.url.replace(server.host, shown, 1)
         click.echo(f"Astro sandbox: {sandbox.api_url}")
         click.echo(f"Demo button: {base}/?{urlencode(DEMO_SALE)}")
+        click.echo(f"Demo reward: {base}/?{urlencode(DEMO_REWARD)}")
+        click.echo(f"Demo failure: {base}/?{urlencode(DEMO_FAILURE)}")
         click.echo(f"Admin: {base}/admin/ (user admin, password demo-admin)")
+        click.echo(f"Sandbox account: {sandbox.base_url}/_sandbox/ (what Astro holds; "
+                   "enrol the store in a program)")
     click.echo(f"astro-bridge listening on {server.url}")
     # Print lines must reach a pipe at once (tests and scripts read them).
     click.get_text_stream("stdout").flush()

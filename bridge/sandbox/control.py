@@ -88,16 +88,26 @@ def install(app: bottle.Bottle, rt: Runtime) -> None:
 
     @app.post(PREFIX + "/programs/<program_id:int>")
     def enrol(program_id: int):
-        try:
-            doc = json.loads(bottle.request.body.read() or b"{}")
-        except ValueError as error:
-            return _json({"error": str(error)}, 400)
+        # The state page's buttons post a form (enrolled=1|0) and are sent back to the
+        # page; scripts and tests post JSON and get JSON.
+        from_page = bottle.request.content_type.startswith(
+            "application/x-www-form-urlencoded")
+        if from_page:
+            doc = {"enrolled": {"1": True, "0": False}.get(
+                bottle.request.forms.get("enrolled", ""))}
+        else:
+            try:
+                doc = json.loads(bottle.request.body.read() or b"{}")
+            except ValueError as error:
+                return _json({"error": str(error)}, 400)
         if not isinstance(doc, dict) or not isinstance(doc.get("enrolled"), bool):
             return _json({"error": 'expected {"enrolled": true} or {"enrolled": false}'}, 400)
         try:
             rt.account.set_enrolled(program_id, doc["enrolled"])
         except KeyError:
             return _json({"error": f"no program {program_id} in the seed"}, 404)
+        if from_page:
+            return bottle.HTTPResponse(status=303, headers={"Location": PREFIX + "/"})
         return _json({"astro_program_id": program_id, "enrolled": doc["enrolled"]})
 
     @app.get(PREFIX + "/")
@@ -121,7 +131,17 @@ def state_page(view: dict[str, Any]) -> str:
         f"#{g['astro_reward_id']} {g['item_description']}"
         + (f" (redeemed {g['redeemed_on']})" if g["redeemed_on"] else "")
         for g in c["cardFreeGoods"])} for c in view["cards"]]
+    programs = "".join(
+        f"<tr><td>{p['astro_program_id']}</td><td>{html.escape(p['astro_program_title'])}"
+        f"</td><td>{'enrolled' if p['enrolled'] else 'not enrolled'}</td><td>"
+        f"<form method='post' action='{PREFIX}/programs/{p['astro_program_id']}'>"
+        f"<input type='hidden' name='enrolled' value='{0 if p['enrolled'] else 1}'>"
+        f"<button>{'End enrolment' if p['enrolled'] else 'Enrol the store'}</button>"
+        f"</form></td></tr>" for p in view["programs"])
     sections = [
+        ("Programs (the store's enrolment, as in Astro's Programs page)",
+         "<table border='1' cellpadding='3'><tr><th>id</th><th>program</th><th>store</th>"
+         f"<th></th></tr>{programs}</table>"),
         ("Customers", _table(view["customers"], ["astro_customer_id", "customerID",
                                                  "first_name", "last_name", "email_address",
                                                  "phone", "points_balance"])),

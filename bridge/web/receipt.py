@@ -141,12 +141,16 @@ def refresh_after(sale: SaleRecord, now: dt.datetime | None = None) -> int:
 
 
 def _progress(ln: dict, cards: dict, line_cards: dict) -> str | None:
-    """'7/12' for the card the line punched; '12/12, card complete' when it filled it."""
-    card = line_cards.get(ln.get("transaction_id")) or cards.get(ln.get("program_title"))
-    if not card or not card.get("required"):
+    """'7/12' for the card the line punched; '12/12, card complete' when it filled it;
+    '12/12, card complete; next card 2/12' when it filled one and opened the next."""
+    touched = line_cards.get(ln.get("transaction_id")) or [
+        c for c in [cards.get(ln.get("program_title"))] if c]
+    texts = [f"{c['punches']}/{c['required']}" + (", card complete" if c.get("complete")
+                                                 else "")
+             for c in touched if c.get("required")]
+    if not texts:
         return None
-    text = f"{card['punches']}/{card['required']}"
-    return text + ", card complete" if card.get("complete") else text
+    return texts[0] + "".join(f"; next card {t}" for t in texts[1:])
 
 
 def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> LineView:

@@ -48,3 +48,14 @@ def test_bad_enrolment_requests_are_refused_and_change_nothing(sandbox):
         sandbox.enrol(104, enrolled="yes")
     assert not any(p["enrolled"] for p in sandbox.state()["programs"]
                    if p["astro_program_id"] == 104)
+
+
+def test_the_state_page_enrols_with_a_button(sandbox, api):
+    page = requests.get(sandbox.base_url + "/_sandbox/", timeout=5).text
+    assert "Bird Seed" in page and "Enrol the store" in page
+    answer = requests.post(sandbox.base_url + "/_sandbox/programs/104",
+                           data={"enrolled": "1"}, allow_redirects=False, timeout=5)
+    assert answer.status_code == 303 and answer.headers["Location"] == "/_sandbox/"
+    assert _result(api, "T-1", BIRD_SEED) == "Transaction Added"
+    page = requests.get(sandbox.base_url + "/_sandbox/", timeout=5).text
+    assert "End enrolment" in page

@@ -121,9 +121,22 @@ def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path):
                      "Email=sally%40example.com", "UPC1=012345678905", "UPC2=072030001234",
                      "SubTotal="):
             assert part in button
+        reward = bridge.wait_line("Demo reward: ")
+        failure = bridge.wait_line("Demo failure: ")
+        account = bridge.wait_line("Sandbox account: ").split()[0]
         answer = requests.get(button, timeout=10)
         assert answer.status_code == 200 and "Sent to Astro." in answer.text
         assert "Sally Pet Owner" in answer.text and "Buy 12 Get 1 Dog Kibble" in answer.text
+        # The reward button fills Sally's card: the receipt offers the free bag.
+        answer = requests.get(reward, timeout=10)
+        assert "12/12, card complete; next card 2/12" in answer.text
+        assert ">Redeem<" in answer.text
+        # The failure button: bird seed is in no program the store is enrolled in, and
+        # the sandbox's page is where a person enrols the store (then Retry in /admin/).
+        answer = requests.get(failure, timeout=10)
+        assert "Not in any program this store is enrolled in" in answer.text
+        page = requests.get(account, timeout=10).text
+        assert "Bird Seed" in page and "Enrol the store" in page
     finally:
         assert bridge.stop() == 0
     assert (tmp_path / "astro-bridge.db").exists()
