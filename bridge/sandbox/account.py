@@ -75,6 +75,7 @@ class Account:
             self.state = seed_state(seed)
             self.store.replace(self.state)
         self.state.setdefault("enrolment", {})
+        self._reindex()
 
     # ----- housekeeping -------------------------------------------------------------
     def reset(self) -> None:
@@ -82,7 +83,59 @@ class Account:
         with self.lock:
             self.state = seed_state(self.seed)
             self._changed.clear()
+            self._reindex()
             self.store.replace(self.state)
+
+    # ----- indexes ----------------------------------------------------------------------
+    # Derived from self.state (never stored), so that a call does not scan every customer,
+    # card or points transaction of the account. Kept in step with every change, under
+    # self.lock; rebuilt whole when the state is replaced (start, reset).
+    def _reindex(self) -> None:
+        with self.lock:
+            self._order: dict[str, int] = {}          # astro id -> place in customers
+            self._by_pos_id: dict[Any, set[str]] = {}  # customerID -> astro ids
+            self._by_email: dict[str, set[str]] = {}   # lower-case email -> astro ids
+            self._by_phone: dict[str, set[str]] = {}   # phone digits -> astro ids
+            # astro id -> its records, in the order of the state's lists
+            self._cards_by: dict[str, list[dict[str, Any]]] = {}
+            self._points_by: dict[str, list[dict[str, Any]]] = {}
+            self._offer_rewards_by: dict[str, list[dict[str, Any]]] = {}
+            for astro_id, c in self.state["customers"].items():
+                self._index_customer(astro_id, c)
+            for card in self.state["cards"]:
+                self._cards_by.setdefault(card["astro_customer_id"], []).append(card)
+            for t in self.state["points_transactions"]:
+                self._points_by.setdefault(t["astro_customer_id"], []).append(t)
+            for r in self.state["offer_rewards"]:
+                self._offer_rewards_by.setdefault(r["astro_customer_id"], []).append(r)
+
+    @staticmethod
+    def _email_key(c: dict[str, Any]) -> str:
+        return (c["email_address"] or "").lower()
+
+    @staticmethod
+    def _phone_key(c: dict[str, Any]) -> str:
+        return "".join(ch for ch in (c["phone"] or "") if ch.isdigit())
+
+    def _index_customer(self, astro_id: str, c: dict[str, Any]) -> None:
+        self._order.setdefault(astro_id, len(self._order))
+        self._by_pos_id.setdefault(c["customerID"], set()).add(astro_id)
+        self._by_email.setdefault(self._email_key(c), set()).add(astro_id)
+        self._by_phone.setdefault(self._phone_key(c), set()).add(astro_id)
+
+    def _unindex_customer(self, astro_id: str, c: dict[str, Any]) -> None:
+        for index, key in ((self._by_pos_id, c["customerID"]),
+                           (self._by_email, self._email_key(c)),
+                           (self._by_phone, self._phone_key(c))):
+            ids = index.get(key)
+            if ids is not None:
+                ids.discard(astro_id)
+                if not ids:
+                    del index[key]
+
+    def _first(self, ids: set[str] | None) -> str | None:
+        """Of `ids`, the astro id that comes first in the customers (as a scan finds)."""
+        return min(ids, key=self._order.__getitem__) if ids else None
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -131,10 +184,11 @@ class Account:
         if customer_id in (None, ""):
             raise AstroFailure("incomplete_request")
         customer_id = str(customer_id)
-        for c in self.state["customers"].values():
-            if c["customerID"] == customer_id:
-                return c
-        raise AstroFailure("no_customer_found")
+        with self.lock:
+            astro_id = self._first(self._by_pos_id.get(customer_id))
+            if astro_id is None:
+                raise AstroFailure("no_customer_found")
+            return self.state["customers"][astro_id]
 
     def _by_astro_id(self, astro_id: Any) -> dict[str, Any]:
         c = self.state["customers"].get(str(astro_id))
@@ -149,11 +203,14 @@ class Account:
         if not email and not phone:
             raise AstroFailure("incomplete_request")
         with self.lock:
-            for c in self.state["customers"].values():
-                if email and c["email_address"].lower() == email:
-                    return self._public_customer(c)
-                if phone and "".join(ch for ch in c["phone"] if ch.isdigit()) == phone:
-                    return self._public_customer(c)
+            ids: set[str] = set()
+            if email:
+                ids |= self._by_email.get(email, set())
+            if phone:
+                ids |= self._by_phone.get(phone, set())
+            astro_id = self._first(ids)
+            if astro_id is not None:
+                return self._public_customer(self.state["customers"][astro_id])
         raise AstroFailure("no_customer_found")
 
     @staticmethod
@@ -164,22 +221,25 @@ class Account:
     def link_customer(self, customer_id: str, astro_id: str) -> dict[str, Any]:
         with self.lock:
             c = self._by_astro_id(astro_id)
-            taken = any(o["customerID"] == customer_id for o in self.state["customers"].values())
+            taken = bool(self._by_pos_id.get(customer_id))
             if c["customerID"] or taken:
                 raise AstroFailure("customer_already_linked")
+            self._unindex_customer(c["astro_customer_id"], c)
             c["customerID"] = customer_id
+            self._index_customer(c["astro_customer_id"], c)
             self._touch("customer", c["astro_customer_id"])
             self.save()
             return {"astro_customer_id": c["astro_customer_id"]}
 
     def add_customer(self, customer_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
-            if any(o["customerID"] == customer_id for o in self.state["customers"].values()):
+            if self._by_pos_id.get(customer_id):
                 raise AstroFailure("customer_id_exists")
             astro_id = str(self._next("customer"))
             c = {"astro_customer_id": astro_id, "customerID": customer_id}
             c.update({k: str(fields.get(k) or "") for k in CUSTOMER_FIELDS})
             self.state["customers"][astro_id] = c
+            self._index_customer(astro_id, c)
             self._touch("customer", astro_id)
             self.save()
             return {"astro_customer_id": astro_id}
@@ -188,17 +248,19 @@ class Account:
                         fields: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
             c = self._by_astro_id(astro_id) if astro_id else self.customer(customer_id)
+            self._unindex_customer(c["astro_customer_id"], c)
             for k in CUSTOMER_FIELDS:
                 if fields.get(k) is not None:
                     c[k] = str(fields[k])
+            self._index_customer(c["astro_customer_id"], c)
             self._touch("customer", c["astro_customer_id"])
             self.save()
             return {"astro_customer_id": c["astro_customer_id"]}
 
     # ----- cards and transactions -----------------------------------------------------
     def _cards_of(self, astro_id: str, program_id: int | None = None) -> list[dict[str, Any]]:
-        return [card for card in self.state["cards"] if card["astro_customer_id"] == astro_id
-                and (program_id is None or card["astro_program_id"] == program_id)]
+        return [card for card in self._cards_by.get(astro_id, ())
+                if program_id is None or card["astro_program_id"] == program_id]
 
     def _punch(self, astro_id: str, program: Program, punch: dict[str, Any]) -> None:
         """One punch on the oldest open card of the program; X punches earn the reward."""
@@ -208,6 +270,7 @@ class Account:
             card = {"astro_card_id": self._next("card"), "astro_customer_id": astro_id,
                     "astro_program_id": program.id, "punches": [], "free_goods": []}
             self.state["cards"].append(card)
+            self._cards_by.setdefault(astro_id, []).append(card)
         card["punches"].append(punch)
         self._touch("card", card["astro_card_id"])
         if len(card["punches"]) == program.purchase_required:
@@ -228,6 +291,10 @@ class Account:
             card["free_goods"] = [g for g in card["free_goods"] if g["redeemed_on"]]
         if not card["punches"] and not card["free_goods"]:
             self.state["cards"].remove(card)
+            mine = self._cards_by[card["astro_customer_id"]]
+            mine.remove(card)
+            if not mine:
+                del self._cards_by[card["astro_customer_id"]]
 
     def _line(self, customer: dict[str, Any], line: Any, sale_id: Any,
               seen: set[str]) -> dict[str, Any]:
@@ -295,7 +362,7 @@ class Account:
                     g["redeemed_on"] for g in card["free_goods"]):
                 self._unpunch(card, card["punches"][-1])
                 count -= 1
-                if card not in self.state["cards"]:
+                if card not in self._cards_by.get(astro_id, ()):
                     break
 
     def add_transactions(self, customer_id: Any, lines: Any, sale_id: Any) -> list[dict]:
@@ -418,8 +485,7 @@ class Account:
 
     # ----- points ---------------------------------------------------------------------
     def points_balance(self, astro_id: str) -> int:
-        return sum(t["pointsQty"] for t in self.state["points_transactions"]
-                   if t["astro_customer_id"] == astro_id)
+        return sum(t["pointsQty"] for t in self._points_by.get(astro_id, ()))
 
     def _add_points(self, astro_id: str, qty: int, description: str) -> dict[str, Any]:
         total = self.points_balance(astro_id) + qty
@@ -428,6 +494,7 @@ class Account:
               "pointsDate": _now().isoformat(timespec="seconds"), "pointsQty": qty,
               "totalPoints": total}
         self.state["points_transactions"].append(tx)
+        self._points_by.setdefault(astro_id, []).append(tx)
         self._touch("points", tx["astro_points_transaction_id"])
         return tx
 
@@ -517,11 +584,13 @@ class Account:
             for _ in range(earned):
                 reward_id = self._next("offer_reward")
                 self._touch("offer_reward", reward_id)
-                self.state["offer_rewards"].append({
+                reward = {
                     "offer_reward_id": reward_id, "astro_customer_id": astro_id,
                     "astro_offer_id": offer.id, "offer_title": offer.title,
                     "offer_type": offer.type, "rebate_amount": str(offer.rebate_amount),
-                    "offer_expires": offer.expires, "redeemed_on": None})
+                    "offer_expires": offer.expires, "redeemed_on": None}
+                self.state["offer_rewards"].append(reward)
+                self._offer_rewards_by.setdefault(astro_id, []).append(reward)
             self.save()
             return {"transactionID": tid, "astro_transaction_id": astro_tid,
                     "astro_offer_id": offer.id, "offer_rewards_earned": earned}
@@ -534,14 +603,15 @@ class Account:
         counts[str(offer.id)] = counts.get(str(offer.id), 0) - count
         tx["punched"] -= count
         keep = counts[str(offer.id)] // offer.purchase_required
-        mine = [r for r in self.state["offer_rewards"]
-                if r["astro_customer_id"] == astro_id and r["astro_offer_id"] == offer.id]
+        mine = [r for r in self._offer_rewards_by.get(astro_id, ())
+                if r["astro_offer_id"] == offer.id]
         for r in reversed(mine):
             if len(mine) <= keep:
                 break
             if not r["redeemed_on"]:
                 self._touch("offer_reward", r["offer_reward_id"])
                 self.state["offer_rewards"].remove(r)
+                self._offer_rewards_by[astro_id].remove(r)
                 mine.remove(r)
 
     def add_offer_redemption(self, customer_id: Any, reward_id: Any) -> dict[str, Any]:
@@ -549,9 +619,9 @@ class Account:
             customer = self.customer(customer_id)
             if reward_id in (None, ""):
                 raise AstroFailure("incomplete_request")
-            reward = next((r for r in self.state["offer_rewards"]
-                           if r["astro_customer_id"] == customer["astro_customer_id"]
-                           and str(r["offer_reward_id"]) == str(reward_id)), None)
+            reward = next((r for r in self._offer_rewards_by.get(
+                               customer["astro_customer_id"], ())
+                           if str(r["offer_reward_id"]) == str(reward_id)), None)
             if reward is None:
                 raise AstroFailure("reward_not_found")
             if reward["redeemed_on"]:
@@ -604,13 +674,12 @@ class Account:
     def offer_rewards(self, astro_id: str) -> list[dict[str, Any]]:
         return [{k: r[k] for k in ("offer_reward_id", "offer_title", "offer_type",
                                    "rebate_amount", "offer_expires")}
-                for r in self.state["offer_rewards"]
-                if r["astro_customer_id"] == astro_id and not r["redeemed_on"]]
+                for r in self._offer_rewards_by.get(astro_id, ()) if not r["redeemed_on"]]
 
     def points_transactions(self, astro_id: str) -> list[dict[str, Any]]:
         return [{k: t[k] for k in ("astro_points_transaction_id", "pointsDescription",
                                    "pointsDate", "pointsQty", "totalPoints")}
-                for t in self.state["points_transactions"] if t["astro_customer_id"] == astro_id]
+                for t in self._points_by.get(astro_id, ())]
 
     def points_status(self, customer_id: Any) -> dict[str, Any]:
         with self.lock:
