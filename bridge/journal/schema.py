@@ -112,6 +112,17 @@ MIGRATIONS: list[list[str]] = [
             updated_at REAL NOT NULL)""",
         "CREATE INDEX redemptions_failure ON redemptions (failure_id)",
     ],
+    [
+        # replay: the order of a run's staged groups, computed once, so they are read
+        # back page by page in short transactions (a read transaction held open for a
+        # whole run kept SQLite from checkpointing: the WAL grew to gigabytes)
+        """CREATE TABLE replay_order (
+            run_id TEXT NOT NULL,
+            pos INTEGER NOT NULL,
+            grp TEXT NOT NULL,
+            unit INTEGER NOT NULL,
+            PRIMARY KEY (run_id, pos))""",
+    ],
 ]
 
 

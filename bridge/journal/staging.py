@@ -4,7 +4,6 @@ their order in the files, without holding a file in memory."""
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from typing import Any, Iterable, Iterator
 
 from bridge.journal.base import JournalBase
@@ -41,31 +40,37 @@ class StagingJournal(JournalBase):
             "SELECT COUNT(*) FROM (SELECT DISTINCT grp, unit FROM replay_stage"
             " WHERE run_id = ?) AS g", (run_id,)).fetchone()[0]
 
-    def staged_groups(self, run_id: str) -> Iterator[list[tuple]]:
+    def staged_groups(self, run_id: str, page: int = 500) -> Iterator[list[tuple]]:
         """The staged rows of `run_id`, one list per group (same group and unit), the
         rows in staging order; groups ordered by their earliest day, then customer,
-        group and unit. Reads on a connection of its own, so the caller may write to
-        the journal (from any thread) while iterating."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            cursor = conn.execute(
-                "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload, s.error"
+        group and unit. The order is computed once; the groups are then read `page` at a
+        time, each page in a short read of its own, so the caller may write to the
+        journal (from any thread) while iterating and SQLite can checkpoint its WAL."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM replay_order WHERE run_id = ?", (run_id,))
+            conn.execute(
+                "INSERT INTO replay_order (run_id, pos, grp, unit)"
+                " SELECT ?, ROW_NUMBER() OVER (ORDER BY day, customer, grp, unit), grp, unit"
                 " FROM (SELECT grp, unit, MIN(day) AS day, MIN(customer) AS customer"
-                "       FROM replay_stage WHERE run_id = ? GROUP BY grp, unit) AS g"
-                " JOIN replay_stage AS s ON s.run_id = ? AND s.grp = g.grp AND s.unit = g.unit"
-                " ORDER BY g.day, g.customer, g.grp, g.unit, s.seq", (run_id, run_id))
-            group: list[tuple] = []
-            for row in cursor:
-                if group and (row[0], row[1]) != (group[0][0], group[0][1]):
-                    yield group
-                    group = []
-                group.append(tuple(row))
-            if group:
-                yield group
-        finally:
-            conn.close()
+                "       FROM replay_stage WHERE run_id = ? GROUP BY grp, unit) AS g",
+                (run_id, run_id))
+        last = 0
+        while True:
+            rows = self._conn().execute(
+                "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload,"
+                " s.error, o.pos FROM replay_order AS o"
+                " JOIN replay_stage AS s ON s.run_id = o.run_id AND s.grp = o.grp"
+                "  AND s.unit = o.unit"
+                " WHERE o.run_id = ? AND o.pos > ? AND o.pos <= ?"
+                " ORDER BY o.pos, s.seq", (run_id, last, last + page)).fetchall()
+            if not rows:
+                return
+            last += page
+            for _pos, group in itertools.groupby(rows, key=lambda r: r[8]):
+                yield [tuple(r)[:8] for r in group]
 
     def drop_stage(self, run_id: str) -> None:
         """Forget what was staged for `run_id`."""
         with self._write() as conn:
             conn.execute("DELETE FROM replay_stage WHERE run_id = ?", (run_id,))
+            conn.execute("DELETE FROM replay_order WHERE run_id = ?", (run_id,))
