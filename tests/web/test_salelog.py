@@ -1,6 +1,7 @@
 """The sale log line, as text and as a JSON line."""
 import json
 import logging
+import time
 
 from bridge.web.salelog import JsonLines, log_sale
 
@@ -29,7 +30,13 @@ def test_worker_logs_the_sale_it_finishes_and_no_secret(bridge, sandbox, caplog)
     key = sale_key_of(answer)
     bridge.wait_status(key)
     token = answer.headers["Location"].split("t=", 1)[1]
-    lines = [s for s in _sale_lines(caplog) if s["sale_key"] == key]
+    # The worker logs right after it records the sale as delivered: wait for the line.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [s for s in _sale_lines(caplog) if s["sale_key"] == key]
+        if len(lines) >= 2:
+            break
+        time.sleep(0.05)
     assert [(s["via"], s["outcome"]) for s in lines] == [
         ("button", "pending"), ("worker", "delivered")]
     for secret in ("demo-button", "demo-password", token):
@@ -37,8 +44,6 @@ def test_worker_logs_the_sale_it_finishes_and_no_secret(bridge, sandbox, caplog)
 
 
 def test_refused_throttled_and_bad_requests_log_one_line_without_secrets(bridge, caplog):
-    import time
-
     from tests.web.conftest import SALLY
     answer = bridge.click({**SALLY, "Qty1": "lots"})                   # 400, names Qty1
     assert answer.status_code == 400
