@@ -28,14 +28,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from bridge.web.tokens import b64, mac
+
 COOKIE = "astro_bridge_admin"
 LOGIN_COOKIE = "astro_bridge_admin_login"
 DEFAULT_MAX_AGE = 8 * 3600
 LOGIN_COOKIE_MAX_AGE = 3600
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 def _unb64(text: str) -> bytes:
@@ -99,8 +97,7 @@ class SessionManager:
 
     def _mac(self, purpose: str, value: str, key_extra: str = "") -> str:
         key = hashlib.sha256(self._secret + b"\0" + key_extra.encode("utf-8")).digest()
-        msg = purpose.encode("utf-8") + b"\0" + value.encode("utf-8")
-        return _b64(hmac.new(key, msg, hashlib.sha256).digest())
+        return mac(key, purpose, value)
 
     def _fingerprint(self, user: str) -> str | None:
         encoded = self._users().get(user)
@@ -113,8 +110,8 @@ class SessionManager:
         if fp is None:
             raise ValueError("unknown admin user")
         now = int(self._clock())
-        session = Session(user, _b64(os.urandom(18)), now + self.max_age)
-        payload = _b64(json.dumps({"u": user, "s": session.sid, "e": session.expires},
+        session = Session(user, b64(os.urandom(18)), now + self.max_age)
+        payload = b64(json.dumps({"u": user, "s": session.sid, "e": session.expires},
                                   separators=(",", ":")).encode("utf-8"))
         value = f"{payload}.{self._mac('session', payload, fp)}"
         return session, CookieSpec(COOKIE, value, self.max_age, path, secure)
@@ -122,8 +119,8 @@ class SessionManager:
     def current(self, cookie: str | None) -> Session | None:
         """The session a cookie value stands for, or None when it is missing, forged,
         expired, logged out, or its user's password changed."""
-        payload, _, mac = (cookie or "").partition(".")
-        if not payload or not mac:
+        payload, _, signature = (cookie or "").partition(".")
+        if not payload or not signature:
             return None
         try:
             data = json.loads(_unb64(payload))
@@ -131,7 +128,8 @@ class SessionManager:
         except (ValueError, KeyError, TypeError):
             return None
         fp = self._fingerprint(user)
-        if fp is None or not hmac.compare_digest(self._mac("session", payload, fp), mac):
+        if fp is None or not hmac.compare_digest(self._mac("session", payload, fp),
+                                                     signature):
             return None
         if expires <= self._clock():
             return None
@@ -168,7 +166,7 @@ class SessionManager:
         right shape, else a new one with the cookie that sets it."""
         if cookie and len(cookie) == 24 and cookie.replace("-", "").replace("_", "").isalnum():
             return cookie, None
-        nonce = _b64(os.urandom(18))
+        nonce = b64(os.urandom(18))
         return nonce, CookieSpec(LOGIN_COOKIE, nonce, LOGIN_COOKIE_MAX_AGE, path, secure)
 
     def login_csrf_token(self, nonce: str) -> str:

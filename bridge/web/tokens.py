@@ -14,8 +14,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-def _b64(raw: bytes) -> str:
+def b64(raw: bytes) -> str:
+    """URL-safe base64 without padding (fits in a URL or a cookie as it is)."""
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def mac(key: bytes, purpose: str, value: str) -> str:
+    """HMAC-SHA256 of `value` for one `purpose` (a token made for one purpose never
+    passes as another), as b64. Every signed token of the bridge is made with it."""
+    msg = purpose.encode("utf-8") + b"\0" + value.encode("utf-8")
+    return b64(hmac.new(key, msg, hashlib.sha256).digest())
 
 
 @dataclass(frozen=True)
@@ -33,8 +41,7 @@ class Signer:
             raise ValueError("the signing secret is empty")
 
     def _mac(self, purpose: str, value: str) -> str:
-        msg = purpose.encode("utf-8") + b"\0" + value.encode("utf-8")
-        return _b64(hmac.new(self.secret, msg, hashlib.sha256).digest())
+        return mac(self.secret, purpose, value)
 
     def receipt_token(self, sale_key: str) -> str:
         """The `t` parameter of the receipt URL of `sale_key`."""
