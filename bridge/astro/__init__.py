@@ -1,11 +1,12 @@
 """The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
 
 ``AstroClient`` holds the session, token and timeouts; every failure is an
-``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
+``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses, e.g.
+CustomerNotFound).
 """
 from bridge.astro.client import AstroClient
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 CustomerNotFound, InvalidClientID, NotSent, RateLimited)
 from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStatus,
                                  EligibleItem, Eligibility, FreeGood, ItemProgram, LineResult,
                                  Offer, OfferReward, PointReward, PointsAward, PointsStatus,
@@ -14,7 +15,7 @@ from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStat
 __all__ = [
     "AstroClient",
     "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
-    "BusinessError",
+    "BusinessError", "CustomerNotFound",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
     "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
     "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",

@@ -25,8 +25,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bridge.astro import protocol
-from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, InvalidClientID,
-                                 NotSent, RateLimited)
+from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, CustomerNotFound,
+                                 InvalidClientID, NotSent, RateLimited)
 from bridge.astro.models import (CustomerMatch, CustomerStatus, EligibleItem, Eligibility,
                                  LineResult, Offer, PointsAward, PointsStatus, Purchase,
                                  RemovedTransaction)
@@ -85,6 +85,11 @@ class AstroClient:
 
     def __repr__(self) -> str:
         return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds a call waits for Astro's answer before it is Ambiguous."""
+        return self.timeout[1]
 
     def __enter__(self) -> "AstroClient":
         return self
@@ -251,11 +256,8 @@ class AstroClient:
         payload = _compact({"email_address": email, "phone": phone})
         try:
             data = self.call("searchCustomer", payload)
-        except BusinessError as exc:
-            if exc.code == protocol.NO_CUSTOMER or (
-                    exc.code is None and exc.message == protocol.NO_CUSTOMER_MESSAGE):
-                return None
-            raise
+        except CustomerNotFound:
+            return None
         if isinstance(data, list):  # a bare list of matches: the first is the account
             data = data[0] if data else None
         return CustomerMatch.from_data(data) if data else None

@@ -6,7 +6,8 @@ Callers catch what they mean:
 - ``Ambiguous``: the call was sent but no usable answer came back; the work may have
   happened, so a blind resend may do it twice.
 - ``AuthError``: the login or token was refused (``InvalidClientID`` for a bad client id).
-- ``BusinessError``: Astro answered and said no (a status code other than 100).
+- ``BusinessError``: Astro answered and said no (a status code other than 100);
+  ``CustomerNotFound`` when the no was ``No Customer Found`` (on any endpoint).
 
 No exception text ever holds a password or token: messages are built here from the
 endpoint, HTTP status and Astro's own status message only.
@@ -63,3 +64,8 @@ class BusinessError(AstroError):
         self.code = code
         self.message = message
         self.data = data
+
+
+class CustomerNotFound(BusinessError):
+    """Astro knows no customer linked to the ``customerID`` sent (``No Customer Found``,
+    code 310), whatever the endpoint. Raised only by the client."""

@@ -21,7 +21,7 @@ import requests
 import urllib3.exceptions as u3
 
 from bridge.astro.errors import (AstroError, Ambiguous, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 CustomerNotFound, InvalidClientID, NotSent, RateLimited)
 
 # Astro status codes known from ASTRO_API.md.
 SUCCESS = 100
@@ -171,8 +171,9 @@ def interpret(endpoint: str, status: int, headers: Mapping, body: bytes,
         if 200 <= status < 300:
             return envelope.get("returnData")
         raise AstroError(f"{endpoint}: unexpected answer (HTTP {status})", endpoint=endpoint)
-    raise BusinessError(message, endpoint=endpoint, code=code,
-                        data=envelope.get("returnData"))
+    refusal = (CustomerNotFound if code == NO_CUSTOMER or message == NO_CUSTOMER_MESSAGE
+               else BusinessError)
+    raise refusal(message, endpoint=endpoint, code=code, data=envelope.get("returnData"))
 
 
 def interpret_token(status: int, headers: Mapping, body: bytes,

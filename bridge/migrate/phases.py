@@ -48,7 +48,7 @@ import bottle
 
 import legacy_qs
 from bridge import translate
-from bridge.astro import AstroError, BusinessError
+from bridge.astro import AstroError, BusinessError, CustomerNotFound
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
                                     LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
 from bridge.salelog import NO_SALE, log_sale
@@ -186,10 +186,10 @@ def evaluate(store, sale: legacy_qs.LegacySale, client, *,
     plan = translate.plan_sale(sale, store, "shadow", today=today)
     customer = sale.customer
     name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
-    lines = [ln for step in plan.steps if step.kind == translate.TRANSACTIONS
+    lines = [ln for step in plan.steps if isinstance(step, translate.TransactionsStep)
              for ln in step.lines]
-    points = next((step.dollar_amount for step in plan.steps
-                   if step.kind == translate.POINTS), None)
+    points_step = plan.points_step()
+    points = points_step.dollar_amount if points_step else None
     try:
         state = _customer_state(client, customer)
         outcomes = _lines(client, lines)
@@ -208,18 +208,13 @@ def _customer_state(client, customer) -> str:
     try:
         client.customer_status(customer.id)
         return CUSTOMER_FOUND
-    except BusinessError as e:
-        if not _is_no_customer(e):
-            raise
+    except CustomerNotFound:
+        pass
     if customer.email and client.search_customer(email=customer.email) is not None:
         return CUSTOMER_LINK
     if customer.phone and client.search_customer(phone=customer.phone) is not None:
         return CUSTOMER_LINK
     return CUSTOMER_CREATE
-
-
-def _is_no_customer(e: BusinessError) -> bool:
-    return e.code == 310 or "no customer found" in (e.message or "").lower()
 
 
 def _lines(client, lines) -> tuple[LineOutcome, ...]:
