@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 
 from bridge.astro import AstroClient
-from bridge.deliver import deliver_sale
+from bridge.delivery import deliver_sale
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
@@ -178,10 +178,10 @@ class Replay:
             if record is not None and not record.open_steps:
                 self.tally.count_already()
                 return
-        for step in plan.steps:
-            self.tally.lines_to_send += len(step.lines)
-            if step.dollar_amount is not None:
-                self.tally.points_to_send += step.dollar_amount
+        self.tally.lines_to_send += len(plan.transaction_ids())
+        points = plan.points_step()
+        if points is not None:
+            self.tally.points_to_send += points.dollar_amount
 
     # -- the run -----------------------------------------------------------------------
     def run(self) -> Tally:
@@ -288,7 +288,7 @@ class Replay:
             # The worker id is the run's: a resumed run takes back at once the sales a
             # killed run of the same command held (their lease would block it otherwise).
             outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry,
-                                   worker_id=self.run_id, card_progress=False)
+                                   holder=self.run_id, card_progress=False)
             if outcome.status != SALE_PENDING:
                 break
             if not outcome.claimed:
