@@ -123,6 +123,47 @@ MIGRATIONS: list[list[str]] = [
             unit INTEGER NOT NULL,
             PRIMARY KEY (run_id, pos))""",
     ],
+    [
+        # points, exactly once (bridge.journal.points): a customer's awards are sent
+        # one at a time in the order of this queue; while one is in flight (its step
+        # uncertain) the customer's row names it in `turn`
+        """CREATE TABLE points_queue (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            sale_key TEXT NOT NULL REFERENCES sales (sale_key),
+            n INTEGER NOT NULL,
+            UNIQUE (sale_key, n))""",
+        "CREATE INDEX points_queue_customer ON points_queue (store_id, customer_id, seq)",
+        # what the bridge knows of each customer's points: the balance and the ids of
+        # the points transactions it sums, from the last read or award (times in
+        # integer microseconds: exact on every backend)
+        """CREATE TABLE customer_points (
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            balance INTEGER,
+            transaction_ids TEXT NOT NULL,
+            taken_at_us INTEGER NOT NULL,
+            turn TEXT,
+            PRIMARY KEY (store_id, customer_id))""",
+        "CREATE INDEX customer_points_turn ON customer_points (turn)",
+        # which sale each points transaction the bridge made belongs to
+        """CREATE TABLE points_awards (
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            points_transaction_id TEXT NOT NULL,
+            sale_key TEXT NOT NULL,
+            dollar_amount TEXT NOT NULL,
+            points INTEGER,
+            at_us INTEGER NOT NULL,
+            PRIMARY KEY (store_id, customer_id, points_transaction_id))""",
+        "CREATE INDEX points_awards_store ON points_awards (store_id, at_us)",
+        # points steps an earlier version failed or gave up after sending them are
+        # undecided: a person says whether they were awarded, no retry re-sends them
+        """UPDATE steps SET state = 'undecided' WHERE kind = 'points' AND (
+            (state = 'failed' AND error LIKE 'points may or may not have been awarded%')
+            OR (state = 'given_up' AND result_json LIKE '%"snapshot"%'))""",
+    ],
 ]
 
 

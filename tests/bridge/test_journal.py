@@ -1,11 +1,13 @@
 """The journal on real SQLite files: idempotency, double clicks, leases, durability."""
 import datetime as dt
+import sqlite3
 import threading
+import time
 
 import pytest
 
 from bridge.config import AstroLogin, Store
-from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal
+from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal, JournalError
 from bridge.translate import fingerprint, plan_sale, sale_key_for
 from legacy_qs import parse
 
@@ -106,7 +108,7 @@ def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
 
     def grab(i):
         barrier.wait()
-        wins.append(journal.claim_sale(key, f"w{i}", 30, T0))
+        wins.append(journal.claim_sale(key, f"w{i}"))
 
     threads = [threading.Thread(target=grab, args=(i,)) for i in range(5)]
     for t in threads:
@@ -116,14 +118,42 @@ def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
     assert sorted(wins) == [False, False, False, False, True]
 
 
-def test_claim_lease_blocks_others_until_released_or_expired(journal):
-    key = record(journal).sale_key
-    assert journal.claim_sale(key, "web-1", 30, T0)
-    assert not journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=10))
-    assert journal.due_sales(T0 + dt.timedelta(seconds=10), 10) == []
-    assert journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=31))
-    journal.release_sale(key, "worker")
-    assert journal.claim_sale(key, "web-1", 30, T0 + dt.timedelta(seconds=32))
+def test_claim_lease_blocks_others_until_released_or_expired(tmp_path):
+    with Journal(tmp_path / "journal.db", lease_seconds=0.3) as journal:
+        key = record(journal).sale_key
+        assert journal.claim_sale(key, "web-1")
+        assert not journal.claim_sale(key, "worker")
+        assert journal.due_sales(T0, 10) == []
+        time.sleep(0.4)                          # not renewed: the lease runs out
+        assert journal.due_sales(T0, 10) == [key]
+        assert journal.claim_sale(key, "worker")
+        journal.release_sale(key, "worker")
+        assert journal.claim_sale(key, "web-1")
+
+
+def test_a_held_sale_stays_held_while_its_holder_works(tmp_path):
+    with Journal(tmp_path / "journal.db", lease_seconds=0.3) as journal:
+        key = record(journal).sale_key
+        with journal.holding(key, "worker-1") as held:
+            assert held
+            time.sleep(1.0)                      # three lease lengths: the heartbeat renews
+            assert not journal.claim_sale(key, "worker-2")
+            assert journal.due_sales(T0, 10) == []
+            assert journal.still_holding(key, "worker-1")
+        assert journal.claim_sale(key, "worker-2")      # released at the end of the block
+
+
+def test_a_lease_taken_over_tells_its_old_holder(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path, lease_seconds=0.3) as journal, Journal(path) as other:
+        key = record(journal).sale_key
+        with journal.holding(key, "paused") as held:
+            assert held
+            # The holder's process stalls: its lease runs out and another takes the sale.
+            other.release_sale(key, "paused")
+            assert other.claim_sale(key, "other")
+            time.sleep(0.3)
+            assert not journal.still_holding(key, "paused")
 
 
 def test_sale_survives_reopening_the_file(tmp_path):
@@ -289,3 +319,45 @@ def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
     conn.close()
     with pytest.raises(JournalError, match="newer than this astro-bridge"):
         Journal(path)
+
+
+def _break_commits(path, table):
+    """Make every COMMIT that wrote to `table` fail, the way SQLite fails a COMMIT: a
+    deferred foreign key, checked at COMMIT, that the write leaves broken."""
+    with sqlite3.connect(path) as db:
+        db.executescript(f"""
+            CREATE TABLE commit_breaker (
+                sale_key TEXT REFERENCES sales (sale_key) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER break_insert AFTER INSERT ON {table}
+                BEGIN INSERT INTO commit_breaker VALUES ('no such sale'); END;
+            CREATE TRIGGER break_update AFTER UPDATE ON {table}
+                BEGIN INSERT INTO commit_breaker VALUES ('no such sale'); END;""")
+
+
+def _mend_commits(path):
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TRIGGER break_insert; DROP TRIGGER break_update;"
+                         " DELETE FROM commit_breaker;")
+
+
+def test_a_failed_commit_keeps_nothing_says_so_and_the_journal_goes_on(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path) as journal:
+        _break_commits(path, "failures")
+        with pytest.raises(JournalError, match="nothing of it was kept"):
+            journal.record_failure("main", "transaction", "No Item Found", sale_key="main-1")
+        assert journal.failures() == []
+        # The same thread's next writes work (the connection is not left in the failed
+        # transaction), before and after the cause is fixed.
+        key = record(journal).sale_key
+        journal.mark_step_done(key, 0, {"astro_customer_id": "A-1"})
+        _mend_commits(path)
+        journal.record_failure("main", "transaction", "No Item Found", sale_key=key)
+        assert [f.sale_key for f in journal.failures()] == [key]
+        assert journal.get_sale(key).steps[0].state == DONE
+
+
+def test_commits_are_on_disk_when_they_return(journal):
+    journal.health_check()
+    # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
+    assert journal._conn().execute("PRAGMA synchronous").fetchone()[0] == 2
