@@ -55,6 +55,7 @@ restores the seed state and the seed's faults. A bad document is answered 400
           "latency": [0.1, 0.5],      # fixed seconds, or [min, max] uniform
           "error_rate": 0.1,          # share of calls answered with error_status
           "error_status": [500, 503], # one status or a list to pick from
+          "work_error_rate": 0.05,    # share of calls answered 500 AFTER the work
           "hang_rate": 0.05,          # share of calls that hang hang_seconds
           "hang_seconds": 30,         #   then answer
           "hang_work": true,          #   do the work before hanging (default true)
@@ -73,6 +74,11 @@ restores the seed state and the seed's faults. A bad document is answered 400
                                           # do the work, then send half the body
                                           #   under a larger Content-Length and close
         {"endpoint": "token", "count": 2, "fault": "rate_limit", "retry_after": 1},
+        {"endpoint": "customerStatus", "count": 1, "fault": "answer", "status": 404},
+                                          # answer this body (default: an HTML 404
+                                          #   page, as a wrong base_url would) with
+                                          #   this status, without the work; a "body"
+                                          #   not starting with "<" goes as JSON
         {"endpoint": "*", "count": 3, "fault": "latency", "seconds": 0.2}
       ]
     }

@@ -90,6 +90,11 @@ class Runtime:
             reply = failure_reply("rate_limited")
             reply.headers["Retry-After"] = str(decision.retry_after)
             return self._send(reply)
+        if decision.kind == "answer":
+            html = decision.body.lstrip().startswith("<")
+            return self._send(Reply(decision.status, body=decision.body.encode("utf-8"),
+                                    content_type="text/html; charset=utf-8" if html
+                                    else JSON))
         if decision.kind in ("status", "hang", "drop") and not decision.work:
             if decision.kind == "hang":
                 self.sleep(decision.seconds)

@@ -197,3 +197,26 @@ def test_state_and_html_view_show_no_password_or_token(sandbox, api):
     shown = requests.get(sandbox.base_url + "/_sandbox/state", timeout=5).text + \
         requests.get(sandbox.base_url + "/_sandbox/", timeout=5).text
     assert "demo-password" not in shown and api.token not in shown
+
+
+def test_answer_fault_sends_a_web_page_instead_of_astros_answer(sandbox, api):
+    _next(sandbox, "addPointsByDollar", "answer", status=404)
+    answer = api.post("addPointsByDollar", POINTS)
+    assert answer.status_code == 404
+    assert answer.headers["Content-Type"].startswith("text/html")
+    assert "Not Found" in answer.text
+    assert _points(sandbox) == []
+
+
+def test_answer_fault_with_a_json_body_sends_that_body(sandbox, api):
+    _next(sandbox, "customerStatus", "answer", status=200,
+          body='{"astro_status": 100, "returnData": "not a customer"}')
+    doc = api.post("customerStatus", {"customerID": "SALLY-1"}).json()
+    assert doc["returnData"] == "not a customer"
+
+
+def test_work_error_share_answers_500_after_doing_the_work(sandbox, api):
+    sandbox.set_faults({"endpoints": {"addPointsByDollar": {"work_error_rate": 1}}})
+    answer = api.post("addPointsByDollar", POINTS)
+    assert answer.status_code == 500
+    assert _points(sandbox) == [10]
