@@ -111,11 +111,14 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "Astro did not answer after the points call was sent (points earned for a "
             "sale, or points taken for a reward), and the bridge could not tell from the "
             "customer's points history whether it happened.",
-            "Before retrying, open the customer in Astro and look at the points "
-            "transactions of that day: is there an entry for this sale's amount, or a "
-            "'Redeemed' entry for this reward?",
-            "If there is, hide this line (a retry would apply the points twice). If there "
-            "is not, retry it.",
+            "Points earned for a sale: the line shows the customer's points history "
+            "around the sale. Look in Astro too: is there an entry for this sale's amount "
+            "that no other sale explains? Then answer \"Points were awarded\" (nothing "
+            "is sent); if not, \"Points were not awarded\" (they are sent once). A Retry "
+            "never sends them.",
+            "Points taken for a reward: is there a 'Redeemed' entry for this reward? If "
+            "there is, hide this line (a retry would take the points twice). If there is "
+            "not, retry it.",
         ))
     if reason == REDEMPTION_UNCERTAIN:
         return Guidance(reason, "The reward may or may not have been redeemed", (

@@ -10,11 +10,14 @@ Astro's longer message).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
 
 from bridge.admin.guidance import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
+from bridge.journal import UNDECIDED
+from bridge.translate import POINTS
 
 TRANSACTION = "transaction"
 REDEMPTION = "redemption"
@@ -48,6 +51,37 @@ class FailureRow:
     message: str
     reason: str
     guidance: Guidance
+    question: "PointsQuestion | None" = None   # an undecided award: a person answers
+
+
+@dataclass(frozen=True)
+class PointsQuestion:
+    """An undecided award, as a person sees it: the sale, the amount, and the customer's
+    points history around the sale (`evidence`: {"id", "date", "description", "points",
+    "sale": the sale the bridge attributes it to, or None, "new": after the award was
+    sent})."""
+
+    failure_id: int
+    sale_key: str
+    store_id: str
+    customer_id: str
+    dollar_amount: str
+    received_at: dt.datetime
+    evidence: tuple[dict, ...]
+
+
+def points_question(journal, failure, sale=None) -> PointsQuestion | None:
+    """The question a points failure asks (None: it asks none: not an undecided award)."""
+    if failure.kind != "points" or not failure.sale_key:
+        return None
+    sale = sale or journal.get_sale(failure.sale_key)
+    step = next((s for s in sale.steps if s.kind == POINTS), None) if sale else None
+    if step is None or step.state != UNDECIDED:
+        return None
+    result = step.result or {}
+    return PointsQuestion(failure.id, sale.sale_key, sale.store_id, sale.plan.customer_id,
+                          str(sale.plan.step(step.n).dollar_amount), sale.received_at,
+                          tuple(result.get("evidence") or ()))
 
 
 @dataclass(frozen=True)
@@ -102,6 +136,7 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
     retried = journal.retried_failure_ids(since)
     everything = [failure_row(f) for f in journal.failures(store=filters.store, since=since)
                   if f.id not in retried]
+    everything = [_with_question(journal, r) for r in everything]
     reasons = tuple(sorted({r.reason for r in everything}))
     rows = [r for r in everything if not filters.reason or r.reason == filters.reason]
     open_deliveries = []
@@ -122,6 +157,13 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
         redemption_failures=tuple(r for r in rows if r.section == REDEMPTION),
         open_deliveries=tuple(open_deliveries), reasons=reasons,
         stores=tuple(stores) or tuple(sorted({r.store_id for r in everything})))
+
+
+def _with_question(journal, row: FailureRow) -> FailureRow:
+    if row.kind != "points" or not row.sale_key:
+        return row
+    question = points_question(journal, row)
+    return dataclasses.replace(row, question=question) if question else row
 
 
 CSV_COLUMNS = ("id", "type", "store", "date", "customer", "item_code", "description",

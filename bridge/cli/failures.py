@@ -1,8 +1,11 @@
-"""`astro-bridge failures list|retry|hide|export`: the failure report from the shell.
+"""`astro-bridge failures list|retry|hide|decide|export`: the failure report from the
+shell.
 
 The same report as the admin pages (bridge.admin.report): Transaction and Redemption
 Failures of the last days, filterable by store and reason; Retry and Hide by id (or
-every listed line with --all); CSV export.
+every listed line with --all); a person's answer for an award that may or may not have
+been applied (decide, shown with the customer's points history around the sale); CSV
+export.
 """
 from __future__ import annotations
 
@@ -93,6 +96,8 @@ def list_command(config_path, store_id, reason, days):
                 click.echo(f"      id {r.ref_id or '-'}  {r.endpoint or '-'} "
                            f"{'' if r.status_code is None else r.status_code}  {r.message}")
                 click.echo(f"      {r.reason}: {r.guidance.title}")
+                if r.question:
+                    _echo_question(r.question)
         click.echo(f"Pending and uncertain deliveries ({len(report.open_deliveries)})")
         for d in report.open_deliveries:
             when = (f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.next_attempt_at
@@ -109,21 +114,10 @@ def retry_command(ids, all_listed, config_path, store_id, reason, days):
     """Retry failures by id: re-send with the same ids (transactions) or redeem again
     (redemptions). Exit status 0 when all went through, 1 when some still fail."""
     from bridge.admin import actions
-    from bridge.astro import AstroClient
 
     config, journal, report = _open(config_path, store_id, reason, days)
     chosen = _chosen(report, ids, all_listed)
-    clients: dict = {}
-
-    def client_for(sid):
-        if sid not in clients:
-            a = config.store(sid).astro
-            if a.username is None or a.password is None:
-                raise _UsageError(f"store {sid}: no Astro login in the configuration "
-                                  f"(needed to retry)")
-            clients[sid] = AstroClient(a.base_url, a.username, a.password.reveal(),
-                                       a.client_id)
-        return clients[sid]
+    client_for, clients = _store_clients(config)
 
     with journal:
         try:
@@ -134,6 +128,74 @@ def retry_command(ids, all_listed, config_path, store_id, reason, days):
     for r in results:
         click.echo(f"#{r.failure_id}: {'ok' if r.ok else 'FAILED'}: {r.message}")
     sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+def _echo_question(q) -> None:
+    click.echo(f"      were the points of {q.sale_key} ({q.dollar_amount} dollars, "
+               f"{q.received_at:%Y-%m-%d %H:%M} UTC) awarded? Answer with `failures decide "
+               f"{q.failure_id} --awarded` or `--not-awarded`. Points history around the "
+               f"sale:")
+    for t in q.evidence:
+        points = "" if t.get("points") is None else f"{t['points']:+d}"
+        whose = f"bridge, {t['sale']}" if t.get("sale") else "not the bridge"
+        click.echo(f"        {'after ' if t.get('new') else 'before'} #{t.get('id')}  "
+                   f"{t.get('date') or '-'}  {points:>6}  {t.get('description') or ''}  "
+                   f"({whose})")
+    if not q.evidence:
+        click.echo("        (no points history was read)")
+
+
+def _store_clients(config):
+    """client_for(store id) with each store's own Astro login; a store without one is a
+    usage error (exit 2)."""
+    from bridge.astro import AstroClient
+
+    clients: dict = {}
+
+    def client_for(sid):
+        if sid not in clients:
+            a = config.store(sid).astro
+            if a.username is None or a.password is None:
+                raise _UsageError(f"store {sid}: no Astro login in the configuration "
+                                  f"(needed to send to Astro)")
+            clients[sid] = AstroClient(a.base_url, a.username, a.password.reveal(),
+                                       a.client_id)
+        return clients[sid]
+
+    return client_for, clients
+
+
+@failures_group.command("decide")
+@click.argument("failure_id", type=int)
+@click.option("--awarded", "answer", flag_value="awarded",
+              help="The points were awarded (found in Astro): nothing is sent.")
+@click.option("--not-awarded", "answer", flag_value="not_awarded",
+              help="The points were not awarded: they are sent once, now.")
+@_filter_options
+def decide_command(failure_id, answer, config_path, store_id, reason, days):
+    """Answer for a "Points uncertain" line: were this sale's points awarded? Shows the
+    customer's points history around the sale. Exit status 0 when the answer was
+    recorded (and, for --not-awarded, the points sent), 1 otherwise."""
+    from bridge.admin import actions
+
+    config, journal, report = _open(config_path, store_id, reason, days)
+    row = next((r for r in report.rows if r.id == failure_id), None)
+    if row is None or row.question is None:
+        raise _UsageError(f"#{failure_id} is not a points line waiting for an answer (see "
+                          f"`failures list`)")
+    if answer is None:
+        raise _UsageError("say --awarded or --not-awarded")
+    _echo_question(row.question)
+    client_for, clients = _store_clients(config)
+    with journal:
+        try:
+            result = actions.decide_points(journal, client_for, failure_id, answer,
+                                           by="astro-bridge failures decide")
+        finally:
+            for c in clients.values():
+                c.close()
+    click.echo(f"#{result.failure_id}: {'ok' if result.ok else 'FAILED'}: {result.message}")
+    sys.exit(0 if result.ok else 1)
 
 
 @failures_group.command("hide")

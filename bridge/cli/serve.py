@@ -117,7 +117,7 @@ def serve(config_path, host, port, log_json):
     store, a journal ./astro-bridge.db, and it prints a demo button URL to click.
     """
     from bridge.config import demo_config
-    from bridge.deliver import Worker
+    from bridge.delivery import Worker
     from bridge.web import create_app
     from bridge.web.clients import StoreClients
     from bridge.web.salelog import configure_logging
@@ -189,7 +189,7 @@ def serve(config_path, host, port, log_json):
 @click.option("--log-json", is_flag=True, help="Log JSON lines instead of text.")
 def worker(config_path, log_json):
     """Run only the background retry worker (sends the journal's pending sales)."""
-    from bridge.deliver import Worker
+    from bridge.delivery import Worker
     from bridge.web.clients import StoreClients
     from bridge.web.salelog import configure_logging
 

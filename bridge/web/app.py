@@ -32,7 +32,7 @@ from bridge.astro import AstroError, AuthError
 from bridge.admin import mount_admin
 from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
 from bridge.config import Config, Store
-from bridge.deliver import deliver_sale, receipt_data
+from bridge.delivery import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
@@ -245,8 +245,7 @@ class BridgeWeb:
         deadline = time.monotonic() + self.config.request_deadline
         try:
             outcome = deliver_sale(self.journal, client, sale_key, deadline=deadline,
-                                   retry=self.config.retry,
-                                   lease_seconds=self.clients.lease_seconds)
+                                   retry=self.config.retry)
         except Exception:  # the sale is recorded: the worker will finish it
             log.exception("delivery of %s failed unexpectedly; left to the worker", sale_key)
             return "pending:error"

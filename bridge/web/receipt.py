@@ -1,5 +1,5 @@
 """What the cashier's receipt page says, in plain words, built from the journal's record
-of a sale and its receipt data (bridge.deliver.receipt_data). Pure: values in, values out.
+of a sale and its receipt data (bridge.delivery.receipt_data). Pure: values in, values out.
 
 The receipt shows the customer; each line with the program it punched and that card's
 progress (e.g. 7/12), or why it is in no program; points earned and the balance;
@@ -63,7 +63,7 @@ class LineView:
 
 @dataclass(frozen=True)
 class PointsView:
-    state: str | None             # done | pending | uncertain | failed | given_up | None
+    state: str | None     # done | pending | uncertain | undecided | failed | given_up | None
     earned: int | None
     balance: int | None
     dollar_amount: str | None
@@ -187,6 +187,10 @@ def _points(p: dict | None, refund: bool) -> PointsView | None:
     elif state == "uncertain":
         text = ("Points: Astro's answer was lost; the bridge is checking whether they were "
                 "recorded. They are never given twice.")
+    elif state == "undecided":
+        text = ("Points: Astro's answer was lost and its history does not tell whether they "
+                "were recorded. The office decides (failure report); they are never given "
+                "twice.")
     elif state in ("failed", "given_up"):
         text = "Points were not given. The office will check (failure report)."
     else:
@@ -223,6 +227,14 @@ def _plain_error(error: str) -> str:
     if low.startswith("gave up"):
         return ("The bridge stopped trying: Astro could not be reached for too long. It "
                 "is listed in the failure report for the office.")
+    if low.startswith("points are sent by the worker"):
+        return "The points are being sent in the background."
+    if low.startswith("waiting for the points of"):
+        return ("The points wait for this customer's previous sale; they are sent right "
+                "after it.")
+    if "checking its history" in low:
+        return ("Astro's answer to the points was lost; the bridge checks whether they were "
+                "recorded before sending anything.")
     if "deadline" in low:
         return "Astro was slow; the rest is being sent in the background."
     if "readtimeout" in low or "timed out" in low:

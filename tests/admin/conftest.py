@@ -75,7 +75,7 @@ def now():
 def send_sale(journal, config, client, query: str):
     """Record a button sale in the journal and deliver it to the sandbox, the way the
     button request does; returns the DeliveryOutcome."""
-    from bridge import deliver, translate
+    from bridge import delivery, translate
     from legacy_qs import parse
 
     store = config.stores[0]
@@ -83,7 +83,7 @@ def send_sale(journal, config, client, query: str):
     key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
     plan = translate.plan_sale(sale, store, key, today=dt.date.today())
     journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store), now())
-    return deliver.deliver_sale(journal, client, key)
+    return delivery.deliver_sale(journal, client, key)
 
 
 # A sale with one enrolled item and one item of a program the store is NOT enrolled in.

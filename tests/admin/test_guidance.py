@@ -41,7 +41,8 @@ def test_each_reason_says_what_to_do():
     assert "duplicate" in dup and "to check" in dup
     assert "not redeemed" in text("Missing email") and "email address" in text("Missing email")
     assert "mailing address" in text("Missing address")
-    assert "before retrying" in text("Points uncertain") and "twice" in text("Points uncertain")
+    assert "points were awarded" in text("Points uncertain") and "twice" in text("Points uncertain")
+    assert "never sends them" in text("Points uncertain")
     assert "retry" in text("Some New Astro Message")
     reused = text("SaleID reused")
     assert "not sent" in reused and "new sale number" in reused

@@ -6,7 +6,7 @@ import requests
 
 import legacy_qs
 from bridge import translate
-from bridge.deliver import Worker
+from bridge.delivery import Worker
 
 from bridge.migrate.phases import answer_legacy
 from bridge.migrate.report import readiness

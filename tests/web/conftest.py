@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from bridge.config import RetryPolicy, demo_config
-from bridge.deliver import Worker
+from bridge.delivery import Worker
 from bridge.journal import Journal
 from bridge.web import create_app
 from bridge.web.clients import StoreClients
