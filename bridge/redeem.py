@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from bridge.admin.guidance import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
+from bridge.reasons import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
                                    reason_of)
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
 

@@ -52,7 +52,7 @@ class AdminWeb:
         self.sessions = SessionManager(b"admin-session\0" + (
             secret.encode("utf-8") if isinstance(secret, str) else secret),
             users=lambda: {a.name: a.password_hash for a in self.config.admins})
-        from bridge.web.throttle import LoginThrottle
+        from bridge.webbase.throttle import LoginThrottle
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
         self.throttle = throttle if throttle is not None else LoginThrottle()
 
@@ -73,7 +73,7 @@ class AdminWeb:
 
     # -- request helpers ------------------------------------------------------------
     def origin(self):
-        from bridge.web.proxy import request_origin
+        from bridge.webbase.proxy import request_origin
         return request_origin(bottle.request.environ, self.config.trusted_proxies)
 
     def secure(self) -> bool:
@@ -136,7 +136,7 @@ class AdminWeb:
 def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
     """Receipt links as the main app serves them, `<main app>/receipt/<sale key>?t=<token>`,
     the main app being where this one is mounted minus its last path segment (/admin)."""
-    from bridge.web.tokens import Signer
+    from bridge.webbase.tokens import Signer
     signer = Signer(secret)
 
     def url(sale_key: str) -> str:
@@ -214,7 +214,7 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
 
     from bridge.admin import failure_routes
     failure_routes.install(app, web)
-    from bridge.migrate.page import install_admin_route
+    from bridge.admin.migration import install_admin_route
     install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
     return app
 

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import bottle
 
 from bridge.admin import actions
-from bridge.admin.guidance import guidance_for
+from bridge.reasons import guidance_for
 from bridge.admin.report import Filters, build_report, report_csv
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)

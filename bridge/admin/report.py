@@ -14,7 +14,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from bridge.admin.guidance import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
+from bridge.reasons import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
 
 TRANSACTION = "transaction"
 REDEMPTION = "redemption"

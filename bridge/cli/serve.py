@@ -119,7 +119,7 @@ def serve(config_path, host, port, log_json):
     from bridge.config import demo_config
     from bridge.deliver import Worker
     from bridge.web import create_app
-    from bridge.web.clients import StoreClients
+    from bridge.astro.stores import StoreClients
     from bridge.web.salelog import configure_logging
     from bridge.web.serving import BridgeServer
 
@@ -190,7 +190,7 @@ def serve(config_path, host, port, log_json):
 def worker(config_path, log_json):
     """Run only the background retry worker (sends the journal's pending sales)."""
     from bridge.deliver import Worker
-    from bridge.web.clients import StoreClients
+    from bridge.astro.stores import StoreClients
     from bridge.web.salelog import configure_logging
 
     config = _load(config_path)

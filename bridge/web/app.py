@@ -30,7 +30,7 @@ import legacy_qs
 from bridge import translate
 from bridge.astro import AstroError, AuthError
 from bridge.admin import mount_admin
-from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
+from bridge.web.rewards import install_redeem_routes, rewards_panel
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
@@ -38,13 +38,13 @@ from bridge.migrate import phases
 from bridge.migrate.restproxy import install_rest_proxy
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
-from bridge.web.clients import StoreClients
+from bridge.astro.stores import StoreClients
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
                              legacy_store, resolve_store)
-from bridge.web.proxy import request_origin
+from bridge.webbase.proxy import request_origin
 from bridge.web.receipt import ReceiptView
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
-from bridge.web.tokens import Signer
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
 

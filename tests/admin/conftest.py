@@ -11,7 +11,7 @@ from bridge.astro import AstroClient
 from bridge.config import AdminUser, demo_config
 from bridge.journal import Journal
 from bridge.passwords import hash_password
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"

@@ -12,9 +12,9 @@ from bridge.config import RetryPolicy, demo_config
 from bridge.deliver import Worker
 from bridge.journal import Journal
 from bridge.web import create_app
-from bridge.web.clients import StoreClients
+from bridge.astro.stores import StoreClients
 from bridge.web.serving import BridgeServer
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 SALLY = {
     "apiusername": "demo", "apipassword": "demo-button",

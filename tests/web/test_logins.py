@@ -10,7 +10,7 @@ from bridge.config import AstroLogin, ButtonUser, Secret, Store
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.web import create_app
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
 
 

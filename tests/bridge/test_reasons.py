@@ -1,5 +1,5 @@
-"""Plain guidance for each failure reason (bridge.admin.guidance), pure."""
-from bridge.admin.guidance import guidance_for, reason_of, upc_a_of
+"""Plain guidance for each failure reason (bridge.reasons), pure."""
+from bridge.reasons import guidance_for, reason_of, upc_a_of
 
 
 def text(reason, **kw):
