@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bridge import deliver
 from bridge import redeem as redemption
 from bridge.astro import AstroError
 from bridge.translate import TRANSACTIONS
@@ -66,8 +67,6 @@ def retry(journal, config, client_for, ids, *, now: dt.datetime | None = None
 
 
 def _retry_sale(journal, config, client_for, failure, now) -> ActionResult:
-    from bridge import deliver
-
     sale = journal.get_sale(failure.sale_key)
     if sale is None:
         return ActionResult(failure.id, False, "the sale is not in the journal")

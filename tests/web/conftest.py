@@ -11,8 +11,8 @@ import requests
 from bridge.config import RetryPolicy, demo_config
 from bridge.deliver import Worker
 from bridge.journal import Journal
-from bridge.web import create_app
-from bridge.astro.stores import StoreClients
+from bridge.app import create_app
+from bridge.astro import StoreClients
 from bridge.web.serving import BridgeServer
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
