@@ -3,7 +3,7 @@
 - bridge.web's button side at `/` (button, receipts with their rewards, builder,
   health), the app the others are mounted on;
 - bridge.admin's pages mounted at `/admin`, sharing the web side's Astro clients;
-- the REST proxy's routes under `/api/json` (bridge.migrate.restproxy).
+- the REST proxy's routes under `/api/json` (bridge.web.restproxy).
 
 `astro-bridge serve`, the tests and the benchmarks build the bridge here.
 
@@ -18,8 +18,8 @@ from bridge.admin import mount_admin
 from bridge.astro import StoreClients
 from bridge.config import Config
 from bridge.journal import Journal
-from bridge.migrate.restproxy import install_rest_proxy
 from bridge.web import create_web_app
+from bridge.web.restproxy import install_rest_proxy
 from bridge.webbase.throttle import LoginThrottle
 
 

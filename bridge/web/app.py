@@ -176,9 +176,10 @@ class BridgeWeb:
                 self.refuse(address)
             elif login == phases.LOGIN_CHECKED:
                 self.throttle.succeeded(address)
-        return phases.button_redirect(store, self.config, self.journal, raw,
-                                      method=bottle.request.method, shadow=self.shadow,
-                                      login=login)
+        answer = phases.button_redirect(store, self.config, self.journal, raw,
+                                        method=bottle.request.method, shadow=self.shadow,
+                                        login=login)
+        return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
         """The store and the AstroClient for a click; GateError when refused."""

@@ -13,7 +13,7 @@ import requests
 import waitress
 import webtest
 
-from bridge.migrate.restproxy import install_rest_proxy
+from bridge.web.restproxy import install_rest_proxy
 
 TOKEN_BODY = urlencode({"username": "demo", "password": "demo-password",
                         "grant_type": "password", "client_id": "demo-client"}).encode()
