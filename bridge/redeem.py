@@ -26,8 +26,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from bridge.reasons import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
-                                   reason_of)
+from bridge.reasons import NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN, reason_of
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
 
 FREE_GOOD = "free_good"
