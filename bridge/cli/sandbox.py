@@ -8,6 +8,8 @@ import click
 
 from bridge.cli import main
 
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
+
 
 class SandboxStartError(click.ClickException):
     exit_code = 2
