@@ -11,8 +11,8 @@ its row:
     bridge.reasons     -                                              -
     bridge.config      passwords                                      tomli
     bridge.translate   legacy_qs, config                              -
-    bridge.astro       config                                         requests
-    bridge.journal     legacy_qs, translate                           psycopg
+    bridge.astro       config                                         requests, urllib3
+    bridge.journal     legacy_qs, translate                           psycopg(_pool)
     bridge.deliver     astro, config, journal, reasons, salelog,      -
                        translate
     bridge.redeem      astro, journal, reasons                        -
@@ -25,7 +25,7 @@ its row:
     bridge.admin       webbase and all of the above but replay        bottle
     bridge.app         web, admin and what they stand on              bottle
     bridge.sandbox     legacy_qs                                      bottle, waitress,
-                                                                      requests
+                                                                      requests, tomli
     bridge.cli         anything (it only wires)                       anything
 
 web and admin never import each other; nothing imports app or cli.
