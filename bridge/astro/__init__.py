@@ -1,12 +1,11 @@
 """The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
 
+``StoreClients`` keeps the clients of the configured stores' logins, shared by the web
+requests and the retry worker. May import: bridge.config, requests (and urllib3 under
+it); nothing of HTTP pages, the journal or the layers above.
+
 ``AstroClient`` holds the session, token and timeouts; every failure is an
 ``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
-``StoreClients`` keeps the clients of the configured stores' logins, shared by the web
-requests and the retry worker.
-
-May import: bridge.config, requests (and urllib3 under it). Nothing of HTTP pages, the
-journal or the layers above.
 """
 from bridge.astro.client import AstroClient
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
@@ -18,10 +17,11 @@ from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStat
 from bridge.astro.stores import StoreClients
 
 __all__ = [
-    "AstroClient", "StoreClients",
+    "AstroClient",
     "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
     "BusinessError",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
     "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
     "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",
+    "StoreClients",
 ]
