@@ -16,6 +16,10 @@ Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is t
 file). Everything the API leaves undocumented (codes, HTTP statuses, token and rate-limit
 answers) is chosen in ``bridge.sandbox.wire.UNDOCUMENTED``.
 
+Modules, each importing only those below it: ``wire``, ``seed``, ``state_store``,
+``tokens``, ``faults`` -> ``account`` -> ``endpoints`` -> ``runtime`` -> ``control``,
+``legacy`` -> ``app`` -> ``server``.
+
 Rules the API leaves open, as decided here
 ------------------------------------------
 - Payload only in the form field ``jsonData`` (form-encoded); anything else, or
