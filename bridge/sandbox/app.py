@@ -13,15 +13,16 @@ import bottle
 from bridge.sandbox import control as control_routes
 from bridge.sandbox import legacy
 from bridge.sandbox.account import Account
-from bridge.sandbox.endpoints import ENDPOINTS
+from bridge.sandbox.endpoints import ENDPOINTS, unknown_field
 from bridge.sandbox.runtime import JSON, Reply, Runtime, failure_reply
 from bridge.sandbox.seed import Seed, load_seed
 from bridge.sandbox.state_store import SQLiteStore
-from bridge.sandbox.wire import UNDOCUMENTED, AstroFailure, dumps, envelope, error_envelope
+from bridge.sandbox.wire import UNDOCUMENTED, AstroFailure, Wire, dumps, error_envelope
 
 log = logging.getLogger("bridge.sandbox")
 
 API_PREFIX = "/api/json"
+TOKEN_FIELDS = frozenset({"username", "password", "grant_type", "client_id"})
 
 
 def _make_account(seed: Seed, state: Account | str | Path | None) -> Account:
@@ -34,15 +35,16 @@ def _make_account(seed: Seed, state: Account | str | Path | None) -> Account:
 
 def create_app(config: Seed | str | Path | None = None,
                state: Account | str | Path | None = None,
-               control: bool = False) -> bottle.Bottle:
+               control: bool = False, wire: Wire | None = None) -> bottle.Bottle:
     """A new sandbox Astro as a WSGI app.
 
     config: a Seed, the path of a seed TOML file, or None for the packaged default.
     state: an Account, the path of a SQLite state file (kept across restarts), or None
-    for state in memory. control: also serve the /_sandbox/ control routes.
+    for state in memory. control: also serve the /_sandbox/ control routes. wire: the
+    answer shapes, strictness and removal count field (default: Wire()).
     The Runtime is reachable as `app.sandbox`."""
     seed = config if isinstance(config, Seed) else load_seed(config)
-    rt = Runtime(seed, _make_account(seed, state))
+    rt = Runtime(seed, _make_account(seed, state), wire or Wire())
     app = bottle.Bottle()
     app.sandbox = rt
 
@@ -83,6 +85,16 @@ def _form() -> bottle.FormsDict:
     return bottle.request.forms
 
 
+def _extra_form_field(known: frozenset[str]) -> str | None:
+    return next((name for name in _form() if name not in known), None)
+
+
+def _strict(rt: Runtime, extra: str | None) -> None:
+    """--strict: a request field the sandbox does not read is refused, naming it."""
+    if rt.wire.strict and extra is not None:
+        raise AstroFailure("unknown_field", extra)
+
+
 def token_reply(rt: Runtime) -> Reply:
     form = _form()
     username = form.getunicode("username") or ""
@@ -90,12 +102,17 @@ def token_reply(rt: Runtime) -> Reply:
     client_id = form.getunicode("client_id") or ""
     grant_type = form.getunicode("grant_type") or ""
 
-    def refuse(key: str, error: str) -> Reply:
+    def refuse(key: str, error: str, message: str | None = None) -> Reply:
         answer = UNDOCUMENTED[key]
-        return Reply(answer.http, {"error": error, "error_description": answer.message,
+        message = message or answer.message
+        return Reply(answer.http, {"error": error, "error_description": message,
                                    "astro_status": answer.code,
-                                   "astro_status_message": answer.message})
+                                   "astro_status_message": message})
 
+    try:
+        _strict(rt, _extra_form_field(TOKEN_FIELDS))
+    except AstroFailure as failure:
+        return refuse(failure.key, "invalid_request", failure.message)
     if grant_type != "password" or not username or not password:
         return refuse("invalid_login", "invalid_request")
     if client_id not in {lg.client_id for lg in rt.seed.logins}:
@@ -106,8 +123,7 @@ def token_reply(rt: Runtime) -> Reply:
     if login.client_id != client_id:
         return refuse("invalid_client_id", "invalid_client")
     token = rt.tokens.issue(login.username, rt.token_ttl())
-    return Reply(200, {"access_token": token.value, "token_type": "bearer",
-                       "expires": str(token.expires_in), "created": str(token.created)})
+    return Reply(200, rt.wire.token(token.value, token.expires_in, token.created))
 
 
 def call_reply(rt: Runtime, endpoint: str) -> Reply:
@@ -117,6 +133,7 @@ def call_reply(rt: Runtime, endpoint: str) -> Reply:
         return failure_reply("invalid_token")
     raw = _form().getunicode("jsonData")
     try:
+        _strict(rt, _extra_form_field(frozenset({"jsonData"})))
         if raw is None:
             raise AstroFailure("incomplete_request")
         try:
@@ -125,9 +142,11 @@ def call_reply(rt: Runtime, endpoint: str) -> Reply:
             raise AstroFailure("incomplete_request") from None
         if not isinstance(payload, dict):
             raise AstroFailure("incomplete_request")
-        return Reply(200, envelope(ENDPOINTS[endpoint](rt.account, payload)))
+        _strict(rt, unknown_field(endpoint, payload))
+        data = ENDPOINTS[endpoint].handler(rt.account, payload, rt.wire)
+        return Reply(200, rt.wire.success(endpoint, data))
     except AstroFailure as failure:
-        return Reply(failure.answer.http, error_envelope(failure.answer, failure.message))
+        return Reply(*rt.wire.failure(endpoint, failure))
     except Exception:  # a sandbox bug: answer like a server error, keep the traceback
         log.exception("sandbox endpoint %s failed", endpoint)
         return failure_reply("server_error")

@@ -1,5 +1,5 @@
 """What one sandbox holds while it runs (the Runtime: seed, account, tokens, faults,
-counters), and how an answer (a Reply) goes out with the faults applied. The
+wire, counters), and how an answer (a Reply) goes out with the faults applied. The
 routes (app, control, legacy) all stand on this module."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from bridge.sandbox.endpoints import WRITE_ENDPOINTS
 from bridge.sandbox.faults import Decision, Faults
 from bridge.sandbox.seed import Seed
 from bridge.sandbox.tokens import Tokens
-from bridge.sandbox.wire import UNDOCUMENTED, Answer, dumps, error_envelope
+from bridge.sandbox.wire import UNDOCUMENTED, Answer, Wire, dumps, error_envelope
 
 JSON = "application/json"
 
@@ -37,11 +37,13 @@ def failure_reply(key: str, message: str | None = None) -> Reply:
 
 
 class Runtime:
-    """Everything one sandbox holds: the seed, the account, tokens, faults, counters."""
+    """Everything one sandbox holds: the seed, the account, tokens, faults, the wire it
+    speaks, counters."""
 
-    def __init__(self, seed: Seed, account: Account):
+    def __init__(self, seed: Seed, account: Account, wire: Wire):
         self.seed = seed
         self.account = account
+        self.wire = wire
         self.tokens = Tokens()
         self.faults = Faults(seed.faults)
         self.stopping = threading.Event()   # set on shutdown: hung calls wake up
