@@ -1,11 +1,12 @@
 """The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
 
 ``AstroClient`` holds the session, token and timeouts; every failure is an
-``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
+``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses; an
+answer the client cannot use is ProtocolError, an Ambiguous). Nothing else escapes it.
 """
 from bridge.astro.client import AstroClient
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 InvalidClientID, NotSent, ProtocolError, RateLimited)
 from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStatus,
                                  EligibleItem, Eligibility, FreeGood, ItemProgram, LineResult,
                                  Offer, OfferReward, PointReward, PointsAward, PointsStatus,
@@ -13,8 +14,8 @@ from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStat
 
 __all__ = [
     "AstroClient",
-    "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
-    "BusinessError",
+    "AstroError", "NotSent", "RateLimited", "Ambiguous", "ProtocolError", "AuthError",
+    "InvalidClientID", "BusinessError",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
     "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
     "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",
