@@ -146,9 +146,10 @@ SOURCES: dict[str, str] = {
     "flags": f"{RUBY_SPEC}: listOffers in_store_only 1; {TS_SERVICE} tests "
              "in_store_only === 1",
     "customer_status_key": f"{RUBY_SPEC}: linkCustomer and addCustomer answer "
-                         f"{{status: 100, returnData}} without a message; {TS_SERVICE} "
-                         "reads astro_status or status, and the message from "
-                         "astro_status_message, status_messsage (sic) or status_message",
+                           f"{{status: 100, returnData}} without a message; {TS_SERVICE} "
+                           "reads astro_status or status, and the message from "
+                           "astro_status_message, status_messsage (sic) or "
+                           "status_message",
     "not_eligible_answered": f"ASTRO_API.md: code 700; {RUBY_SPEC}: 100 with "
                              f"{{isEligible: false}}; {TS_SERVICE} handles both",
     "offers_bare_list": f"{RUBY_SPEC}: {{program_list: [...]}}; {TS_SERVICE} (commit "

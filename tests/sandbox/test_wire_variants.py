@@ -2,12 +2,13 @@
 forms with the public-variants wire, unknown request fields refused when strict, and the
 name it reads a partial removal's count from (bridge/sandbox/wire.py)."""
 import json
+from dataclasses import fields
 
 import pytest
 import requests
 
 from bridge.sandbox.server import SandboxServer
-from bridge.sandbox.wire import PUBLIC_VARIANTS, UNDOCUMENTED, Wire
+from bridge.sandbox.wire import PUBLIC_VARIANTS, SOURCES, UNDOCUMENTED, Shapes, Wire
 from tests.sandbox.conftest import LOGIN, Api
 
 KIBBLE, CHEWS = "012345678905", "012345678912"
@@ -20,6 +21,10 @@ def wired_api(request):
         api = Api(sb)
         yield api
         api.http.close()
+
+
+def test_every_shape_question_names_where_its_forms_were_seen():
+    assert set(SOURCES) == {f.name for f in fields(Shapes)}
 
 
 def test_default_answers_carry_ids_as_text_flags_as_1_and_remove_messages(api):
