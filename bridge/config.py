@@ -31,6 +31,8 @@ The file layout (config/bridge.example.toml documents every option)::
 
 When no signing key is configured `Config.secret_key` is None; the web app then uses
 `Journal.secret("secret_key")`, generated once and kept in the journal.
+
+May import: bridge.passwords (and tomli before Python 3.11).
 """
 from __future__ import annotations
 

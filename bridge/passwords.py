@@ -13,6 +13,8 @@ configuration loader whether a value has the right shape. Hashes are made with
 `VerifiedCache` remembers successful checks for a few minutes (a check costs ~0.1 s, and
 a button sends its password with every click), keyed by a keyed digest only: never the
 password, and a failed check is never remembered.
+
+May import: the standard library only.
 """
 from __future__ import annotations
 

@@ -20,14 +20,16 @@ second submit of the same reward finds the attempt and sends nothing: "already
 redeemed" or "being redeemed". Only an attempt that failed for sure may be tried again.
 A failure is kept in the journal as a Redemption Failure, and the outcome says plainly
 that the reward was NOT redeemed.
+
+May import: bridge.astro, bridge.journal, bridge.reasons. No HTTP pages: the receipt's
+Redeem routes (bridge.web.rewards) call it.
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from bridge.admin.guidance import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
-                                   reason_of)
+from bridge.reasons import NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN, reason_of
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
 
 FREE_GOOD = "free_good"

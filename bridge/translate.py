@@ -34,6 +34,8 @@ parameter) or else by the refund's own SaleID, which covers POSes that send the 
 sale number with the Refund button. So a refund's own key gets a ``-R`` suffix: it must
 never collide with the sale it refunds. Lines with a negative quantity in an ordinary
 sale are returned items: also manual removals, never sent.
+
+May import: legacy_qs and bridge.config (pure: no I/O).
 """
 from __future__ import annotations
 

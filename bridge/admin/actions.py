@@ -23,9 +23,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bridge import redeem as redemption
+from bridge.admin.report import points_question
 from bridge.astro import AstroError
 from bridge.delivery import deliver_sale
-from bridge.admin.report import points_question
 from bridge.journal import SALE_PENDING, UNCERTAIN
 from bridge.translate import POINTS, TRANSACTIONS
 

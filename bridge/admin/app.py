@@ -14,11 +14,14 @@ from urllib.parse import quote, urlsplit
 
 import bottle
 
+from bridge.admin import failure_routes
+from bridge.admin.migration import install_admin_route
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
 from bridge.passwords import hash_password, verify_password
-
-# bridge.web is imported inside the functions that use it: bridge.web's app mounts this
-# one, so a module-level import would be circular whichever package is imported first.
+from bridge.webbase.proxy import request_origin
+from bridge.webbase.render import set_security_headers
+from bridge.webbase.throttle import LoginThrottle
+from bridge.webbase.tokens import Signer
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = [str(HERE / "templates")]
@@ -52,7 +55,6 @@ class AdminWeb:
         self.sessions = SessionManager(b"admin-session\0" + (
             secret.encode("utf-8") if isinstance(secret, str) else secret),
             users=lambda: {a.name: a.password_hash for a in self.config.admins})
-        from bridge.web.throttle import LoginThrottle
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
         self.throttle = throttle if throttle is not None else LoginThrottle()
 
@@ -73,7 +75,6 @@ class AdminWeb:
 
     # -- request helpers ------------------------------------------------------------
     def origin(self):
-        from bridge.web.proxy import request_origin
         return request_origin(bottle.request.environ, self.config.trusted_proxies)
 
     def secure(self) -> bool:
@@ -136,7 +137,6 @@ class AdminWeb:
 def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
     """Receipt links as the main app serves them, `<main app>/receipt/<sale key>?t=<token>`,
     the main app being where this one is mounted minus its last path segment (/admin)."""
-    from bridge.web.tokens import Signer
     signer = Signer(secret)
 
     def url(sale_key: str) -> str:
@@ -150,7 +150,6 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     """The admin app (see the module docstring). `clients` gives the AstroClient of a
     store (a callable `clients(store)` or a mapping by store id) for Retry. `options`
     go to AdminWeb (tests pass a fast throttle or a fixed secret)."""
-    from bridge.web.render import set_security_headers
     web = AdminWeb(config, journal, clients, **options)
     app = bottle.Bottle()
     app.config["admin.web"] = web
@@ -212,9 +211,7 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
         web.set_cookie(web.sessions.end(session, secure=web.secure(), path=web.path()))
         bottle.redirect(f"{web.prefix()}/login?logged_out=1", 303)
 
-    from bridge.admin import failure_routes
     failure_routes.install(app, web)
-    from bridge.migrate.page import install_admin_route
     install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
     return app
 

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 import bottle
 
 from bridge.admin import actions
-from bridge.admin.guidance import guidance_for
 from bridge.admin.report import Filters, build_report, report_csv
+from bridge.reasons import guidance_for
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
 MAX_DAYS = 3660

@@ -4,8 +4,8 @@
 the Transaction Failures and the Redemption Failures that are neither hidden nor retried,
 each with its reason and the guidance for it, plus the deliveries still open (pending or
 uncertain) with their next attempt. `report_csv(report)` is the same as CSV. Filters by
-store and by reason (the reason of `guidance.reason_of`, so "Missing email" matches
-Astro's longer message).
+store and by reason (the reason of `bridge.reasons.failure_reason`, so "Missing email"
+matches Astro's longer message).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from bridge.admin.guidance import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
+from bridge.reasons import POINTS_UNCERTAIN, Guidance, failure_reason, guidance_for
 from bridge.journal import UNDECIDED
 from bridge.translate import POINTS
 
@@ -118,9 +118,7 @@ class Report:
 
 def failure_row(f) -> FailureRow:
     """A report line from a journal Failure."""
-    text = (f.message or "").lower()
-    uncertain = f.kind == "points" and ("uncertain" in text or "may or may not" in text)
-    reason = reason_of(f.message, uncertain=uncertain)
+    reason = failure_reason(f.kind, f.message)
     return FailureRow(
         id=f.id, section=REDEMPTION if f.kind == REDEMPTION else TRANSACTION, kind=f.kind,
         store_id=f.store_id, sale_key=f.sale_key, customer_id=f.customer_id,

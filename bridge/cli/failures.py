@@ -14,6 +14,9 @@ import sys
 import click
 
 from bridge.cli import main
+from bridge.cli.serve import needs_config
+
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
 
 
 class _UsageError(click.ClickException):
@@ -46,7 +49,6 @@ def _open(config_path, store_id, reason, days):
     from bridge.journal import Journal, JournalError
 
     if not config_path:
-        from bridge.cli.serve import needs_config
         raise _UsageError(needs_config("failures", "failures"))
     try:
         config = load_config(config_path)

@@ -7,6 +7,8 @@ import sys
 import click
 
 from bridge.cli import main
+
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
 from bridge.replay.presets import FIELDS, PRESETS
 from bridge.replay.readers import FORMATS
 

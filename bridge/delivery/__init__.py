@@ -47,6 +47,9 @@ Outcomes per step:
 
 When a sale has nothing left to do, customerStatus is read once and the receipt data is
 stored with the sale (`SaleRecord.receipt`, shape in bridge.delivery.receipt).
+
+May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
+pages (web, admin), replay or migrate.
 """
 from bridge.delivery.machine import DeliveryOutcome, deliver_sale, retry_delay
 from bridge.delivery.receipt import receipt_data

@@ -90,6 +90,9 @@ customer step got through), given_up, or the phase name for passthrough/shadow s
 
 What is stored of a sale is its printable form (`LegacySale.to_printable()`): never the
 button's password.
+
+May import: legacy_qs, bridge.translate (and psycopg for PostgreSQL). Nothing of Astro
+or of HTTP pages.
 """
 from __future__ import annotations
 

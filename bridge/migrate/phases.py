@@ -44,8 +44,6 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import bottle
-
 import legacy_qs
 from bridge import translate
 from bridge.astro import AstroError, BusinessError, CustomerNotFound
@@ -149,10 +147,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
 
 def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
                     shadow: "ShadowEvaluator | None" = None,
-                    login: str = LOGIN_CHECKED) -> bottle.HTTPResponse:
+                    login: str = LOGIN_CHECKED) -> LegacyAnswer:
     """For the button endpoint of bridge.web, whose store resolution found `store` in
     passthrough or shadow (bridge.web.gate.legacy_store): record the sale, queue its dry
-    run and return the redirect to the store's legacy URL.
+    run, log the click's line and say where to redirect (the web app answers with it).
 
     `raw` is the button's parameters as received (query string and/or form body);
     `login` what the web app's check of its login said (answer_legacy).
@@ -168,7 +166,7 @@ def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
              via="legacy", login=login,
              recorded="no" if login == LOGIN_REFUSED else
              ("new" if answer.created else "repeat"))
-    return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
+    return answer
 
 
 def evaluate(store, sale: legacy_qs.LegacySale, client, *,

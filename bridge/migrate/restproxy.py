@@ -19,16 +19,19 @@ retries, and any re-encoding would change what Astro receives.
 
 Tokens and passwords pass through and are never stored or logged: the token call's body
 is never parsed, and only item codes, ids and Astro's status messages are recorded.
+
+This module decides and forwards; `answer(proxy, endpoint, body, headers)` gives a
+`ProxyAnswer` that the routes of bridge.web.restproxy send back to the POS.
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import bottle
 import requests
 
 from bridge.astro import NotSent, protocol
@@ -43,6 +46,18 @@ TRANSACTION_ENDPOINTS = ("addTransactionBatch", "addTransaction")
 REDEMPTION_ENDPOINTS = ("addRedemption", "redeemPoints")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class ProxyAnswer:
+    """What goes back to the POS: the status and its reason phrase ("" for the usual
+    one), the body bytes as Astro sent them and their Content-Type (None: Astro sent
+    none, so neither does the bridge)."""
+
+    status: int
+    reason: str
+    body: bytes
+    content_type: str | None
 
 
 def proxy_store(config) -> Any | None:
@@ -63,9 +78,9 @@ class RestProxy:
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def forward(self, endpoint: str, body: bytes, headers: dict[str, str]) -> bottle.HTTPResponse:
+    def forward(self, endpoint: str, body: bytes, headers: dict[str, str]) -> ProxyAnswer:
         """Send `body` with the given headers to `<base>/<endpoint>/`; Astro's answer as
-        a bottle response. Unreachable Astro: 503 (not sent) or 504 (sent, no answer)."""
+        it came. Unreachable Astro: 503 (not sent) or 504 (sent, no answer)."""
         url = f"{self.store.astro.base_url}/{endpoint}/"
         # Ask for the body as Astro has it: requests would otherwise decompress a gzip
         # answer and the POS would get other bytes than Astro sent.
@@ -82,14 +97,8 @@ class RestProxy:
         content = upstream.content
         if upstream.status_code == 200 and endpoint != "token":
             self._record_failures(endpoint, body, content)
-        reason = upstream.reason or ""
-        response = bottle.HTTPResponse(body=content,
-                                       status=f"{upstream.status_code} {reason}".strip())
-        if upstream.headers.get("Content-Type") is not None:
-            response.set_header("Content-Type", upstream.headers["Content-Type"])
-        else:
-            del response.headers["Content-Type"]
-        return response
+        return ProxyAnswer(upstream.status_code, upstream.reason or "", content,
+                           upstream.headers.get("Content-Type"))
 
     # ---- failure records -------------------------------------------------------------
 
@@ -163,43 +172,24 @@ def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _gateway_error(status: int) -> bottle.HTTPResponse:
-    text = ("Astro unreachable: not sent" if status == 503
-            else "Astro gave no answer: the call may have been processed")
-    body = json.dumps({"astro_status": status, "astro_status_message": text,
+def _json_answer(status: int, message: str) -> ProxyAnswer:
+    body = json.dumps({"astro_status": status, "astro_status_message": message,
                        "returnData": None})
-    return bottle.HTTPResponse(body=body, status=status,
-                               headers={"Content-Type": "application/json"})
+    return ProxyAnswer(status, "", body.encode("utf-8"), "application/json")
 
 
-def install_rest_proxy(app: bottle.Bottle, config, journal, *,
-                       session: requests.Session | None = None) -> RestProxy | None:
-    """Add the proxy routes to `app`; the RestProxy, or None when no store is chosen
-    (then the routes answer 503 naming the missing option)."""
-    store = proxy_store(config)
-    proxy = RestProxy(store, journal, session=session) if store is not None else None
-
-    @app.route(API_PREFIX + "/<endpoint>/", method="POST")
-    def rest_proxy(endpoint: str):
-        if not _ENDPOINT.match(endpoint):
-            return _not_found()
-        if proxy is None:
-            body = json.dumps({"astro_status": 503, "astro_status_message":
-                               "REST proxy off: several stores and no [rest_proxy] store"})
-            return bottle.HTTPResponse(body=body, status=503,
-                                       headers={"Content-Type": "application/json"})
-        req = bottle.request
-        headers = {"Content-Type": req.get_header("Content-Type") or ""}
-        if req.get_header("Authorization") is not None:
-            headers["Authorization"] = req.get_header("Authorization")
-        if not headers["Content-Type"]:
-            del headers["Content-Type"]
-        return proxy.forward(endpoint, req.body.read(), headers)
-
-    return proxy
+def _gateway_error(status: int) -> ProxyAnswer:
+    return _json_answer(status, "Astro unreachable: not sent" if status == 503
+                        else "Astro gave no answer: the call may have been processed")
 
 
-def _not_found() -> bottle.HTTPResponse:
-    return bottle.HTTPResponse(body=json.dumps({"astro_status": 404,
-                                                "astro_status_message": "Unknown endpoint"}),
-                               status=404, headers={"Content-Type": "application/json"})
+def answer(proxy: RestProxy | None, endpoint: str, body: bytes,
+           headers: dict[str, str]) -> ProxyAnswer:
+    """The answer to a POS's `POST /api/json/<endpoint>/`: Astro's, forwarded by `proxy`;
+    404 for a name that is no endpoint; 503 naming the missing option when no store is
+    chosen (`proxy` None), forwarding nothing."""
+    if not _ENDPOINT.match(endpoint):
+        return _json_answer(404, "Unknown endpoint")
+    if proxy is None:
+        return _json_answer(503, "REST proxy off: several stores and no [rest_proxy] store")
+    return proxy.forward(endpoint, body, headers)

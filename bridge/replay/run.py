@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from bridge.astro import AstroClient
 from bridge.delivery import deliver_sale
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
+from bridge.reasons import reason_of
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
 from bridge.replay.progress import Progress
@@ -271,7 +272,7 @@ class Replay:
         for line in (outcome.receipt or {}).get("lines", []):
             if line.get("result") == "failed":
                 reason = line.get("message") or "refused"
-                self.tally.count_line_outcome(reason)
+                self.tally.count_line_outcome(reason_of(reason))
                 self.report.add(item.line_source(line["index"]), key, "line not punched",
                                 f"{line['item_code']}: {reason}")
 

@@ -1,7 +1,7 @@
 """The bridge's web app: the legacy button endpoint, receipts, the URL builder, health.
 
-`create_app(config, journal, clients=None)` builds a new bottle app (no module-level
-default app). Routes stay thin: parse, resolve the store and the login, record, deliver,
+`create_web_app(config, journal, clients=None)` builds a new bottle app (no module-level
+default app); bridge.app mounts the admin pages and the REST proxy on it. Routes stay thin: parse, resolve the store and the login, record, deliver,
 redirect, render. Routes:
 
 - `GET|POST /` and each configured legacy path: a button click. Without any parameter,
@@ -13,6 +13,7 @@ redirect, render. Routes:
 - `GET /healthz` (process up), `GET /readyz` (journal writable, each store's Astro login
   accepted; 503 with the reasons otherwise).
 - `GET /static/<file>`: the stylesheet.
+- `POST /receipt/<sale key>/redeem`: Redeem on the receipt page (bridge.web.rewards).
 
 Every answer carries no-store, no-referrer and a self-only Content-Security-Policy.
 """
@@ -28,23 +29,21 @@ import bottle
 
 import legacy_qs
 from bridge import translate
-from bridge.astro import AstroError, AuthError
-from bridge.admin import mount_admin
-from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
+from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
 from bridge.delivery import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
-from bridge.migrate.restproxy import install_rest_proxy
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
-from bridge.web.clients import StoreClients
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
                              legacy_store, resolve_store)
-from bridge.web.proxy import request_origin
 from bridge.web.receipt import ReceiptView
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
-from bridge.web.tokens import Signer
+from bridge.web.rewards import install_redeem_routes, rewards_panel
+from bridge.webbase.proxy import request_origin
+from bridge.webbase.render import set_security_headers
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
 
@@ -177,9 +176,10 @@ class BridgeWeb:
                 self.refuse(address)
             elif login == phases.LOGIN_CHECKED:
                 self.throttle.succeeded(address)
-        return phases.button_redirect(store, self.config, self.journal, raw,
-                                      method=bottle.request.method, shadow=self.shadow,
-                                      login=login)
+        answer = phases.button_redirect(store, self.config, self.journal, raw,
+                                        method=bottle.request.method, shadow=self.shadow,
+                                        login=login)
+        return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
         """The store and the AstroClient for a click; GateError when refused."""
@@ -358,9 +358,10 @@ class BridgeWeb:
         return status, reasons
 
 
-def create_app(config: Config, journal: Journal, clients: StoreClients | None = None, *,
-               throttle: LoginThrottle | None = None) -> bottle.Bottle:
-    """A new bottle app serving `config`'s stores with `journal`.
+def create_web_app(config: Config, journal: Journal, clients: StoreClients | None = None,
+                   *, throttle: LoginThrottle | None = None) -> bottle.Bottle:
+    """A new bottle app serving the button side of `config`'s stores with `journal`
+    (bridge.app.create_app is the whole bridge: this, the admin pages, the REST proxy).
 
     `clients` is the StoreClients shared with the retry worker (made here when None);
     `throttle` the login throttle (default policy when None). The app keeps its state
@@ -368,7 +369,7 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app = bottle.Bottle(catchall=True)
     web = BridgeWeb(config, journal, clients, throttle)
     app.config["bridge.web"] = web
-    app.add_hook("after_request", render.set_security_headers)
+    app.add_hook("after_request", set_security_headers)
 
     for path in config.legacy_paths:
         app.route(path, ["GET", "POST"], web.button)
@@ -376,8 +377,6 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app.route("/receipt/<sale_key>", "GET", web.receipt)
     app.route("/receipt/<sale_key>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
-    # The admin pages, and Redeem on the receipt page (owner: ADMIN, bridge.admin).
-    mount_admin(app, config, journal, web.clients)
     install_redeem_routes(app, web)
 
     @app.route("/readyz")
@@ -390,7 +389,7 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
         return bottle.static_file(name, root=str(render.STATIC))
 
     def on_error(error: bottle.HTTPError):
-        render.set_security_headers()
+        set_security_headers()
         if error.status_code >= 500:
             return render.page("error", title="Something went wrong",
                                message="The bridge could not answer. If this was a sale, it "
@@ -399,8 +398,6 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
 
     for code in (404, 405, 500):
         app.error(code)(on_error)
-    # POST /api/json/...: the REST proxy for POSes that already speak REST (bridge.migrate).
-    install_rest_proxy(app, config, journal)
     return app
 
 

@@ -20,7 +20,7 @@ Authentication:
 - `mapped`: the password is checked against the user's salted hash (constant time;
   an unknown user is checked against a dummy hash so both take the same time). REST
   calls use the store's own Astro login.
-- `delegate`: the login itself must get an Astro token; see bridge.web.clients.
+- `delegate`: the login itself must get an Astro token; see bridge.astro.stores.
 
 Nothing here keeps a password; failures say only that the login was refused.
 """

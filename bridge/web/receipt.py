@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
                             SALE_PARTIAL, SALE_PENDING, SaleRecord, utcnow)
+from bridge.reasons import NO_ITEM_FOUND, reason_of
 
 REFRESH_SECONDS = 3              # how often a pending receipt reloads at the least...
 MAX_REFRESH_SECONDS = 60         # ...and at the most, once the first minute is over
@@ -45,9 +46,6 @@ HOW_TEXT = {
     "linked": "Found in Astro by email or phone and linked to this POS customer.",
     "created": "New Astro customer created.",
 }
-
-NO_ITEM = "No Item Found"
-
 
 @dataclass(frozen=True)
 class LineView:
@@ -163,7 +161,7 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     reason = None
     outcome = {"added": "punched", "already": "already"}.get(result, result)
     if result == "failed":
-        if message == NO_ITEM:
+        if reason_of(message) == NO_ITEM_FOUND:
             outcome = "not_in_program"
             reason = ("Not in any program this store is enrolled in "
                       "(Astro: No Item Found). Nothing to do at the till.")

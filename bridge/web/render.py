@@ -1,4 +1,5 @@
-"""Templates, the local stylesheet and the headers every page carries."""
+"""Templates and the local stylesheet of the button side's pages (the headers every
+page carries are bridge.webbase.render's)."""
 import json
 from pathlib import Path
 
@@ -7,25 +8,6 @@ import bottle
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-
-# Every answer of the bridge: nothing cached (receipts hold customer data), no Referer
-# leaking a receipt token to another site, nothing loaded from anywhere but here.
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'none'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
-
-
-def set_security_headers() -> None:
-    """The after_request hook: put SECURITY_HEADERS on the current response."""
-    for name, value in SECURITY_HEADERS.items():
-        bottle.response.set_header(name, value)
 
 
 def page(name: str, **values) -> str:

@@ -11,7 +11,7 @@ from bridge.astro import AstroClient
 from bridge.config import AdminUser, demo_config
 from bridge.journal import Journal
 from bridge.passwords import hash_password
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
@@ -72,10 +72,10 @@ def now():
     return dt.datetime.now(dt.timezone.utc)
 
 
-def send_sale(journal, config, client, query: str):
-    """Record a button sale in the journal and deliver it to the sandbox, the way the
-    button request does; returns the DeliveryOutcome."""
-    from bridge import delivery, translate
+def record_sale(journal, config, query: str) -> str:
+    """Record a button sale of the first store in the journal (nothing sent yet), the
+    way the button request does; returns its sale key."""
+    from bridge import translate
     from legacy_qs import parse
 
     store = config.stores[0]
@@ -83,7 +83,15 @@ def send_sale(journal, config, client, query: str):
     key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
     plan = translate.plan_sale(sale, store, key, today=dt.date.today())
     journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store), now())
-    return delivery.deliver_sale(journal, client, key)
+    return key
+
+
+def send_sale(journal, config, client, query: str):
+    """Record a button sale in the journal and deliver it to the sandbox, the way the
+    button request does; returns the DeliveryOutcome."""
+    from bridge import delivery
+
+    return delivery.deliver_sale(journal, client, record_sale(journal, config, query))
 
 
 # A sale with one enrolled item and one item of a program the store is NOT enrolled in.

@@ -29,7 +29,7 @@ def test_an_ean_13_failure_shows_its_upc_a(app, journal, config, client):
     send_sale(journal, config, client, _sale(7, upc="0850000000019"))   # not converted:
     log_in(app)                                                         # bad check digit
     assert "its UPC-A is" not in app.get("/failures").text
-    from bridge.admin.guidance import guidance_for
+    from bridge.reasons import guidance_for
     steps = " ".join(guidance_for("No Item Found", item_code="0012345678905").steps)
     assert "its UPC-A is 012345678905" in steps
 

@@ -5,47 +5,7 @@ import io
 import pytest
 from click.testing import CliRunner
 
-from bridge.astro import AstroClient
 from bridge.cli import main
-from bridge.config import load_config
-from bridge.journal import Journal
-from bridge.passwords import hash_password
-from tests.admin.conftest import NOT_ENROLLED_SALE, send_sale
-
-
-@pytest.fixture
-def config_file(sandbox, tmp_path):
-    path = tmp_path / "bridge.toml"
-    path.write_text(f"""
-[journal]
-path = "journal.db"
-
-[reports]
-failure_report_days = 10
-
-[stores.demo]
-name = "Demo Pet Supply"
-[stores.demo.astro]
-base_url = "{sandbox.api_url}"
-username = "demo"
-password = "demo-password"
-client_id = "demo-client"
-[[stores.demo.buttons]]
-username = "demo"
-password_hash = "{hash_password('demo-button', n=2**10)}"
-""")
-    return path
-
-
-@pytest.fixture
-def failed_sale(config_file):
-    config = load_config(config_file)
-    a = config.stores[0].astro
-    with Journal(config.journal_path) as journal, \
-            AstroClient(a.base_url, a.username, a.password.reveal(), a.client_id) as client:
-        send_sale(journal, config, client, NOT_ENROLLED_SALE)
-        [f] = journal.failures()
-    return f
 
 
 def run(*args):

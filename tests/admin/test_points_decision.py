@@ -2,9 +2,11 @@
 answers "were awarded" / "were not awarded", in the admin pages and with `astro-bridge
 failures decide`, each showing the customer's points history around the sale."""
 import datetime as dt
+import os
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -13,15 +15,15 @@ from bridge.config import load_config
 from bridge.delivery import deliver_sale
 from bridge.journal import Journal
 from tests.admin.conftest import NOT_ENROLLED_SALE, log_in, send_sale
-from tests.admin.test_failures_cli import config_file  # noqa: F401  (fixture)
 
-CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
+CLI = str(Path(sys.executable).with_name("astro-bridge"))
+ENV = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
 BIRD_SEED_PROGRAM = 104
 
 
 def cli(*args):
-    return subprocess.run(CLI + ["failures", *map(str, args)], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run([CLI, "failures", *map(str, args)], capture_output=True,
+                          text=True, timeout=60, env=ENV)
 
 
 def sally_points(sandbox):
@@ -48,7 +50,7 @@ def undecided_award(journal, config, client, sandbox, query, fault):
 
 
 @pytest.fixture
-def setup(config_file, sandbox):  # noqa: F811
+def setup(config_file, sandbox):
     config = load_config(config_file)
     a = config.stores[0].astro
     with Journal(config.journal_path) as journal, \

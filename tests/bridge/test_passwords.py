@@ -92,7 +92,7 @@ def test_web_gate_caches_a_right_mapped_password_and_still_refuses_wrong_ones(
     import webtest
     from bridge.config import demo_config
     from bridge.journal import Journal
-    from bridge.web.app import create_app
+    from bridge.app import create_app
     config = demo_config(sandbox.api_url, str(tmp_path / "bridge.db"))
     query = ("apiusername=demo&apipassword={}&CustomerID=SALLY-1&UPC1=012345678905"
              "&Qty1=1&SubTotal=10.00&SaleID={}")

@@ -17,7 +17,7 @@ from bridge.config import AdminUser, demo_config
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.sandbox.server import SandboxServer
-from bridge.web import create_app
+from bridge.app import create_app
 from bridge.web.serving import BridgeServer
 
 PASSWORD = "office password"

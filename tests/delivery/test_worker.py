@@ -6,7 +6,7 @@ from dataclasses import replace
 from bridge.config import demo_config
 from bridge.delivery import Worker
 from bridge.sandbox.server import SandboxServer
-from bridge.web.clients import StoreClients
+from bridge.astro import StoreClients
 from tests.delivery.conftest import FAST, KIBBLE, record
 
 

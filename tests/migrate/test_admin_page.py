@@ -7,7 +7,7 @@ import webtest
 from bridge.config import AdminUser
 from bridge.migrate.phases import answer_legacy
 from bridge.passwords import hash_password
-from bridge.web.app import create_app
+from bridge.app import create_app
 
 PASSWORD = "report reader"
 

@@ -13,7 +13,7 @@ import requests
 import waitress
 import webtest
 
-from bridge.migrate.restproxy import install_rest_proxy
+from bridge.web.restproxy import install_rest_proxy
 
 TOKEN_BODY = urlencode({"username": "demo", "password": "demo-password",
                         "grant_type": "password", "client_id": "demo-client"}).encode()
@@ -231,7 +231,7 @@ def test_answer_lost_after_astro_did_the_work_is_504(make_config, journal, sandb
 
 
 def test_bridge_web_app_answers_rest_calls_through_the_proxy(make_config, journal, sandbox):
-    from bridge.web.app import create_app
+    from bridge.app import create_app
     pos = webtest.TestApp(create_app(make_config("rest"), journal))
     token = _token(pos)
     answer = _call(pos, "addTransactionBatch", {"customerID": "SALLY-1", "transactions": [

@@ -10,7 +10,7 @@ import webtest
 
 from bridge.config import ButtonUser
 from bridge.passwords import hash_password
-from bridge.web.app import create_app
+from bridge.app import create_app
 
 
 def _app(config, journal):

@@ -11,10 +11,10 @@ import requests
 from bridge.config import RetryPolicy, demo_config
 from bridge.delivery import Worker
 from bridge.journal import Journal
-from bridge.web import create_app
-from bridge.web.clients import StoreClients
+from bridge.app import create_app
+from bridge.astro import StoreClients
 from bridge.web.serving import BridgeServer
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 SALLY = {
     "apiusername": "demo", "apipassword": "demo-button",

@@ -9,8 +9,8 @@ import webtest
 from bridge.config import AstroLogin, ButtonUser, Secret, Store
 from bridge.journal import Journal
 from bridge.passwords import hash_password
-from bridge.web import create_app
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.app import create_app
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
 
 

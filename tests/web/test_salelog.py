@@ -3,7 +3,7 @@ import json
 import logging
 import time
 
-from bridge.web.salelog import JsonLines, log_sale
+from bridge.salelog import JsonLines, log_sale
 
 
 def test_a_sale_is_one_json_line_with_its_fields(caplog):

@@ -1,7 +1,6 @@
 """`astro-bridge serve` as a process: the demo, configuration errors, SIGTERM and
 SIGKILL in the middle of a delivery."""
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -13,53 +12,21 @@ import requests
 
 from bridge.journal import Journal
 from bridge.passwords import hash_password
+from tests.processes import CommandProcess
 from tests.web.conftest import SALLY
 
 CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
 
 
-class Bridge:
+class Bridge(CommandProcess):
     """`astro-bridge serve ...` in a subprocess, its output lines read as they come."""
 
     def __init__(self, *args, cwd):
         env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
-        self.proc = subprocess.Popen(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        self.lines: queue.Queue = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_line(self, prefix, timeout=15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if line.startswith(prefix):
-                return line[len(prefix):].strip()
-        raise AssertionError(f"no line {prefix!r} in {''.join(self.output)}")
+        super().__init__(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env)
 
     def url(self) -> str:
         return self.wait_line("astro-bridge listening on ")
-
-    def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def write_config(tmp_path, sandbox) -> str:

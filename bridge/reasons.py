@@ -1,9 +1,14 @@
-"""Plain guidance for each failure reason: what the store can do about it.
+"""Failure reasons and, for each, plain guidance: what the store can do about it.
 
-Pure: a reason (the message Astro or the bridge gave) and, where it helps, the item code
-in; a `Guidance` (a title and a few steps in plain words) out. The admin pages and the
-`astro-bridge failures` command show it next to each failure, so the person looking at a
-failure does not have to know Astro's messages by heart.
+`failure_reason(kind, message)` / `reason_of(message)` give the reason a failure is
+listed and filtered under (Astro's known messages, and the bridge's own such as
+`Points uncertain` or `SaleID reused`); `guidance_for(reason, item_code=...)` gives a
+`Guidance` (a title and a few steps in plain words). The admin pages and the
+`astro-bridge failures` command show it next to each failure, so the person looking at
+a failure does not have to know Astro's messages by heart; the receipt, redemptions and
+replay's summary name failures by the same reasons.
+
+Pure; may import the standard library only.
 """
 from __future__ import annotations
 
@@ -80,6 +85,15 @@ def reason_of(message: str | None, *, uncertain: bool = False) -> str:
     if low == NO_POINT_REWARDS.lower():
         return NO_POINT_REWARDS
     return text or "Unknown"
+
+
+def failure_reason(kind: str, message: str | None) -> str:
+    """The reason a failure of the journal (its kind and message) is listed under: a
+    points failure whose message says the award may or may not have happened is
+    `Points uncertain`; any other failure is its message as `reason_of` reads it."""
+    low = (message or "").lower()
+    uncertain = kind == "points" and ("uncertain" in low or "may or may not" in low)
+    return reason_of(message, uncertain=uncertain)
 
 
 def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:

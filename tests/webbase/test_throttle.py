@@ -1,5 +1,5 @@
 """The login throttle: a growing delay, then a lockout, in bounded memory."""
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 
 class Clock:

@@ -1,5 +1,5 @@
-"""Plain guidance for each failure reason (bridge.admin.guidance), pure."""
-from bridge.admin.guidance import guidance_for, reason_of, upc_a_of
+"""Plain guidance for each failure reason (bridge.reasons), pure."""
+from bridge.reasons import failure_reason, guidance_for, reason_of, upc_a_of
 
 
 def text(reason, **kw):
@@ -46,3 +46,10 @@ def test_each_reason_says_what_to_do():
     assert "retry" in text("Some New Astro Message")
     reused = text("SaleID reused")
     assert "not sent" in reused and "new sale number" in reused
+
+
+def test_a_points_failure_that_may_or_may_not_have_happened_is_points_uncertain():
+    assert failure_reason("points", "Astro may or may not have recorded the points") == \
+        "Points uncertain"
+    assert failure_reason("transaction", "may or may not") == "may or may not"
+    assert failure_reason("transaction", "No Item Found") == "No Item Found"

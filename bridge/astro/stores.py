@@ -22,7 +22,7 @@ import os
 import threading
 from typing import Callable
 
-from bridge.astro import AstroClient
+from bridge.astro.client import AstroClient
 from bridge.config import Config, Store
 
 # The readiness probe must answer fast: short timeouts, no retries.

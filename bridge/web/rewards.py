@@ -18,8 +18,8 @@ from urllib.parse import quote
 import bottle
 
 from bridge import redeem
-from bridge.admin.app import TEMPLATES as ADMIN_TEMPLATES
 from bridge.astro import AstroError
+from bridge.web import render
 
 _SUCCESS = (redeem.REDEEMED, redeem.ALREADY)
 _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
@@ -28,10 +28,8 @@ _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
 
 
 def _render(name: str, **kw) -> str:
-    from bridge.web import render      # the receipt's layout and stylesheet
     kw.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=ADMIN_TEMPLATES + [str(render.TEMPLATES)],
-                           **kw)
+    return bottle.template(name, template_lookup=[str(render.TEMPLATES)], **kw)
 
 
 def _customer_id(sale) -> str | None:
