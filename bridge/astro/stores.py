@@ -35,7 +35,7 @@ def request_timeouts(deadline: float) -> dict:
     early in the request gets its full read timeout within it (a points call is only
     started with a full read timeout left; bridge.delivery.points)."""
     return dict(connect_timeout=min(3.0, max(1.0, deadline)),
-                read_timeout=min(10.0, max(1.0, deadline - 1.0)), max_retries=1, backoff=0.2)
+                read_timeout=min(10.0, max(1.0, deadline - 1.0)), max_retries=2, backoff=0.2)
 
 
 class StoreClients:

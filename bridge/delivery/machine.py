@@ -51,11 +51,14 @@ class DeliveryOutcome:
 
 
 class _Stop(Exception):
-    """Leave the remaining steps for later: at `retry_at` (None: due at once)."""
+    """Leave the remaining steps for later: at `retry_at` (None: due at once);
+    `counted` False: a wait, not a failed attempt."""
 
-    def __init__(self, error: str, retry_at: dt.datetime | None = None):
+    def __init__(self, error: str, retry_at: dt.datetime | None = None, *,
+                 counted: bool = True, scheduled: bool = False):
         super().__init__(error)
-        self.error, self.retry_at = error, retry_at
+        self.error, self.retry_at, self.counted = error, retry_at, counted
+        self.scheduled = scheduled       # the journal made it due again already
 
 
 def retry_delay(attempt: int, retry: RetryPolicy, rng: random.Random | None = None) -> float:
@@ -113,9 +116,11 @@ def _deliver_held(journal: Journal, client, sale_key: str, holder: str, deadline
         return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
     stop = _Delivery(journal, client, sale, holder, deadline, now, retry, rng).run()
     retry_at = None
-    if stop is not None:
+    if stop is not None and stop.scheduled:
+        retry_at = journal.get_sale(sale_key).next_attempt_at
+    elif stop is not None:
         retry_at = stop.retry_at or now()
-        journal.schedule_retry(sale_key, retry_at, stop.error)
+        journal.schedule_retry(sale_key, retry_at, stop.error, counted=stop.counted)
     sale = journal.get_sale(sale_key)
     receipt = sale.receipt
     if sale.status != SALE_PENDING:
@@ -159,7 +164,8 @@ class _Delivery:
             except _Stop as stop:
                 return stop
             except WaitForPoints as wait:
-                return _Stop(str(wait), wait.retry_at)
+                return _Stop(str(wait), wait.retry_at, counted=wait.counted,
+                             scheduled=wait.scheduled)
             except BusinessError as e:
                 if isinstance(e, CustomerNotFound) and self.stale_customer(step):
                     return self.run()        # resolve the customer again, then the rest
@@ -269,6 +275,12 @@ class _Delivery:
             astro_id = self.client.add_customer(cid, c.first_name or "", c.last_name or "",
                                                 email=c.email, phone=c.phone)
         except BusinessError as e:
+            # Another register (or a delivery of another sale) may have added the same
+            # POS customer meanwhile: then it is linked now.
+            self.check_time()
+            status = self.linked_status(cid)
+            if status is not None:
+                return self.customer_done(step, status.astro_customer_id, "found")
             why = f"Astro refused to add POS customer {cid}: {e.message}"
             if taken:
                 why += f" ({'; '.join(taken)})"

@@ -11,19 +11,23 @@ key.
 - Answered: done, its points transaction attributed to the sale. Surely not processed
   (NotSent, AuthError, a refusal): pending again. Anything else (Ambiguous, an answer
   that cannot be read, a crash): it stays uncertain.
-- An uncertain award is checked once Astro has settled: `settle_after` seconds after
-  the call failed (the client's read timeout; after a crash, the longest the call could
-  have lasted plus that), then reconciled against the customer's points history
+- The call (with the client's own retries of what was surely not processed) is bounded
+  to `call_limit` (connect + read timeout + 1 s), so a process that dies in the middle
+  leaves an award that cannot still be running after a known time.
+- An uncertain award is checked once Astro has settled: a read timeout after the call
+  failed (after a crash: `call_limit` plus a read timeout after it was begun), then
+  reconciled against the customer's points history
   (bridge.delivery.reconcile): applied -> done; not applied -> sent again (once);
   undecided -> a person is asked (step undecided, a `points` failure with the history
   around the sale as evidence).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 
-from bridge.astro import AuthError, BusinessError, NotSent
+from bridge.astro import Ambiguous, AuthError, BusinessError, NotSent
 from bridge.delivery.reconcile import APPLIED, NOT_APPLIED, reconcile_points
 from bridge.journal import Journal, PointsSnapshot, StepRecord
 from bridge.translate import PointsStep
@@ -31,12 +35,21 @@ from bridge.translate import PointsStep
 POINTS_UNCERTAIN = "Points uncertain"     # the failure message starts with it (reports)
 
 
-class WaitForPoints(Exception):
-    """The points step cannot go on now: `retry_at` (None: as soon as possible)."""
+READ_TRIES = 3
+# Seconds a sale waiting for another sale's award of the customer waits at most: it is
+# made due at once when that award is decided (bridge.journal.points).
+WAIT_FOR_TURN = 60.0
 
-    def __init__(self, why: str, retry_at: dt.datetime | None = None):
+
+class WaitForPoints(Exception):
+    """The points step cannot go on now: `retry_at` (None: as soon as possible);
+    `counted` False: a wait, not a failed attempt (the backoff does not grow);
+    `scheduled`: the journal has already made the sale due again (leave it as is)."""
+
+    def __init__(self, why: str, retry_at: dt.datetime | None = None, *,
+                 counted: bool = True, scheduled: bool = False):
         super().__init__(why)
-        self.retry_at = retry_at
+        self.retry_at, self.counted, self.scheduled = retry_at, counted, scheduled
 
 
 def note_points(journal: Journal, store_id: str, customer_id: str, status, asked_at) -> None:
@@ -54,11 +67,17 @@ def note_points(journal: Journal, store_id: str, customer_id: str, status, asked
                               if t.points_transaction_id], asked_at)
 
 
-def call_bound(client) -> float:
-    """The longest one call of `client` can take, all its own retries included."""
-    tries = getattr(client, "max_retries", 0) + 1
+def call_limit(client) -> float:
+    """Seconds a points call may take, its client's own retries of what was surely not
+    processed included: its first attempt gets a full connect and read timeout."""
     connect, read = getattr(client, "timeout", (3.0, 10.0))
-    return tries * (connect + read) + getattr(client, "backoff", 0.0) * 2 ** tries
+    return connect + read + 1.0
+
+
+def _bounded(client, seconds: float):
+    if not hasattr(client, "deadline"):
+        return contextlib.nullcontext()
+    return client.deadline(time.monotonic() + seconds)
 
 
 class PointsAward:
@@ -83,7 +102,7 @@ class PointsAward:
         step, cid = self.step, self.step.customer_id
         if self.deadline is not None and self.deadline - time.monotonic() < self.read_timeout:
             raise WaitForPoints("points are sent by the worker: too little time left in "
-                                "this request for a full read timeout")
+                                "this request for a full read timeout", counted=False)
         turn = self.begin()
         if turn.needs_read:
             self.read_points()
@@ -92,12 +111,13 @@ class PointsAward:
             raise WaitForPoints("another delivery took this sale over")
         if turn.waiting_for:
             raise WaitForPoints(f"waiting for the points of {turn.waiting_for} (the same "
-                                f"customer's awards go one at a time)",
-                                self.now() + dt.timedelta(seconds=self.read_timeout))
+                                f"customer's awards go one at a time)", counted=False,
+                                scheduled=True)
         if not turn.started:
             raise WaitForPoints("the customer's points could not be read before the award")
         try:
-            award = self.client.add_points_by_dollar(cid, step.dollar_amount)
+            with _bounded(self.client, call_limit(self.client)):
+                award = self.client.add_points_by_dollar(cid, step.dollar_amount)
         except (NotSent, AuthError, BusinessError) as e:
             # Surely not processed: a re-send is safe (a refusal is recorded as failed
             # by the caller).
@@ -124,7 +144,8 @@ class PointsAward:
             self.key, self.step.n, self.holder, store_id=self.store,
             customer_id=self.step.customer_id,
             result={**self.in_flight(),
-                    "settle_at": self.after(call_bound(self.client) + self.read_timeout)})
+                    "settle_at": self.after(call_limit(self.client) + self.read_timeout)},
+            wait_until=self.now() + dt.timedelta(seconds=WAIT_FOR_TURN))
 
     def in_flight(self) -> dict:
         return {"dollar_amount": str(self.step.dollar_amount),
@@ -134,10 +155,20 @@ class PointsAward:
         return (self.now() + dt.timedelta(seconds=seconds)).isoformat()
 
     def read_points(self):
-        asked_at = self.now()
-        status = self.client.customer_points_status(self.step.customer_id)
-        note_points(self.journal, self.store, self.step.customer_id, status, asked_at)
-        return status
+        """The customer's points now (kept as their snapshot). A read changes nothing in
+        Astro: one whose answer was lost is simply read again (READ_TRIES in all)."""
+        for attempt in range(READ_TRIES):
+            asked_at = self.now()
+            try:
+                status = self.client.customer_points_status(self.step.customer_id)
+            except Ambiguous:
+                if attempt + 1 == READ_TRIES or (self.deadline is not None
+                                                 and time.monotonic() >= self.deadline):
+                    raise
+                continue
+            note_points(self.journal, self.store, self.step.customer_id, status, asked_at)
+            return status
+        raise AssertionError("unreachable")
 
     # -- reconciling ---------------------------------------------------------------------
     def reconciled(self, record: StepRecord) -> bool:
@@ -148,7 +179,7 @@ class PointsAward:
         if settle_at and self.now() < dt.datetime.fromisoformat(settle_at):
             raise WaitForPoints("Astro's answer to the points was lost; checking its "
                                 "history once it has settled",
-                                dt.datetime.fromisoformat(settle_at))
+                                dt.datetime.fromisoformat(settle_at), counted=False)
         current = self.read_points()
         snapshot = result.get("snapshot")
         found = reconcile_points(

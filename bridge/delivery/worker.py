@@ -1,12 +1,15 @@
 """The retry worker: a thread that delivers the journal's due sales until each is
 delivered, failed for a business reason, or too old (given up).
 
-    Worker(journal, client_for, *, retry=RetryPolicy(), poll_interval=1.0, batch=20,
-           now=utcnow, worker_id=None)
+    Worker(journal, client_for, *, retry=RetryPolicy(), poll_interval=0.5, batch=16,
+           concurrency=8, now=utcnow, worker_id=None)
         .start() / .stop(timeout=5) -> bool / .run_once(now=None) -> int
 
-Each sale is isolated: whatever one sale raises is logged with its key, the sale is
-scheduled again with backoff, and the pass goes on with the others.
+A pass delivers the due sales `concurrency` at a time (waiting on Astro, retries and
+their backoff overlap; the journal's leases and the customers' points turns keep each
+sale and each customer's awards to one delivery at a time). Each sale is isolated:
+whatever one sale raises is logged with its key, the sale is scheduled again with
+backoff, and the pass goes on with the others.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import random
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from bridge.config import RetryPolicy
@@ -37,12 +41,14 @@ class Worker(threading.Thread):
     """
 
     def __init__(self, journal: Journal, client_for: Callable[[str], object | None], *,
-                 retry: RetryPolicy = RetryPolicy(), poll_interval: float = 1.0,
-                 batch: int = 20, now: Callable[[], dt.datetime] = utcnow,
-                 worker_id: str | None = None):
+                 retry: RetryPolicy = RetryPolicy(), poll_interval: float = 0.5,
+                 batch: int = 16, concurrency: int = 8,
+                 now: Callable[[], dt.datetime] = utcnow, worker_id: str | None = None):
         super().__init__(name="astro-bridge-worker", daemon=True)
         self.journal, self.client_for, self.retry = journal, client_for, retry
         self.poll_interval, self.batch = poll_interval, batch
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="astro-bridge-worker") \
+            if concurrency > 1 else None
         self.now = now
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
         self._stopping = threading.Event()
@@ -64,28 +70,36 @@ class Worker(threading.Thread):
         self._stopping.set()
         if self.is_alive():
             self.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=not self.is_alive(), cancel_futures=True)
         return not self.is_alive()
 
     def run_once(self, now: dt.datetime | None = None) -> int:
         """One pass over the sales due now; returns how many were attempted."""
         now = now or self.now()
-        attempted = 0
-        for key in self.journal.due_sales(now, self.batch):
-            if self._stopping.is_set():
-                break
-            attempted += 1
-            try:
-                self._attempt(key, now)
-            except Exception as e:
-                # One sale must never stop the others: log it, try it again later.
-                sale = self.journal.get_sale(key)
-                wait = retry_delay(sale.attempts if sale else 0, self.retry, self._rng)
-                log.exception("delivery of %s failed unexpectedly (%s); retried in %.0f s",
-                              key, type(e).__name__, wait)
-                self.journal.schedule_retry(key, self.now() + dt.timedelta(seconds=wait),
-                                            f"unexpected error ({type(e).__name__}); "
-                                            f"retried later")
-        return attempted
+        keys = self.journal.due_sales(now, self.batch)
+        if self._pool is None or len(keys) < 2:
+            for key in keys:
+                self._isolated(key, now)
+        else:
+            for _ in self._pool.map(lambda key: self._isolated(key, now), keys):
+                pass
+        return len(keys)
+
+    def _isolated(self, key: str, now: dt.datetime) -> None:
+        if self._stopping.is_set():
+            return
+        try:
+            self._attempt(key, now)
+        except Exception as e:
+            # One sale must never stop the others: log it, try it again later.
+            sale = self.journal.get_sale(key)
+            wait = retry_delay(sale.attempts if sale else 0, self.retry, self._rng)
+            log.exception("delivery of %s failed unexpectedly (%s); retried in %.0f s",
+                          key, type(e).__name__, wait)
+            self.journal.schedule_retry(key, self.now() + dt.timedelta(seconds=wait),
+                                        f"unexpected error ({type(e).__name__}); "
+                                        f"retried later")
 
     def _attempt(self, key: str, now: dt.datetime) -> None:
         sale = self.journal.get_sale(key)

@@ -85,11 +85,15 @@ class PointsJournal(SalesJournal):
                 (store_id, customer_id, balance, ids, micros(at)))
 
     def begin_points_award(self, sale_key: str, n: int, holder: str, *, store_id: str,
-                           customer_id: str, result: dict) -> PointsTurn:
+                           customer_id: str, result: dict,
+                           wait_until: dt.datetime) -> PointsTurn:
         """Take the customer's turn for the points step `n` of `sale_key` and mark it
         uncertain with `result` plus the customer's snapshot, in one transaction, if
         `holder` holds the sale, no earlier award of the customer is open and none is in
-        flight. Otherwise nothing changes and the answer says why."""
+        flight. Otherwise the step is left as it is and the answer says why; a sale that
+        must wait for another's award is made due at `wait_until`, in the same
+        transaction, so the wake-up of the award it waits for (which makes it due at
+        once) is never overwritten."""
         with self._write() as conn:
             held = conn.execute("SELECT 1 FROM sales WHERE sale_key = ? AND claimed_by = ?",
                                 (sale_key, holder)).fetchone()
@@ -101,7 +105,7 @@ class PointsJournal(SalesJournal):
                          (store_id, customer_id, sale_key, n))
             earlier = _earlier_open(conn, store_id, customer_id, sale_key, n)
             if earlier is not None:
-                return PointsTurn(waiting_for=earlier)
+                return _waiting(conn, sale_key, earlier, wait_until)
             cur = conn.execute(
                 "UPDATE customer_points SET turn = ? WHERE store_id = ? AND customer_id = ?"
                 " AND (turn IS NULL OR turn = ?)", (sale_key, store_id, customer_id, sale_key))
@@ -111,7 +115,7 @@ class PointsJournal(SalesJournal):
             if row is None:
                 return PointsTurn(needs_read=True)
             if cur.rowcount != 1:
-                return PointsTurn(waiting_for=row["turn"])
+                return _waiting(conn, sale_key, row["turn"], wait_until)
             snapshot = _snapshot(row)
             self._update_step(conn, sale_key, n, UNCERTAIN,
                               {**result, "snapshot": snapshot.to_dict()},
@@ -219,6 +223,13 @@ def _earlier_open(conn, store_id: str, customer_id: str, sale_key: str, n: int, 
         " AND s.state IN (?, ?) ORDER BY q.seq LIMIT 1",
         (store_id, customer_id, seq["seq"], *OPEN_STATES)).fetchone()
     return None if row is None else row["sale_key"]
+
+
+def _waiting(conn, sale_key: str, blocker: str, until: dt.datetime) -> PointsTurn:
+    conn.execute("UPDATE sales SET next_attempt_at = ?, last_error = ? WHERE sale_key = ?",
+                 (timestamp(until), f"waiting for the points of {blocker} (the same "
+                                    f"customer's awards go one at a time)", sale_key))
+    return PointsTurn(waiting_for=blocker)
 
 
 def _snapshot(row) -> PointsSnapshot:

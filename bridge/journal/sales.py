@@ -190,11 +190,12 @@ class SalesJournal(JournalBase):
     # -- due sales and leases ----------------------------------------------------------
     def due_sales(self, now: dt.datetime, limit: int = 20) -> list[str]:
         """Keys of pending sales whose next attempt is due at `now` and that nobody holds
-        (no lease, or one that ran out on the journal's clock)."""
+        (no lease, or one that ran out on the journal's clock), oldest sale first: a
+        customer's earlier sale, which the later ones' points wait for, goes first."""
         rows = self._conn().execute(
             "SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at <= ?"
             " AND (claimed_by IS NULL OR claim_expires_at < ?)"
-            " ORDER BY next_attempt_at LIMIT ?",
+            " ORDER BY received_at LIMIT ?",
             (SALE_PENDING, timestamp(now), self.clock(), limit)).fetchall()
         return [r["sale_key"] for r in rows]
 
@@ -322,12 +323,15 @@ class SalesJournal(JournalBase):
                          " WHERE sale_key = ?", (status, time.time(), sale_key))
         return status
     # -- retries -----------------------------------------------------------------------
-    def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None) -> None:
-        """Count an attempt that left work undone and make the sale due again at `at`."""
+    def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None, *,
+                       counted: bool = True) -> None:
+        """Make the sale due again at `at`; `counted`: an attempt that left work undone
+        (the backoff grows with them), not a wait for another sale."""
         with self._write() as conn:
-            conn.execute("UPDATE sales SET attempts = attempts + 1, next_attempt_at = ?,"
+            conn.execute("UPDATE sales SET attempts = attempts + ?, next_attempt_at = ?,"
                          " last_error = ?, updated_at = ? WHERE sale_key = ? AND status = ?",
-                         (timestamp(at), error, time.time(), sale_key, SALE_PENDING))
+                         (1 if counted else 0, timestamp(at), error, time.time(), sale_key,
+                          SALE_PENDING))
 
     def give_up(self, sale_key: str, reason: str) -> list[StepRecord]:
         """Stop trying: open steps become given_up, except an uncertain (points) step,

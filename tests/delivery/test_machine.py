@@ -279,8 +279,24 @@ def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journ
 
 
 def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, client, store):
+    # The email's account is Sally's (skipped), and Astro refuses to add DUP-2.
+    key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
+    sandbox.set_faults({"next": [{"endpoint": "addCustomer", "fault": "answer", "status": 200,
+                                  "body": '{"astro_status": 400, "astro_status_message": '
+                                          '"Incomplete Request", "returnData": null}'}]})
+    outcome = deliver(journal, client, key)
+    assert outcome.status == "failed"
+    [failure] = journal.failures(kind="customer")
+    assert failure.customer_id == "DUP-2"
+    assert failure.message.startswith("Astro refused to add POS customer DUP-2: "
+                                      "Incomplete Request")
+    assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
+    assert journal.known_customer("demo", "DUP-2") is None
+
+
+def test_customer_added_meanwhile_by_another_register_is_used(sandbox, journal, client, store):
     # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
-    # email's account is Sally's (skipped), and Astro refuses to add DUP-2 again.
+    # bridge's addCustomer is refused, and DUP-2 is linked now: the sale goes to it.
     import threading
     key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
     sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
@@ -293,12 +309,11 @@ def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, clien
     thread.start()
     outcome = deliver(journal, client, key)
     thread.join()
-    assert outcome.status == "failed"
-    [failure] = journal.failures(kind="customer")
-    assert failure.customer_id == "DUP-2"
-    assert failure.message.startswith("Astro refused to add POS customer DUP-2: ")
-    assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
-    assert journal.known_customer("demo", "DUP-2") is None
+    assert outcome.status == "delivered" and journal.failures() == []
+    dup = customer(sandbox, "DUP-2")
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \
+        dup["astro_customer_id"]
+    assert journal.known_customer("demo", "DUP-2") == dup["astro_customer_id"]
 
 
 def test_cached_customer_unknown_to_astro_is_resolved_again(sandbox, journal, client, store):

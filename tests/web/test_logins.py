@@ -124,7 +124,8 @@ def test_delegate_sales_wait_after_a_restart_until_the_button_logs_in_again(
         _store("deleg", "delegate", sandbox.api_url, login=False),))
     login = {**SALLY, "apipassword": "demo-password"}
     before = LiveBridge(config, sandbox, worker=False)
-    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 2,
+    # Astro is unavailable for the whole click (the client's retries included).
+    sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 5,
                                   "fault": "status", "status": 503}]})
     waiting = sale_key_of(before.click(login, SaleID="W-1"))
     before.close()                                   # the password is gone with it
