@@ -52,11 +52,13 @@ class WaitForPoints(Exception):
         self.retry_at, self.counted, self.scheduled = retry_at, counted, scheduled
 
 
-def note_points(journal: Journal, store_id: str, customer_id: str, status, asked_at) -> None:
+def note_points(journal: Journal, store_id: str, customer_id: str, status, asked_at, *,
+                history_needed: bool = True) -> None:
     """Keep what a read (customerStatus or customerPointsStatus) showed of the customer's
-    points, when it listed their points transactions at all."""
+    points, when it listed their points transactions (`history_needed` False: keep the
+    balance even without them; reconciliation then goes by the balance alone)."""
     raw = getattr(status, "raw", None) or {}
-    if not isinstance(raw.get("astroPointsTransactions"), list):
+    if history_needed and not isinstance(raw.get("astroPointsTransactions"), list):
         return
     balance = getattr(status, "balance", getattr(status, "points_balance", None))
     transactions = getattr(status, "transactions", None)
@@ -105,7 +107,7 @@ class PointsAward:
                                 "this request for a full read timeout", counted=False)
         turn = self.begin()
         if turn.needs_read:
-            self.read_points()
+            self.read_points(history_needed=False)
             turn = self.begin()
         if turn.lease_lost:
             raise WaitForPoints("another delivery took this sale over")
@@ -154,7 +156,7 @@ class PointsAward:
     def after(self, seconds: float) -> str:
         return (self.now() + dt.timedelta(seconds=seconds)).isoformat()
 
-    def read_points(self):
+    def read_points(self, history_needed: bool = True):
         """The customer's points now (kept as their snapshot). A read changes nothing in
         Astro: one whose answer was lost is simply read again (READ_TRIES in all)."""
         for attempt in range(READ_TRIES):
@@ -166,7 +168,8 @@ class PointsAward:
                                                  and time.monotonic() >= self.deadline):
                     raise
                 continue
-            note_points(self.journal, self.store, self.step.customer_id, status, asked_at)
+            note_points(self.journal, self.store, self.step.customer_id, status, asked_at,
+                        history_needed=history_needed)
             return status
         raise AssertionError("unreachable")
 

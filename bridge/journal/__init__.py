@@ -26,7 +26,8 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
                   -> RecordResult(sale_key, created, conflict)
     j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
-    j.due_sales(now, limit=20) -> list[str]  # due at `now`, lease free on j.clock()
+    j.due_sales(now, limit=20) -> list[str]  # due at `now`, lease free on j.clock(),
+                                             # oldest sale first
     # leases (on the journal's clock, j.clock(); free after lease_seconds unrenewed)
     j.claim_sale(key, holder) -> bool        j.release_sale(key, holder)
     j.renew_leases([(key, holder)]) -> [lost keys]
@@ -37,13 +38,16 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.mark_step_uncertain(key, n, error, result=None)      # points maybe applied
     j.mark_step_undecided(key, n, error, result=None)      # points: a person decides
     j.mark_step_pending(key, n, result=None, error=None)   # (back) to pending
-    j.schedule_retry(key, at, error)         j.give_up(key, reason) -> list[StepRecord]
+    j.schedule_retry(key, at, error, *, counted=True)   # counted: an attempt, not a wait
+    j.give_up(key, reason) -> list[StepRecord]
     j.retry_sale(key, now=None) -> bool      # person's Retry: failed/given_up -> pending
     j.set_receipt(key, receipt)
     # points (bridge.journal.points): one award of a customer at a time, in sale order
     j.points_snapshot(store_id, customer_id) -> PointsSnapshot | None
     j.note_points_read(store_id, customer_id, balance, transaction_ids, at)
-    j.begin_points_award(key, n, holder, *, store_id, customer_id, result) -> PointsTurn
+    j.begin_points_award(key, n, holder, *, store_id, customer_id, result, wait_until)
+        -> PointsTurn                        # the turn taken, or why not (then due at
+                                             # wait_until, or woken earlier)
     j.finish_points_award(key, n, *, store_id, customer_id, dollar_amount,
                           points_transaction_id, points, result)
     j.points_attributions(store_id, customer_id) -> {points transaction id: sale key}

@@ -153,7 +153,8 @@ def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart
     try:
         restarted.url()
         with Journal(str(tmp_path / "journal.db")) as journal:
-            # The killed request's lease on the sale runs out first (about 11 s here).
+            # The killed request's lease on the sale runs out first (15 s after its
+            # last renewal).
             wait_for(lambda: journal.get_sale("demo-K-1").status == "delivered", 30,
                      "the worker to finish the sale")
     finally:
