@@ -22,7 +22,6 @@ import datetime as dt
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import bottle
@@ -377,21 +376,9 @@ class BridgeWeb:
             if self._ready and time.monotonic() - self._ready[0] < self.ready_cache_seconds:
                 return self._ready[1], self._ready[2]
         reasons = [] if self.journal.health_check() else ["journal: cannot write"]
-
-        def check(store: Store) -> str | None:
-            client = self.clients.probe(store)
-            if client is None:
-                return None       # delegate store without its own login: nothing to log in with
-            try:
-                client.log_in()
-                return None
-            except AstroError as e:
-                return f"store {store.id}: Astro login failed ({type(e).__name__})"
-            finally:
-                client.close()
-
-        with ThreadPoolExecutor(max_workers=min(8, len(self.config.stores) or 1)) as pool:
-            reasons += [r for r in pool.map(check, self.config.stores) if r]
+        reasons += [f"store {store.id}: Astro login failed ({type(error).__name__})"
+                    for store, error in self.clients.login_problems(self.config.stores)
+                    if error is not None]
         status = 503 if reasons else 200
         with self._ready_lock:
             self._ready = (time.monotonic(), status, reasons)
