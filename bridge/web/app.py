@@ -346,7 +346,7 @@ class BridgeWeb:
         recorded = self.record(store, sale, force_new=True)
         outcome = self.deliver(store, self.clients(store), recorded.sale_key)
         log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
-                 via="send-again", repeat_of=sale_key)
+                 via="send-again", repeat_of=sale_key, **_kind(sale))
         return self.to_receipt(recorded.sale_key)
 
     # -- builder -------------------------------------------------------------------
