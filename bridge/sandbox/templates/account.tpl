@@ -91,7 +91,7 @@
 <h2>Calls to the API</h2>
 % if calls:
 <div class="scroll"><table>
-<tr><th>Endpoint</th><th class="num">Calls</th><th class="num">Answered normally</th></tr>
+<tr><th>Endpoint</th><th class="num">Calls received</th><th class="num">Work done</th></tr>
 % for c in calls:
 <tr><td><code>{{c['endpoint']}}</code></td><td class="num">{{c['calls']}}</td><td class="num">{{c['handled']}}</td></tr>
 % end
