@@ -47,7 +47,7 @@ def test_refused_throttled_and_bad_requests_log_one_line_without_secrets(bridge,
     from tests.web.conftest import SALLY
     answer = bridge.click({**SALLY, "Qty1": "lots"})                   # 400, names Qty1
     assert answer.status_code == 400
-    statuses = [bridge.click(apipassword="Wr0ng-Secret").status_code for _ in range(3)]
+    statuses = [bridge.click(apipassword=f"Wr0ng-Secret-{n}").status_code for n in range(3)]
     assert 401 in statuses and 429 in statuses
     time.sleep(0.3)                                # the test throttle's delay is over
     assert bridge.click(apiusername="nobody", apipassword="Wr0ng-Secret").status_code == 401

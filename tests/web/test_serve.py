@@ -126,7 +126,7 @@ def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.6}}})
     click = click_in_background(url, {**SALLY, "SaleID": "T-1"})
     wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
-    assert bridge.stop(signal.SIGTERM) == 0
+    assert bridge.stop(signal.SIGTERM) == 0, "".join(bridge.output)
     click["thread"].join(10)
     assert click["answer"].status_code == 303
     with Journal(str(tmp_path / "journal.db")) as journal:
