@@ -132,11 +132,11 @@ def test_claim_lease_blocks_others_until_released_or_expired(tmp_path):
 
 
 def test_a_held_sale_stays_held_while_its_holder_works(tmp_path):
-    with Journal(tmp_path / "journal.db", lease_seconds=0.3) as journal:
+    with Journal(tmp_path / "journal.db", lease_seconds=0.6) as journal:
         key = record(journal).sale_key
         with journal.holding(key, "worker-1") as held:
             assert held
-            time.sleep(1.0)                      # three lease lengths: the heartbeat renews
+            time.sleep(1.5)                      # 2.5 lease lengths: the heartbeat renews
             assert not journal.claim_sale(key, "worker-2")
             assert journal.due_sales(T0, 10) == []
             assert journal.still_holding(key, "worker-1")
