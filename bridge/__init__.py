@@ -9,7 +9,7 @@ its row:
     bridge.passwords   -                                              -
     bridge.salelog     -                                              -
     bridge.reasons     -                                              -
-    bridge.config      passwords                                      tomli
+    bridge.config      passwords                                      -
     bridge.translate   legacy_qs, config                              -
     bridge.astro       config                                         requests, urllib3
     bridge.journal     legacy_qs, translate                           psycopg(_pool)
@@ -25,7 +25,7 @@ its row:
     bridge.admin       webbase and all of the above but replay        bottle
     bridge.app         web, admin and what they stand on              bottle
     bridge.sandbox     legacy_qs                                      bottle, waitress,
-                                                                      requests, tomli
+                                                                      requests
     bridge.cli         anything (it only wires)                       anything
 
 web and admin never import each other; nothing imports app or cli.

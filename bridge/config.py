@@ -32,23 +32,18 @@ The file layout (config/bridge.example.toml documents every option)::
 When no signing key is configured `Config.secret_key` is None; the web app then uses
 `Journal.secret("secret_key")`, generated once and kept in the journal.
 
-May import: bridge.passwords (and tomli before Python 3.11).
+May import: bridge.passwords.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the project runs on 3.11; tomli is the documented fallback
-    import tomli as tomllib
 
 from bridge.passwords import hash_password, is_password_hash
 

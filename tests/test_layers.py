@@ -21,7 +21,7 @@ LAYERS = {
     "bridge.passwords": _PURE,
     "bridge.salelog": _PURE,
     "bridge.reasons": _PURE,
-    "bridge.config": (("bridge.passwords",), ("tomli",)),
+    "bridge.config": (("bridge.passwords",), ()),
     "bridge.translate": (("legacy_qs", "bridge.config"), ()),
     "bridge.astro": (("bridge.config",), ("requests", "urllib3")),
     "bridge.journal": (("legacy_qs", "bridge.translate"), ("psycopg", "psycopg_pool")),
@@ -45,7 +45,7 @@ LAYERS = {
                      ("bottle",)),
     "bridge.app": (("bridge.admin", "bridge.astro", "bridge.config", "bridge.journal",
                     "bridge.migrate", "bridge.web", "bridge.webbase"), ("bottle",)),
-    "bridge.sandbox": (("legacy_qs",), ("bottle", "requests", "tomli", "waitress")),
+    "bridge.sandbox": (("legacy_qs",), ("bottle", "requests", "waitress")),
     "bridge.cli": (ANY, ANY),
 }
 
