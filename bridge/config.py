@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bridge.passwords import hash_password, is_password_hash
+from bridge.passwords import is_password_hash
 
 PHASES = ("passthrough", "shadow", "rest")
 BUTTON_AUTH_MODES = ("mapped", "delegate")
@@ -213,10 +213,18 @@ def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
         points=True,
         timezone="America/New_York",
         button_auth="mapped",
-        buttons=(ButtonUser("demo", hash_password("demo-button")),),
+        buttons=(ButtonUser("demo", DEMO_BUTTON_HASH),),
     )
     return Config(stores=(store,), journal_path=str(journal_path), source="<demo>",
-                  admins=(AdminUser("admin", hash_password("demo-admin")),))
+                  admins=(AdminUser("admin", DEMO_ADMIN_HASH),))
+
+
+# The demo's logins are public (the README prints them), so their hashes are made once,
+# here, with `astro-bridge hash-password`: starting the demo computes no scrypt.
+DEMO_BUTTON_HASH = ("scrypt$131072$8$1$ijIjaMKqrUl27IURrZBphg==$"
+                    "6oYdmf6QSrdo/QnjtPaAn43yJNXF+DOnV7DAsjHI9II=")       # demo-button
+DEMO_ADMIN_HASH = ("scrypt$131072$8$1$GxPelk+3pOBiXcfY/VHZCA==$"
+                   "8/YHiUtiOqU3MHpoAewld5d+gMxytALdQc3qhOFWR4Q=")        # demo-admin
 
 
 _MISSING = object()

@@ -10,9 +10,13 @@ is False (never an exception) for a malformed hash; `is_password_hash(text)` tel
 configuration loader whether a value has the right shape. Hashes are made with
 `hashlib.scrypt`, so a leaked configuration file does not give away the passwords.
 
-`VerifiedCache` remembers successful checks for a few minutes (a check costs ~0.1 s, and
-a button sends its password with every click), keyed by a keyed digest only: never the
-password, and a failed check is never remembered.
+The cost (n, r, p) is part of each stored hash, so raising DEFAULT_N leaves every hash
+made before valid: it is checked at the cost it was made with (`hash-password` again to
+raise an old one). `VerifiedCache` remembers successful checks for a few minutes (a check
+at the default cost takes most of a second and 128 MiB, and a button sends its password
+with every click), keyed by a keyed digest only: never the password, and a failed check
+is never remembered. `NOBODY_HASH` is checked for a user name that does not exist, so
+such a login takes as long as a wrong password.
 
 May import: the standard library only.
 """
@@ -27,9 +31,9 @@ import time
 from collections import OrderedDict
 
 SCHEME = "scrypt"
-# n=2**14, r=8, p=1 are the classic interactive-login parameters: about 0.1 s per check,
-# 16 MiB of memory.
-DEFAULT_N = 2**14
+# n=2**17, r=8, p=1: OWASP's minimum for scrypt (128 MiB per check). Right passwords are
+# then remembered by VerifiedCache, so a click pays it once every few minutes at most.
+DEFAULT_N = 2**17
 DEFAULT_R = 8
 DEFAULT_P = 1
 _SALT_BYTES = 16
@@ -37,6 +41,10 @@ _HASH_BYTES = 32
 # Upper bounds so a hostile hash in a config file cannot make a check take minutes.
 _MAX_N = 2**20
 _MAX_RP = 64
+# The hash of no one's password, at the default cost (salt and digest are random bytes
+# fixed here: nothing secret, and nothing to compute at start-up).
+NOBODY_HASH = (f"{SCHEME}${DEFAULT_N}${DEFAULT_R}${DEFAULT_P}$TMAZmwjh8OSTDC5Dx/H1rg==$"
+               "w8LtHEYBkgXwAUchsq0lfaJnUjywyC3jgz2/mHrGarg=")
 
 
 def hash_password(password: str, *, n: int = DEFAULT_N, r: int = DEFAULT_R, p: int = DEFAULT_P) -> str:

@@ -8,20 +8,21 @@ import pytest
 import webtest
 
 from bridge.astro import AstroClient
-from bridge.config import AdminUser, demo_config
+from bridge.config import AdminUser
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.conftest import TEST_HASH_N, demo_config_for_tests
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
 # Cheap scrypt parameters keep each login check fast in tests.
-ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=2**10)
+ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=TEST_HASH_N)
 
 
 @pytest.fixture
 def config(sandbox, tmp_path):
-    base = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
+    base = demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db"))
     return dataclasses.replace(base, admins=(AdminUser(ADMIN_USER, ADMIN_HASH),))
 
 

@@ -11,6 +11,7 @@ import webtest
 from bridge.config import ButtonUser
 from bridge.passwords import hash_password
 from bridge.app import create_app
+from tests.conftest import TEST_HASH_N
 
 
 def _app(config, journal):
@@ -99,7 +100,7 @@ def test_passthrough_store_found_by_the_gate_gets_its_redirect_not_a_501(
     # button's real Astro login `demo` is such a login.
     config = make_config("rest")
     rest = dataclasses.replace(config.stores[0], buttons=(
-        ButtonUser("front", hash_password("front-pw", n=2**10)),))
+        ButtonUser("front", hash_password("front-pw", n=TEST_HASH_N)),))
     old = dataclasses.replace(
         rest, id="old", phase="passthrough", legacy_url=sandbox.legacy_url,
         button_auth="delegate", buttons=(),

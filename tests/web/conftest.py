@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 import pytest
 import requests
 
-from bridge.config import RetryPolicy, demo_config
+from bridge.config import RetryPolicy
 from bridge.deliver import Worker
 from bridge.journal import Journal
 from bridge.app import create_app
 from bridge.astro import StoreClients
 from bridge.web.serving import BridgeServer
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.conftest import demo_config_for_tests
 
 SALLY = {
     "apiusername": "demo", "apipassword": "demo-button",
@@ -85,7 +86,7 @@ def sale_key_of(answer) -> str:
 
 @pytest.fixture
 def bridge_config(sandbox, tmp_path):
-    return dataclasses.replace(demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
+    return dataclasses.replace(demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
                                request_deadline=3.0, retry=FAST_RETRY)
 
 

@@ -11,6 +11,7 @@ from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.app import create_app
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.conftest import TEST_HASH_N
 from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
 
 
@@ -63,7 +64,7 @@ def _store(store_id, auth, api_url, *, buttons=(), login=True):
 
 
 def test_store_parameter_picks_among_stores_sharing_a_login(sandbox, tmp_path, bridge_config):
-    user = (ButtonUser("front", hash_password("pw-1")),)
+    user = (ButtonUser("front", hash_password("pw-1", n=TEST_HASH_N)),)
     config = dataclasses.replace(bridge_config, stores=(
         _store("north", "mapped", sandbox.api_url, buttons=user),
         _store("south", "mapped", sandbox.api_url, buttons=user)))

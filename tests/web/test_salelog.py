@@ -62,11 +62,11 @@ def test_refused_throttled_and_bad_requests_log_one_line_without_secrets(bridge,
 def test_passthrough_and_shadow_clicks_log_one_line_each(sandbox, tmp_path, caplog):
     import dataclasses
 
-    from bridge.config import demo_config
+    from tests.conftest import demo_config_for_tests
     from tests.web.conftest import SALLY, LiveBridge
     caplog.set_level(logging.INFO)
     for phase in ("passthrough", "shadow"):
-        config = demo_config(sandbox.api_url, str(tmp_path / f"{phase}.db"))
+        config = demo_config_for_tests(sandbox.api_url, str(tmp_path / f"{phase}.db"))
         store = dataclasses.replace(config.stores[0], phase=phase,
                                     legacy_url=sandbox.legacy_url)
         live = LiveBridge(dataclasses.replace(config, stores=(store,)), sandbox, worker=False)

@@ -12,6 +12,7 @@ import requests
 
 from bridge.journal import Journal
 from bridge.passwords import hash_password
+from tests.conftest import TEST_HASH_N
 from tests.processes import CommandProcess
 from tests.web.conftest import SALLY
 
@@ -48,7 +49,7 @@ password_env = "TEST_ASTRO_PASSWORD"
 client_id = "demo-client"
 [[stores.demo.buttons]]
 username = "demo"
-password_hash = "{hash_password('demo-button')}"
+password_hash = "{hash_password('demo-button', n=TEST_HASH_N)}"
 """)
     os.environ["TEST_ASTRO_PASSWORD"] = "demo-password"
     return str(path)
