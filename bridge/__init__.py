@@ -13,13 +13,14 @@ its row:
     bridge.translate   legacy_qs, config                              -
     bridge.astro       config                                         requests, urllib3
     bridge.journal     legacy_qs, translate                           psycopg(_pool)
+    bridge.intake      legacy_qs, config, journal, translate          -
     bridge.deliver     astro, config, journal, reasons, salelog,      -
                        translate
     bridge.redeem      astro, journal, reasons                        -
-    bridge.replay      legacy_qs, astro, config, deliver, journal,    click
-                       reasons, salelog, translate
-    bridge.migrate     legacy_qs, astro, config, journal, passwords,  requests
-                       salelog, translate
+    bridge.replay      legacy_qs, astro, config, deliver, intake,     click
+                       journal, reasons, salelog, translate
+    bridge.migrate     legacy_qs, astro, config, intake, journal,     requests
+                       passwords, salelog, translate
     bridge.webbase     config                                         bottle
     bridge.web         webbase and all of the above but replay        bottle, waitress
     bridge.admin       webbase and all of the above but replay        bottle

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import bottle
 
 import legacy_qs
-from bridge import translate
+from bridge import intake
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
@@ -213,25 +213,14 @@ class BridgeWeb:
 
     def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
         """Write the sale and its plan to the journal (committed before any call)."""
-        key = None if force_new else translate.sale_key_for(store, sale)
-        key = key or self.journal.new_sale_key(store.id)
         now = utcnow()
-        original = None
-        original_key = translate.original_sale_key(store, sale)
-        if original_key:
-            found = self.journal.get_sale(original_key)
-            original = found.plan if found else None
-        today = now.astimezone(store.tz).date()
-        plan = translate.plan_sale(sale, store, key, today=today, original=original)
         # The worker leaves the sale to this request until its deadline has passed (then
         # the request's lease, or its own end, hands it over), so a fresh sale is not
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
-        return self.journal.record_sale(
-            store.id, sale, plan, translate.fingerprint(sale, store, today=today), now,
-            phase=store.phase,
-            dedupe_window=self.config.dedupe_window, force_new=force_new,
-            first_attempt_at=first_attempt)
+        return intake.take_in(self.journal, store, sale, now=now,
+                              dedupe_window=self.config.dedupe_window, force_new=force_new,
+                              first_attempt_at=first_attempt)
 
     def pending(self, sale_key: str) -> bool:
         found = self.journal.get_sale(sale_key)

@@ -75,16 +75,11 @@ def now():
 
 def record_sale(journal, config, query: str) -> str:
     """Record a button sale of the first store in the journal (nothing sent yet), the
-    way the button request does; returns its sale key."""
-    from bridge import translate
+    way the button request does (bridge.intake); returns its sale key."""
+    from bridge import intake
     from legacy_qs import parse
 
-    store = config.stores[0]
-    sale = parse(query)
-    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    plan = translate.plan_sale(sale, store, key, today=dt.date.today())
-    journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store), now())
-    return key
+    return intake.take_in(journal, config.stores[0], parse(query), now=now()).sale_key
 
 
 def send_sale(journal, config, client, query: str):
