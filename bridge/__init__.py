@@ -12,7 +12,7 @@ its row:
     bridge.config      passwords                                      -
     bridge.translate   legacy_qs, config                              -
     bridge.astro       config                                         requests, urllib3
-    bridge.journal     legacy_qs, translate                           psycopg(_pool)
+    bridge.journal     legacy_qs, reasons, translate                  psycopg(_pool)
     bridge.intake      legacy_qs, config, journal, translate          -
     bridge.deliver     astro, config, journal, reasons, salelog,      -
                        translate
@@ -20,7 +20,7 @@ its row:
     bridge.replay      legacy_qs, astro, config, deliver, intake,     click
                        journal, reasons, salelog, translate
     bridge.migrate     legacy_qs, astro, config, intake, journal,     requests
-                       passwords, salelog, translate
+                       passwords, reasons, salelog, translate
     bridge.webbase     config                                         bottle
     bridge.web         webbase and all of the above but replay        bottle, waitress
     bridge.admin       webbase and all of the above but replay        bottle

@@ -39,7 +39,8 @@ Outcomes per step (see bridge.translate for the step kinds):
   points, removal) makes the bridge forget the cached link and resolve the customer
   again, once per attempt, before that step is sent again.
 - BusinessError: the step fails, with a failure record (kind customer, transaction or
-  points). When the customer cannot be resolved the later steps fail too.
+  points; reason `Customer not accepted by Astro` for the customer step, else the reason
+  of Astro's message). When the customer cannot be resolved the later steps fail too.
 - addTransactionBatch line results: added, already (delivered before) or failed; a failed
   line (`No Item Found`...) is a `transaction` failure record and counts as a problem of
   the done step, which makes the sale `partial`.
@@ -79,6 +80,7 @@ from bridge.astro import (Ambiguous, AstroError, AuthError, BusinessError, Custo
 from bridge.config import RetryPolicy
 from bridge.journal import (DONE, FAILED, PENDING, SALE_PENDING, UNCERTAIN, Journal,
                             SaleRecord, StepRecord, utcnow)
+from bridge.reasons import Reason, astro_reason
 from bridge.salelog import log_sale
 from bridge.translate import CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, Step
 
@@ -244,8 +246,11 @@ class _Delivery:
 
     def fail(self, step: Step, e: BusinessError) -> None:
         self.journal.mark_step_failed(self.key, step.n, e.message)
+        reason = (Reason.CUSTOMER_REFUSED if step.kind == CUSTOMER
+                  else astro_reason(e.message))
         self.journal.record_failure(
-            self.sale.store_id, FAILURE_KIND[step.kind], e.message, sale_key=self.key,
+            self.sale.store_id, FAILURE_KIND[step.kind], e.message, reason=reason,
+            sale_key=self.key,
             customer_id=step.customer_id, item_code=step.item_code,
             transaction_id=step.transaction_id, endpoint=e.endpoint, status_code=e.code,
             at=self.now())
@@ -342,7 +347,8 @@ class _Delivery:
                 problems += 1
                 message = (r.message if r is not None else None) or "no result for this line"
                 self.journal.record_failure(
-                    self.sale.store_id, "transaction", message, sale_key=self.key,
+                    self.sale.store_id, "transaction", message,
+                    reason=astro_reason(message), sale_key=self.key,
                     customer_id=step.customer_id, item_code=ln.item_code,
                     description=ln.description, transaction_id=ln.transaction_id,
                     endpoint="addTransactionBatch", status_code=r.status if r else None,
@@ -373,8 +379,9 @@ class _Delivery:
                            f"for {step.dollar_amount} dollars")
                 self.journal.mark_step_failed(self.key, step.n, message, record.result)
                 self.journal.record_failure(
-                    self.sale.store_id, "points", message, sale_key=self.key, customer_id=cid,
-                    endpoint="addPointsByDollar", at=self.now())
+                    self.sale.store_id, "points", message, reason=Reason.POINTS_UNCERTAIN,
+                    sale_key=self.key, customer_id=cid, endpoint="addPointsByDollar",
+                    at=self.now())
                 return
             self.check_time()
         snapshot = _points_snapshot(self.client.customer_points_status(cid), self.now())
@@ -615,13 +622,14 @@ class Worker(threading.Thread):
             reason = f"gave up after {hours:g} hours: {sale.last_error or 'not delivered'}"
             for record in self.journal.give_up(sale.sale_key, reason):
                 step = sale.plan.step(record.n)
-                message = reason
+                message, why = reason, Reason.GIVEN_UP
                 if record.state == UNCERTAIN:
                     message = f"{reason}; points may or may not have been awarded, check"
+                    why = Reason.POINTS_UNCERTAIN
                 lines = step.lines or (None,)
                 for ln in lines:
                     self.journal.record_failure(
-                        sale.store_id, FAILURE_KIND[step.kind], message,
+                        sale.store_id, FAILURE_KIND[step.kind], message, reason=why,
                         sale_key=sale.sale_key, customer_id=step.customer_id,
                         item_code=ln.item_code if ln else step.item_code,
                         description=ln.description if ln else None,

@@ -12,5 +12,5 @@ This package decides; it answers no HTTP request itself (the web side turns its
 decisions into redirects and responses).
 
 May import: legacy_qs, bridge.translate, config, astro, intake, journal, passwords,
-salelog, and requests (the REST proxy forwards bytes itself). Never bottle, web or admin.
+reasons, salelog, and requests (the REST proxy forwards bytes itself). Never bottle, web or admin.
 """

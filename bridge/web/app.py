@@ -34,6 +34,7 @@ from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
+from bridge.reasons import Reason
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
@@ -145,6 +146,7 @@ class BridgeWeb:
         message = (f"SaleID {sale.sale_id} was already used for a different sale; "
                    f"this sale was NOT sent")
         self.journal.record_failure(store.id, "transaction", message,
+                                    reason=Reason.SALE_ID_REUSED,
                                     customer_id=sale.customer.id,
                                     description=f"the sale already recorded is {sale_key}")
         log.warning("store %s: SaleID reused for a different sale (recorded as %s); "

@@ -23,8 +23,17 @@ def test_list_shows_the_failure_with_its_guidance(config_file, failed_sale):
 def test_filters_by_reason_and_store(config_file, failed_sale):
     assert "Transaction Failures (0)" in run("list", "--config", config_file, "--reason",
                                              "TransactionID Already Exists").output
+    assert "Transaction Failures (1)" in run("list", "--config", config_file, "--reason",
+                                             "no item found").output
     r = run("list", "--config", config_file, "--store", "nope")
     assert r.exit_code == 2 and "no store 'nope'" in r.output
+
+
+def test_an_unknown_reason_is_refused_naming_the_known_ones(config_file, failed_sale):
+    r = run("list", "--config", config_file, "--reason", "Bad luck")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "--reason" in r.output and "'Bad luck' is not a reason" in r.output
+    assert '"No Item Found"' in r.output and '"Given up"' in r.output
 
 
 def test_retry_exits_1_while_failing_and_0_once_fixed(config_file, failed_sale, sandbox):

@@ -10,6 +10,7 @@ from bridge.astro import AstroClient
 from bridge.config import RetryPolicy, demo_config
 from bridge.deliver import Worker, deliver_sale
 from bridge.journal import Journal, utcnow
+from bridge.reasons import Reason
 from legacy_qs import parse
 
 KIBBLE, PUPPY, BIRD_SEED = "012345678905", "072030001234", "850000000018"
@@ -162,7 +163,7 @@ def test_undecidable_points_go_to_a_person_not_to_astro(sandbox, journal, client
     assert sorted(t["pointsQty"] for t in points_transactions(sandbox, "1001")) == [7, 20]
     [failure] = journal.failures(kind="points")
     assert (failure.sale_key, failure.customer_id, failure.endpoint) == (key, "SALLY-1", "addPointsByDollar")
-    assert "check" in failure.message
+    assert "check" in failure.message and failure.reason is Reason.POINTS_UNCERTAIN
 
 
 def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, client, store):
@@ -173,9 +174,9 @@ def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, cli
     assert [ln["result"] for ln in outcome.receipt["lines"]] == ["added", "failed"]
     [f] = journal.failures()
     assert (f.store_id, f.sale_key, f.customer_id, f.item_code, f.description, f.transaction_id,
-            f.endpoint, f.message, f.kind) == (
+            f.endpoint, f.message, f.kind, f.reason) == (
         "demo", key, "SALLY-1", BIRD_SEED, "Bird Seed 10lb", f"{key}-2",
-        "addTransactionBatch", "No Item Found", "transaction")
+        "addTransactionBatch", "No Item Found", "transaction", Reason.NO_ITEM_FOUND)
     assert f.status_code is not None and f.at.tzinfo is not None
 
 
@@ -221,8 +222,8 @@ def test_worker_gives_up_old_sales_and_reports_them(sandbox, journal, client, st
                  received_at=old)
     assert Worker(journal, lambda store_id: client, retry=FAST).run_once() == 1
     assert journal.get_sale(key).status == "given_up"
-    assert {(f.kind, f.item_code) for f in journal.failures()} == {
-        ("customer", None), ("transaction", KIBBLE)}
+    assert {(f.kind, f.item_code, f.reason) for f in journal.failures()} == {
+        ("customer", None, Reason.GIVEN_UP), ("transaction", KIBBLE, Reason.GIVEN_UP)}
     assert sandbox.state()["calls"] == {}
 
 
@@ -333,7 +334,7 @@ def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, clien
     thread.join()
     assert outcome.status == "failed"
     [failure] = journal.failures(kind="customer")
-    assert failure.customer_id == "DUP-2"
+    assert (failure.customer_id, failure.reason) == ("DUP-2", Reason.CUSTOMER_REFUSED)
     assert failure.message.startswith("Astro refused to add POS customer DUP-2: ")
     assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
     assert journal.known_customer("demo", "DUP-2") is None
