@@ -84,3 +84,22 @@ def failed_sale(config_file):
         send_sale(journal, config, client, NOT_ENROLLED_SALE)
         [failure] = journal.failures()
     return failure
+
+
+@pytest.fixture
+def processes():
+    """processes(argv, cwd=None, env=None, sigint_ignored=False) starts a command as a
+    real process (tests.processes.CommandProcess); every one still running when the test
+    ends is killed and reaped, whatever the test did."""
+    from tests.processes import CommandProcess
+
+    started = []
+
+    def start(argv, **options):
+        proc = CommandProcess(argv, **options)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.close()

@@ -9,58 +9,40 @@ import requests
 CLI = str(Path(sys.executable).with_name("astro-bridge"))
 
 
-def _start(*args):
-    return subprocess.Popen([CLI, "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+def test_cli_prints_its_url_serves_and_stops_on_ctrl_c_even_started_ignoring_it(processes):
+    # As a background job of a script starts it: SIGINT ignored. Ctrl-C still stops it.
+    proc = processes([CLI, "sandbox", "--port", "0"], sigint_ignored=True)
+    api_url = proc.wait_line("Astro sandbox: ")
+    assert api_url.startswith("http://127.0.0.1:") and api_url.endswith("/api/json")
+    token = requests.post(api_url + "/token/", timeout=5, data={
+        "username": "demo", "password": "demo-password", "grant_type": "password",
+        "client_id": "demo-client"}).json()
+    assert token["token_type"] == "bearer"
+    assert proc.stop(signal.SIGINT) == 0
+    assert "Traceback" not in proc.text and "Astro sandbox stopped." in proc.text
 
 
-def test_cli_prints_its_url_serves_and_stops_on_ctrl_c():
-    proc = _start()
-    try:
-        first = proc.stdout.readline().strip()
-        assert first.startswith("Astro sandbox: http://127.0.0.1:")
-        assert first.endswith("/api/json")
-        api_url = first.split(": ", 1)[1]
-        token = requests.post(api_url + "/token/", timeout=5, data={
-            "username": "demo", "password": "demo-password", "grant_type": "password",
-            "client_id": "demo-client"}).json()
-        assert token["token_type"] == "bearer"
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0
-    assert "Traceback" not in err and "Astro sandbox stopped." in out
+def _base_and_output(processes, *args):
+    """Whether /_sandbox/state answers, and everything the sandbox printed."""
+    proc = processes([CLI, "sandbox", "--port", "0", *args])
+    base = proc.wait_line("Astro sandbox: ").rsplit("/api/json", 1)[0]
+    status = requests.get(base + "/_sandbox/state", timeout=5).status_code
+    assert proc.stop() == 0
+    return status, proc.text
 
 
-def _base_and_output(*args):
-    """The sandbox's base URL, whether /_sandbox/state answers, and its other lines."""
-    proc = _start(*args)
-    try:
-        base = proc.stdout.readline().split(": ", 1)[1].strip().rsplit("/api/json", 1)[0]
-        status = requests.get(base + "/_sandbox/state", timeout=5).status_code
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        # Through the text stream: lines it buffered with the first are not lost.
-        out = proc.stdout.read()
-        proc.stdout.close()
-        proc.stderr.close()
-    assert proc.returncode == 0
-    return status, out
-
-
-def test_cli_without_control_serves_no_control_routes():
-    status, out = _base_and_output("--no-control")
+def test_cli_without_control_serves_no_control_routes(processes):
+    status, out = _base_and_output(processes, "--no-control")
     assert status == 404 and "Control:" not in out
 
 
-def test_cli_serves_no_control_routes_unless_asked_for():
-    status, out = _base_and_output()
+def test_cli_serves_no_control_routes_unless_asked_for(processes):
+    status, out = _base_and_output(processes)
     assert status == 404 and "Control:" not in out
 
 
-def test_cli_with_control_serves_the_control_routes():
-    status, out = _base_and_output("--control")
+def test_cli_with_control_serves_the_control_routes(processes):
+    status, out = _base_and_output(processes, "--control")
     assert status == 200 and "/_sandbox/" in out
 
 

@@ -13,21 +13,19 @@ import requests
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from tests.conftest import TEST_HASH_N
-from tests.processes import CommandProcess
 from tests.web.conftest import SALLY
 
 CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
 
 
-class Bridge(CommandProcess):
-    """`astro-bridge serve ...` in a subprocess, its output lines read as they come."""
+def serve(processes, *args, cwd):
+    """`astro-bridge serve --port 0 ARGS` as a process (tests.processes.CommandProcess)."""
+    env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
+    return processes(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env)
 
-    def __init__(self, *args, cwd):
-        env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
-        super().__init__(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env)
 
-    def url(self) -> str:
-        return self.wait_line("astro-bridge listening on ")
+def url_of(bridge) -> str:
+    return bridge.wait_line("astro-bridge listening on ")
 
 
 def write_config(tmp_path, sandbox) -> str:
@@ -79,8 +77,8 @@ def click_in_background(url, params) -> dict:
     return result
 
 
-def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path):
-    bridge = Bridge(cwd=tmp_path)
+def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path, processes):
+    bridge = serve(processes, cwd=tmp_path)
     try:
         sandbox_url = bridge.wait_line("Astro sandbox: ")
         button = bridge.wait_line("Demo button: ")
@@ -121,9 +119,9 @@ def test_serve_with_a_bad_config_says_why_in_one_line_and_exits_2(tmp_path):
         "not 'later'"]
 
 
-def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
-    bridge = Bridge("--config", write_config(tmp_path, sandbox), cwd=tmp_path)
-    url = bridge.url()
+def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox, processes):
+    bridge = serve(processes, "--config", write_config(tmp_path, sandbox), cwd=tmp_path)
+    url = url_of(bridge)
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.6}}})
     click = click_in_background(url, {**SALLY, "SaleID": "T-1"})
     wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
@@ -137,10 +135,10 @@ def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
 
 
 def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart(
-        tmp_path, sandbox):
+        tmp_path, sandbox, processes):
     config = write_config(tmp_path, sandbox)
-    bridge = Bridge("--config", config, cwd=tmp_path)
-    url = bridge.url()
+    bridge = serve(processes, "--config", config, cwd=tmp_path)
+    url = url_of(bridge)
     # The batch reaches Astro and is done there, but its answer never comes back.
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.8}}})
     click_in_background(url, {**SALLY, "SaleID": "K-1"})
@@ -150,9 +148,9 @@ def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart
     sandbox.clear_faults()
     assert sandbox.state()["calls"].get("addPointsByDollar") is None
 
-    restarted = Bridge("--config", config, cwd=tmp_path)
+    restarted = serve(processes, "--config", config, cwd=tmp_path)
     try:
-        restarted.url()
+        url_of(restarted)
         with Journal(str(tmp_path / "journal.db")) as journal:
             # The killed request's lease on the sale runs out first (about 11 s here).
             wait_for(lambda: journal.get_sale("demo-K-1").status == "delivered", 30,
