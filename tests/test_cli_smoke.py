@@ -8,7 +8,6 @@ sys.executable, started fresh.
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -19,6 +18,7 @@ from bridge.cli import main
 from bridge.config import load_config
 from bridge.journal import Journal
 from tests.admin.conftest import NOT_ENROLLED_SALE, record_sale
+from tests.clock import wait_until
 
 CLI = str(Path(sys.executable).with_name("astro-bridge"))
 ENV = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
@@ -145,9 +145,7 @@ def test_worker_delivers_a_pending_sale_until_sigterm(config_file, sandbox, tmp_
                    env=ENV) as worker:
         worker.wait_line("astro-bridge worker running on ")
         with Journal(config.journal_path) as journal:
-            deadline = time.monotonic() + 15
-            while journal.get_sale(key).status == "pending" and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: journal.get_sale(key).status != "pending", "the worker")
             assert journal.get_sale(key).status == "partial"
         assert worker.stop() == 0
     assert "demo-1001-1" in sandbox.state()["transactions"]

@@ -30,7 +30,6 @@ import hashlib
 import os
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 
 from bridge import intake

@@ -3,6 +3,7 @@ journal in tmp_path, the admin app under webtest, and helpers to make failures b
 sending real sales."""
 import dataclasses
 import datetime as dt
+import time
 
 import pytest
 import webtest
@@ -12,6 +13,7 @@ from bridge.config import AdminUser
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.clock import ManualClock
 from tests.conftest import TEST_HASH_N, demo_config_for_tests
 
 ADMIN_USER = "admin"
@@ -40,17 +42,23 @@ def client(config):
         yield c
 
 
-def fast_throttle():
+def fast_throttle(clock=time.monotonic):
     return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.1, max_delay=0.2,
-                                        lockout_after=5, lockout_seconds=60))
+                                        lockout_after=5, lockout_seconds=60), clock=clock)
 
 
 @pytest.fixture
-def make_app(config, journal, client):
+def clock():
+    """The clock of the admin login throttle of `make_app`: moves when the test says."""
+    return ManualClock()
+
+
+@pytest.fixture
+def make_app(config, journal, client, clock):
     from bridge.admin import create_admin_app
 
     def make(**options):
-        options.setdefault("throttle", fast_throttle())
+        options.setdefault("throttle", fast_throttle(clock))
         return create_admin_app(config, journal, {"demo": client}, **options)
     return make
 

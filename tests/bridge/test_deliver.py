@@ -12,6 +12,8 @@ from bridge.deliver import Worker, deliver_sale
 from bridge.journal import Journal, utcnow
 from bridge.reasons import Reason
 from legacy_qs import parse
+from tests.clock import wait_until
+from tests.hooks import HookedClient
 
 KIBBLE, PUPPY, BIRD_SEED = "012345678905", "072030001234", "850000000018"
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, give_up_after=72 * 3600)
@@ -206,9 +208,7 @@ def test_worker_thread_retries_until_delivered_and_stops(sandbox, journal, clien
     worker = Worker(journal, lambda store_id: client, retry=FAST, poll_interval=0.02)
     worker.start()
     try:
-        limit = time.monotonic() + 10
-        while journal.get_sale(key).status == "pending" and time.monotonic() < limit:
-            time.sleep(0.02)
+        wait_until(lambda: journal.get_sale(key).status != "pending", "the worker")
     finally:
         assert worker.stop(timeout=5)
     sale = journal.get_sale(key)
@@ -275,39 +275,36 @@ def test_email_of_another_linked_customer_is_not_taken_for_a_link(sandbox, journ
     assert journal.known_customer("demo", "DUP-1") == dup["astro_customer_id"]
 
 
-def _link_during_search(sandbox, pos_id, astro_id):
-    """While the bridge waits for searchCustomer, another register links `pos_id` to
-    `astro_id` (so the bridge's linkCustomer answers 320)."""
-    import threading
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
+def _client_racing(sandbox, other_register):
+    """The bridge's client, with `other_register(client)` (another register's own real
+    client) acting right after the bridge got searchCustomer's answer, before its next
+    call: exactly the window a real race would hit."""
+    def act():
         with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.link_customer(pos_id, astro_id)
-    thread = threading.Thread(target=other_register)
-    thread.start()
-    return thread
+            other_register(other)
+    return HookedClient(sandbox.api_url, "demo", "demo-password", "demo-client",
+                        connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01,
+                        after={"searchCustomer": act})
 
 
-def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, client, store):
+def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-RACE&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-RACE", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-RACE", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
+    assert sandbox.state()["calls"]["linkCustomer"] == 2     # the other register's, ours
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "linked"
     assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == "1002"
     assert journal.known_customer("demo", "POS-RACE") == "1002"
 
 
-def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, client,
-                                                                   store):
+def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-LATE&FirstName=Lee&LastName=Late"
                                  f"&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-FIRST", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-FIRST", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "created"
     late = customer(sandbox, "POS-LATE")
@@ -317,21 +314,13 @@ def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journ
         late["astro_customer_id"]
 
 
-def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, client, store):
+def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, store):
     # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
     # email's account is Sally's (skipped), and Astro refuses to add DUP-2 again.
-    import threading
     key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
-        with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.add_customer("DUP-2", "Dee", "Two")
-    thread = threading.Thread(target=other_register)
-    thread.start()
-    outcome = deliver(journal, client, key)
-    thread.join()
+    with _client_racing(sandbox, lambda other: other.add_customer("DUP-2", "Dee", "Two")) \
+            as client:
+        outcome = deliver(journal, client, key)
     assert outcome.status == "failed"
     [failure] = journal.failures(kind="customer")
     assert (failure.customer_id, failure.reason) == ("DUP-2", Reason.CUSTOMER_REFUSED)

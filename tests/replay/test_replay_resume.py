@@ -2,17 +2,17 @@
 import signal
 import time
 
+from tests.clock import wait_until
 from tests.replay.conftest import (ENROLLED, astro_bridge_command, expected_punches, punches,
                                    sales_rows, write_csv)
 
 
 def _once_astro_has(sandbox, proc, transactions: int) -> None:
-    """Wait (bounded) until the running replay `proc` got `transactions` to Astro."""
-    deadline = time.monotonic() + 20
-    while len(sandbox.state()["transactions"]) < transactions:
+    """Wait until the running replay `proc` got `transactions` to Astro."""
+    def sent():
         assert proc.proc.poll() is None, proc.text
-        assert time.monotonic() < deadline, "the replay did not get going"
-        time.sleep(0.02)
+        return len(sandbox.state()["transactions"]) >= transactions
+    wait_until(sent, "the replay to get going")
 
 
 def test_killed_replay_resumes_and_every_line_is_punched_exactly_once(

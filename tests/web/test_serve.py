@@ -5,13 +5,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
 
 from bridge.journal import Journal
 from bridge.passwords import hash_password
+from tests.clock import wait_until
 from tests.conftest import TEST_HASH_N
 from tests.web.conftest import SALLY
 
@@ -51,15 +51,6 @@ password_hash = "{hash_password('demo-button', n=TEST_HASH_N)}"
 """)
     os.environ["TEST_ASTRO_PASSWORD"] = "demo-password"
     return str(path)
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def click_in_background(url, params) -> dict:
@@ -124,7 +115,7 @@ def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox, processes):
     url = url_of(bridge)
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.6}}})
     click = click_in_background(url, {**SALLY, "SaleID": "T-1"})
-    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    wait_until(lambda: sandbox.state()["calls"].get("addTransactionBatch"), "the batch")
     assert bridge.stop(signal.SIGTERM) == 0
     click["thread"].join(10)
     assert click["answer"].status_code == 303
@@ -142,9 +133,9 @@ def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart
     # The batch reaches Astro and is done there, but its answer never comes back.
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.8}}})
     click_in_background(url, {**SALLY, "SaleID": "K-1"})
-    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    wait_until(lambda: sandbox.state()["calls"].get("addTransactionBatch"), "the batch")
     bridge.stop(signal.SIGKILL)
-    wait_for(lambda: sandbox.state()["handled"].get("addTransactionBatch"), 5, "Astro's work")
+    wait_until(lambda: sandbox.state()["handled"].get("addTransactionBatch"), "Astro's work")
     sandbox.clear_faults()
     assert sandbox.state()["calls"].get("addPointsByDollar") is None
 
@@ -153,8 +144,8 @@ def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart
         url_of(restarted)
         with Journal(str(tmp_path / "journal.db")) as journal:
             # The killed request's lease on the sale runs out first (about 11 s here).
-            wait_for(lambda: journal.get_sale("demo-K-1").status == "delivered", 30,
-                     "the worker to finish the sale")
+            wait_until(lambda: journal.get_sale("demo-K-1").status == "delivered",
+                       "the worker to finish the sale", 60)
     finally:
         assert restarted.stop() == 0
     state = sandbox.state()
