@@ -5,11 +5,12 @@ requests and the retry worker. May import: bridge.config, requests (and urllib3 
 it); nothing of HTTP pages, the journal or the layers above.
 
 ``AstroClient`` holds the session, token and timeouts; every failure is an
-``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
+``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses; an
+answer the client cannot use is ProtocolError, an Ambiguous). Nothing else escapes it.
 """
 from bridge.astro.client import AstroClient
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 InvalidClientID, NotSent, ProtocolError, RateLimited)
 from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStatus,
                                  EligibleItem, Eligibility, FreeGood, ItemProgram, LineResult,
                                  Offer, OfferReward, PointReward, PointsAward, PointsStatus,
@@ -18,8 +19,8 @@ from bridge.astro.stores import StoreClients
 
 __all__ = [
     "AstroClient",
-    "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
-    "BusinessError",
+    "AstroError", "NotSent", "RateLimited", "Ambiguous", "ProtocolError", "AuthError",
+    "InvalidClientID", "BusinessError",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
     "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
     "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",

@@ -4,7 +4,9 @@ Callers catch what they mean:
 
 - ``NotSent``: Astro surely did not process the call; resending is safe.
 - ``Ambiguous``: the call was sent but no usable answer came back; the work may have
-  happened, so a blind resend may do it twice.
+  happened, so a blind resend may do it twice. ``ProtocolError`` is the Ambiguous of an
+  answer that came but cannot be used (not Astro's envelope, an unexpected HTTP status,
+  a required field missing, an unknown shape).
 - ``AuthError``: the login or token was refused (``InvalidClientID`` for a bad client id).
 - ``BusinessError``: Astro answered and said no (a status code other than 100).
 
@@ -39,6 +41,12 @@ class RateLimited(NotSent):
 
 class Ambiguous(AstroError):
     """The call was sent but the answer was lost or unusable: the work may have happened."""
+
+
+class ProtocolError(Ambiguous):
+    """Astro answered, but not in a form the client can use; the text names what is
+    wrong (e.g. the missing field). After a write the work may have happened; after a
+    read nothing changed, and asking again is harmless."""
 
 
 class AuthError(AstroError):

@@ -27,15 +27,30 @@ class SandboxStartError(click.ClickException):
               help="Serve the /_sandbox/ control routes (faults, reset, state view); "
                    "off unless asked for: anyone who can reach them can change the "
                    "account.")
-def sandbox(host, port, config_path, state_path, control):
+@click.option("--wire", "variants", type=click.Choice(["default", "public-variants"]),
+              default="default", show_default=True,
+              help="Answer shapes: those of the public fixtures, or the other forms "
+                   "public clients have seen (the `status` envelope for link/add "
+                   "customer, not eligible as 100, bare-list listOffers, ...).")
+@click.option("--strict", is_flag=True,
+              help="Refuse a request carrying a field the sandbox does not read "
+                   "(HTTP 400 naming it), so a misspelt field cannot pass silently.")
+@click.option("--remove-count-field", type=click.Choice(["quantity", "item_qty"]),
+              default="quantity", show_default=True,
+              help="The name read for a partial removeTransaction's count; the other "
+                   "name is ignored (which one real Astro reads is unknown).")
+def sandbox(host, port, config_path, state_path, control, variants, strict,
+            remove_count_field):
     """Serve a sandbox Astro: its REST API under /api/json, the legacy URL, and (only
     with --control) fault injection and a state view under /_sandbox/. Ctrl-C stops it."""
     from bridge.sandbox.seed import SeedError
     from bridge.sandbox.server import SandboxServer
+    from bridge.sandbox.wire import Wire
 
+    wire = Wire(variants=variants, strict=strict, remove_count_field=remove_count_field)
     try:
         server = SandboxServer(config_path=config_path, state_path=state_path,
-                               control=control, host=host, port=port)
+                               control=control, host=host, port=port, wire=wire)
     except OSError as error:
         raise SandboxStartError(f"cannot serve on {host}:{port}: {error.strerror}") from None
     except sqlite3.Error as error:

@@ -8,13 +8,25 @@ answers the legacy query URL (``/legacy`` by default), and injects faults.
 
     from bridge.sandbox import create_app          # WSGI app factory (bottle)
     from bridge.sandbox.server import SandboxServer
-    with SandboxServer(config_path=None, state_path=None, control=True) as sb:
+    from bridge.sandbox.wire import Wire
+    with SandboxServer(config_path=None, state_path=None, control=True,
+                       wire=Wire(variants="public-variants", strict=True,
+                                 remove_count_field="item_qty")) as sb:
         sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset(),
         sb.enrol(104), sb.enrol(101, enrolled=False)
 
 Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is the same
-file). Everything the API leaves undocumented (codes, HTTP statuses, token and rate-limit
-answers) is chosen in ``bridge.sandbox.wire.UNDOCUMENTED``.
+file). Everything the API leaves undocumented is chosen in ``bridge.sandbox.wire``:
+codes, HTTP statuses, token and rate-limit answers in ``UNDOCUMENTED``; the forms of
+answers where public clients have seen more than one in ``SHAPES`` (the public
+fixtures' forms by default, the others with ``variants="public-variants"``), each with
+its public source in ``SOURCES``; the name of a partial removal's count in
+``REMOVE_COUNT_FIELDS``. ``strict=True`` refuses a request field the sandbox does not
+read (HTTP 400, ``Unknown Field: <name>``).
+
+Modules, each importing only those below it: ``wire``, ``seed``, ``state_store``,
+``tokens``, ``faults`` -> ``account`` -> ``endpoints`` -> ``runtime`` -> ``control``,
+``legacy`` -> ``app`` -> ``server``.
 
 Rules the API leaves open, as decided here
 ------------------------------------------
@@ -27,8 +39,8 @@ Rules the API leaves open, as decided here
   customer's cards (a card that falls below X loses its unredeemed free good; cards
   whose reward was redeemed are not touched). Quantity 0 or not whole: ``Invalid
   Quantity``.
-- ``removeTransaction`` takes off the punches that transaction added (all, or
-  ``quantity`` of them).
+- ``removeTransaction`` takes off the punches that transaction added (all, or as many
+  as the count under the name the wire reads, ``quantity`` by default).
 - ``addPointsByDollar``: points = dollars x points per dollar rounded toward zero
   (``12.99`` -> 12, ``-5.50`` -> -5); the balance may go negative. ``total_points`` is
   the points of this call; ``astroPointsBalance`` (an addition) is the new balance.

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bottle
 
 from bridge.sandbox.faults import FaultSpecError
+from bridge.sandbox.runtime import Runtime
 from bridge.sandbox.wire import dumps
-
-if TYPE_CHECKING:
-    from bridge.sandbox.app import Runtime
 
 PREFIX = "/_sandbox"
 
