@@ -64,35 +64,32 @@ def test_cli_bad_host_is_one_line_naming_host_and_exit_2():
         "Error: --host '256.1.1.1': not an address or host name this machine can listen on"]
 
 
-def test_cli_wire_and_strict_options_shape_answers_and_refuse_unknown_fields():
-    proc = _start("--wire", "public-variants", "--strict", "--remove-count-field", "item_qty")
-    try:
-        api_url = proc.stdout.readline().split(": ", 1)[1].strip()
-        login = {"username": "demo", "password": "demo-password", "grant_type": "password",
-                 "client_id": "demo-client"}
-        token = requests.post(api_url + "/token/", data=login, timeout=5).json()
-        assert isinstance(token["expires"], int)            # public-variants token times
+def test_cli_wire_and_strict_options_shape_answers_and_refuse_unknown_fields(processes):
+    proc = processes([CLI, "sandbox", "--port", "0", "--wire", "public-variants", "--strict",
+                      "--remove-count-field", "item_qty"])
+    api_url = proc.wait_line("Astro sandbox: ")
+    login = {"username": "demo", "password": "demo-password", "grant_type": "password",
+             "client_id": "demo-client"}
+    token = requests.post(api_url + "/token/", data=login, timeout=5).json()
+    assert isinstance(token["expires"], int)            # public-variants token times
 
-        def call(endpoint, payload):
-            return requests.post(f"{api_url}/{endpoint}/", timeout=5,
-                                 data={"jsonData": json.dumps(payload)},
-                                 headers={"Authorization": "Bearer " + token["access_token"]})
+    def call(endpoint, payload):
+        return requests.post(f"{api_url}/{endpoint}/", timeout=5,
+                             data={"jsonData": json.dumps(payload)},
+                             headers={"Authorization": "Bearer " + token["access_token"]})
 
-        answer = call("removeTransaction", {"customerID": "SALLY-1", "transactionID": "T-1",
-                                            "qty": 1})
-        assert answer.status_code == 400
-        assert answer.json()["astro_status_message"] == "Unknown Field: qty"
-        call("addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
-            {"transactionID": "T-1", "item_code": "012345678905", "item_qty": 3}]})
-        call("removeTransaction", {"customerID": "SALLY-1", "transactionID": "T-1",
-                                   "item_qty": 1})
-        card, = call("customerStatus", {"customerID": "SALLY-1"}).json()[
-            "returnData"]["astroCardData"]
-        assert len(card["cardPurchases"]) == 2              # item_qty was read
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0 and "Traceback" not in err
+    answer = call("removeTransaction", {"customerID": "SALLY-1", "transactionID": "T-1",
+                                        "qty": 1})
+    assert answer.status_code == 400
+    assert answer.json()["astro_status_message"] == "Unknown Field: qty"
+    call("addTransactionBatch", {"customerID": "SALLY-1", "transactions": [
+        {"transactionID": "T-1", "item_code": "012345678905", "item_qty": 3}]})
+    call("removeTransaction", {"customerID": "SALLY-1", "transactionID": "T-1",
+                               "item_qty": 1})
+    card, = call("customerStatus", {"customerID": "SALLY-1"}).json()[
+        "returnData"]["astroCardData"]
+    assert len(card["cardPurchases"]) == 2              # item_qty was read
+    assert proc.stop(signal.SIGINT) == 0 and "Traceback" not in proc.text
 
 
 def test_cli_unknown_wire_is_a_usage_error_naming_the_option():
