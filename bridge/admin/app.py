@@ -16,7 +16,7 @@ import bottle
 from bridge.admin import failure_routes
 from bridge.admin.migration import install_admin_route
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
-from bridge.passwords import NOBODY_HASH, verify_password
+from bridge.passwords import nobody_hash, verify_password
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import set_security_headers
 from bridge.webbase.throttle import LoginThrottle
@@ -185,7 +185,8 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
         username = forms.getunicode("username") or ""
         password = forms.getunicode("password") or ""
         admin = web.config.admin(username) if username else None
-        ok = verify_password(password, admin.password_hash if admin else NOBODY_HASH)
+        ok = verify_password(password, admin.password_hash if admin else nobody_hash(
+            web.config.admins[0].password_hash if web.config.admins else None))
         if not (ok and admin):
             # No sleeping in a server thread: the address waits out the delay on its
             # side (attempts inside it are refused by the throttle check above).

@@ -65,7 +65,7 @@ class BridgeWeb:
         self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
         self.signer = Signer(secret.encode("utf-8"))
-        self.passwords = PasswordCheck()
+        self.passwords = PasswordCheck(config)
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, int, list[str]] | None = None
         self.ready_cache_seconds = READY_CACHE_SECONDS

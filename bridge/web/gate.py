@@ -33,7 +33,7 @@ from legacy_qs.names import classify
 from bridge.config import Config, Store
 from bridge.migrate.phases import (LEGACY_PHASES, LOGIN_CHECKED, LOGIN_REFUSED,
                                    LOGIN_UNCHECKED)
-from bridge.passwords import NOBODY_HASH, VerifiedCache, verify_password
+from bridge.passwords import VerifiedCache, nobody_hash, verify_password
 
 
 class GateError(Exception):
@@ -139,17 +139,20 @@ def legacy_store(config: Config, raw: bytes) -> Store | None:
 
 
 class PasswordCheck:
-    """Checks mapped button passwords against their salted hashes in constant time."""
+    """Checks mapped button passwords of `config`'s stores against their salted hashes
+    in constant time."""
 
-    def __init__(self):
+    def __init__(self, config: Config):
         # Right passwords are remembered a few minutes (keyed digests only): a click of
         # a known button then costs no scrypt. A wrong one still pays the full check.
         self.cache = VerifiedCache()
+        users = [user for store in config.stores for user in store.buttons]
+        self._nobody = nobody_hash(users[0].password_hash if users else None)
 
     def burn(self) -> None:
-        """Spend the time of one check (for a login that names no known user), so the
-        timing does not tell which user names exist."""
-        verify_password("x", NOBODY_HASH)
+        """Spend the time of one check of a configured hash (for a login that names no
+        known user), so the timing does not tell which user names exist."""
+        verify_password("x", self._nobody)
 
     def mapped_ok(self, store: Store, username: str, password: str | None) -> bool:
         user = store.button_user(username)

@@ -31,6 +31,16 @@ def test_new_hashes_cost_owasps_minimum_and_old_cheaper_ones_still_verify():
     assert not verify_password("demo-admin!", old)
 
 
+def test_an_unknown_user_is_checked_at_the_cost_of_the_configured_hashes():
+    from bridge.passwords import nobody_hash
+    old = hash_password("pw", n=2**14)                     # made before the cost was raised
+    assert nobody_hash(old).startswith("scrypt$16384$8$1$")
+    assert nobody_hash(None).startswith("scrypt$131072$8$1$")
+    assert nobody_hash("not a hash").startswith("scrypt$131072$8$1$")
+    for password in ("pw", "", "x"):
+        assert not verify_password(password, nobody_hash(old))
+
+
 def test_malformed_hash_is_refused_without_error():
     assert not verify_password("x", "plain-text-password")
     assert not verify_password("x", "scrypt$3$8$1$AAAA$AAAA")       # n not a power of 2
