@@ -7,6 +7,7 @@ Public interface::
     plan_sale(sale, store, sale_key, *, today, original=None) -> Plan
     fingerprint(sale, store, *, today=None) -> str   # same sale? (double click, SaleID)
     sale_date(sale, store, today) -> date
+    sale_kind(sale) -> SALE | REFUND | RETURN        # how receipts and logs name it
 
 A Plan is a tuple of Steps, numbered from 0, executed in order by `bridge.deliver`:
 
@@ -56,6 +57,8 @@ TRANSACTIONS = "transactions"
 POINTS = "points"
 REMOVE_TRANSACTION = "remove_transaction"
 STEP_KINDS = (CUSTOMER, TRANSACTIONS, POINTS, REMOVE_TRANSACTION)
+
+SALE, REFUND, RETURN = "sale", "refund", "return"
 
 ORIGINAL_SALE_PARAM = "OriginalSaleID"
 REFUND_KEY_SUFFIX = "-R"
@@ -159,6 +162,15 @@ def sale_key_for(store: "Store", sale: "LegacySale") -> str | None:
         return None
     key = f"{store.id}-{sale.sale_id}"
     return key + REFUND_KEY_SUFFIX if sale.refund else key
+
+
+def sale_kind(sale: "LegacySale") -> str:
+    """REFUND for a sale sent with Refund=1; RETURN for a negative SubTotal without it
+    (points are deducted; its lines are planned as any sale's: an item bought punches,
+    one given back is a manual removal); SALE otherwise."""
+    if sale.refund:
+        return REFUND
+    return RETURN if sale.subtotal is not None and sale.subtotal < 0 else SALE
 
 
 def original_sale_key(store: "Store", sale: "LegacySale") -> str | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 
 from legacy_qs.dates import parse_date
 from legacy_qs.decoding import to_pairs
@@ -13,7 +14,7 @@ from legacy_qs.money import parse_money
 from legacy_qs.names import Name, classify
 
 MAX_DESCRIPTION = 200
-MAX_QTY = 9999
+MAX_QTY = 9999                 # the format's bound; a store's max_qty may be lower
 _QTY = re.compile(r"([+-]?)([0-9]+)(?:\.0*)?")
 _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]{2,}")
 _TRUE = {"1", "true", "yes"}
@@ -26,8 +27,17 @@ def parse(
     max_lines: int = 500,
     convert_upc: bool = True,
     login_param: str = "login",
+    max_qty: int | None = None,
+    max_subtotal: Decimal | None = None,
+    walk_in: bool = False,
 ) -> LegacySale:
     """The sale in `query`, or LegacyQSError naming the offending parameter.
+
+    A store's limits: `max_qty` bounds each line's quantity (at most MAX_QTY, the
+    format's own bound, which applies without it) and `max_subtotal` the SubTotal, both
+    either way (a return is bounded like a sale); beyond them the error's `.limit` names
+    the limit (`max_qty`, `max_subtotal`). `walk_in`: an absent or empty CustomerID is
+    a sale without a customer (`LegacySale.walk_in`, customer id "") instead of an error.
 
     `query` is a full URL, a query string (str or bytes, e.g. a POST body), a form
     mapping (dict, bottle FormsDict; values already percent-decoded; a list value
@@ -40,7 +50,15 @@ def parse(
     try:
         params, nameless = _collect(pairs, login_param)
         username, password = _credentials(params, login_param)
-        return _sale(params, nameless, username, password, max_lines, convert_upc)
+        sale = _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
+                     walk_in)
+        if max_subtotal is not None and sale.subtotal is not None \
+                and abs(sale.subtotal) > max_subtotal:
+            raise LegacyQSError(
+                "SubTotal", f"must be between -{max_subtotal:.2f} and {max_subtotal:.2f} "
+                f"(the store's max_subtotal)", got=_value(params, "SubTotal"),
+                limit="max_subtotal")
+        return sale
     except LegacyQSError as e:
         # Values (and unknown names) quoted in errors are user text and may hold the
         # password; the error may come before the password is known, so every
@@ -103,10 +121,11 @@ def _credentials(params: dict, login_param: str) -> tuple[str | None, str | None
     return user.strip(), secret.strip()
 
 
-def _sale(params, nameless, username, password, max_lines, convert_upc) -> LegacySale:
+def _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
+          walk_in) -> LegacySale:
     warnings: list[str] = []
-    customer = _customer(params, warnings)
-    lines = _lines(params, max_lines, convert_upc, warnings)
+    customer = _customer(params, warnings, walk_in)
+    lines = _lines(params, max_lines, convert_upc, max_qty, warnings)
     subtotal = _converted(
         params, "SubTotal", parse_money, "must be an amount like 12.34 (at most two decimals)"
     )
@@ -134,10 +153,12 @@ def _sale(params, nameless, username, password, max_lines, convert_upc) -> Legac
     )
 
 
-def _customer(params: dict, warnings: list[str]) -> Customer:
+def _customer(params: dict, warnings: list[str], walk_in: bool) -> Customer:
     customer_id = _value(params, "CustomerID")
     if customer_id is None:
-        raise LegacyQSError("CustomerID", "is required")
+        if not walk_in:
+            raise LegacyQSError("CustomerID", "is required")
+        customer_id = ""
     email = _value(params, "Email")
     if email is not None and not _EMAIL.fullmatch(email):
         # Astro would reject the whole customer for it; the sale is still good.
@@ -160,7 +181,8 @@ def _customer(params: dict, warnings: list[str]) -> Customer:
     )
 
 
-def _lines(params, max_lines: int, convert_upc: bool, warnings: list[str]) -> tuple[Line, ...]:
+def _lines(params, max_lines: int, convert_upc: bool, max_qty: int | None,
+           warnings: list[str]) -> tuple[Line, ...]:
     fields: dict[int, dict[str, str]] = {}
     for name, value in params.values():
         if name.kind == "line":
@@ -172,13 +194,14 @@ def _lines(params, max_lines: int, convert_upc: bool, warnings: list[str]) -> tu
         )
     lines = []
     for n in numbers:
-        line = _line(n, fields[n], convert_upc, warnings)
+        line = _line(n, fields[n], convert_upc, max_qty, warnings)
         if line is not None:
             lines.append(line)
     return tuple(lines)
 
 
-def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str]) -> Line | None:
+def _line(n: int, given: dict[str, str], convert_upc: bool, max_qty: int | None,
+          warnings: list[str]) -> Line | None:
     if "UPC" not in given:
         field = "Description" if "Description" in given else "Qty"
         raise LegacyQSError(f"{field}{n}", f"given without UPC{n}")
@@ -188,7 +211,7 @@ def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str])
         if description is not None or qty_text is not None:
             warnings.append(f"UPC{n}: empty, line {n} skipped")
         return None
-    qty = 1 if qty_text is None else _qty(n, qty_text)
+    qty = 1 if qty_text is None else _qty(n, qty_text, max_qty)
     if qty == 0:
         warnings.append(f"Qty{n}: 0, line {n} skipped")
         return None
@@ -202,15 +225,19 @@ def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str])
     return Line(index=n, upc=item.code, description=description, qty=qty)
 
 
-def _qty(n: int, text: str) -> int:
+def _qty(n: int, text: str, max_qty: int | None) -> int:
     match = _QTY.fullmatch(text)
     if not match:
         raise LegacyQSError(f"Qty{n}", "must be a whole number", got=text)
     sign, digits = match.groups()
     digits = digits.lstrip("0") or "0"
+    bound = MAX_QTY if max_qty is None else min(max_qty, MAX_QTY)
     # Length first: int() of a huge digit string is slow (and limited in 3.11).
-    if len(digits) > len(str(MAX_QTY)) or int(digits) > MAX_QTY:
-        raise LegacyQSError(f"Qty{n}", f"must be between -{MAX_QTY} and {MAX_QTY}", got=text)
+    if len(digits) > len(str(bound)) or int(digits) > bound:
+        if max_qty is None:
+            raise LegacyQSError(f"Qty{n}", f"must be between -{bound} and {bound}", got=text)
+        raise LegacyQSError(f"Qty{n}", f"must be between -{bound} and {bound} (the "
+                            f"store's max_qty)", got=text, limit="max_qty")
     return -int(digits) if sign == "-" else int(digits)
 
 

@@ -36,7 +36,7 @@ LEAF_COMMANDS = {" ".join(path) for path, is_group in _commands(main) if not is_
 # The commands with a real run below: a new command needs one.
 REAL_RUNS = {"parse", "hash-password", "sandbox", "replay", "failures list",
              "failures retry", "failures hide", "failures export", "migrate report",
-             "serve", "worker"}
+             "serve", "worker", "check"}
 
 
 def run(*args, cwd, stdin=None) -> subprocess.CompletedProcess:
@@ -134,6 +134,32 @@ def test_serve_answers_the_button_side_and_the_admin_pages_until_sigterm(
         assert login.status_code == 200 and "No admin users are configured" in login.text
         assert bridge.stop() == 0
     assert "Traceback" not in "".join(bridge.output)
+
+
+def test_check_says_per_store_whether_astro_accepts_its_login(tmp_path, processes):
+    with processes([CLI, "sandbox", "--port", "0"], cwd=tmp_path, env=ENV) as sandbox:
+        api = sandbox.wait_line("Astro sandbox: ")
+        store = ('[stores.{id}]\nbutton_auth = "delegate"\n[stores.{id}.astro]\n'
+                 'base_url = "' + api + '"\nusername = "demo"\npassword = "{pw}"\n'
+                 'client_id = "demo-client"\n')
+        good = store.format(id="good", pw="demo-password")
+        (tmp_path / "good.toml").write_text(good)
+        (tmp_path / "both.toml").write_text(good + store.format(id="bad", pw="not-it"))
+        ok = run("check", "--config", "good.toml", cwd=tmp_path)
+        assert (ok.returncode, ok.stdout, ok.stderr) == (
+            0, "good.toml: valid, 1 store\ngood: ok, Astro accepts the login\n", "")
+        bad = run("check", "--config", "both.toml", cwd=tmp_path)
+        assert bad.returncode == 1 and bad.stderr == ""
+        assert bad.stdout.splitlines() == [
+            "both.toml: valid, 2 stores", "good: ok, Astro accepts the login",
+            "bad: Astro login failed (AuthError): Astro refused the username or password "
+            "of [stores.bad.astro]"]
+        assert "not-it" not in bad.stdout
+    (tmp_path / "broken.toml").write_text(good.replace('"delegate"', '"sso"'))
+    broken = run("check", "--config", "broken.toml", cwd=tmp_path)
+    assert (broken.returncode, broken.stdout) == (1, "")
+    assert broken.stderr == ("Error: broken.toml: stores.good.button_auth: must be one of "
+                             "mapped, delegate, not 'sso'\n")
 
 
 def test_worker_delivers_a_pending_sale_until_sigterm(config_file, sandbox, tmp_path,

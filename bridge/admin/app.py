@@ -175,28 +175,28 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
             bottle.response.status = 403
             return _login_page(web, error="The login form expired. Please try again.")
         address = web.origin().address
-        verdict = web.throttle.check(address)
-        if verdict.refused:
-            bottle.response.status = 429
-            bottle.response.set_header("Retry-After", str(verdict.retry_after))
-            return _login_page(web, error=f"Too many failed logins. Try again in "
-                                          f"{verdict.retry_after} seconds.",
-                               username=forms.getunicode("username") or "")
         username = forms.getunicode("username") or ""
         password = forms.getunicode("password") or ""
         admin = web.config.admin(username) if username else None
-        ok = verify_password(password, admin.password_hash if admin else nobody_hash(
-            web.config.admins[0].password_hash if web.config.admins else None))
-        if not (ok and admin):
+        stored = admin.password_hash if admin else nobody_hash(
+            web.config.admins[0].password_hash if web.config.admins else None)
+        attempt = web.throttle.attempt(address, username, password, lambda: bool(
+            verify_password(password, stored) and admin))
+        if attempt.retry_after:
+            bottle.response.status = 429
+            bottle.response.set_header("Retry-After", str(attempt.retry_after))
+            return _login_page(web, error=f"Too many failed logins. Try again in "
+                                          f"{attempt.retry_after} seconds.",
+                               username=username)
+        if not attempt.ok:
             # No sleeping in a server thread: the address waits out the delay on its
-            # side (attempts inside it are refused by the throttle check above).
-            delay = web.throttle.failed(address)
+            # side (attempts inside it are refused by the throttle).
             bottle.response.status = 401
-            n = max(1, round(delay))
-            wait = f" Wait {n} second{'s' * (n != 1)} before trying again." if delay else ""
+            n = max(1, round(attempt.delay))
+            wait = (f" Wait {n} second{'s' * (n != 1)} before trying again."
+                    if attempt.delay else "")
             return _login_page(web, error="Wrong user or password." + wait,
                                username=username)
-        web.throttle.succeeded(address)
         session, cookie = web.sessions.start(admin.name, secure=web.secure(), path=web.path())
         web.set_cookie(cookie)
         bottle.redirect(web.safe_next(forms.getunicode("next")), 303)

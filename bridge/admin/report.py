@@ -4,8 +4,10 @@
 the Transaction Failures and the Redemption Failures that are neither hidden nor retried,
 each with its reason (recorded with it: `bridge.reasons.Reason`) and the guidance for it,
 plus the deliveries still open (pending or uncertain) with their next attempt.
-`report_csv(report)` is the same as CSV. Filters by store and by reason (its value, e.g.
-"Missing email", whatever Astro's longer message said).
+`reason_counts(rows)` counts lines per reason (the one place that does);
+`failure_fields(row)` is a line as plain values, the columns of `report_csv(report)`, the
+report as CSV. Filters by store and by reason (its value, e.g. "Missing email", whatever
+Astro's longer message said).
 """
 from __future__ import annotations
 
@@ -127,18 +129,36 @@ CSV_COLUMNS = ("id", "type", "store", "date", "customer", "item_code", "descript
                "sale_key")
 
 
+def reason_counts(rows) -> dict[str, int]:
+    """How many of `rows` (FailureRows) each reason has, the most frequent first (ties
+    by name)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.reason] = counts.get(r.reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def failure_fields(r: FailureRow) -> dict:
+    """A report line as plain values under the CSV's column names (UTC ISO date)."""
+    return {
+        "id": r.id, "type": "Redemption" if r.section == REDEMPTION else "Transaction",
+        "store": r.store_id,
+        "date": r.at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "customer": r.customer_id, "item_code": r.item_code, "description": r.description,
+        "transaction_or_reward_id": r.ref_id, "endpoint": r.endpoint,
+        "status_code": r.status_code, "message": r.message, "reason": r.reason,
+        "sale_key": r.sale_key}
+
+
 def report_csv(report: Report) -> str:
     """The report's failure lines as CSV (header first, newest first, UTC dates)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.rows:
-        writer.writerow([
-            r.id, "Redemption" if r.section == REDEMPTION else "Transaction", r.store_id,
-            r.at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-            r.customer_id or "", r.item_code or "", _cell(r.description), r.ref_id or "",
-            r.endpoint or "", "" if r.status_code is None else r.status_code,
-            _cell(r.message), r.reason, r.sale_key or ""])
+        fields = failure_fields(r)
+        writer.writerow([_cell(fields[c]) if c in ("description", "message")
+                         else "" if fields[c] is None else fields[c] for c in CSV_COLUMNS])
     return out.getvalue()
 
 

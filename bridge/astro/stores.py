@@ -20,9 +20,11 @@ import hashlib
 import hmac
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 from bridge.astro.client import AstroClient
+from bridge.astro.errors import AstroError
 from bridge.config import Config, Store
 
 # The readiness probe must answer fast: short timeouts, no retries.
@@ -115,6 +117,26 @@ class StoreClients:
             return self._factory(a.base_url, a.username, a.password.reveal(), a.client_id,
                                  **PROBE_TIMEOUTS)
         return None
+
+    def login_problems(self, stores) -> list[tuple[Store, AstroError | None]]:
+        """Each of `stores` with the error of logging in with its own Astro login now, or
+        None: accepted, or no login of its own to try (a delegate store; Astro checks
+        its buttons' logins at each click). Fresh short-timeout clients, in parallel."""
+        def problem(store: Store) -> AstroError | None:
+            client = self.probe(store)
+            if client is None:
+                return None
+            try:
+                client.log_in()
+                return None
+            except AstroError as e:
+                return e
+            finally:
+                client.close()
+
+        stores = list(stores)
+        with ThreadPoolExecutor(max_workers=min(8, len(stores) or 1)) as pool:
+            return list(zip(stores, pool.map(problem, stores)))
 
     def close(self) -> None:
         with self._lock:

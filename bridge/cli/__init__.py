@@ -23,3 +23,4 @@ from bridge.cli import replay  # noqa: E402,F401
 from bridge.cli import failures  # noqa: E402,F401
 from bridge.cli import migrate  # noqa: E402,F401
 from bridge.cli import serve  # noqa: E402,F401
+from bridge.cli import check  # noqa: E402,F401

@@ -6,6 +6,7 @@ every listed line with --all); CSV export.
 """
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -92,28 +93,80 @@ def _chosen(report, ids, all_listed: bool) -> list[int]:
 
 
 @failures_group.command("list")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              metavar="N", help="Show at most the N newest lines of each section (0: all). "
+                                "The counts are of every line.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object: counts per reason first, then the lines.")
 @_filter_options
-def list_command(config_path, store_id, reason, days):
-    """List the failures, newest first, with the guidance for each reason, and the
-    deliveries still pending or uncertain."""
+def list_command(limit, as_json, config_path, store_id, reason, days):
+    """List the failures: first how many there are per reason, then the lines, newest
+    first, with the guidance for each reason, and the deliveries still pending or
+    uncertain."""
+    from bridge.admin.report import reason_counts
+
     _config, journal, report = _open(config_path, store_id, reason, days)
-    with journal:
-        for title, rows in (("Transaction Failures", report.transaction_failures),
-                            ("Redemption Failures", report.redemption_failures)):
-            click.echo(f"{title} ({len(rows)})")
-            for r in rows:
-                click.echo(f"  #{r.id}  {r.at:%Y-%m-%d %H:%M}  {r.store_id}  customer "
-                           f"{r.customer_id or '-'}  item {r.item_code or '-'}"
-                           f"  {r.description or ''}".rstrip())
-                click.echo(f"      id {r.ref_id or '-'}  {r.endpoint or '-'} "
-                           f"{'' if r.status_code is None else r.status_code}  {r.message}")
-                click.echo(f"      {r.reason}: {r.guidance.title}")
-        click.echo(f"Pending and uncertain deliveries ({len(report.open_deliveries)})")
-        for d in report.open_deliveries:
-            when = (f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.next_attempt_at
-                    else "check in Astro first" if d.state == "uncertain" else "now")
-            click.echo(f"  {d.sale_key}  {d.state}  steps {', '.join(d.steps)}  "
-                       f"attempts {d.attempts}  next {when}")
+    journal.close()
+    if as_json:
+        click.echo(json.dumps(_as_json(report, limit), indent=1))
+        return
+    click.echo(f"Failures by reason ({len(report.rows)})")
+    for name, n in reason_counts(report.rows).items():
+        click.echo(f"  {n:>6}  {name}")
+    for title, rows, text in (
+            ("Transaction Failures", report.transaction_failures, _failure_text),
+            ("Redemption Failures", report.redemption_failures, _failure_text),
+            ("Pending and uncertain deliveries", report.open_deliveries, _delivery_text)):
+        shown = _newest(rows, limit)
+        more = (f"; the newest {len(shown)} shown, --limit 0 for all" if len(shown) < len(rows)
+                else "")
+        click.echo(f"{title} ({len(rows)}{more})")
+        for r in shown:
+            click.echo(text(r))
+
+
+def _newest(rows, limit: int):
+    return rows[:limit] if limit else rows
+
+
+def _as_json(report, limit: int) -> dict:
+    """The report as `failures list --json` prints it: counts per reason first."""
+    from bridge.admin.report import failure_fields, reason_counts
+
+    def delivery(d) -> dict:
+        return {"sale_key": d.sale_key, "store": d.store_id, "customer": d.customer_id,
+                "state": d.state, "steps": list(d.steps), "attempts": d.attempts,
+                "next_attempt_at": d.next_attempt_at.isoformat() if d.next_attempt_at
+                else None, "last_error": d.last_error}
+
+    return {
+        "counts": reason_counts(report.rows),
+        "totals": {"transaction_failures": len(report.transaction_failures),
+                   "redemption_failures": len(report.redemption_failures),
+                   "open_deliveries": len(report.open_deliveries)},
+        "limit": limit or None,
+        "transaction_failures": [{**failure_fields(r), "guidance": r.guidance.title}
+                                 for r in _newest(report.transaction_failures, limit)],
+        "redemption_failures": [{**failure_fields(r), "guidance": r.guidance.title}
+                                for r in _newest(report.redemption_failures, limit)],
+        "open_deliveries": [delivery(d) for d in _newest(report.open_deliveries, limit)],
+    }
+
+
+def _failure_text(r) -> str:
+    return (f"  #{r.id}  {r.at:%Y-%m-%d %H:%M}  {r.store_id}  customer "
+            f"{r.customer_id or '-'}  item {r.item_code or '-'}"
+            f"  {r.description or ''}".rstrip() + "\n"
+            f"      id {r.ref_id or '-'}  {r.endpoint or '-'} "
+            f"{'' if r.status_code is None else r.status_code}  {r.message}\n"
+            f"      {r.reason}: {r.guidance.title}")
+
+
+def _delivery_text(d) -> str:
+    when = (f"{d.next_attempt_at:%Y-%m-%d %H:%M:%S}" if d.next_attempt_at
+            else "check in Astro first" if d.state == "uncertain" else "now")
+    return (f"  {d.sale_key}  {d.state}  steps {', '.join(d.steps)}  "
+            f"attempts {d.attempts}  next {when}")
 
 
 @failures_group.command("retry")

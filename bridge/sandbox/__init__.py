@@ -94,7 +94,8 @@ rules are used before random shares, oldest first; a rule matching a call is use
 up by it. Latency applies before any fault. ``work`` defaults to false for
 ``status``, true for ``hang`` and ``drop``.
 
-Control routes: ``GET /_sandbox/`` (HTML view), ``GET /_sandbox/state`` (JSON:
+Control routes: ``GET /_sandbox/`` (the account as a page, bridge.sandbox.page, with
+``/_sandbox/page.css``), ``GET /_sandbox/state`` (JSON:
 customers, cards with punches and free goods, transactions by id, points transactions,
 redemptions, offer rewards, programs with their enrolment, ``calls`` and ``handled`` per
 endpoint, ``write_calls``, tokens, faults), ``GET|POST|DELETE /_sandbox/faults``,

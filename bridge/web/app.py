@@ -22,13 +22,12 @@ import datetime as dt
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import bottle
 
 import legacy_qs
-from bridge import intake
+from bridge import intake, translate
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
 from bridge.deliver import deliver_sale, receipt_data
@@ -38,7 +37,7 @@ from bridge.reasons import Reason
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
-                             legacy_store, resolve_store)
+                             legacy_store, read_login, resolve_store)
 from bridge.web.receipt import ReceiptView
 from bridge.web.rewards import install_redeem_routes, rewards_panel
 from bridge.webbase.proxy import request_origin
@@ -92,51 +91,77 @@ class BridgeWeb:
         if legacy is not None:
             return self.legacy_redirect(legacy, raw)
         origin = request_origin(bottle.request.environ, self.config.trusted_proxies)
-        verdict = self.throttle.check(origin.address)
-        if verdict.refused:
-            answer = render.error_page(
-                429, "Too many wrong logins",
-                "This device sent a wrong button login too many times. "
-                f"Wait {verdict.retry_after} seconds, then try again.")
-            answer.set_header("Retry-After", str(verdict.retry_after))
-            self.log_refused("throttled", started, 429)
-            return answer
         try:
-            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines,
-                                   login_param=self.config.login_param)
-        except legacy_qs.LegacyQSError as e:
-            self.log_refused("bad-request", started, 400, param=e.param)
-            return render.error_page(400, "This button URL is not right", str(e), param=e.param,
-                                     hint="Fix the button in the POS, then click it again.")
-        try:
+            # Read first with the format's own bounds: it says who is clicking; the
+            # store's limits apply once the login is known.
+            sale = self.parse(raw)
             store, client = self.authenticate(sale, origin.address)
+            sale = self.parse(raw, store)
+        except legacy_qs.LegacyQSError as e:
+            return self.bad_url(e, started)
         except GateError as e:
-            self.log_refused("refused" if e.status == 401 else "bad-request", started,
-                             e.status, param=e.param if e.status != 401 else None)
-            return render.error_page(e.status, "Login refused" if e.status == 401 else
-                                     "This button URL is not right", str(e), param=e.param)
+            return self.refused(e, started)
         except AstroError as e:
             log.warning("delegate login could not be checked: %s", type(e).__name__)
             self.log_refused("unavailable", started, 503)
             return render.error_page(503, "Astro cannot be reached",
                                      "The login could not be checked with Astro just now. "
                                      "Nothing was recorded: click the button again in a minute.")
-        if not store.convert_upc:
-            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=False,
-                                   login_param=self.config.login_param)
         if store.phase in phases.LEGACY_PHASES:
             # legacy_store above resolves the same way; kept so no click of such a store
             # is ever answered by the REST path.
             return self.legacy_redirect(store, raw)
+        if sale.walk_in:
+            return self.walk_in(store, started)
         recorded = self.record(store, sale)
         if recorded.conflict:
             return self.sale_id_conflict(store, sale, recorded.sale_key, started)
         outcome = self.deliver(store, client, recorded.sale_key) if (
             recorded.created or self.pending(recorded.sale_key)) else "repeat"
         log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
-                 time.monotonic() - started, via="button")
+                 time.monotonic() - started, via="button", **_kind(sale))
         repeat = not recorded.created and not sale.sale_id
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def parse(self, raw: bytes, store: Store | None = None) -> legacy_qs.LegacySale:
+        """The click's sale as `store` reads it (its item-code rule and limits); without a
+        store, with the format's own bounds only. Walk-ins parse; LegacyQSError else."""
+        return legacy_qs.parse(raw, **self.config.parse_options(store))
+
+    def bad_url(self, e: legacy_qs.LegacyQSError, started: float) -> bottle.HTTPResponse:
+        """400 naming the parameter; nothing was recorded or sent."""
+        self.log_refused("bad-request", started, 400, param=e.param)
+        if e.limit:
+            return render.error_page(
+                400, "Not sent: more than this store accepts", str(e), param=e.param,
+                hint=f"Nothing was recorded or sent. Check the sale at the till and ring "
+                     f"it up again; if it is right, the office can raise {e.limit} in the "
+                     f"bridge's configuration.")
+        return render.error_page(400, "This button URL is not right", str(e), param=e.param,
+                                 hint="Fix the button in the POS, then click it again.")
+
+    def refused(self, e: GateError, started: float) -> bottle.HTTPResponse:
+        """401 (login refused), 429 (too many guesses) or 400 (which store?)."""
+        if e.status == 429:
+            self.log_refused("throttled", started, 429)
+            answer = render.error_page(
+                429, "Too many wrong logins",
+                "This device sent a wrong button login too many times. "
+                f"Wait {e.retry_after} seconds, then try again.")
+            answer.set_header("Retry-After", str(e.retry_after))
+            return answer
+        self.log_refused("refused" if e.status == 401 else "bad-request", started,
+                         e.status, param=e.param if e.status != 401 else None)
+        return render.error_page(e.status, "Login refused" if e.status == 401 else
+                                 "This button URL is not right", str(e), param=e.param)
+
+    def walk_in(self, store: Store, started: float) -> bottle.HTTPResponse:
+        """A sale without a customer, of a store with walk_in = "ignore". Not recorded:
+        Astro has nowhere to put a sale without a customer (every call names one), so
+        nothing that could ever be sent is lost; its log line says it was seen."""
+        self.log_refused("walk-in", started, 200, store=store.id)
+        return render.notice_page("No customer on this sale",
+                                  "No customer on this sale: nothing to send to Astro.")
 
     def sale_id_conflict(self, store: Store, sale: legacy_qs.LegacySale, sale_key: str,
                          started: float) -> bottle.HTTPResponse:
@@ -158,60 +183,73 @@ class BridgeWeb:
                  "report for the office. Ring it up again with a new SaleID.")
 
     def log_refused(self, outcome: str, started: float, status: int, *,
-                    param: str | None = None) -> None:
+                    param: str | None = None, store: str = NO_SALE) -> None:
         """The one log line of a button request that made no sale (refused, throttled,
-        a bad URL): outcome, status and the parameter at fault, never a value."""
+        a bad URL, a walk-in): outcome, status and the parameter at fault, never a
+        value."""
         more = {"param": param} if param else {}
-        log_sale(NO_SALE, NO_SALE, outcome, time.monotonic() - started, via="button",
+        log_sale(store, NO_SALE, outcome, time.monotonic() - started, via="button",
                  status=status, **more)
 
     def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
         """Send the click of a passthrough/shadow store to its legacy URL, and record it
         only when its login checks out (see bridge.migrate.phases). A wrong login counts
-        against the throttle; an address the throttle holds back is not checked at all."""
+        against the throttle like a refused rest click; a login the throttle holds back
+        (or a wrong password tried before) is not checked at all."""
         address = request_origin(bottle.request.environ, self.config.trusted_proxies).address
-        if self.throttle.check(address).refused:
-            login = phases.LOGIN_REFUSED
-        else:
-            login = legacy_login_check(store, raw, self.config.login_param, self.passwords)
-            if login == phases.LOGIN_REFUSED:
-                self.refuse(address)
-            elif login == phases.LOGIN_CHECKED:
-                self.throttle.succeeded(address)
+        username, password, _ = read_login(raw, self.config.login_param)
+        outcome: list[str] = []
+
+        def checked() -> bool:
+            outcome.append(legacy_login_check(store, raw, self.config.login_param,
+                                              self.passwords))
+            return outcome[0] != phases.LOGIN_REFUSED
+
+        # An unchecked login (a delegate store's other users) is no wrong password.
+        self.throttle.attempt(address, username, password, checked)
+        login = outcome[0] if outcome else phases.LOGIN_REFUSED
         answer = phases.button_redirect(store, self.config, self.journal, raw,
                                         method=bottle.request.method, shadow=self.shadow,
                                         login=login)
         return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
-        """The store and the AstroClient for a click; GateError when refused."""
+        """The store and the AstroClient for a click; GateError when refused (429 while
+        the throttle holds this login back)."""
+        username, password = sale.username, sale.password
         try:
-            resolution = resolve_store(self.config, sale.username, sale.store)
+            resolution = resolve_store(self.config, username, sale.store)
         except GateError as e:
             if e.status == 401:
-                self.passwords.burn()
-                self.refuse(address)
+                self.guard(address, username, password, self.passwords.burn)
             raise
-        store = resolution.store
+        store, username = resolution.store, resolution.username
         if store.button_auth == "mapped":
-            if not self.passwords.mapped_ok(store, resolution.username, sale.password):
-                self.refuse(address)
-                raise GateError(401, REFUSED)
-            client = self.clients.own(store)
-        else:
-            if not sale.password:
-                self.refuse(address)
-                raise GateError(401, REFUSED)
-            try:
-                client = self.clients.log_in(store, resolution.username, sale.password)
-            except AuthError:
-                self.refuse(address)
-                raise GateError(401, REFUSED) from None
-        self.throttle.succeeded(address)
-        return store, client
+            self.guard(address, username, password,
+                       lambda: self.passwords.mapped_ok(store, username, password))
+            return store, self.clients.own(store)
+        client = []
 
-    def refuse(self, address: str) -> None:
-        self.throttle.failed(address)     # its next attempt waits out the delay (429)
+        def astro_accepts() -> bool:
+            if not password:
+                return False
+            try:
+                client.append(self.clients.log_in(store, username, password))
+            except AuthError:
+                return False
+            return True
+
+        self.guard(address, username, password, astro_accepts)
+        return store, client[0]
+
+    def guard(self, address: str, username: str | None, password: str | None,
+              check) -> None:
+        """Let the login through the throttle and `check()`; GateError 429 or 401 else."""
+        attempt = self.throttle.attempt(address, username, password, check)
+        if attempt.retry_after:
+            raise GateError(429, "too many wrong logins", retry_after=attempt.retry_after)
+        if not attempt.ok:
+            raise GateError(401, REFUSED)
 
     def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
         """Write the sale and its plan to the journal (committed before any call)."""
@@ -299,7 +337,7 @@ class BridgeWeb:
         recorded = self.record(store, sale, force_new=True)
         outcome = self.deliver(store, self.clients(store), recorded.sale_key)
         log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
-                 via="send-again", repeat_of=sale_key)
+                 via="send-again", repeat_of=sale_key, **_kind(sale))
         return self.to_receipt(recorded.sale_key)
 
     # -- builder -------------------------------------------------------------------
@@ -329,21 +367,9 @@ class BridgeWeb:
             if self._ready and time.monotonic() - self._ready[0] < self.ready_cache_seconds:
                 return self._ready[1], self._ready[2]
         reasons = [] if self.journal.health_check() else ["journal: cannot write"]
-
-        def check(store: Store) -> str | None:
-            client = self.clients.probe(store)
-            if client is None:
-                return None       # delegate store without its own login: nothing to log in with
-            try:
-                client.log_in()
-                return None
-            except AstroError as e:
-                return f"store {store.id}: Astro login failed ({type(e).__name__})"
-            finally:
-                client.close()
-
-        with ThreadPoolExecutor(max_workers=min(8, len(self.config.stores) or 1)) as pool:
-            reasons += [r for r in pool.map(check, self.config.stores) if r]
+        reasons += [f"store {store.id}: Astro login failed ({type(error).__name__})"
+                    for store, error in self.clients.login_problems(self.config.stores)
+                    if error is not None]
         status = 503 if reasons else 200
         with self._ready_lock:
             self._ready = (time.monotonic(), status, reasons)
@@ -391,6 +417,12 @@ def create_web_app(config: Config, journal: Journal, clients: StoreClients | Non
     for code in (404, 405, 500):
         app.error(code)(on_error)
     return app
+
+
+def _kind(sale: legacy_qs.LegacySale) -> dict:
+    """The log line's `kind` of a refund or a return (a sale is the default, unsaid)."""
+    kind = translate.sale_kind(sale)
+    return {} if kind == translate.SALE else {"kind": kind}
 
 
 def _raw_query() -> bytes | None:

@@ -37,12 +37,15 @@ from bridge.passwords import VerifiedCache, nobody_hash, verify_password
 
 
 class GateError(Exception):
-    """A login that cannot go on. .status is 400 (request shape) or 401 (refused)."""
+    """A login that cannot go on. .status is 400 (request shape), 401 (refused) or 429
+    (too many guesses: wait .retry_after seconds)."""
 
-    def __init__(self, status: int, message: str, param: str | None = None):
+    def __init__(self, status: int, message: str, param: str | None = None,
+                 retry_after: int = 0):
         super().__init__(message)
         self.status = status
         self.param = param
+        self.retry_after = retry_after
 
 
 REFUSED = "The button login was refused. Check the user name and password in the POS button."
@@ -101,11 +104,11 @@ def resolve_store(config: Config, username: str | None, store_param: str | None)
 def button_login(raw: bytes, login_param: str) -> tuple[str | None, str | None]:
     """(user name, Store parameter) of a button request's parameters, read as
     legacy_qs.parse reads them, also from a query that does not parse. Never the password."""
-    username, _, store = _read_login(raw, login_param)
+    username, _, store = read_login(raw, login_param)
     return username, store
 
 
-def _read_login(raw: bytes, login_param: str) -> tuple[str | None, str | None, str | None]:
+def read_login(raw: bytes, login_param: str) -> tuple[str | None, str | None, str | None]:
     """(user name, password, Store parameter) as legacy_qs.parse reads them: apiusername/
     apipassword, else login=user~password."""
     username = password = login = secret = store = None
@@ -149,10 +152,11 @@ class PasswordCheck:
         users = [user for store in config.stores for user in store.buttons]
         self._nobody = nobody_hash(users[0].password_hash if users else None)
 
-    def burn(self) -> None:
+    def burn(self) -> bool:
         """Spend the time of one check of a configured hash (for a login that names no
-        known user), so the timing does not tell which user names exist."""
+        known user), so the timing does not tell which user names exist; False."""
         verify_password("x", self._nobody)
+        return False
 
     def mapped_ok(self, store: Store, username: str, password: str | None) -> bool:
         user = store.button_user(username)
@@ -169,7 +173,7 @@ def legacy_login_check(store: Store, raw: bytes, login_param: str,
     or, for a `mapped` store, a button user whose password matches its hash;
     LOGIN_UNCHECKED for another login of a `delegate` store (only Astro could check it);
     LOGIN_REFUSED otherwise."""
-    username, password, _ = _read_login(raw, login_param)   # the password: only checked
+    username, password, _ = read_login(raw, login_param)   # the password: only checked
     own = store.astro
     if username and password and own.username and own.password and username == own.username:
         if hmac.compare_digest(password.encode("utf-8"), own.password.reveal().encode("utf-8")):

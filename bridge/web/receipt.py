@@ -1,7 +1,8 @@
 """What the cashier's receipt page says, in plain words, built from the journal's record
 of a sale and its receipt data (bridge.deliver.receipt_data). Pure: values in, values out.
 
-The receipt shows the customer; each line with the program it punched and that card's
+The receipt is headed by the sale's kind (a sale, a refund, or a return: a negative
+SubTotal, whose points are deducted). It shows the customer; each line with the program it punched and that card's
 progress (e.g. 7/12), or why it is in no program; points earned and the balance;
 rewards ready; failures in plain words; for refunds, the card items staff must remove by
 hand; and, while the sale is still pending, that it is saved and will be sent (the page
@@ -13,6 +14,9 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
+from legacy_qs import LegacySale
+
+from bridge import translate
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
                             SALE_PARTIAL, SALE_PENDING, SaleRecord, utcnow)
 from bridge.reasons import Reason, astro_reason
@@ -76,6 +80,7 @@ class ReceiptView:
     status_text: str
     tone: str                     # ok | warn | bad | info (went through the legacy URL)
     refund: bool
+    kind: str                     # sale | refund | return (a negative SubTotal)
     customer_id: str
     customer_name: str
     customer_note: str | None
@@ -104,14 +109,15 @@ class ReceiptView:
         if status == SALE_PENDING and sale.last_error:
             problems.append("Last try: " + _plain_error(sale.last_error))
         customer = data.get("customer") or {}
+        kind = translate.sale_kind(LegacySale.from_printable(sale.sale))
         return cls(
             sale_key=sale.sale_key, store_id=sale.store_id, status=status,
             status_text=STATUS_TEXT.get(status, status), tone=TONE.get(status, "bad"),
-            refund=bool(data.get("refund")),
+            refund=bool(data.get("refund")), kind=kind,
             customer_id=customer.get("id") or sale.plan.customer_id,
             customer_name=customer.get("name") or "",
             customer_note=HOW_TEXT.get(customer.get("how")),
-            lines=lines, points=_points(data.get("points"), sale.plan.refund),
+            lines=lines, points=_points(data.get("points"), kind != translate.SALE),
             rewards_ready=_rewards(data),
             problems=tuple(dict.fromkeys(p for p in problems if p)),
             manual_removals=tuple(data.get("manual_removals") or ()),
@@ -173,12 +179,12 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
                     ln.get("qty"), outcome, ln.get("program_title"), progress, reason)
 
 
-def _points(p: dict | None, refund: bool) -> PointsView | None:
+def _points(p: dict | None, deducted: bool) -> PointsView | None:
     if not p:
         return None
     state, earned = p.get("state"), p.get("awarded")
     if state == "done":
-        what = "deducted" if refund else "earned"
+        what = "deducted" if deducted else "earned"
         text = f"Points {what}: {abs(earned)}" if earned is not None else f"Points {what}."
     elif state in ("pending", None) and p.get("dollar_amount"):
         text = "Points: not sent yet."

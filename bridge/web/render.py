@@ -27,6 +27,14 @@ def error_page(status: int, title: str, message: str, **values) -> bottle.HTTPRe
     return bottle.HTTPResponse(html, status, {"Content-Type": "text/html; charset=utf-8"})
 
 
+def notice_page(title: str, message: str) -> bottle.HTTPResponse:
+    """A 200 answer that is neither a receipt nor an error (or JSON, when asked for)."""
+    if wants_json():
+        return json_answer({"notice": title, "message": message})
+    return bottle.HTTPResponse(page("notice", title=title, message=message), 200,
+                               {"Content-Type": "text/html; charset=utf-8"})
+
+
 def wants_json() -> bool:
     """True when the client prefers JSON (`Accept: application/json`)."""
     accept = bottle.request.get_header("Accept", "") or ""

@@ -76,9 +76,9 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(app):
     assert "Wrong user or password" in r.text
 
 
-def test_too_many_failures_lock_the_address_out(app, clock):
-    for _ in range(5):
-        log_in(app, password="wrong", status=401)
+def test_too_many_password_guesses_lock_the_address_out(app, clock):
+    for n in range(5):
+        log_in(app, password=f"wrong-{n}", status=401)
         clock.advance(0.21)              # wait out each delay (at most 0.2 s here)
     r = log_in(app, status=429)          # even the right password is not checked now
     assert "Too many failed logins" in r.text and int(r.headers["Retry-After"]) > 1
