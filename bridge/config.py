@@ -32,26 +32,21 @@ The file layout (config/bridge.example.toml documents every option)::
 When no signing key is configured `Config.secret_key` is None; the web app then uses
 `Journal.secret("secret_key")`, generated once and kept in the journal.
 
-May import: bridge.passwords (and tomli before Python 3.11).
+May import: bridge.passwords.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the project runs on 3.11; tomli is the documented fallback
-    import tomli as tomllib
-
-from bridge.passwords import hash_password, is_password_hash
+from bridge.passwords import is_password_hash
 
 PHASES = ("passthrough", "shadow", "rest")
 BUTTON_AUTH_MODES = ("mapped", "delegate")
@@ -238,10 +233,18 @@ def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
         points=True,
         timezone="America/New_York",
         button_auth="mapped",
-        buttons=(ButtonUser("demo", hash_password("demo-button")),),
+        buttons=(ButtonUser("demo", DEMO_BUTTON_HASH),),
     )
     return Config(stores=(store,), journal_path=str(journal_path), source="<demo>",
-                  admins=(AdminUser("admin", hash_password("demo-admin")),))
+                  admins=(AdminUser("admin", DEMO_ADMIN_HASH),))
+
+
+# The demo's logins are public (the README prints them), so their hashes are made once,
+# here, with `astro-bridge hash-password`: starting the demo computes no scrypt.
+DEMO_BUTTON_HASH = ("scrypt$131072$8$1$ijIjaMKqrUl27IURrZBphg==$"
+                    "6oYdmf6QSrdo/QnjtPaAn43yJNXF+DOnV7DAsjHI9II=")       # demo-button
+DEMO_ADMIN_HASH = ("scrypt$131072$8$1$GxPelk+3pOBiXcfY/VHZCA==$"
+                   "8/YHiUtiOqU3MHpoAewld5d+gMxytALdQc3qhOFWR4Q=")        # demo-admin
 
 
 _MISSING = object()

@@ -1,18 +1,33 @@
 """A command of the bridge run as a real process by the tests: its output (stdout and
-stderr together) read line by line as it comes, stopped by a signal, always reaped."""
+stderr together) read line by line as it comes, stopped by a signal, always reaped.
+
+However the test run was started, the command gets the default SIGINT handling (a test
+run started as a background job of a shell ignores SIGINT, and children inherit that),
+unless the test asks for SIGINT ignored, to see that the command handles it itself.
+Tests start them through the `processes` fixture (tests/conftest.py), whose finalizer
+kills and reaps every one still running.
+"""
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
+
+# Runs argv[1:] with SIGINT set as asked by argv[1], by exec: the same process.
+_LAUNCHER = ("import os, signal, sys; signal.signal(signal.SIGINT, "
+             "signal.SIG_IGN if sys.argv[1] == 'ignored' else signal.SIG_DFL); "
+             "os.execvp(sys.argv[2], sys.argv[2:])")
 
 
 class CommandProcess:
     """`argv` running in `cwd`; a context manager that kills it if still running."""
 
-    def __init__(self, argv, *, cwd, env=None):
-        self.proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, text=True,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    def __init__(self, argv, *, cwd=None, env=None, sigint_ignored=False):
+        launch = [sys.executable, "-c", _LAUNCHER, "ignored" if sigint_ignored else "default"]
+        self.proc = subprocess.Popen(launch + [str(a) for a in argv], cwd=cwd, env=env,
+                                     text=True, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
         self.lines: queue.Queue = queue.Queue()
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -52,6 +67,12 @@ class CommandProcess:
             self.proc.kill()
             self.proc.wait()
         self._reader.join(timeout=5)
+        self.proc.stdout.close()
+
+    @property
+    def text(self) -> str:
+        """Everything it wrote so far."""
+        return "".join(self.output)
 
     def __enter__(self):
         return self

@@ -8,7 +8,6 @@ sys.executable, started fresh.
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -19,7 +18,7 @@ from bridge.cli import main
 from bridge.config import load_config
 from bridge.journal import Journal
 from tests.admin.conftest import NOT_ENROLLED_SALE, record_sale
-from tests.processes import CommandProcess
+from tests.clock import wait_until
 
 CLI = str(Path(sys.executable).with_name("astro-bridge"))
 ENV = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
@@ -45,8 +44,6 @@ def run(*args, cwd, stdin=None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def running(*args, cwd) -> CommandProcess:
-    return CommandProcess([CLI, *args], cwd=cwd, env=ENV)
 
 
 def test_every_command_has_a_real_run_here():
@@ -73,8 +70,8 @@ def test_hash_password_prints_a_salted_hash_and_never_the_password(tmp_path):
     assert done.stdout.startswith("scrypt$") and "the-password" not in done.stdout
 
 
-def test_sandbox_serves_the_api_until_sigterm(tmp_path):
-    with running("sandbox", "--port", "0", cwd=tmp_path) as sandbox:
+def test_sandbox_serves_the_api_until_sigterm(tmp_path, processes):
+    with processes([CLI, "sandbox", "--port", "0"], cwd=tmp_path, env=ENV) as sandbox:
         api = sandbox.wait_line("Astro sandbox: ")
         token = requests.post(api + "/token/", timeout=5, data={
             "username": "demo", "password": "demo-password", "grant_type": "password",
@@ -137,8 +134,9 @@ def test_migrate_report_says_a_store_without_sales_is_not_ready(config_file, tmp
 
 
 def test_serve_answers_the_button_side_and_the_admin_pages_until_sigterm(
-        config_file, tmp_path):
-    with running("serve", "--config", config_file, "--port", "0", cwd=tmp_path) as bridge:
+        config_file, tmp_path, processes):
+    with processes([CLI, "serve", "--config", config_file, "--port", "0"], cwd=tmp_path,
+                   env=ENV) as bridge:
         url = bridge.wait_line("astro-bridge listening on ")
         assert requests.get(url + "/healthz", timeout=5).json() == {"status": "ok"}
         login = requests.get(url + "/admin/login", timeout=5)
@@ -147,8 +145,8 @@ def test_serve_answers_the_button_side_and_the_admin_pages_until_sigterm(
     assert "Traceback" not in "".join(bridge.output)
 
 
-def test_check_says_per_store_whether_astro_accepts_its_login(tmp_path):
-    with running("sandbox", "--port", "0", cwd=tmp_path) as sandbox:
+def test_check_says_per_store_whether_astro_accepts_its_login(tmp_path, processes):
+    with processes([CLI, "sandbox", "--port", "0"], cwd=tmp_path, env=ENV) as sandbox:
         api = sandbox.wait_line("Astro sandbox: ")
         store = ('[stores.{id}]\nbutton_auth = "delegate"\n[stores.{id}.astro]\n'
                  'base_url = "' + api + '"\nusername = "demo"\npassword = "{pw}"\n'
@@ -173,16 +171,16 @@ def test_check_says_per_store_whether_astro_accepts_its_login(tmp_path):
                              "mapped, delegate, not 'sso'\n")
 
 
-def test_worker_delivers_a_pending_sale_until_sigterm(config_file, sandbox, tmp_path):
+def test_worker_delivers_a_pending_sale_until_sigterm(config_file, sandbox, tmp_path,
+                                                      processes):
     config = load_config(config_file)
     with Journal(config.journal_path) as journal:
         key = record_sale(journal, config, NOT_ENROLLED_SALE)
-    with running("worker", "--config", config_file, cwd=tmp_path) as worker:
+    with processes([CLI, "worker", "--config", config_file], cwd=tmp_path,
+                   env=ENV) as worker:
         worker.wait_line("astro-bridge worker running on ")
         with Journal(config.journal_path) as journal:
-            deadline = time.monotonic() + 15
-            while journal.get_sale(key).status == "pending" and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: journal.get_sale(key).status != "pending", "the worker")
             assert journal.get_sale(key).status == "partial"
         assert worker.stop() == 0
     assert "demo-1001-1" in sandbox.state()["transactions"]

@@ -9,29 +9,25 @@ import subprocess
 import pytest
 import requests
 
-from bridge.config import demo_config
+from tests.conftest import demo_config_for_tests
 from tests.replay.conftest import (astro_bridge_command, expected_punches, punches,
                                    sales_rows, write_config, write_csv)
 from tests.web.conftest import FAST_RETRY, SALLY, LiveBridge
 
 
 @pytest.fixture
-def variants_sandbox():
+def variants_sandbox(processes):
     """(api_url, base_url) of `astro-bridge sandbox --wire public-variants --control`."""
-    proc = subprocess.Popen(astro_bridge_command() + [
-        "sandbox", "--port", "0", "--wire", "public-variants", "--control"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        api_url = proc.stdout.readline().split(": ", 1)[1].strip()
-        yield api_url, api_url.rsplit("/api/json", 1)[0]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
+    proc = processes(astro_bridge_command() + [
+        "sandbox", "--port", "0", "--wire", "public-variants", "--control"])
+    api_url = proc.wait_line("Astro sandbox: ")
+    yield api_url, api_url.rsplit("/api/json", 1)[0]
+    assert proc.stop(signal.SIGINT) == 0
 
 
 def test_demo_clicks_reach_receipts_against_the_public_variants(variants_sandbox, tmp_path):
     api_url, _ = variants_sandbox
-    config = dataclasses.replace(demo_config(api_url, str(tmp_path / "journal.db")),
+    config = dataclasses.replace(demo_config_for_tests(api_url, str(tmp_path / "journal.db")),
                                  request_deadline=3.0, retry=FAST_RETRY)
     bridge = LiveBridge(config, None)
     try:

@@ -9,7 +9,7 @@ uncertain deliveries), per-customer lists of sales with links to their receipts,
 the migration readiness report (bridge.admin.migration). bridge.app mounts it.
 
 May import: bridge.webbase and everything below it but replay (legacy_qs, config, astro,
-journal, delivery, redeem, reasons, migrate, passwords, translate, salelog), bottle.
+intake, journal, delivery, redeem, reasons, migrate, passwords, translate, salelog), bottle.
 Never bridge.web (a sibling) nor bridge.app / bridge.cli (above).
 """
 from bridge.admin.app import create_admin_app, mount_admin

@@ -7,7 +7,6 @@ thin: they check the session and the CSRF token, call `bridge.admin.report` /
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, urlsplit
@@ -17,7 +16,7 @@ import bottle
 from bridge.admin import failure_routes
 from bridge.admin.migration import install_admin_route
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
-from bridge.passwords import hash_password, verify_password
+from bridge.passwords import nobody_hash, verify_password
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import set_security_headers
 from bridge.webbase.throttle import LoginThrottle
@@ -26,9 +25,6 @@ from bridge.webbase.tokens import Signer
 HERE = Path(__file__).resolve().parent
 TEMPLATES = [str(HERE / "templates")]
 STATIC = HERE / "static"
-# Checked when the user name is unknown, so an unknown name costs as long as a wrong
-# password and the answer time does not tell which names exist.
-_DUMMY_HASH = hash_password(os.urandom(12).hex())
 
 
 def render(name: str, **kw) -> str:
@@ -182,9 +178,10 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
         username = forms.getunicode("username") or ""
         password = forms.getunicode("password") or ""
         admin = web.config.admin(username) if username else None
+        stored = admin.password_hash if admin else nobody_hash(
+            web.config.admins[0].password_hash if web.config.admins else None)
         attempt = web.throttle.attempt(address, username, password, lambda: bool(
-            verify_password(password, admin.password_hash if admin else _DUMMY_HASH)
-            and admin))
+            verify_password(password, stored) and admin))
         if attempt.retry_after:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(attempt.retry_after))

@@ -2,12 +2,12 @@
 
 `build_report(journal, filters, now)` gathers, for the last `days` days and newest first,
 the Transaction Failures and the Redemption Failures that are neither hidden nor retried,
-each with its reason and the guidance for it, plus the deliveries still open (pending or
-uncertain) with their next attempt. `reason_counts(rows)` counts lines per reason (the
-one place that does); `failure_fields(row)` is a line as plain values, the columns of
-`report_csv(report)`, the report as CSV. Filters by
-store and by reason (the reason of `bridge.reasons.failure_reason`, so "Missing email"
-matches Astro's longer message).
+each with its reason (recorded with it: `bridge.reasons.Reason`) and the guidance for it,
+plus the deliveries still open (pending or uncertain) with their next attempt.
+`reason_counts(rows)` counts lines per reason (the one place that does);
+`failure_fields(row)` is a line as plain values, the columns of `report_csv(report)`, the
+report as CSV. Filters by store and by reason (its value, e.g. "Missing email", whatever
+Astro's longer message said).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from bridge.reasons import POINTS_UNCERTAIN, Guidance, failure_reason, guidance_for
+from bridge.reasons import Guidance, Reason, guidance_for
 from bridge.journal import UNDECIDED
 from bridge.translate import POINTS
 
@@ -51,7 +51,7 @@ class FailureRow:
     endpoint: str | None
     status_code: int | None
     message: str
-    reason: str
+    reason: Reason
     guidance: Guidance
     question: "PointsQuestion | None" = None   # an undecided award: a person answers
 
@@ -108,7 +108,7 @@ class Report:
     transaction_failures: tuple[FailureRow, ...]
     redemption_failures: tuple[FailureRow, ...]
     open_deliveries: tuple[OpenDelivery, ...]
-    reasons: tuple[str, ...]     # every reason in the period (for the filter list)
+    reasons: tuple[Reason, ...]  # every reason in the period (for the filter list)
     stores: tuple[str, ...]
 
     @property
@@ -120,7 +120,7 @@ class Report:
 
 def failure_row(f) -> FailureRow:
     """A report line from a journal Failure."""
-    reason = failure_reason(f.kind, f.message)
+    reason = f.reason
     return FailureRow(
         id=f.id, section=REDEMPTION if f.kind == REDEMPTION else TRANSACTION, kind=f.kind,
         store_id=f.store_id, sale_key=f.sale_key, customer_id=f.customer_id,
@@ -145,7 +145,7 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
         if not steps:
             continue
         uncertain = any(s.state == "uncertain" for s in steps)
-        if filters.reason and not (uncertain and filters.reason == POINTS_UNCERTAIN):
+        if filters.reason and not (uncertain and filters.reason == Reason.POINTS_UNCERTAIN):
             continue
         open_deliveries.append(OpenDelivery(
             sale.sale_key, sale.store_id, (sale.sale.get("customer") or {}).get("id"),

@@ -16,6 +16,7 @@ import click
 
 from bridge.cli import main
 from bridge.cli.serve import needs_config
+from bridge.reasons import Reason      # pure and small: the --reason choices
 
 # The library is imported inside the commands: start-up cost only (see bridge.cli).
 
@@ -24,11 +25,23 @@ class _UsageError(click.ClickException):
     exit_code = 2
 
 
+def _reason(_ctx, _param, value: str | None) -> Reason | None:
+    if value is None:
+        return None
+    for reason in Reason:
+        if reason.lower() == value.strip().lower():
+            return reason
+    raise click.BadParameter(f"{value!r} is not a reason; the reasons are: "
+                             + ", ".join(f'"{r}"' for r in Reason))
+
+
 def _filter_options(f):
     f = click.option("--days", type=click.IntRange(1, 3660), metavar="N",
                      help="Lines of the last N days (default: reports.failure_report_days, "
                           "30).")(f)
-    f = click.option("--reason", help='Only this reason, e.g. "No Item Found".')(f)
+    f = click.option("--reason", metavar="REASON", callback=_reason,
+                     help='Only this reason, e.g. "No Item Found" (any case; a wrong one '
+                          'lists them all).')(f)
     f = click.option("--store", "store_id", help="Only this store id.")(f)
     f = click.option("--config", "config_path", envvar="ASTRO_BRIDGE_CONFIG", metavar="FILE",
                      type=click.Path(dir_okay=False),

@@ -60,14 +60,13 @@ def sandbox(host, port, config_path, state_path, control, variants, strict,
     except ValueError:  # waitress: the host is not an address nor a known name
         raise SandboxStartError(f"--host {host!r}: not an address or host name this "
                                 f"machine can listen on") from None
-    # SIGTERM stops as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    # Ctrl-C and SIGTERM stop it cleanly, also when it was started with SIGINT ignored
+    # (a background job of a script), as `serve` does.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: server.stop())
     click.echo(f"Astro sandbox: {server.api_url}")
     click.echo(f"Legacy URL: {server.legacy_url}")
     if control:
         click.echo(f"Control: {server.base_url}/_sandbox/")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        server.stop()
+    server.serve_forever()
     click.echo("Astro sandbox stopped.")

@@ -7,7 +7,7 @@ the retry worker and replay alike.
     retry_delay(attempt, retry, rng=None) -> seconds           (bridge.delivery.machine)
     receipt_data(sale, status, fetched_at=None) -> dict        (bridge.delivery.receipt)
     reconcile_points(...) -> Reconciliation                    (bridge.delivery.reconcile)
-    Worker(journal, client_for, *, retry=..., poll_interval=1.0, ...)   (.worker)
+    Worker(journal, client_for, *, retry=..., concurrency=8, ...)        (.worker)
 
 Modules: `machine` (one attempt: the lease, the steps in plan order, what each outcome
 means), `points` (the points step), `reconcile` (was a lost award applied? pure),

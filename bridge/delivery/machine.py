@@ -25,6 +25,7 @@ from bridge.delivery.points import PointsAward, WaitForPoints, note_points
 from bridge.delivery.receipt import store_receipt
 from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, SaleRecord,
                             StepRecord, utcnow)
+from bridge.reasons import Reason, astro_reason
 from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, CustomerStep,
                               PointsStep, RemoveStep, Step, TransactionsStep)
 
@@ -216,12 +217,16 @@ class _Delivery:
             message = (f"Points uncertain: Astro refused to show the customer's points "
                        f"({e.message}); whether the award was applied is for a person to "
                        f"decide")
+            reason = Reason.POINTS_UNCERTAIN
             self.journal.mark_step_undecided(self.key, step.n, message, current.result)
         else:
             message = e.message
+            reason = (Reason.CUSTOMER_REFUSED if isinstance(step, CustomerStep)
+                      else astro_reason(e.message))
             self.journal.mark_step_failed(self.key, step.n, message)
         self.journal.record_failure(
-            self.sale.store_id, FAILURE_KIND[step.kind], message, sale_key=self.key,
+            self.sale.store_id, FAILURE_KIND[step.kind], message, reason=reason,
+            sale_key=self.key,
             customer_id=step.customer_id, item_code=getattr(step, "item_code", None),
             transaction_id=getattr(step, "transaction_id", None), endpoint=e.endpoint,
             status_code=e.code, at=self.now())
@@ -326,7 +331,8 @@ class _Delivery:
                 problems += 1
                 message = (r.message if r is not None else None) or "no result for this line"
                 self.journal.record_failure(
-                    self.sale.store_id, "transaction", message, sale_key=self.key,
+                    self.sale.store_id, "transaction", message,
+                    reason=astro_reason(message), sale_key=self.key,
                     customer_id=step.customer_id, item_code=ln.item_code,
                     description=ln.description, transaction_id=ln.transaction_id,
                     endpoint="addTransactionBatch", status_code=r.status if r else None,

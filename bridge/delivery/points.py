@@ -30,9 +30,9 @@ import time
 from bridge.astro import Ambiguous, AuthError, BusinessError, NotSent
 from bridge.delivery.reconcile import APPLIED, NOT_APPLIED, reconcile_points
 from bridge.journal import Journal, PointsSnapshot, StepRecord
+from bridge.reasons import Reason
 from bridge.translate import PointsStep
 
-POINTS_UNCERTAIN = "Points uncertain"     # the failure message starts with it (reports)
 
 
 READ_TRIES = 3
@@ -203,14 +203,15 @@ class PointsAward:
             self.journal.mark_step_pending(self.key, step.n, None,
                                            "not awarded (Astro's history has no such award)")
             return False
-        message = (f"{POINTS_UNCERTAIN}: the points for {step.dollar_amount} dollars may or "
+        message = (f"{Reason.POINTS_UNCERTAIN.value}: the points for {step.dollar_amount} dollars may or "
                    f"may not have been awarded ({found.why}); a person decides, with the "
                    f"customer's points history around the sale")
         self.journal.mark_step_undecided(self.key, step.n, message,
                                          {**result, "evidence": list(found.evidence)})
         self.journal.record_failure(
-            self.store, "points", message, sale_key=self.key, customer_id=step.customer_id,
-            endpoint="addPointsByDollar", at=self.now())
+            self.store, "points", message, reason=Reason.POINTS_UNCERTAIN,
+            sale_key=self.key, customer_id=step.customer_id, endpoint="addPointsByDollar",
+            at=self.now())
         return True
 
 

@@ -25,6 +25,7 @@ from typing import Callable
 from bridge.config import RetryPolicy
 from bridge.delivery.machine import FAILURE_KIND, deliver_sale, retry_delay
 from bridge.journal import SALE_PENDING, UNCERTAIN, Journal, SaleRecord, utcnow
+from bridge.reasons import Reason
 from bridge.salelog import log_sale
 
 log = logging.getLogger(__name__)
@@ -135,14 +136,15 @@ class Worker(threading.Thread):
             reason = f"gave up after {hours:g} hours: {sale.last_error or 'not delivered'}"
             for record in self.journal.give_up(sale.sale_key, reason):
                 step = sale.plan.step(record.n)
-                message = reason
+                message, why = reason, Reason.GIVEN_UP
                 if record.state == UNCERTAIN:
                     message = (f"Points uncertain: {reason}; the points may or may not have "
                                f"been awarded: a person decides")
+                    why = Reason.POINTS_UNCERTAIN
                 lines = getattr(step, "lines", None) or (None,)
                 for ln in lines:
                     self.journal.record_failure(
-                        sale.store_id, FAILURE_KIND[step.kind], message,
+                        sale.store_id, FAILURE_KIND[step.kind], message, reason=why,
                         sale_key=sale.sale_key, customer_id=step.customer_id,
                         item_code=ln.item_code if ln else getattr(step, "item_code", None),
                         description=ln.description if ln else None,

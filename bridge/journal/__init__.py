@@ -58,9 +58,10 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
     j.forget_customer(store_id, customer_id) -> bool   # Astro no longer knows the link
     # failure report (bridge.journal.failures)
-    j.record_failure(store_id, kind, message, *, sale_key=None, customer_id=None,
-                     item_code=None, description=None, transaction_id=None,
-                     endpoint=None, status_code=None, at=None) -> id
+    j.record_failure(store_id, kind, message, *, reason, sale_key=None,
+                     customer_id=None, item_code=None, description=None,
+                     transaction_id=None, endpoint=None, status_code=None, at=None) -> id
+                     # reason: a bridge.reasons.Reason, stored with the line
     j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False,
                sale_key=None) -> list[Failure]
     j.hide_failure(id) -> bool               j.mark_failure_retried(id, when) -> bool
@@ -95,8 +96,8 @@ customer step got through), given_up, or the phase name for passthrough/shadow s
 What is stored of a sale is its printable form (`LegacySale.to_printable()`): never the
 button's password.
 
-May import: legacy_qs, bridge.translate (and psycopg for PostgreSQL). Nothing of Astro
-or of HTTP pages.
+May import: legacy_qs, bridge.translate, bridge.reasons (and psycopg for PostgreSQL).
+Nothing of Astro or of HTTP pages.
 """
 from __future__ import annotations
 

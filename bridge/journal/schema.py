@@ -4,14 +4,27 @@ Each migration is a list of statements, applied in one transaction; the schema v
 of a journal file is the number of migrations applied to it. A change to the schema is
 a new step appended to MIGRATIONS; a step that has been released is never edited.
 Statements stay portable SQL (no SQLite-only types or clauses) so the same schema can
-serve a PostgreSQL backend."""
+serve a PostgreSQL backend; what SQL cannot say (classifying old rows) is a function
+of the connection, run in the same transaction."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Callable
 
 from bridge.journal.base import JournalError
+from bridge.reasons import reason_of_old_failure
 
-MIGRATIONS: list[list[str]] = [
+
+def _reasons_of_old_failures(conn: sqlite3.Connection) -> None:
+    """Each failure recorded before reasons were stored gets, once, the reason the report
+    used to read from its kind and message."""
+    rows = conn.execute("SELECT id, kind, message FROM failures").fetchall()
+    conn.executemany("UPDATE failures SET reason = ? WHERE id = ?",
+                     [(reason_of_old_failure(kind, message).value, failure_id)
+                      for failure_id, kind, message in rows])
+
+
+MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     [
         # sales and their steps (bridge.journal.sales)
         """CREATE TABLE sales (
@@ -124,6 +137,12 @@ MIGRATIONS: list[list[str]] = [
             PRIMARY KEY (run_id, pos))""",
     ],
     [
+        # failures: the reason (bridge.reasons.Reason) a line is listed under, given when
+        # it is recorded instead of read from its message by the report
+        "ALTER TABLE failures ADD COLUMN reason TEXT",
+        _reasons_of_old_failures,
+    ],
+    [
         # points, exactly once (bridge.journal.points): a customer's awards are sent
         # one at a time in the order of this queue; while one is in flight (its step
         # uncertain) the customer's row names it in `turn`
@@ -176,5 +195,8 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
                            f"this astro-bridge ({len(MIGRATIONS)})")
     for number in range(version, len(MIGRATIONS)):
         for statement in MIGRATIONS[number]:
-            conn.execute(statement)
+            if callable(statement):
+                statement(conn)
+            else:
+                conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number + 1}")

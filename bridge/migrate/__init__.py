@@ -11,6 +11,6 @@
 This package decides; it answers no HTTP request itself (the web side turns its
 decisions into redirects and responses).
 
-May import: legacy_qs, bridge.translate, config, astro, journal, passwords, salelog,
-and requests (the REST proxy forwards bytes itself). Never bottle, web or admin.
+May import: legacy_qs, bridge.translate, config, astro, intake, journal, passwords,
+reasons, salelog, and requests (the REST proxy forwards bytes itself). Never bottle, web or admin.
 """

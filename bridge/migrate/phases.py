@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import legacy_qs
-from bridge import translate
+from bridge import intake, translate
 from bridge.astro import AstroError, BusinessError, CustomerNotFound
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
                                     LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
@@ -102,9 +102,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     """Record the sale redacted, queue its dry run when the store is in shadow, and say
     where to redirect. `store` is a bridge.config.Store in phase passthrough or shadow.
 
-    The sale is recorded with `Journal.record_sale(..., phase=store.phase)`: its steps
-    are `skipped`, so it is never delivered, not now and not after the store switches to
-    rest (the same SaleID clicked again then is the same, already recorded sale). A query
+    The sale is taken in as the button takes it in (bridge.intake), recorded in the
+    store's phase: its steps are `skipped`, so it is never delivered, not now and not
+    after the store switches to rest (the same SaleID clicked again then is the same,
+    already recorded sale). A query
     that does not parse is recorded too (Astro got it anyway), keeping only the
     parser's message, which names the parameter and never holds the password. Never
     raises for a bad query; `raw_query` itself is neither logged nor stored.
@@ -127,12 +128,7 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
         # str(e) names the parameter; legacy_qs already took any password out of it.
         journal.record_unreadable_sale(store.id, store.phase, str(e), now)
         return LegacyAnswer(status, location, None, True)
-    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    today = now.astimezone(store.tz).date()
-    plan = translate.plan_sale(sale, store, key, today=today)
-    recorded = journal.record_sale(store.id, sale, plan,
-                                   translate.fingerprint(sale, store, today=today),
-                                   now, phase=store.phase, dedupe_window=dedupe_window)
+    recorded = intake.take_in(journal, store, sale, now=now, dedupe_window=dedupe_window)
     if recorded.created and store.phase == SHADOW:
         if login != LOGIN_CHECKED:
             journal.record_shadow_outcome(recorded.sale_key,

@@ -35,6 +35,7 @@ from urllib.parse import parse_qs
 import requests
 
 from bridge.astro import NotSent, protocol
+from bridge.reasons import astro_reason
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,8 @@ def _failures(endpoint: str, payload: dict, answer: dict) -> list[dict[str, Any]
                      item_code=_text(payload.get("item_code")
                                      or payload.get("astro_item_id")
                                      or payload.get("astro_points_reward_id")),
-                     status_code=status, message=message or "error")]
+                     status_code=status, message=message or "error",
+                     reason=astro_reason(message))]
     if endpoint != "addTransactionBatch":
         return []
     sent = {str(t.get("transactionID")): t for t in payload.get("transactions") or []
@@ -144,11 +146,12 @@ def _failures(endpoint: str, payload: dict, answer: dict) -> list[dict[str, Any]
         if line_status == SUCCESS:
             continue
         tid = _text(line.get("transactionID"))
+        message = str(line.get("transaction_status_message") or "error")
         result.append(dict(kind=kind, endpoint=endpoint, customer_id=customer,
                            transaction_id=tid,
                            item_code=_text(sent.get(str(tid), {}).get("item_code")),
-                           status_code=line_status,
-                           message=str(line.get("transaction_status_message") or "error")))
+                           status_code=line_status, message=message,
+                           reason=astro_reason(message)))
     return result
 
 

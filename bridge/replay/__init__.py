@@ -9,6 +9,6 @@ through the bridge's own translation, journal and delivery.
   resumable through the journal;
 - `progress` and `summary` are what the user sees.
 
-May import: legacy_qs, bridge.translate, config, astro, journal, delivery, reasons,
-salelog, and click (the progress bar). Never the web side.
+May import: legacy_qs, bridge.translate, config, astro, intake, journal, delivery,
+reasons, salelog, and click (the progress bar). Never the web side.
 """

@@ -146,7 +146,7 @@ file like any other and ``POST /_sandbox/reset`` undoes it. Answers
 ``calls`` counts every request received per endpoint (faulted ones too); ``handled``
 those whose work was done; ``write_calls`` the calls of endpoints that change the account.
 
-May import: legacy_qs, bottle, waitress, requests (and tomli before Python 3.11);
+May import: legacy_qs, bottle, waitress, requests;
 nothing else of the bridge (it stands apart, as Astro does).
 """
 from bridge.sandbox.app import create_app

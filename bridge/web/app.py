@@ -27,12 +27,13 @@ from urllib.parse import quote
 import bottle
 
 import legacy_qs
-from bridge import translate
+from bridge import intake, translate
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
 from bridge.delivery import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
+from bridge.reasons import Reason
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
@@ -63,7 +64,7 @@ class BridgeWeb:
         self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
         self.signer = Signer(secret.encode("utf-8"))
-        self.passwords = PasswordCheck()
+        self.passwords = PasswordCheck(config)
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, int, list[str]] | None = None
         self.ready_cache_seconds = READY_CACHE_SECONDS
@@ -170,6 +171,7 @@ class BridgeWeb:
         message = (f"SaleID {sale.sale_id} was already used for a different sale; "
                    f"this sale was NOT sent")
         self.journal.record_failure(store.id, "transaction", message,
+                                    reason=Reason.SALE_ID_REUSED,
                                     customer_id=sale.customer.id,
                                     description=f"the sale already recorded is {sale_key}")
         log.warning("store %s: SaleID reused for a different sale (recorded as %s); "
@@ -251,25 +253,14 @@ class BridgeWeb:
 
     def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
         """Write the sale and its plan to the journal (committed before any call)."""
-        key = None if force_new else translate.sale_key_for(store, sale)
-        key = key or self.journal.new_sale_key(store.id)
         now = utcnow()
-        original = None
-        original_key = translate.original_sale_key(store, sale)
-        if original_key:
-            found = self.journal.get_sale(original_key)
-            original = found.plan if found else None
-        today = now.astimezone(store.tz).date()
-        plan = translate.plan_sale(sale, store, key, today=today, original=original)
         # The worker leaves the sale to this request until its deadline has passed (then
         # the request's lease, or its own end, hands it over), so a fresh sale is not
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
-        return self.journal.record_sale(
-            store.id, sale, plan, translate.fingerprint(sale, store, today=today), now,
-            phase=store.phase,
-            dedupe_window=self.config.dedupe_window, force_new=force_new,
-            first_attempt_at=first_attempt)
+        return intake.take_in(self.journal, store, sale, now=now,
+                              dedupe_window=self.config.dedupe_window, force_new=force_new,
+                              first_attempt_at=first_attempt)
 
     def pending(self, sale_key: str) -> bool:
         found = self.journal.get_sale(sale_key)

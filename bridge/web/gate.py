@@ -33,7 +33,7 @@ from legacy_qs.names import classify
 from bridge.config import Config, Store
 from bridge.migrate.phases import (LEGACY_PHASES, LOGIN_CHECKED, LOGIN_REFUSED,
                                    LOGIN_UNCHECKED)
-from bridge.passwords import VerifiedCache, hash_password, verify_password
+from bridge.passwords import VerifiedCache, nobody_hash, verify_password
 
 
 class GateError(Exception):
@@ -142,19 +142,20 @@ def legacy_store(config: Config, raw: bytes) -> Store | None:
 
 
 class PasswordCheck:
-    """Checks mapped button passwords against their salted hashes in constant time."""
+    """Checks mapped button passwords of `config`'s stores against their salted hashes
+    in constant time."""
 
-    def __init__(self):
-        # Same cost as a real check, so an unknown user name takes as long as a wrong
-        # password and the timing does not tell which user names exist.
-        self._dummy = hash_password("not a real password")
+    def __init__(self, config: Config):
         # Right passwords are remembered a few minutes (keyed digests only): a click of
         # a known button then costs no scrypt. A wrong one still pays the full check.
         self.cache = VerifiedCache()
+        users = [user for store in config.stores for user in store.buttons]
+        self._nobody = nobody_hash(users[0].password_hash if users else None)
 
     def burn(self) -> bool:
-        """Spend the time of one check (for a login that names no known user); False."""
-        verify_password("x", self._dummy)
+        """Spend the time of one check of a configured hash (for a login that names no
+        known user), so the timing does not tell which user names exist; False."""
+        verify_password("x", self._nobody)
         return False
 
     def mapped_ok(self, store: Store, username: str, password: str | None) -> bool:

@@ -19,7 +19,7 @@ from legacy_qs import LegacySale
 from bridge import translate
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
                             SALE_PARTIAL, SALE_PENDING, SaleRecord, utcnow)
-from bridge.reasons import NO_ITEM_FOUND, reason_of
+from bridge.reasons import Reason, astro_reason
 
 REFRESH_SECONDS = 3              # how often a pending receipt reloads at the least...
 MAX_REFRESH_SECONDS = 60         # ...and at the most, once the first minute is over
@@ -167,7 +167,7 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     reason = None
     outcome = {"added": "punched", "already": "already"}.get(result, result)
     if result == "failed":
-        if reason_of(message) == NO_ITEM_FOUND:
+        if astro_reason(message) == Reason.NO_ITEM_FOUND:
             outcome = "not_in_program"
             reason = ("Not in any program this store is enrolled in "
                       "(Astro: No Item Found). Nothing to do at the till.")

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import main
+from bridge.reasons import Reason
 
 CLI = str(Path(sys.executable).with_name("astro-bridge"))
 
@@ -29,8 +30,17 @@ def test_list_shows_the_failure_with_its_guidance(config_file, failed_sale):
 def test_filters_by_reason_and_store(config_file, failed_sale):
     assert "Transaction Failures (0)" in run("list", "--config", config_file, "--reason",
                                              "TransactionID Already Exists").output
+    assert "Transaction Failures (1)" in run("list", "--config", config_file, "--reason",
+                                             "no item found").output
     r = run("list", "--config", config_file, "--store", "nope")
     assert r.exit_code == 2 and "no store 'nope'" in r.output
+
+
+def test_an_unknown_reason_is_refused_naming_the_known_ones(config_file, failed_sale):
+    r = run("list", "--config", config_file, "--reason", "Bad luck")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "--reason" in r.output and "'Bad luck' is not a reason" in r.output
+    assert '"No Item Found"' in r.output and '"Given up"' in r.output
 
 
 def test_retry_exits_1_while_failing_and_0_once_fixed(config_file, failed_sale, sandbox):
@@ -109,9 +119,11 @@ def many_failures(config_file):
     with Journal(load_config(config_file).journal_path) as journal:
         for n in range(4):
             journal.record_failure("demo", "transaction", "No Item Found",
+                                   reason=Reason.NO_ITEM_FOUND,
                                    item_code=f"85000000{n:04d}", customer_id="SALLY-1")
         journal.record_failure("demo", "transaction", "SaleID 7 was already used for a "
-                               "different sale; this sale was NOT sent")
+                               "different sale; this sale was NOT sent",
+                               reason=Reason.SALE_ID_REUSED)
 
 
 def test_list_counts_each_reason_first_and_limits_the_lines(config_file, many_failures,

@@ -8,9 +8,10 @@ import pytest
 
 from bridge.config import ConfigError, demo_config, load_config
 from bridge.passwords import hash_password, verify_password
+from tests.conftest import TEST_HASH_N
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "bridge.example.toml"
-HASH = hash_password("front-pw")
+HASH = hash_password("front-pw", n=TEST_HASH_N)
 
 
 def write(tmp_path, text, name="bridge.toml"):
@@ -196,5 +197,6 @@ def test_demo_config_is_the_embedded_default(tmp_path):
     assert store.astro.base_url == "http://127.0.0.1:5000/api/json"
     assert store.points and store.phase == "rest" and store.timezone == "America/New_York"
     assert verify_password("demo-button", store.button_user("demo").password_hash)
+    assert verify_password("demo-admin", config.admin("admin").password_hash)
     assert "demo-password" not in repr(config)
     assert config.journal_path == os.path.join(str(tmp_path), "j.db")

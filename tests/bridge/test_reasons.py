@@ -1,5 +1,6 @@
 """Plain guidance for each failure reason (bridge.reasons), pure."""
-from bridge.reasons import failure_reason, guidance_for, reason_of, upc_a_of
+from bridge.reasons import (Reason, astro_reason, guidance_for, reason_of_old_failure,
+                            upc_a_of)
 
 
 def text(reason, **kw):
@@ -21,35 +22,47 @@ def test_no_item_found_names_the_three_causes_and_the_upc_when_it_helps():
     assert "custom program" in text("No Item Found", item_code="WASH-SELF")
 
 
-def test_reasons_from_astro_and_bridge_messages():
-    assert reason_of("No Item Found") == "No Item Found"
-    assert reason_of("transactionid already exists") == "TransactionID Already Exists"
-    assert reason_of("Missing Required Customer Information: customer_email_address") \
-        == "Missing email"
-    assert reason_of("Missing Required Customer Information: customer_address, "
-                     "customer_zip") == "Missing address"
-    assert reason_of("Points uncertain: redeemPoints: no complete answer") == \
-        "Points uncertain"
-    assert reason_of("anything", uncertain=True) == "Points uncertain"
-    assert reason_of("Some New Astro Message") == "Some New Astro Message"
-    assert reason_of("SaleID 77 was already used for a different sale; this sale was NOT "
-                     "sent") == "SaleID reused"
+def test_reason_of_a_refusal_from_astros_message():
+    assert astro_reason("No Item Found") is Reason.NO_ITEM_FOUND
+    assert astro_reason("transactionid already exists") is Reason.ALREADY_EXISTS
+    assert astro_reason("Missing Required Customer Information: customer_email_address") \
+        is Reason.MISSING_EMAIL
+    assert astro_reason("Missing Required Customer Information: customer_address, "
+                        "customer_zip") is Reason.MISSING_ADDRESS
+    assert astro_reason("No Astro point rewards are available") is Reason.NO_POINT_REWARDS
+    assert astro_reason("Some New Astro Message") is Reason.REFUSED
+    assert astro_reason(None, otherwise=Reason.CUSTOMER_REFUSED) is Reason.CUSTOMER_REFUSED
 
 
 def test_each_reason_says_what_to_do():
-    dup = text("TransactionID Already Exists")
+    dup = text(Reason.ALREADY_EXISTS)
     assert "duplicate" in dup and "to check" in dup
     assert "not redeemed" in text("Missing email") and "email address" in text("Missing email")
-    assert "mailing address" in text("Missing address")
-    assert "points were awarded" in text("Points uncertain") and "twice" in text("Points uncertain")
-    assert "never sends them" in text("Points uncertain")
-    assert "retry" in text("Some New Astro Message")
-    reused = text("SaleID reused")
+    assert "mailing address" in text(Reason.MISSING_ADDRESS)
+    assert "points were awarded" in text(Reason.POINTS_UNCERTAIN)
+    assert "twice" in text(Reason.POINTS_UNCERTAIN)
+    assert "never sends them" in text(Reason.POINTS_UNCERTAIN)
+    assert "retry" in text(Reason.REFUSED)
+    reused = text(Reason.SALE_ID_REUSED)
     assert "not sent" in reused and "new sale number" in reused
+    assert "not delivered" in text(Reason.GIVEN_UP) and "retry" in text(Reason.GIVEN_UP)
+    assert "customer" in text(Reason.CUSTOMER_REFUSED)
+    assert {guidance_for(r).reason for r in Reason} == set(Reason)
 
 
-def test_a_points_failure_that_may_or_may_not_have_happened_is_points_uncertain():
-    assert failure_reason("points", "Astro may or may not have recorded the points") == \
-        "Points uncertain"
-    assert failure_reason("transaction", "may or may not") == "may or may not"
-    assert failure_reason("transaction", "No Item Found") == "No Item Found"
+def test_failures_of_older_journals_get_the_reason_their_message_gave():
+    old = reason_of_old_failure
+    assert old("points", "Astro may or may not have recorded the points") \
+        is Reason.POINTS_UNCERTAIN
+    assert old("redemption", "Points uncertain: redeemPoints: no complete answer") \
+        is Reason.POINTS_UNCERTAIN
+    assert old("redemption", "Redemption uncertain: addRedemption: HTTP 500") \
+        is Reason.REDEMPTION_UNCERTAIN
+    assert old("transaction", "SaleID 77 was already used for a different sale; this "
+                              "sale was NOT sent") is Reason.SALE_ID_REUSED
+    assert old("transaction", "gave up after 72 hours: addTransactionBatch: HTTP 503") \
+        is Reason.GIVEN_UP
+    assert old("customer", "Astro refused to add POS customer C1: Duplicate") \
+        is Reason.CUSTOMER_REFUSED
+    assert old("transaction", "may or may not") is Reason.REFUSED
+    assert old("transaction", "No Item Found") is Reason.NO_ITEM_FOUND

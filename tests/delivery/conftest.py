@@ -4,12 +4,13 @@ import datetime as dt
 
 import pytest
 
+from bridge import intake
 from bridge.astro import AstroClient
-from bridge.config import RetryPolicy, demo_config
+from bridge.config import RetryPolicy
 from bridge.delivery import deliver_sale
 from bridge.journal import Journal, utcnow
-from bridge.translate import fingerprint, original_sale_key, plan_sale, sale_key_for
 from legacy_qs import parse
+from tests.conftest import demo_config_for_tests
 
 KIBBLE, PUPPY, BIRD_SEED = "012345678905", "072030001234", "850000000018"
 FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, give_up_after=72 * 3600)
@@ -17,7 +18,7 @@ FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, give_up_after=72 * 3600)
 
 @pytest.fixture
 def store(sandbox, tmp_path):
-    return demo_config(sandbox.api_url, str(tmp_path / "j.db")).store("demo")
+    return demo_config_for_tests(sandbox.api_url, str(tmp_path / "j.db")).store("demo")
 
 
 @pytest.fixture
@@ -35,15 +36,10 @@ def client(sandbox):
 
 
 def record(journal, store, query, received_at=None):
+    """Take a button sale in (bridge.intake), as the button does; its sale key."""
     sale = parse(query, convert_upc=store.convert_upc)
-    key = sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    original = None
-    if original_sale_key(store, sale):
-        found = journal.get_sale(original_sale_key(store, sale))
-        original = found.plan if found else None
-    plan = plan_sale(sale, store, key, today=dt.date(2026, 3, 14), original=original)
-    return journal.record_sale(store.id, sale, plan, fingerprint(sale, store),
-                               received_at or utcnow()).sale_key
+    prepared = intake.prepare(journal, store, sale, today=dt.date(2026, 3, 14))
+    return intake.record(journal, prepared, received_at or utcnow()).sale_key
 
 
 def deliver(journal, client, key, **kw):

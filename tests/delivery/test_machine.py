@@ -7,8 +7,11 @@ from dataclasses import replace
 from bridge.astro import AstroClient
 from bridge.delivery import Worker
 from bridge.journal import Journal, utcnow
+from bridge.reasons import Reason
+from tests.clock import wait_until
 from tests.delivery.conftest import (BIRD_SEED, FAST, KIBBLE, PUPPY, customer, deliver, later,
                                      points_transactions, record)
+from tests.hooks import HookedClient
 
 def test_new_pos_customer_found_by_email_is_linked(sandbox, journal, client, store):
     key = record(journal, store, f"CustomerID=POS-77&FirstName=Pat&LastName=Unlinked"
@@ -122,6 +125,7 @@ def test_undecidable_points_go_to_a_person_not_to_astro(sandbox, journal, client
     [failure] = journal.failures(kind="points")
     assert (failure.sale_key, failure.customer_id, failure.endpoint) == (key, "SALLY-1", "addPointsByDollar")
     assert failure.message.startswith("Points uncertain: ")
+    assert failure.reason is Reason.POINTS_UNCERTAIN
     # Nothing sends it again on its own: it waits for a person.
     assert deliver(journal, client, key, now=later(120)).status == "failed"
     assert len(points_transactions(sandbox, "1001")) == 2
@@ -135,9 +139,9 @@ def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, cli
     assert [ln["result"] for ln in outcome.receipt["lines"]] == ["added", "failed"]
     [f] = journal.failures()
     assert (f.store_id, f.sale_key, f.customer_id, f.item_code, f.description, f.transaction_id,
-            f.endpoint, f.message, f.kind) == (
+            f.endpoint, f.message, f.kind, f.reason) == (
         "demo", key, "SALLY-1", BIRD_SEED, "Bird Seed 10lb", f"{key}-2",
-        "addTransactionBatch", "No Item Found", "transaction")
+        "addTransactionBatch", "No Item Found", "transaction", Reason.NO_ITEM_FOUND)
     assert f.status_code is not None and f.at.tzinfo is not None
 
 
@@ -167,9 +171,7 @@ def test_worker_thread_retries_until_delivered_and_stops(sandbox, journal, clien
     worker = Worker(journal, lambda store_id: client, retry=FAST, poll_interval=0.02)
     worker.start()
     try:
-        limit = time.monotonic() + 10
-        while journal.get_sale(key).status == "pending" and time.monotonic() < limit:
-            time.sleep(0.02)
+        wait_until(lambda: journal.get_sale(key).status != "pending", "the worker")
     finally:
         assert worker.stop(timeout=5)
     sale = journal.get_sale(key)
@@ -183,8 +185,8 @@ def test_worker_gives_up_old_sales_and_reports_them(sandbox, journal, client, st
                  received_at=old)
     assert Worker(journal, lambda store_id: client, retry=FAST).run_once() == 1
     assert journal.get_sale(key).status == "given_up"
-    assert {(f.kind, f.item_code) for f in journal.failures()} == {
-        ("customer", None), ("transaction", KIBBLE)}
+    assert {(f.kind, f.item_code, f.reason) for f in journal.failures()} == {
+        ("customer", None, Reason.GIVEN_UP), ("transaction", KIBBLE, Reason.GIVEN_UP)}
     assert sandbox.state()["calls"] == {}
 
 
@@ -236,39 +238,36 @@ def test_email_of_another_linked_customer_is_not_taken_for_a_link(sandbox, journ
     assert journal.known_customer("demo", "DUP-1") == dup["astro_customer_id"]
 
 
-def _link_during_search(sandbox, pos_id, astro_id):
-    """While the bridge waits for searchCustomer, another register links `pos_id` to
-    `astro_id` (so the bridge's linkCustomer answers 320)."""
-    import threading
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
+def _client_racing(sandbox, other_register):
+    """The bridge's client, with `other_register(client)` (another register's own real
+    client) acting right after the bridge got searchCustomer's answer, before its next
+    call: exactly the window a real race would hit."""
+    def act():
         with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.link_customer(pos_id, astro_id)
-    thread = threading.Thread(target=other_register)
-    thread.start()
-    return thread
+            other_register(other)
+    return HookedClient(sandbox.api_url, "demo", "demo-password", "demo-client",
+                        connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01,
+                        after={"searchCustomer": act})
 
 
-def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, client, store):
+def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-RACE&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-RACE", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-RACE", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
+    assert sandbox.state()["calls"]["linkCustomer"] == 2     # the other register's, ours
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "linked"
     assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == "1002"
     assert journal.known_customer("demo", "POS-RACE") == "1002"
 
 
-def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, client,
-                                                                   store):
+def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-LATE&FirstName=Lee&LastName=Late"
                                  f"&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-FIRST", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-FIRST", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "created"
     late = customer(sandbox, "POS-LATE")
@@ -287,28 +286,20 @@ def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, clien
     outcome = deliver(journal, client, key)
     assert outcome.status == "failed"
     [failure] = journal.failures(kind="customer")
-    assert failure.customer_id == "DUP-2"
+    assert (failure.customer_id, failure.reason) == ("DUP-2", Reason.CUSTOMER_REFUSED)
     assert failure.message.startswith("Astro refused to add POS customer DUP-2: "
                                       "Incomplete Request")
     assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
     assert journal.known_customer("demo", "DUP-2") is None
 
 
-def test_customer_added_meanwhile_by_another_register_is_used(sandbox, journal, client, store):
+def test_customer_added_meanwhile_by_another_register_is_used(sandbox, journal, store):
     # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
     # bridge's addCustomer is refused, and DUP-2 is linked now: the sale goes to it.
-    import threading
     key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
-        with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.add_customer("DUP-2", "Dee", "Two")
-    thread = threading.Thread(target=other_register)
-    thread.start()
-    outcome = deliver(journal, client, key)
-    thread.join()
+    with _client_racing(sandbox, lambda other: other.add_customer("DUP-2", "Dee", "Two")) \
+            as client:
+        outcome = deliver(journal, client, key)
     assert outcome.status == "delivered" and journal.failures() == []
     dup = customer(sandbox, "DUP-2")
     assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from bridge.config import demo_config
+from tests.conftest import demo_config_for_tests
 from tests.web.conftest import FAST_RETRY, SALLY, LiveBridge, sale_key_of
 
 
@@ -13,7 +13,7 @@ def live_for(sandbox, tmp_path):
     made = []
 
     def make(**options):
-        config = replace(demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
+        config = replace(demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
                          retry=FAST_RETRY, **options)
         made.append(LiveBridge(config, sandbox))
         return made[-1]

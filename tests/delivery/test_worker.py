@@ -3,10 +3,10 @@ the others (bridge.delivery.worker)."""
 import logging
 from dataclasses import replace
 
-from bridge.config import demo_config
+from bridge.astro import StoreClients
 from bridge.delivery import Worker
 from bridge.sandbox.server import SandboxServer
-from bridge.astro import StoreClients
+from tests.conftest import demo_config_for_tests
 from tests.delivery.conftest import FAST, KIBBLE, record
 
 
@@ -21,7 +21,7 @@ def test_a_store_whose_astro_answers_garbage_does_not_stop_the_others(sandbox, j
         odd.set_faults({"next": [{"endpoint": "customerStatus", "count": 50,
                                   "fault": "answer", "status": 200,
                                   "body": '{"astro_status": 100, "returnData": "?"}'}]})
-        base = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
+        base = demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db"))
         good = base.store("demo")
         stores = (replace(good, id="wrong", astro=replace(good.astro, base_url=wrong.api_url)),
                   replace(good, id="odd", astro=replace(good.astro, base_url=odd.api_url)),

@@ -13,6 +13,7 @@ import requests
 import waitress
 import webtest
 
+from bridge.reasons import Reason
 from bridge.web.restproxy import install_rest_proxy
 
 TOKEN_BODY = urlencode({"username": "demo", "password": "demo-password",
@@ -117,9 +118,9 @@ def test_batch_is_forwarded_unchanged_and_its_refused_line_lands_in_the_failure_
 
     [failure] = journal.failures(store="demo")
     assert (failure.kind, failure.endpoint, failure.customer_id, failure.transaction_id,
-            failure.item_code, failure.message) == (
+            failure.item_code, failure.message, failure.reason) == (
         "transaction", "addTransactionBatch", "SALLY-1", "S-77-2", "850000000018",
-        "No Item Found")
+        "No Item Found", Reason.NO_ITEM_FOUND)
     for text in (journal_text(), caplog.text):
         assert "demo-password" not in text and token not in text
 

@@ -1,7 +1,6 @@
 """Button logins: mapped and delegate stores, the Store parameter, the throttle, and
 bad URLs."""
 import dataclasses
-import time
 
 import pytest
 import webtest
@@ -11,6 +10,8 @@ from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.app import create_app
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.clock import wait_until
+from tests.conftest import TEST_HASH_N
 from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
 
 
@@ -21,15 +22,18 @@ def test_password_guesses_get_401_then_the_address_is_throttled(bridge, sandbox)
         if n == 2:                          # inside the delay after a guess: 429 at once
             too_soon = bridge.click(guess(n))
             assert too_soon.status_code == 429 and "Too many wrong logins" in too_soon.text
-            time.sleep(0.1)                 # the delay (0.05 s) is over
+            bridge.clock.advance(0.1)       # the delay (0.05 s) is over
         answer = bridge.click(guess(n))
         assert answer.status_code == 401
         assert "The button login was refused" in answer.text and "guess" not in answer.text
     refused = bridge.click(guess(3))
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "Too many wrong logins" in refused.text
+    bridge.clock.advance(59)
     assert bridge.click().status_code == 429            # even the right login, for a while
     assert sandbox.state()["write_calls"] == 0
+    bridge.clock.advance(2)                             # the lockout (60 s) is over
+    assert bridge.click().status_code == 303
 
 
 def test_unknown_user_is_refused_like_a_wrong_password(bridge):
@@ -63,7 +67,7 @@ def _store(store_id, auth, api_url, *, buttons=(), login=True):
 
 
 def test_store_parameter_picks_among_stores_sharing_a_login(sandbox, tmp_path, bridge_config):
-    user = (ButtonUser("front", hash_password("pw-1")),)
+    user = (ButtonUser("front", hash_password("pw-1", n=TEST_HASH_N)),)
     config = dataclasses.replace(bridge_config, stores=(
         _store("north", "mapped", sandbox.api_url, buttons=user),
         _store("south", "mapped", sandbox.api_url, buttons=user)))
@@ -133,7 +137,9 @@ def test_delegate_sales_wait_after_a_restart_until_the_button_logs_in_again(
 
     after = LiveBridge(config, sandbox)              # a restart, with its worker
     try:
-        time.sleep(0.5)                              # the worker has no login to use
+        # The worker looks at the sale and has no login to deliver it with.
+        wait_until(lambda: after.journal.get_sale(waiting).last_error
+                   == "no Astro login for this store in the worker", "the worker's pass")
         assert after.journal.get_sale(waiting).status == "pending"
         assert sandbox.state()["handled"].get("addTransactionBatch") is None
         after.click(login, SaleID="W-2")             # the button logs in again

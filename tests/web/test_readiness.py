@@ -5,12 +5,12 @@ import sqlite3
 import webtest
 
 from bridge.app import create_app
-from bridge.config import demo_config
 from bridge.journal import Journal
+from tests.conftest import demo_config_for_tests
 
 
 def test_readyz_is_ready_again_once_a_failed_commit_cause_is_fixed(sandbox, tmp_path):
-    config = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
+    config = demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db"))
     with Journal(config.journal_path) as journal:
         app = webtest.TestApp(create_app(config, journal))
         app.app.config["bridge.web"].ready_cache_seconds = 0
