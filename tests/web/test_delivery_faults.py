@@ -1,5 +1,6 @@
 """Astro in trouble: the sale is saved, the receipt says so, the worker finishes it, and
 nothing is ever sent twice."""
+from tests.clock import wait_until
 from tests.web.conftest import sale_key_of
 
 
@@ -78,7 +79,10 @@ def test_line_already_in_astro_after_a_lost_answer_shows_its_program_and_card(br
     sandbox.set_faults({"next": [{"endpoint": "addTransactionBatch", "count": 1,
                                   "fault": "drop"}]})
     answer = bridge.click()
-    bridge.wait_status(sale_key_of(answer))
+    key = sale_key_of(answer)
+    bridge.wait_status(key)
+    # The worker stores the receipt (with the cards it reads) right after the last step.
+    wait_until(lambda: bridge.journal.get_sale(key).receipt, "the stored receipt")
     data = bridge.receipt(answer, json=True).json()
     assert [(ln["outcome"], ln["program_title"], ln["progress"]) for ln in data["lines"]] == [
         ("already", "Buy 12 Get 1 Dog Kibble", "3/12"),
