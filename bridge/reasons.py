@@ -9,6 +9,15 @@ item_code=...)` gives a `Guidance` (a title and a few steps in plain words). The
 pages and the `astro-bridge failures` command show it next to each failure, so the
 person looking at a failure does not have to know Astro's messages by heart.
 
+A `No Item Found` line has a `Cause`, read from what Astro lists (`ItemPrograms`:
+eligiblePurchaseItems names the programs that list an item code, enrolled or not;
+listOffers the programs the store takes part in). An item no program lists, in neither
+of its GTIN forms, is *routine* (`Cause.IN_NO_PROGRAM`: leashes, toys, most of a pet
+store): Astro's answer is right and nobody has anything to do. The others are for a
+person: an item of a program the store is not enrolled in, the EAN-13 of a listed
+UPC-A, an item whose program the store has joined since, or one not looked up yet.
+`guidance_for(..., cause=...)` says what to do for each.
+
 `reason_of_old_failure(kind, message)` classifies the failures of journals written
 before reasons were stored (the journal's migration calls it once per old row).
 
@@ -16,8 +25,10 @@ Pure; may import the standard library only.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Mapping
 
 
 class Reason(StrEnum):
@@ -57,12 +68,97 @@ def upc_a_of(code: str | None) -> str | None:
     return code[1:] if _gtin_check_ok(code) else None
 
 
+def other_gtin_form(code: str | None) -> str | None:
+    """The same product's code in its other GTIN form: the UPC-A of an EAN-13 with a
+    leading 0, the EAN-13 of a UPC-A; None for anything else (store item numbers)."""
+    if not code or not code.isdigit():
+        return None
+    if len(code) == 13 and code.startswith("0"):
+        return code[1:]
+    if len(code) == 12:
+        return "0" + code
+    return None
+
+
 def _gtin_check_ok(code: str) -> bool:
     digits = [int(c) for c in code]
     body, check = digits[:-1], digits[-1]
     # GTIN check digit: weights 3,1,3,... from the right of the body.
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
+
+
+class Cause(StrEnum):
+    """Why Astro answered `No Item Found` for an item code, as far as what it lists
+    tells; the value is what the report and the CSV show."""
+
+    IN_NO_PROGRAM = "in no program"            # routine: nothing to do
+    NOT_ENROLLED = "program not enrolled"      # listed in a program the store is not in
+    OTHER_FORM = "listed in its other form"    # the EAN-13 of a listed UPC-A, or back
+    ENROLLED_NOW = "program enrolled now"      # its program is one the store is in now
+    NOT_LOOKED_UP = "not looked up yet"        # Astro has not been asked yet
+
+
+@dataclass(frozen=True)
+class Program:
+    """A program as Astro names it (eligiblePurchaseItems, listOffers)."""
+
+    program_id: str
+    title: str | None = None
+    mfg_name: str | None = None
+
+    def __str__(self) -> str:
+        title = self.title or f"program {self.program_id}"
+        return f"{title} ({self.mfg_name})" if self.mfg_name else title
+
+
+@dataclass(frozen=True)
+class ItemCause:
+    """The cause of one item code's `No Item Found`: `programs` list the code (or, for
+    OTHER_FORM, `listed_code`, its other form)."""
+
+    cause: Cause
+    programs: tuple[Program, ...] = ()
+    listed_code: str | None = None
+
+    @property
+    def routine(self) -> bool:
+        """In no program at all: Astro's answer is right and nobody has to act."""
+        return self.cause == Cause.IN_NO_PROGRAM
+
+
+@dataclass(frozen=True)
+class ItemPrograms:
+    """What Astro lists, as far as it was asked: `listed` maps each item code looked up
+    to the programs that list it (empty: none does); `enrolled` holds the ids of the
+    programs the store takes part in (None: not known); `asked_at` and
+    `enrolled_asked_at` say when Astro gave those answers."""
+
+    listed: Mapping[str, tuple[Program, ...]] = field(default_factory=dict)
+    enrolled: frozenset[str] | None = None
+    asked_at: Mapping[str, dt.datetime] = field(default_factory=dict)   # per item code
+    enrolled_asked_at: dt.datetime | None = None
+
+    def to_ask(self, item_codes, since: dt.datetime) -> set[str]:
+        """The codes, with their other GTIN forms, that Astro has not been asked about
+        since `since` (never, or too long ago)."""
+        forms = set(item_codes) | {o for c in item_codes if (o := other_gtin_form(c))}
+        return {c for c in forms if c not in self.asked_at or self.asked_at[c] < since}
+
+    def cause_of(self, item_code: str) -> ItemCause:
+        """Why Astro refused `item_code` with `No Item Found` (NOT_LOOKED_UP until the
+        code, and its other GTIN form, have been looked up)."""
+        other = other_gtin_form(item_code)
+        if item_code not in self.listed or (other and other not in self.listed):
+            return ItemCause(Cause.NOT_LOOKED_UP)
+        own = self.listed[item_code]
+        if own:
+            now_in = self.enrolled is not None and any(
+                p.program_id in self.enrolled for p in own)
+            return ItemCause(Cause.ENROLLED_NOW if now_in else Cause.NOT_ENROLLED, own)
+        if other and self.listed[other]:
+            return ItemCause(Cause.OTHER_FORM, self.listed[other], other)
+        return ItemCause(Cause.IN_NO_PROGRAM)
 
 
 def astro_reason(message: str | None, *, otherwise: Reason = Reason.REFUSED) -> Reason:
@@ -104,12 +200,15 @@ def reason_of_old_failure(kind: str, message: str | None) -> Reason:
     return astro_reason(message)
 
 
-def guidance_for(reason: Reason, *, item_code: str | None = None) -> Guidance:
-    """Guidance for one reason; a refusal Astro gave no known reason for gets the
-    general advice to read the message and retry once the cause is fixed."""
+def guidance_for(reason: Reason, *, item_code: str | None = None,
+                 cause: ItemCause | None = None) -> Guidance:
+    """Guidance for one reason; for `No Item Found`, for its `cause` when known (the
+    programs and codes it names are the line's own steps). A refusal Astro gave no
+    known reason for gets the general advice to read the message and retry once the
+    cause is fixed."""
     reason = Reason(reason)
     if reason == Reason.NO_ITEM_FOUND:
-        return _no_item_found(item_code)
+        return _no_item_found(item_code, cause or ItemCause(Cause.NOT_LOOKED_UP))
     if reason == Reason.ALREADY_EXISTS:
         return Guidance(reason, "Probably a duplicate: this line was sent before", (
             "Astro already has a purchase with this transaction id on the customer's "
@@ -201,15 +300,54 @@ def guidance_for(reason: Reason, *, item_code: str | None = None) -> Guidance:
     ))
 
 
-def _no_item_found(item_code: str | None) -> Guidance:
+def _no_item_found(item_code: str | None, cause: ItemCause) -> Guidance:
+    listed_in = (f"Astro lists it in {', '.join(map(str, cause.programs))}."
+                 if cause.programs else None)
+    if cause.cause == Cause.IN_NO_PROGRAM:
+        return _guidance(Reason.NO_ITEM_FOUND, "In no program: nothing to do", (
+            "No program in Astro lists this item code, in either of its forms, so Astro "
+            "is right: like leashes and toys, most of a store's items are in no program.",
+            "Nothing to do. The report counts these lines per item code under \"In no "
+            "program\" and keeps every one in the CSV.",
+        ))
+    if cause.cause == Cause.NOT_ENROLLED:
+        return _guidance(Reason.NO_ITEM_FOUND,
+                         "The item's program is one the store is not enrolled in", (
+            "Astro lists this item in a program the store is not enrolled in, so it "
+            "punched no card.",
+            listed_in,
+            "To count it: enrol the store in the program in Astro, then Retry: the line "
+            "is sent again with the same transaction id.",
+            "If the store does not want the program, hide the line.",
+        ))
+    if cause.cause == Cause.ENROLLED_NOW:
+        return _guidance(Reason.NO_ITEM_FOUND, "The store is in the item's program now", (
+            "When the sale was sent Astro did not count this item for the store; now it "
+            "lists it in a program the store takes part in (enrolled since, or the item "
+            "was added to the program).",
+            listed_in,
+            "Retry: the line is sent again with the same transaction id.",
+        ))
+    if cause.cause == Cause.OTHER_FORM:
+        return _guidance(Reason.NO_ITEM_FOUND,
+                         "The POS sent the other form of a code Astro lists", (
+            "Programs list a product under one form of its code (the 12-digit UPC-A, or "
+            "the 13-digit EAN-13); the POS sent the other form, so Astro did not find it.",
+            f"Astro lists it as {cause.listed_code}, in "
+            f"{', '.join(map(str, cause.programs))}." if cause.listed_code else None,
+            "For the next sales: put the code Astro lists on the item in the POS (or let "
+            "the bridge turn EAN-13 codes into UPC-A: convert_upc = true for the store).",
+            "This line: a Retry sends the same code and fails again. If the customer "
+            "should have the punch, add it in Astro by hand, then hide the line.",
+        ))
     steps = [
-        "The item code is not in any program this store is enrolled in. Three usual "
-        "causes:",
-        "1. The store is not enrolled in the manufacturer's program: enrol in Astro "
-        "(Programs), then Retry.",
-        "2. It is a new item of a program you are enrolled in: add it in Astro as a "
-        "program item exception, then Retry.",
-        "3. The POS sent an EAN-13 where the program lists the UPC-A.",
+        "Astro has not been asked yet which programs list this code (the bridge asks in "
+        "the background, then sorts the line out). Until then, the usual causes:",
+        "The store is not enrolled in the item's program: enrol in Astro (Programs), then "
+        "Retry.",
+        "A new item of a program the store is enrolled in: add it in Astro as a program "
+        "item exception, then Retry.",
+        "The POS sent an EAN-13 where the program lists the UPC-A.",
     ]
     upc = upc_a_of(item_code)
     if upc:
@@ -219,8 +357,13 @@ def _no_item_found(item_code: str | None) -> Guidance:
         steps.append("This is a store item number: it counts only in a custom program "
                      "that lists it.")
     steps.append("If the item is in no program at all, nothing is wrong: hide the failure.")
-    return Guidance(Reason.NO_ITEM_FOUND, "The item is in none of the store's programs",
-                    tuple(steps))
+    return _guidance(Reason.NO_ITEM_FOUND, "The item is in none of the store's programs",
+                     steps)
+
+
+def _guidance(reason: Reason, title: str, steps) -> Guidance:
+    """A Guidance of the steps that apply (a step given as None does not)."""
+    return Guidance(reason, title, tuple(step for step in steps if step))
 
 
 _MISSING = {Reason.MISSING_EMAIL: "email address", Reason.MISSING_ADDRESS: "mailing address",
