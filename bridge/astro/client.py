@@ -408,13 +408,20 @@ class AstroClient:
     # ---- catalogue -------------------------------------------------------------------
 
     def eligible_purchase_items(self, item_codes: str | Iterable[str]) -> list[EligibleItem]:
-        """The programs each item code qualifies for (a list, or one object alone)."""
+        """The programs each item code qualifies for (a list, or one object alone); the
+        codes no program lists are left out. None listed is an answer too: Astro's `No
+        Item Found` gives an empty list."""
         if isinstance(item_codes, str):
             payload: dict[str, Any] = {"item_code": item_codes}
         else:
             payload = {"item_code_batch": list(item_codes)}
-        return self._read("eligiblePurchaseItems", payload,
-                          lambda data: [EligibleItem.from_data(d) for d in records(data)])
+        try:
+            return self._read("eligiblePurchaseItems", payload,
+                              lambda data: [EligibleItem.from_data(d) for d in records(data)])
+        except BusinessError as exc:
+            if (exc.message or "").strip().lower() == protocol.NO_ITEM_MESSAGE.lower():
+                return []
+            raise
 
     def list_offers(self) -> list[Offer]:
         """The programs offered to the store: ``{program_list: [...]}``, a bare list or

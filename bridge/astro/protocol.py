@@ -39,6 +39,7 @@ MESSAGE_KEYS = ("astro_status_message", "status_message", "status_messsage")
 INVALID_CLIENT_ID_MESSAGE = "Invalid Client ID"
 NO_CUSTOMER_MESSAGE = "No Customer Found"
 ALREADY_EXISTS_MESSAGE = "TransactionID Already Exists"
+NO_ITEM_MESSAGE = "No Item Found"
 
 # HTTP statuses (not documented by Astro; these are our picks).
 RATE_LIMITED_HTTP = 429

@@ -6,8 +6,8 @@ is what the legacy button always did), and the bridge keeps a redacted record of
 sale (`Journal.record_sale` with the phase, never the password).
 
 `shadow`: the same, and afterwards a dry run finds out what REST would have done, with
-read-only calls only (customerStatus, searchCustomer, eligiblePurchaseItems). Nothing
-that writes to Astro is ever called for a shadowed sale.
+read-only calls only (customerStatus, searchCustomer, eligiblePurchaseItems,
+listOffers). Nothing that writes to Astro is ever called for a shadowed sale.
 
 How shadow runs (the decision): the redirect is sent at once; the dry run happens later
 in ONE background thread fed by a bounded queue (`ShadowEvaluator`, default 200
@@ -46,9 +46,10 @@ from typing import Any, Callable
 
 import legacy_qs
 from bridge import intake, translate
-from bridge.astro import AstroError, BusinessError, CustomerNotFound
+from bridge.astro import AstroError, CustomerNotFound
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
                                     LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
+from bridge.reasons import other_gtin_form
 from bridge.salelog import NO_SALE, log_sale
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,9 @@ def evaluate(store, sale: legacy_qs.LegacySale, client, *,
     The sale is translated exactly as the rest phase would (bridge.translate.plan_sale);
     then customerStatus (and, for an unknown customer, searchCustomer by email, then
     phone) says whether the customer would be found, linked or created, and
-    eligiblePurchaseItems whether each line of the transactions step would punch; for a
-    code Astro does not list, also whether its other form (EAN-13 <-> UPC-A) is listed.
+    eligiblePurchaseItems with listOffers whether each line of the transactions step
+    would punch (a program the store is enrolled in lists its code); for a code that
+    would not, also whether its other form (EAN-13 <-> UPC-A) would.
     Never calls an endpoint that writes. An Astro failure gives an outcome with `.error`.
     """
     today = today or datetime.datetime.now(store.tz).date()
@@ -215,9 +217,10 @@ def _lines(client, lines) -> tuple[LineOutcome, ...]:
     if not lines:
         return ()
     codes = {ln.item_code for ln in lines}
-    listed = _listed(client, codes)
-    others = {code: alt for code in codes - set(listed) if (alt := _other_form(code))}
-    listed_others = _listed(client, set(others.values())) if others else {}
+    enrolled = {o.program_id for o in client.list_offers()}
+    listed = _listed(client, codes, enrolled)
+    others = {code: alt for code in codes - set(listed) if (alt := other_gtin_form(code))}
+    listed_others = _listed(client, set(others.values()), enrolled) if others else {}
     result = []
     for ln in lines:
         if ln.item_code in listed:
@@ -230,27 +233,16 @@ def _lines(client, lines) -> tuple[LineOutcome, ...]:
     return tuple(result)
 
 
-def _listed(client, codes: set[str]) -> dict[str, str | None]:
-    """Item code -> title of the first enrolled program listing it (eligiblePurchaseItems)."""
-    try:
-        items = client.eligible_purchase_items(sorted(codes))
-    except BusinessError as e:
-        if "no item found" in (e.message or "").lower():
-            return {}
-        raise
-    return {i.item_code: (i.programs[0].title if i.programs else None)
-            for i in items if i.item_code in codes}
-
-
-def _other_form(code: str) -> str | None:
-    """The same product's other GTIN form: EAN-13 with a leading 0 <-> UPC-A."""
-    if not code.isdigit():
-        return None
-    if len(code) == 13 and code.startswith("0"):
-        return code[1:]
-    if len(code) == 12:
-        return "0" + code
-    return None
+def _listed(client, codes: set[str], enrolled: set[str]) -> dict[str, str | None]:
+    """Item code -> title of the first program listing it that the store is enrolled in
+    (eligiblePurchaseItems names every program listing a code; listOffers, `enrolled`,
+    those the store takes part in)."""
+    found = {}
+    for item in client.eligible_purchase_items(sorted(codes)):
+        mine = [p for p in item.programs if p.program_id in enrolled]
+        if item.item_code in codes and mine:
+            found[item.item_code] = mine[0].title
+    return found
 
 
 class ShadowEvaluator:

@@ -46,7 +46,10 @@ Rules the API leaves open, as decided here
   the points of this call; ``astroPointsBalance`` (an addition) is the new balance.
 - ``customerStatus`` lists active and completed cards; with ``completed_cards=1`` also
   cards whose rewards were all redeemed.
-- ``eligiblePurchaseItems`` lists only the codes found; none found: ``No Item Found``.
+- ``eligiblePurchaseItems`` lists only the codes found, each with every program that
+  lists it, enrolled or not (``listOffers`` names the programs the store is enrolled
+  in): with the two a client tells an item of a program the store is not enrolled in
+  from one in no program at all. None found: ``No Item Found``.
 - Tokens live in memory: a restart (even with a state file) invalidates them.
 
 Fault JSON

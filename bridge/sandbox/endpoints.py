@@ -109,7 +109,9 @@ def list_offers(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
 
 
 def eligible_purchase_items(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
-    """Codes in enrolled programs, with their programs; none at all is No Item Found."""
+    """The codes some program of the account lists, with those programs, whether the
+    store is enrolled in them or not (listOffers tells which it is); none at all is No
+    Item Found."""
     codes = p.get("item_code_batch")
     if codes in (None, ""):
         codes = [p.get("item_code")] if p.get("item_code") not in (None, "") else []
@@ -117,7 +119,7 @@ def eligible_purchase_items(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
         raise AstroFailure("incomplete_request")
     found = []
     for code in (str(c) for c in codes):
-        programs = [pr for pr in acc.enrolled_programs() if pr.item(code)]
+        programs = [pr for pr in acc.seed.programs if pr.item(code)]
         if programs:
             found.append({
                 "item_code": code, "item_description": programs[0].item(code).description,

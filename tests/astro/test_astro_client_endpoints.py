@@ -150,6 +150,14 @@ def test_eligible_purchase_items_for_one_code_or_a_batch(client):
     assert {i.item_code for i in items} == {"WASH-SELF", KIBBLE}
 
 
+def test_eligible_purchase_items_of_codes_no_program_lists_is_an_empty_answer(client):
+    # Astro answers No Item Found when it lists none of the codes: an answer, not an
+    # error; the bird seed is listed, in a program the store is not enrolled in.
+    assert client.eligible_purchase_items(["400000000002", "400000000001"]) == []
+    item, = client.eligible_purchase_items(["400000000002", "850000000018"])
+    assert [p.program_id for p in item.programs] == ["104"]
+
+
 def test_list_offers(client):
     offers = client.list_offers()
     assert offers and all(o.program_id and o.title for o in offers)

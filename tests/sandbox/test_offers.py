@@ -1,5 +1,6 @@
 """Offers and items: listOffers, eligiblePurchaseItems, offer transactions/redemptions."""
 KIBBLE, CHEWS, BIRD_SEED = "012345678905", "012345678912", "850000000018"
+LEASH = "400000000002"        # in no program of the seed
 
 
 def test_list_offers_shows_enrolled_programs_and_offers_only(api):
@@ -10,13 +11,15 @@ def test_list_offers_shows_enrolled_programs_and_offers_only(api):
     assert kibble["astro_mfg_name"] == "Acme Pet Foods"
 
 
-def test_eligible_purchase_items_single_and_batch(api):
+def test_eligible_purchase_items_names_every_program_listing_a_code_enrolled_or_not(api):
     [item] = api.ok("eligiblePurchaseItems", {"item_code": KIBBLE})
     assert item["available_programs"][0]["astro_mfg_program_id"] == "101"
-    found = api.ok("eligiblePurchaseItems", {"item_code_batch": [KIBBLE, BIRD_SEED,
+    found = api.ok("eligiblePurchaseItems", {"item_code_batch": [KIBBLE, BIRD_SEED, LEASH,
                                                                    "WASH-SELF"]})
-    assert [i["item_code"] for i in found] == [KIBBLE, "WASH-SELF"]
-    _, message, _ = api.call("eligiblePurchaseItems", {"item_code": BIRD_SEED})
+    assert [i["item_code"] for i in found] == [KIBBLE, BIRD_SEED, "WASH-SELF"]
+    seed = next(i for i in found if i["item_code"] == BIRD_SEED)
+    assert [p["astro_mfg_program_id"] for p in seed["available_programs"]] == ["104"]
+    _, message, _ = api.call("eligiblePurchaseItems", {"item_code": LEASH})
     assert message == "No Item Found"
 
 
