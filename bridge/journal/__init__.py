@@ -12,8 +12,8 @@ PostgreSQL backend can be added behind the same methods.
 
 `Journal` is composed of parts, one module each: `base` (connections, transactions, the
 journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
-`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales) and `staging`
-(replay staging).
+`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales), `staging`
+(replay staging) and `programs` (what Astro lists of item codes and stores).
 
 Public interface (times are aware datetimes; stored as UTC epoch seconds)::
 
@@ -66,6 +66,11 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
                sale_key=None) -> list[Failure]
     j.hide_failure(id) -> bool               j.mark_failure_retried(id, when) -> bool
     j.retried_failure_ids(since=None) -> set[int]
+    j.failed_item_codes(reason, since) -> {store_id: {item codes}}  # listed, not hidden
+    # what Astro lists (bridge.journal.programs)
+    j.item_programs(store_id, codes) -> ItemPrograms   # last answers, with when
+    j.remember_item_programs(store_id, {code: (Program, ...)}, at)
+    j.remember_store_programs(store_id, programs, at)
     # redemptions (bridge.journal.redemptions)
     j.begin_redemption(key, *, store, customer_id, sale_key, kind, reward_id, item_id,
                        title, when) -> RedemptionClaim(started, status)
@@ -108,6 +113,7 @@ from bridge.journal.customers import CustomerJournal
 from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
 from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal
 from bridge.journal.points import PointsJournal, PointsSnapshot, PointsTurn
+from bridge.journal.programs import ProgramsJournal
 from bridge.journal.redemptions import (REDEMPTION_STATES, RedemptionClaim,
                                         RedemptionJournal, RedemptionRecord)
 from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
@@ -129,7 +135,7 @@ __all__ = [
 
 
 class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
-              MigrationJournal, StagingJournal):
+              MigrationJournal, StagingJournal, ProgramsJournal):
     """The durable record of sales and their delivery. Thread-safe."""
 
     def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):

@@ -78,6 +78,17 @@ class FailureJournal(JournalBase):
         with self._write() as conn:
             return mark_retried(conn, failure_id, when)
 
+    def failed_item_codes(self, reason: Reason, since: dt.datetime) -> dict[str, set[str]]:
+        """The item codes of the report's lines of `reason` recorded since `since` (not
+        hidden, not retried), by store."""
+        found: dict[str, set[str]] = {}
+        for row in self._conn().execute(
+                "SELECT DISTINCT store_id, item_code FROM failures WHERE reason = ?"
+                " AND at >= ? AND hidden = 0 AND retried_at IS NULL"
+                " AND item_code IS NOT NULL", (Reason(reason).value, timestamp(since))):
+            found.setdefault(row["store_id"], set()).add(row["item_code"])
+        return found
+
     def retried_failure_ids(self, since: dt.datetime | None = None) -> set[int]:
         """Ids of report lines a person retried (at or after `since`)."""
         sql = "SELECT id FROM failures WHERE retried_at IS NOT NULL"

@@ -183,6 +183,22 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             (state = 'failed' AND error LIKE 'points may or may not have been awarded%')
             OR (state = 'given_up' AND result_json LIKE '%"snapshot"%'))""",
     ],
+    [
+        # what Astro lists (bridge.journal.programs): the programs listing each item
+        # code (eligiblePurchaseItems) and those each store takes part in (listOffers),
+        # so the report and the receipt tell routine `No Item Found` lines without a call
+        """CREATE TABLE item_programs (
+            store_id TEXT NOT NULL,
+            item_code TEXT NOT NULL,
+            programs_json TEXT NOT NULL,
+            asked_at_us INTEGER NOT NULL,
+            PRIMARY KEY (store_id, item_code))""",
+        """CREATE TABLE store_programs (
+            store_id TEXT PRIMARY KEY,
+            programs_json TEXT NOT NULL,
+            asked_at_us INTEGER NOT NULL)""",
+        "CREATE INDEX failures_reason_at ON failures (reason, at)",
+    ],
 ]
 
 

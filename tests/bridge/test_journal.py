@@ -257,6 +257,39 @@ def test_failure_report_filters_and_hides(journal):
     assert journal.failures(store="main", include_hidden=True)[0].hidden
 
 
+def test_what_astro_lists_is_kept_per_store_with_when_it_said_so(tmp_path):
+    from bridge.reasons import Program
+
+    seed = Program("104", "Buy 6 Get 1 Bird Seed", "Songbird Feeds")
+    with Journal(tmp_path / "j.db") as journal:
+        journal.remember_item_programs("main", {"850000000018": (seed,),
+                                                "400000000002": ()}, T0)
+        journal.remember_store_programs("main", [Program("101", "Kibble")], T0)
+        later = T0 + dt.timedelta(hours=1)
+        journal.remember_item_programs("main", {"400000000002": (seed,)}, later)
+    with Journal(tmp_path / "j.db") as journal:      # kept in the file
+        known = journal.item_programs("main", ["850000000018", "400000000002", "X"])
+        assert known.listed == {"850000000018": (seed,), "400000000002": (seed,)}
+        assert known.asked_at == {"850000000018": T0, "400000000002": later}
+        assert (known.enrolled, known.enrolled_asked_at) == (frozenset({"101"}), T0)
+        other = journal.item_programs("east", ["850000000018"])
+        assert (other.listed, other.enrolled) == ({}, None)
+
+
+def test_item_codes_of_the_reports_lines_of_a_reason(journal):
+    for store, code in (("main", "A"), ("main", "A"), ("main", "B"), ("east", "A")):
+        journal.record_failure(store, "transaction", "No Item Found", item_code=code,
+                               reason=Reason.NO_ITEM_FOUND, at=T0)
+    hidden = journal.record_failure("main", "transaction", "No Item Found", item_code="C",
+                                    reason=Reason.NO_ITEM_FOUND, at=T0)
+    journal.hide_failure(hidden)
+    journal.record_failure("main", "transaction", "x", item_code="D",
+                           reason=Reason.REFUSED, at=T0)
+    assert journal.failed_item_codes(Reason.NO_ITEM_FOUND, T0) == {"main": {"A", "B"},
+                                                                   "east": {"A"}}
+    assert journal.failed_item_codes(Reason.NO_ITEM_FOUND, T0 + dt.timedelta(1)) == {}
+
+
 def test_new_sale_keys_sort_by_time_and_never_repeat(journal):
     keys = [journal.new_sale_key("main") for _ in range(200)]
     assert len(set(keys)) == 200
