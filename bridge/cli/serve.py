@@ -161,7 +161,8 @@ def serve(config_path, host, port, log_json):
     except UsageError:
         _close(app, clients, journal, sandbox)
         raise
-    worker = Worker(journal, clients, retry=config.retry)
+    worker = Worker(journal, clients, retry=config.retry,
+                    report_days=config.failure_report_days)
     worker.start()
     server.start()
     if sandbox:
@@ -201,7 +202,8 @@ def worker(config_path, log_json):
     configure_logging(log_json or config.log_json)
     journal = _open_journal(config.journal_path)
     clients = StoreClients(config)
-    retry_worker = Worker(journal, clients, retry=config.retry)
+    retry_worker = Worker(journal, clients, retry=config.retry,
+                          report_days=config.failure_report_days)
     retry_worker.start()
     click.echo(f"astro-bridge worker running on {os.path.basename(config.journal_path)}")
     click.get_text_stream("stdout").flush()

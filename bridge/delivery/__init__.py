@@ -8,10 +8,13 @@ the retry worker and replay alike.
     receipt_data(sale, status, fetched_at=None) -> dict        (bridge.delivery.receipt)
     reconcile_points(...) -> Reconciliation                    (bridge.delivery.reconcile)
     Worker(journal, client_for, *, retry=..., concurrency=8, ...)        (.worker)
+    learn_refused_items(journal, client_for, now, *, holder, days=30) -> LearnOutcome
+                                                               (bridge.delivery.programs)
 
 Modules: `machine` (one attempt: the lease, the steps in plan order, what each outcome
 means), `points` (the points step), `reconcile` (was a lost award applied? pure),
-`receipt` (what the receipt shows), `worker` (the retry thread).
+`receipt` (what the receipt shows), `programs` (which programs list the refused item
+codes; routine lines), `worker` (the retry thread).
 
 `deliver_sale` holds the sale (a lease the journal's heartbeat renews; a lease not
 renewed for 15 s is free, so a killed process's sales are taken over quickly), runs its
@@ -43,7 +46,10 @@ Outcomes per step:
   award is never failed: a person decides it).
 - addTransactionBatch line results: added, already (delivered before) or failed; a failed
   line (`No Item Found`...) is a `transaction` failure record and counts as a problem of
-  the done step, which makes the sale `partial`.
+  the done step, which makes the sale `partial`, unless it is routine: `No Item Found`
+  for an item no program lists (bridge.delivery.programs; told from what the journal
+  knows, and settled again once Astro was asked). A sale whose only refused lines are
+  routine is `delivered`.
 
 When a sale has nothing left to do, customerStatus is read once and the receipt data is
 stored with the sale (`SaleRecord.receipt`, shape in bridge.delivery.receipt).
@@ -52,9 +58,11 @@ May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing 
 pages (web, admin), replay or migrate.
 """
 from bridge.delivery.machine import DeliveryOutcome, deliver_sale, retry_delay
+from bridge.delivery.programs import LearnOutcome, learn_refused_items
 from bridge.delivery.receipt import receipt_data
 from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
 __all__ = ["DeliveryOutcome", "deliver_sale", "retry_delay", "receipt_data",
+           "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

@@ -22,6 +22,7 @@ from bridge.astro import (Ambiguous, AstroError, AuthError, BusinessError, Custo
                           CustomerStatus, NotSent, Purchase, RateLimited)
 from bridge.config import RetryPolicy
 from bridge.delivery.points import PointsAward, WaitForPoints, note_points
+from bridge.delivery.programs import known_programs, routine_lines
 from bridge.delivery.receipt import store_receipt
 from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, SaleRecord,
                             StepRecord, utcnow)
@@ -342,6 +343,12 @@ class _Delivery:
                           "program_id": r.program_id if r else None,
                           "program_title": r.program_title if r else None,
                           "astro_transaction_id": r.astro_transaction_id if r else None})
+        if problems:
+            # Refused lines in no program at all are routine, not problems: told from
+            # what the journal knows of their programs (no call on the cashier's path).
+            codes = {ln.transaction_id: ln.item_code for ln in step.lines}
+            lines, problems = routine_lines(lines, codes, known_programs(
+                self.journal, self.sale.store_id, codes.values()))
         self.journal.mark_step_done(self.key, step.n, {"lines": lines}, problems=problems)
 
     # -- refunds ---------------------------------------------------------------------

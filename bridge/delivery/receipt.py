@@ -9,7 +9,8 @@ Receipt shape::
     {"sale_key", "status", "refund": bool, "fetched_at": iso|None,
      "customer": {"id", "name", "astro_customer_id", "how"},   # how: known|found|linked|created
      "lines": [{"index", "item_code", "description", "qty", "transaction_id",
-                "result": added|already|failed|pending, "message", "program_title"}],
+                "result": added|already|failed|pending, "message", "program_title",
+                "routine": bool}],   # routine: refused, in no program at all
      "cards": [{"program_id", "program_title", "punches", "required", "rewards_ready"}],
      "line_cards": {transaction_id: [{"card_id", "punches", "required", "complete"}]},
      "rewards_ready": [{"program_title", "item_description", "free_qty"}],
@@ -90,7 +91,8 @@ def receipt_data(sale: SaleRecord, status: CustomerStatus | None,
                     "transaction_id": ln.transaction_id,
                     "result": got.get("result") or ("failed" if state == FAILED else "pending"),
                     "message": got.get("message") or (record.error if record else None),
-                    "program_title": got.get("program_title")})
+                    "program_title": got.get("program_title"),
+                    "routine": bool(got.get("routine"))})
         elif isinstance(step, PointsStep):
             receipt["points"] = {"dollar_amount": str(step.dollar_amount), "state": state,
                                  "awarded": result.get("total_points") if state == DONE else None,

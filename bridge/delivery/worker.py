@@ -10,6 +10,11 @@ their backoff overlap; the journal's leases and the customers' points turns keep
 sale and each customer's awards to one delivery at a time). Each sale is isolated:
 whatever one sale raises is logged with its key, the sale is scheduled again with
 backoff, and the pass goes on with the others.
+
+Between passes (every `learn_interval` seconds; a minute after Astro could not
+answer) the worker asks Astro which programs list the item codes of recent `No Item
+Found` lines that it was not asked about yet (`learn_once`, bridge.delivery.programs):
+off the cashier's path, so the report and the receipts can tell routine lines.
 """
 from __future__ import annotations
 
@@ -24,11 +29,15 @@ from typing import Callable
 
 from bridge.config import RetryPolicy
 from bridge.delivery.machine import FAILURE_KIND, deliver_sale, retry_delay
+from bridge.delivery.programs import LearnOutcome, learn_refused_items
 from bridge.journal import SALE_PENDING, UNCERTAIN, Journal, SaleRecord, utcnow
 from bridge.reasons import Reason
 from bridge.salelog import log_sale
 
 log = logging.getLogger(__name__)
+
+LEARN_RETRY = 60.0      # seconds before asking Astro about item codes again after a failure
+LEARN_SECONDS = 5.0     # at most this long asking them, so deliveries are not held up
 
 
 class Worker(threading.Thread):
@@ -44,7 +53,8 @@ class Worker(threading.Thread):
     def __init__(self, journal: Journal, client_for: Callable[[str], object | None], *,
                  retry: RetryPolicy = RetryPolicy(), poll_interval: float = 0.5,
                  batch: int = 16, concurrency: int = 8,
-                 now: Callable[[], dt.datetime] = utcnow, worker_id: str | None = None):
+                 now: Callable[[], dt.datetime] = utcnow, worker_id: str | None = None,
+                 learn_interval: float = 2.0, report_days: int = 30):
         super().__init__(name="astro-bridge-worker", daemon=True)
         self.journal, self.client_for, self.retry = journal, client_for, retry
         self.poll_interval, self.batch = poll_interval, batch
@@ -54,6 +64,8 @@ class Worker(threading.Thread):
         self.worker_id = worker_id or f"worker-{uuid.uuid4().hex[:12]}"
         self._stopping = threading.Event()
         self._rng = random.Random()
+        self.learn_interval, self.report_days = learn_interval, report_days
+        self._learn_at = 0.0          # time.monotonic() of the next learn_once
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -62,8 +74,24 @@ class Worker(threading.Thread):
             except Exception:  # e.g. the journal itself failing: keep the loop alive
                 log.exception("delivery worker pass failed")
                 busy = 0
+            if time.monotonic() >= self._learn_at:
+                try:
+                    learned = self.learn_once()
+                except Exception:
+                    log.exception("asking which programs list refused items failed")
+                    learned = None
+                wait = LEARN_RETRY if learned is None or learned.error else self.learn_interval
+                self._learn_at = time.monotonic() + wait
             if not busy:
                 self._stopping.wait(self.poll_interval)
+
+    def learn_once(self, now: dt.datetime | None = None) -> LearnOutcome:
+        """Ask Astro which programs list the item codes of the recent `No Item Found`
+        lines it was not asked about yet, and settle their sales (see the module
+        docstring)."""
+        return learn_refused_items(self.journal, self.client_for, now or self.now(),
+                                   holder=self.worker_id, days=self.report_days,
+                                   deadline=time.monotonic() + LEARN_SECONDS)
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Ask the worker to stop after the current sale; True when it has stopped within

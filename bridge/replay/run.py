@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from bridge import intake
 from bridge.astro import AstroClient
-from bridge.delivery import deliver_sale
+from bridge.delivery import deliver_sale, learn_refused_items
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
@@ -361,6 +361,11 @@ class Replay:
             self.progress.close()
             self.progress = None
             self._final_pass()
+            if not self.stop.is_set():
+                # Which programs list the items Astro refused: their sales are settled
+                # (routine lines are no problem) and the report can tell them apart.
+                learn_refused_items(self.journal, lambda _store: self.client, utcnow(),
+                                    holder=run_id, days=self.config.failure_report_days)
             if self.stopped_reason is None:
                 self.journal.drop_stage(run_id)
         except KeyboardInterrupt:

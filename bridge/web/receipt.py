@@ -57,7 +57,8 @@ class LineView:
     item_code: str
     description: str | None
     qty: int
-    outcome: str                  # punched | already | not_in_program | failed | pending | legacy
+    outcome: str                  # punched | already | routine | not_in_program | failed |
+    #                               pending | legacy (routine: in no program at all)
     program_title: str | None
     progress: str | None          # "7/12": the card this line punched, after this sale
     reason: str | None            # plain words when the line did not punch
@@ -167,7 +168,9 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     reason = None
     outcome = {"added": "punched", "already": "already"}.get(result, result)
     if result == "failed":
-        if astro_reason(message) == Reason.NO_ITEM_FOUND:
+        if ln.get("routine"):          # in no program anywhere: nothing to say but that
+            outcome, reason = "routine", "In no program."
+        elif astro_reason(message) == Reason.NO_ITEM_FOUND:
             outcome = "not_in_program"
             reason = ("Not in any program this store is enrolled in "
                       "(Astro: No Item Found). Nothing to do at the till.")

@@ -24,6 +24,24 @@ def test_csv_replay_punches_every_enrolled_line_once_and_summarises(replay, sand
     assert state["points_transactions"] == []
 
 
+def test_sales_whose_only_refused_lines_are_in_no_program_end_delivered(
+        replay, sandbox, tmp_path):
+    from bridge.journal import Journal
+
+    rows = sales_rows(30)
+    assert replay(write_csv(tmp_path / "sales.csv", rows)).exit_code == 0
+    codes: dict = {}
+    for r in rows:
+        codes.setdefault(f"demo-{r[0]}", set()).add(r[7])
+    with Journal(tmp_path / "journal.db") as journal:
+        status = {s.sale_key: s.status for s in journal.sales(limit=100)}
+    # The toy (400000000001) is in no program at all: routine. The bird seed's program
+    # is one the store is not enrolled in: a person must act on it.
+    assert {key: status[key] for key in codes} == {
+        key: "partial" if "850000000018" in c else "delivered" for key, c in codes.items()}
+    assert any("400000000001" in c and "850000000018" not in c for c in codes.values())
+
+
 def test_shuffled_rows_make_the_same_sales(replay, sandbox, tmp_path):
     rows = sales_rows(20)
     shuffled = rows[:]

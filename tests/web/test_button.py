@@ -40,6 +40,25 @@ def test_line_in_no_program_says_why(bridge):
     assert "Not in any program this store is enrolled in" in page.text
 
 
+def test_lines_in_no_program_are_shown_quietly_once_astro_said_so(bridge, sandbox):
+    leash = {**SALLY, "UPC3": "400000000002", "Description3": "Leash, red"}
+    first = bridge.click(leash, SaleID="Q1")
+    # The worker asks Astro which programs list the leash (none), off the cashier's
+    # path; the sale, whose only refused line is routine, is then delivered.
+    bridge.wait_status(sale_key_of(first), wanted=("delivered",))
+    page = bridge.receipt(first)
+    assert "Sent to Astro." in page.text and "some of it was not accepted" not in page.text
+    assert "In no program." in page.text
+    calls = sandbox.state()["calls"]
+    again = bridge.click(leash, SaleID="Q2")
+    data = bridge.receipt(again, json=True).json()
+    assert (data["status"], data["tone"], data["problems"]) == ("delivered", "ok", [])
+    assert [ln["outcome"] for ln in data["lines"]] == ["punched", "punched", "routine"]
+    later = sandbox.state()["calls"]
+    assert [later.get(e, 0) - calls.get(e, 0) for e in ("eligiblePurchaseItems",
+                                                        "listOffers")] == [0, 0]
+
+
 def test_unlinked_customer_is_found_by_email_and_linked(bridge, sandbox):
     answer = bridge.click({**SALLY, "CustomerID": "POS-PAT", "FirstName": "Pat",
                            "LastName": "Unlinked", "Email": "pat@example.com"})

@@ -33,7 +33,7 @@
 % if view.lines:
 <h2>Items</h2>
 % for line in view.lines:
-<div class="card {{'ok' if line.outcome in ('punched', 'already') else ('warn' if line.outcome in ('pending', 'not_in_program') else ('info' if line.outcome == 'legacy' else 'bad'))}}">
+<div class="card {{'ok' if line.outcome in ('punched', 'already') else ('warn' if line.outcome in ('pending', 'not_in_program') else ('info' if line.outcome == 'legacy' else ('quiet' if line.outcome == 'routine' else 'bad')))}}">
 <p><strong>{{line.description or line.item_code}}</strong> × {{line.qty}} <span class="muted">{{line.item_code}}</span></p>
 % if line.outcome in ('punched', 'already'):
 <p>{{line.program_title or ('Recorded in Astro' if line.outcome == 'already' else 'Punched')}}
