@@ -89,14 +89,20 @@ def _retry_sale(journal, config, client_for, failure, now) -> ActionResult:
         if points_question(journal, f, sale) is None:
             journal.mark_failure_retried(f.id, now)
     # Failed steps become pending (retry_sale); so does a transactions step that was done
-    # with refused lines, so the whole batch is sent again with the same transactionIDs
-    # (lines added before answer "TransactionID Already Exists" = already delivered).
+    # with refused lines (routine ones too), so the whole batch is sent again with the
+    # same transactionIDs (lines added before answer "TransactionID Already Exists" =
+    # already delivered).
     for step in sale.steps:
-        if step.kind == TRANSACTIONS and step.state == "done" and step.problems:
+        if step.kind == TRANSACTIONS and step.state == "done" and _refused_lines(step):
             journal.mark_step_pending(sale.sale_key, step.n)
     journal.retry_sale(sale.sale_key, now)
     outcome = deliver_sale(journal, client_for(sale.store_id), sale.sale_key)
     return _delivered(journal, failure.id, sale.sale_key, before, outcome)
+
+
+def _refused_lines(step) -> bool:
+    lines = (step.result or {}).get("lines") or () if isinstance(step.result, dict) else ()
+    return bool(step.problems) or any(ln.get("result") == "failed" for ln in lines)
 
 
 def _delivered(journal, failure_id: int, sale_key: str, before: set, outcome) -> ActionResult:

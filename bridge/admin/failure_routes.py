@@ -14,13 +14,13 @@ reload repeats nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 from urllib.parse import urlencode
 
 import bottle
 
 from bridge.admin import actions
 from bridge.admin.report import Filters, build_report, report_csv
-from bridge.reasons import guidance_for
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
 MAX_DAYS = 3660
@@ -67,20 +67,23 @@ def _page(items, number: int) -> tuple[tuple, int, int]:
     return tuple(items[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]), number, pages
 
 
-def _guidance_sections(rows) -> tuple[list, dict]:
-    """The guidance of each reason on the page, once: ([(anchor, guidance)], {reason:
-    anchor}). A row's own extra steps (e.g. the UPC-A of its EAN-13) stay on the row."""
+def _guidance_sections(rows) -> tuple[list, Callable]:
+    """The guidance of each reason (each cause of `No Item Found`) on the page, once:
+    ([(anchor, guidance)], anchor_of(row)). A row's own steps (e.g. the UPC-A of its
+    EAN-13, the program that lists its item) stay on the row."""
     sections, anchors = [], {}
     for r in rows:
-        if r.reason not in anchors:
-            anchors[r.reason] = f"guidance-{len(anchors) + 1}"
-            sections.append((anchors[r.reason], guidance_for(r.reason)))
-    return sections, anchors
+        shared = r.shared_guidance
+        if shared not in anchors:
+            anchors[shared] = f"guidance-{len(anchors) + 1}"
+            sections.append((anchors[shared], shared))
+    return sections, lambda row: anchors[row.shared_guidance]
 
 
-def _extra_steps(row) -> tuple[str, ...]:
-    general = set(guidance_for(row.reason).steps)
-    return tuple(step for step in row.guidance.steps if step not in general)
+def _blank(value) -> str:
+    """` class="blank"` for a cell with nothing in it (a phone's card leaves it out)."""
+    return "" if value else ' class="blank"'
+
 
 
 def filters_query(filters: Filters, default_days: int) -> str:
@@ -116,7 +119,7 @@ def install(app: bottle.Bottle, web) -> None:
             return bad_filter(session, e)
         rows, page, pages = _page(report.rows, wanted)
         open_rows, open_page, open_pages = _page(report.open_deliveries, wanted_open)
-        guidance, anchors = _guidance_sections(rows)
+        guidance, anchor_of = _guidance_sections(rows)
         query = filters_query(report.filters, default_days)
 
         def page_url(**pages_wanted) -> str:
@@ -130,8 +133,8 @@ def install(app: bottle.Bottle, web) -> None:
                         query=query, customer_url=web.customer_url,
                         rows=rows, page=page, pages=pages, page_size=PAGE_SIZE,
                         open_rows=open_rows, open_page=open_page, open_pages=open_pages,
-                        page_url=page_url, guidance=guidance, anchors=anchors,
-                        extra_steps=_extra_steps)
+                        page_url=page_url, guidance=guidance, anchor_of=anchor_of,
+                        blank=_blank)
 
     @app.get("/failures.csv")
     def failures_csv():

@@ -4,10 +4,16 @@
 the Transaction Failures and the Redemption Failures that are neither hidden nor retried,
 each with its reason (recorded with it: `bridge.reasons.Reason`) and the guidance for it,
 plus the deliveries still open (pending or uncertain) with their next attempt.
+
+A `No Item Found` line carries its cause (`bridge.reasons.Cause`), from what the journal
+knows of the programs listing its item code (bridge.delivery.programs; nothing is asked
+of Astro here). Routine lines (in no program at all) are apart: `routine_failures`,
+counted per item code in `routine_items`; `rows` are the lines a person must act on.
+
 `reason_counts(rows)` counts lines per reason (the one place that does);
 `failure_fields(row)` is a line as plain values, the columns of `report_csv(report)`, the
-report as CSV. Filters by store and by reason (its value, e.g. "Missing email", whatever
-Astro's longer message said).
+report as CSV, routine lines included (column `routine`). Filters by store and by reason
+(its value, e.g. "Missing email", whatever Astro's longer message said).
 """
 from __future__ import annotations
 
@@ -17,7 +23,8 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
-from bridge.reasons import Guidance, Reason, guidance_for
+from bridge.delivery.programs import known_programs
+from bridge.reasons import Cause, Guidance, ItemCause, Reason, guidance_for
 from bridge.journal import UNDECIDED
 from bridge.translate import POINTS
 
@@ -54,6 +61,47 @@ class FailureRow:
     reason: Reason
     guidance: Guidance
     question: "PointsQuestion | None" = None   # an undecided award: a person answers
+    cause: ItemCause | None = None             # No Item Found: why, as far as known
+
+    @property
+    def routine(self) -> bool:
+        """In no program at all: Astro is right and nobody has anything to do."""
+        return self.cause is not None and self.cause.routine
+
+    @property
+    def label(self) -> str:
+        """The reason, with the cause of a `No Item Found` when it is known."""
+        known = self.cause is not None and self.cause.cause != Cause.NOT_LOOKED_UP
+        return f"{self.reason} ({self.cause.cause})" if known else str(self.reason)
+
+    @property
+    def shared_guidance(self) -> Guidance:
+        """The guidance this line shares with the others of its reason (and cause)."""
+        return guidance_for(self.reason, cause=ItemCause(self.cause.cause) if self.cause
+                            else None)
+
+    @property
+    def own_steps(self) -> tuple[str, ...]:
+        """The steps of its guidance that are this line's own (the program listing its
+        item, the UPC-A of its EAN-13)."""
+        shared = set(self.shared_guidance.steps)
+        return tuple(step for step in self.guidance.steps if step not in shared)
+
+    @property
+    def detail(self) -> str | None:
+        """The message, when it says more than the reason does."""
+        same = self.message.strip().rstrip(".").lower() == str(self.reason).lower()
+        return None if same else self.message
+
+
+@dataclass(frozen=True)
+class RoutineItem:
+    """The routine lines of one item code: how many, and the newest."""
+
+    item_code: str
+    description: str | None
+    lines: int
+    last_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -110,12 +158,32 @@ class Report:
     open_deliveries: tuple[OpenDelivery, ...]
     reasons: tuple[Reason, ...]  # every reason in the period (for the filter list)
     stores: tuple[str, ...]
+    routine_failures: tuple[FailureRow, ...] = ()   # in no program: nothing to do
 
     @property
     def rows(self) -> tuple[FailureRow, ...]:
-        """Both sections, newest first."""
-        return tuple(sorted(self.transaction_failures + self.redemption_failures,
-                            key=lambda r: (r.at, r.id), reverse=True))
+        """The lines to act on, both sections, newest first."""
+        return _newest_first(self.transaction_failures + self.redemption_failures)
+
+    @property
+    def all_rows(self) -> tuple[FailureRow, ...]:
+        """Every line, the routine ones too, newest first (the CSV)."""
+        return _newest_first(self.rows + self.routine_failures)
+
+    @property
+    def routine_items(self) -> tuple[RoutineItem, ...]:
+        """The routine lines per item code, the most frequent first (ties by code)."""
+        by_code: dict[str, list[FailureRow]] = {}
+        for r in self.routine_failures:        # newest first: [0] is the newest
+            by_code.setdefault(r.item_code or "", []).append(r)
+        items = [RoutineItem(code, next((r.description for r in rows if r.description),
+                                        None), len(rows), rows[0].at)
+                 for code, rows in by_code.items()]
+        return tuple(sorted(items, key=lambda i: (-i.lines, i.item_code)))
+
+
+def _newest_first(rows) -> tuple[FailureRow, ...]:
+    return tuple(sorted(rows, key=lambda r: (r.at, r.id), reverse=True))
 
 
 def failure_row(f) -> FailureRow:
@@ -136,7 +204,7 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
     retried = journal.retried_failure_ids(since)
     everything = [failure_row(f) for f in journal.failures(store=filters.store, since=since)
                   if f.id not in retried]
-    everything = [_with_question(journal, r) for r in everything]
+    everything = _with_causes(journal, [_with_question(journal, r) for r in everything])
     reasons = tuple(sorted({r.reason for r in everything}))
     rows = [r for r in everything if not filters.reason or r.reason == filters.reason]
     open_deliveries = []
@@ -151,12 +219,31 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
             sale.sale_key, sale.store_id, (sale.sale.get("customer") or {}).get("id"),
             "uncertain" if uncertain else "pending", tuple(s.kind for s in steps),
             sale.attempts, sale.next_attempt_at, sale.last_error))
+    to_act = [r for r in rows if not r.routine]
     return Report(
         filters=filters, since=since,
-        transaction_failures=tuple(r for r in rows if r.section == TRANSACTION),
-        redemption_failures=tuple(r for r in rows if r.section == REDEMPTION),
+        transaction_failures=tuple(r for r in to_act if r.section == TRANSACTION),
+        redemption_failures=tuple(r for r in to_act if r.section == REDEMPTION),
         open_deliveries=tuple(open_deliveries), reasons=reasons,
-        stores=tuple(stores) or tuple(sorted({r.store_id for r in everything})))
+        stores=tuple(stores) or tuple(sorted({r.store_id for r in everything})),
+        routine_failures=tuple(r for r in rows if r.routine))
+
+
+def _with_causes(journal, rows: list[FailureRow]) -> list[FailureRow]:
+    """Each `No Item Found` line with its cause and the guidance for it."""
+    codes: dict[str, set[str]] = {}
+    for r in rows:
+        if r.reason == Reason.NO_ITEM_FOUND and r.item_code:
+            codes.setdefault(r.store_id, set()).add(r.item_code)
+    programs = {store: known_programs(journal, store, c) for store, c in codes.items()}
+    out = []
+    for r in rows:
+        if r.store_id in programs and r.reason == Reason.NO_ITEM_FOUND and r.item_code:
+            cause = programs[r.store_id].cause_of(r.item_code)
+            r = dataclasses.replace(r, cause=cause, guidance=guidance_for(
+                r.reason, item_code=r.item_code, cause=cause))
+        out.append(r)
+    return out
 
 
 def _with_question(journal, row: FailureRow) -> FailureRow:
@@ -168,7 +255,7 @@ def _with_question(journal, row: FailureRow) -> FailureRow:
 
 CSV_COLUMNS = ("id", "type", "store", "date", "customer", "item_code", "description",
                "transaction_or_reward_id", "endpoint", "status_code", "message", "reason",
-               "sale_key")
+               "sale_key", "routine", "cause")
 
 
 def reason_counts(rows) -> dict[str, int]:
@@ -189,16 +276,18 @@ def failure_fields(r: FailureRow) -> dict:
         "customer": r.customer_id, "item_code": r.item_code, "description": r.description,
         "transaction_or_reward_id": r.ref_id, "endpoint": r.endpoint,
         "status_code": r.status_code, "message": r.message, "reason": r.reason,
-        "sale_key": r.sale_key}
+        "sale_key": r.sale_key, "routine": r.routine,
+        "cause": r.cause.cause if r.cause else None}
 
 
 def report_csv(report: Report) -> str:
-    """The report's failure lines as CSV (header first, newest first, UTC dates)."""
+    """The report's failure lines as CSV, routine ones too (header first, newest first,
+    UTC dates; `routine` yes or no)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for r in report.rows:
-        fields = failure_fields(r)
+    for r in report.all_rows:
+        fields = {**failure_fields(r), "routine": "yes" if r.routine else "no"}
         writer.writerow([_cell(fields[c]) if c in ("description", "message")
                          else "" if fields[c] is None else fields[c] for c in CSV_COLUMNS])
     return out.getvalue()

@@ -2,10 +2,15 @@
 shell.
 
 The same report as the admin pages (bridge.admin.report): Transaction and Redemption
-Failures of the last days, filterable by store and reason; Retry and Hide by id (or
-every listed line with --all); a person's answer for an award that may or may not have
-been applied (decide, shown with the customer's points history around the sale); CSV
-export.
+Failures of the last days, filterable by store and reason, the routine lines (items in
+no program at all) counted per item code; Retry and Hide by id (or every line to act on
+with --all); a person's answer for an award that may or may not have been applied
+(decide, shown with the customer's points history around the sale); CSV export.
+
+`list` and `export` first ask each store's Astro which programs list the item codes of
+`No Item Found` lines it was not asked about yet (bridge.delivery.programs, short
+timeouts); when it cannot answer, those lines stay with the ones to act on and a line
+on standard error says so.
 """
 from __future__ import annotations
 
@@ -54,8 +59,9 @@ def failures_group():
     """The failure report: Transaction and Redemption Failures, with Retry and Hide."""
 
 
-def _open(config_path, store_id, reason, days):
-    """(config, journal, report) for the options; user errors exit 2."""
+def _open(config_path, store_id, reason, days, *, learn: bool = False):
+    """(config, journal, report) for the options; user errors exit 2. `learn`: ask
+    Astro about the refused item codes it was not asked about yet, first."""
     import datetime as dt
 
     from bridge.admin.report import Filters, build_report
@@ -75,17 +81,39 @@ def _open(config_path, store_id, reason, days):
     except JournalError as e:
         raise _UsageError(str(e)) from None
     filters = Filters(store=store_id, reason=reason, days=days or config.failure_report_days)
+    if learn:
+        _learn(config, journal, filters.days)
     report = build_report(journal, filters, dt.datetime.now(dt.timezone.utc),
                           stores=tuple(s.id for s in config.stores))
     return config, journal, report
 
 
+def _learn(config, journal, days: int) -> None:
+    """Which programs list the refused item codes Astro was not asked about yet; when
+    it cannot say, one line on standard error (those lines stay to act on)."""
+    import datetime as dt
+
+    from bridge.astro.stores import PROBE_TIMEOUTS
+    from bridge.delivery import learn_refused_items
+
+    client_for, clients = _store_clients(config, required=False, **PROBE_TIMEOUTS)
+    try:
+        outcome = learn_refused_items(journal, client_for, dt.datetime.now(dt.timezone.utc),
+                                      holder="astro-bridge failures", days=days)
+    finally:
+        for c in clients.values():
+            c.close()
+    if outcome.error:
+        click.echo(f"note: Astro could not say which programs list some refused items "
+                   f"({outcome.error}); their lines are listed to act on", err=True)
+
+
 def _chosen(report, ids, all_listed: bool) -> list[int]:
-    listed = {r.id for r in report.rows}
+    listed = {r.id for r in report.all_rows}
     if all_listed:
         if ids:
             raise _UsageError("give failure ids or --all, not both")
-        return sorted(listed, reverse=True)
+        return sorted((r.id for r in report.rows), reverse=True)
     if not ids:
         raise _UsageError("give the ids of the failures (see `failures list`) or --all")
     unknown = [i for i in ids if i not in listed]
@@ -103,12 +131,13 @@ def _chosen(report, ids, all_listed: bool) -> list[int]:
               help="One JSON object: counts per reason first, then the lines.")
 @_filter_options
 def list_command(limit, as_json, config_path, store_id, reason, days):
-    """List the failures: first how many there are per reason, then the lines, newest
-    first, with the guidance for each reason, and the deliveries still pending or
+    """List the failures: first how many there are to act on per reason and how many
+    routine lines (items in no program at all) per item code, then the lines to act
+    on, newest first, with the guidance for each, and the deliveries still pending or
     uncertain."""
     from bridge.admin.report import reason_counts
 
-    _config, journal, report = _open(config_path, store_id, reason, days)
+    _config, journal, report = _open(config_path, store_id, reason, days, learn=True)
     journal.close()
     if as_json:
         click.echo(json.dumps(_as_json(report, limit), indent=1))
@@ -116,6 +145,17 @@ def list_command(limit, as_json, config_path, store_id, reason, days):
     click.echo(f"Failures by reason ({len(report.rows)})")
     for name, n in reason_counts(report.rows).items():
         click.echo(f"  {n:>6}  {name}")
+    items = report.routine_items
+    if items:
+        shown = _newest(items, limit)
+        more = (f"; the {len(shown)} most frequent shown, --limit 0 for all"
+                if len(shown) < len(items) else "")
+        click.echo(f"In no program, nothing to do ({len(report.routine_failures)} lines, "
+                   f"{len(items)} item code{'' if len(items) == 1 else 's'}{more}; every "
+                   f"line is in the export)")
+        for item in shown:
+            click.echo(f"  {item.lines:>6}  {item.item_code}  {item.description or ''}"
+                       .rstrip())
     for title, rows, text in (
             ("Transaction Failures", report.transaction_failures, _failure_text),
             ("Redemption Failures", report.redemption_failures, _failure_text),
@@ -134,6 +174,8 @@ def _newest(rows, limit: int):
 
 def _as_json(report, limit: int) -> dict:
     """The report as `failures list --json` prints it: counts per reason first."""
+    import datetime as dt
+
     from bridge.admin.report import failure_fields, reason_counts
 
     def delivery(d) -> dict:
@@ -144,8 +186,13 @@ def _as_json(report, limit: int) -> dict:
 
     return {
         "counts": reason_counts(report.rows),
+        "routine": {"lines": len(report.routine_failures), "item_codes": [
+            {"item_code": i.item_code, "description": i.description, "lines": i.lines,
+             "newest": i.last_at.astimezone(dt.timezone.utc).isoformat(timespec="seconds")}
+            for i in _newest(report.routine_items, limit)]},
         "totals": {"transaction_failures": len(report.transaction_failures),
                    "redemption_failures": len(report.redemption_failures),
+                   "routine_lines": len(report.routine_failures),
                    "open_deliveries": len(report.open_deliveries)},
         "limit": limit or None,
         "transaction_failures": [{**failure_fields(r), "guidance": r.guidance.title,
@@ -158,13 +205,16 @@ def _as_json(report, limit: int) -> dict:
 
 
 def _failure_text(r) -> str:
-    return (f"  #{r.id}  {r.at:%Y-%m-%d %H:%M}  {r.store_id}  customer "
-            f"{r.customer_id or '-'}  item {r.item_code or '-'}"
-            f"  {r.description or ''}".rstrip() + "\n"
-            f"      id {r.ref_id or '-'}  {r.endpoint or '-'} "
-            f"{'' if r.status_code is None else r.status_code}  {r.message}\n"
-            f"      {r.reason}: {r.guidance.title}"
-            + ("\n" + _question_text(r.question) if r.question else ""))
+    """A line as the shell shows it: what and who, Astro's message when it says more
+    than the reason, the reason with its guidance and the line's own steps."""
+    return "\n".join(
+        [f"  #{r.id}  {r.at:%Y-%m-%d %H:%M}  {r.store_id}  customer "
+         f"{r.customer_id or '-'}  item {r.item_code or '-'}  {r.description or ''}".rstrip(),
+         f"      id {r.ref_id or '-'}  {r.endpoint or '-'}"
+         + (f"  {r.detail}" if r.detail else ""),
+         f"      {r.reason}: {r.guidance.title}"]
+        + [f"      {step}" for step in r.own_steps]
+        + ([_question_text(r.question)] if r.question else []))
 
 
 def _question_text(q) -> str:
@@ -224,21 +274,26 @@ def retry_command(ids, all_listed, config_path, store_id, reason, days):
     sys.exit(0 if all(r.ok for r in results) else 1)
 
 
-def _store_clients(config):
+def _store_clients(config, *, required: bool = True, **timeouts):
     """client_for(store id) with each store's own Astro login; a store without one is a
-    usage error (exit 2)."""
+    usage error (exit 2), or None when not `required`."""
     from bridge.astro import AstroClient
 
     clients: dict = {}
 
     def client_for(sid):
         if sid not in clients:
-            a = config.store(sid).astro
-            if a.username is None or a.password is None:
+            try:
+                a = config.store(sid).astro
+            except KeyError:          # a store no longer configured
+                a = None
+            if a is None or a.username is None or a.password is None:
+                if not required:
+                    return None
                 raise _UsageError(f"store {sid}: no Astro login in the configuration "
                                   f"(needed to send to Astro)")
             clients[sid] = AstroClient(a.base_url, a.username, a.password.reveal(),
-                                       a.client_id)
+                                       a.client_id, **timeouts)
         return clients[sid]
 
     return client_for, clients
@@ -297,10 +352,11 @@ def hide_command(ids, all_listed, config_path, store_id, reason, days):
               help="Write the CSV to this file (default: standard output).")
 @_filter_options
 def export_command(output, config_path, store_id, reason, days):
-    """The listed failures as CSV (the same columns as the admin page's export)."""
+    """The failures as CSV, the routine lines too (the same columns as the admin page's
+    export)."""
     from bridge.admin.report import report_csv
 
-    _config, journal, report = _open(config_path, store_id, reason, days)
+    _config, journal, report = _open(config_path, store_id, reason, days, learn=True)
     journal.close()
     text = report_csv(report)
     if output:

@@ -1,9 +1,16 @@
 """The failure report pages: listing, filters, guidance, Hide, Retry, CSV, customers."""
 import csv
+import datetime as dt
 import io
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 from bridge.reasons import Reason
 from tests.admin.conftest import NOT_ENROLLED_SALE, log_in, send_sale
+
+KIBBLE = "012345678905"
 
 
 def _sale(n: int, upc: str = "850000000018", customer: str = "SALLY-1") -> str:
@@ -17,8 +24,10 @@ def test_a_failed_line_is_listed_with_everything_the_store_needs(app, journal, c
     page = app.get("/failures")
     row = page.html.select_one("#transaction-table tr.failure")
     cells = [td.get_text(" ", strip=True) for td in row.find_all("td")]
-    assert cells[2:10] == ["demo", "SALLY-1", "850000000018", "Songbird Seed", "demo-1001-2",
-                           "addTransactionBatch", "410", "No Item Found"]
+    assert cells[2:9] == ["demo", "SALLY-1", "850000000018", "Songbird Seed", "demo-1001-2",
+                          "addTransactionBatch", "No Item Found"]
+    # No "Status 410", no message that only repeats the reason.
+    assert "410" not in row.get_text() and row.get_text().count("No Item Found") == 1
     assert row.find("a")["href"] == "/admin/customers/demo/SALLY-1"
     anchor = row.select_one("a.what-to-do")["href"]
     guidance = page.html.select_one(f"#guidance {anchor}").get_text(" ")
@@ -241,3 +250,75 @@ def test_a_line_is_listed_under_the_reason_it_was_recorded_with(app, journal):
     assert row["data-reason"] == "Given up"
     assert "The bridge stopped trying" in page.text
     assert app.get("/failures", {"reason": "No Item Found"}).html.select("tr.failure") == []
+
+
+LEASH, TOY = "400000000002", "400000000001"      # in no program of the sandbox's seed
+
+
+def _mixed_failures(journal, config, client):
+    """Three sales: kibble + a leash, a leash, bird seed + a toy; then Astro is asked
+    which programs list the refused items, as the retry worker does."""
+    from bridge.delivery import learn_refused_items
+
+    for n, lines in ((1, ((KIBBLE, "Kibble"), (LEASH, "Leash, red"))),
+                     (2, ((LEASH, "Leash, red"),)),
+                     (3, (("850000000018", "Songbird Seed"), (TOY, "Chew Toy")))):
+        query = "CustomerID=SALLY-1&FirstName=Sally&LastName=Pet%20Owner" + \
+            f"&SaleID=m{n}" + "".join(f"&UPC{i}={code}&Description{i}={what}"
+                                       for i, (code, what) in enumerate(lines, 1))
+        send_sale(journal, config, client, query)
+    learn_refused_items(journal, lambda _store: client, dt.datetime.now(dt.timezone.utc),
+                        holder="test")
+
+
+def test_routine_lines_are_counted_per_item_code_apart_and_every_view_agrees(
+        app, journal, config, client, config_file):
+    _mixed_failures(journal, config, client)
+    assert [journal.get_sale(f"demo-m{n}").status for n in (1, 2, 3)] == [
+        "delivered", "delivered", "partial"]
+    log_in(app)
+    page = app.get("/failures")
+    [row] = page.html.select("#transaction-table tr.failure")        # only the bird seed
+    assert "850000000018" in row.get_text() and "Transaction Failures (1)" in page.text
+    assert "No Item Found (program not enrolled)" in row.get_text()
+    assert "Astro lists it in Buy 6 Get 1 Bird Seed (Songbird Feeds)." in row.get_text()
+    guidance = page.html.select_one("#guidance").get_text(" ")
+    assert "enrol the store in the program in Astro, then Retry" in guidance
+    routine = page.html.select_one("details#routine-failures")
+    assert routine is not None and not routine.has_attr("open")          # collapsed
+    assert "3 lines, 2 item codes" in routine.summary.get_text()
+    assert [[td.get_text(strip=True) for td in tr.find_all("td")][:3]
+            for tr in routine.select("tr.routine-item")] == [
+        [LEASH, "Leash, red", "2"], [TOY, "Chew Toy", "1"]]
+
+    rows = list(csv.DictReader(io.StringIO(app.get("/failures.csv").text)))
+    assert sorted((x["item_code"], x["routine"], x["cause"]) for x in rows) == [
+        (TOY, "yes", "in no program"), (LEASH, "yes", "in no program"),
+        (LEASH, "yes", "in no program"), ("850000000018", "no", "program not enrolled")]
+
+    cli = str(Path(sys.executable).with_name("astro-bridge"))
+    text = subprocess.run([cli, "failures", "list", "--config", str(config_file)],
+                          capture_output=True, text=True, timeout=60).stdout.splitlines()
+    assert text[:5] == [
+        "Failures by reason (1)", "       1  No Item Found",
+        "In no program, nothing to do (3 lines, 2 item codes; every line is in the export)",
+        f"       2  {LEASH}  Leash, red", f"       1  {TOY}  Chew Toy"]
+    data = json.loads(subprocess.run(
+        [cli, "failures", "list", "--json", "--config", str(config_file)],
+        capture_output=True, text=True, timeout=60).stdout)
+    assert data["counts"] == {"No Item Found": 1} and data["totals"]["routine_lines"] == 3
+    assert [(i["item_code"], i["lines"]) for i in data["routine"]["item_codes"]] == [
+        (LEASH, 2), (TOY, 1)]
+    assert [r["item_code"] for r in data["transaction_failures"]] == ["850000000018"]
+
+
+def test_retry_of_a_routine_line_sends_its_batch_again(journal, config, client, sandbox):
+    from bridge.admin import actions
+
+    _mixed_failures(journal, config, client)
+    [leash] = [f for f in journal.failures() if f.sale_key == "demo-m2"]
+    sent = sandbox.state()["calls"]["addTransactionBatch"]
+    [result] = actions.retry(journal, config, lambda _store: client, [leash.id])
+    assert (result.ok, result.message) == (False, "No Item Found")   # Astro, asked again
+    assert sandbox.state()["calls"]["addTransactionBatch"] == sent + 1
+    assert journal.get_sale("demo-m2").status == "delivered"

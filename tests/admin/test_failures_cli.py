@@ -23,8 +23,13 @@ def test_list_shows_the_failure_with_its_guidance(config_file, failed_sale):
     r = run("list", "--config", config_file)
     assert r.exit_code == 0, r.output
     assert f"#{failed_sale.id}" in r.output and "850000000018" in r.output
-    assert "demo-1001-2" in r.output and "No Item Found: The item is in none" in r.output
+    # Astro was asked which programs list the code: one the store is not enrolled in.
+    assert "demo-1001-2" in r.output and ("No Item Found: The item's program is one the "
+                                          "store is not enrolled in") in r.output
+    assert "Astro lists it in Buy 6 Get 1 Bird Seed (Songbird Feeds)." in r.output
     assert "Transaction Failures (1)" in r.output and "Redemption Failures (0)" in r.output
+    # Neither the status code nor a message that only repeats the reason.
+    assert " 410" not in r.output and r.output.count("No Item Found") == 2
 
 
 def test_filters_by_reason_and_store(config_file, failed_sale):
@@ -109,18 +114,26 @@ def test_without_config_next_to_the_demo_journal_points_at_the_demo_admin(
         "./astro-bridge.db: see them at http://127.0.0.1:8080/admin/ while it runs)\n")
 
 
+LEASH, TOY, BAGS = "400000000002", "400000000001", "400000000003"   # in no program
+
+
 @pytest.fixture
 def many_failures(config_file):
-    """Five failures of two reasons in config_file's journal: four No Item Found, one
-    SaleID reused (the newest)."""
+    """Failures in config_file's journal: four No Item Found of an item whose program
+    the store is not enrolled in, one SaleID reused (the newest to act on), and four
+    routine No Item Found (items in no program: two leashes, a toy, bags)."""
     from bridge.config import load_config
     from bridge.journal import Journal
 
     with Journal(load_config(config_file).journal_path) as journal:
+        for code, n in ((LEASH, 1), (TOY, 2), (LEASH, 3), (BAGS, 4)):
+            journal.record_failure("demo", "transaction", "No Item Found",
+                                   reason=Reason.NO_ITEM_FOUND, item_code=code,
+                                   transaction_id=f"demo-r{n}-1", customer_id="SALLY-1")
         for n in range(4):
             journal.record_failure("demo", "transaction", "No Item Found",
-                                   reason=Reason.NO_ITEM_FOUND,
-                                   item_code=f"85000000{n:04d}", customer_id="SALLY-1")
+                                   reason=Reason.NO_ITEM_FOUND, item_code="850000000018",
+                                   transaction_id=f"demo-{n}-1", customer_id="SALLY-1")
         journal.record_failure("demo", "transaction", "SaleID 7 was already used for a "
                                "different sale; this sale was NOT sent",
                                reason=Reason.SALE_ID_REUSED)
@@ -132,13 +145,16 @@ def test_list_counts_each_reason_first_and_limits_the_lines(config_file, many_fa
                            str(config_file)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[:3] == ["Failures by reason (5)", "       4  No Item Found",
-                         "       1  SaleID reused"]
-    assert lines[3] == "Transaction Failures (5; the newest 2 shown, --limit 0 for all)"
+    assert lines[:6] == [
+        "Failures by reason (5)", "       4  No Item Found", "       1  SaleID reused",
+        "In no program, nothing to do (4 lines, 3 item codes; the 2 most frequent shown, "
+        "--limit 0 for all; every line is in the export)",
+        f"       2  {LEASH}", f"       1  {TOY}"]
+    assert lines[6] == "Transaction Failures (5; the newest 2 shown, --limit 0 for all)"
     assert len([ln for ln in lines if ln.startswith("  #")]) == 2
     assert "Redemption Failures (0)" in lines
     everything = run("list", "--limit", "0", "--config", config_file).output
-    assert everything.count("  #") == 5
+    assert everything.count("  #") == 5 and f"       1  {BAGS}" in everything
 
 
 def test_list_as_json_has_the_counts_first(config_file, many_failures):
@@ -149,7 +165,12 @@ def test_list_as_json_has_the_counts_first(config_file, many_failures):
     data = json.loads(done.stdout)
     assert list(data)[0] == "counts" and data["counts"] == {"No Item Found": 4}
     assert data["totals"]["transaction_failures"] == 4
+    assert data["totals"]["routine_lines"] == 4
+    assert [(i["item_code"], i["lines"]) for i in data["routine"]["item_codes"]] == [
+        (LEASH, 2), (TOY, 1), (BAGS, 1)]
     rows = data["transaction_failures"]
-    assert [r["item_code"] for r in rows] == ["850000000003", "850000000002", "850000000001"]
+    assert [r["transaction_or_reward_id"] for r in rows] == ["demo-3-1", "demo-2-1",
+                                                             "demo-1-1"]
     assert rows[0]["reason"] == "No Item Found" and rows[0]["customer"] == "SALLY-1"
-    assert rows[0]["guidance"] == "The item is in none of the store's programs"
+    assert (rows[0]["routine"], rows[0]["cause"]) == (False, "program not enrolled")
+    assert rows[0]["guidance"] == "The item's program is one the store is not enrolled in"

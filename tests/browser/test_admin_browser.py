@@ -166,3 +166,63 @@ def test_cashier_gives_the_address_a_mailed_reward_needs_and_redeems_it(
     shot("address-given-redeemed")
     [redemption] = [r for r in sandbox.state()["redemptions"] if r["kind"] == "card"]
     assert redemption["shipping"]["customer_address"] == "2 Litter Road"
+
+
+def test_the_failures_page_fits_a_phone_with_lines_as_cards_and_buttons_on_screen(
+        bridge, browser, shot):
+    import datetime as dt
+
+    from bridge.astro import AstroClient
+    from bridge.delivery import learn_refused_items
+    from bridge.reasons import Reason
+
+    base, sandbox, journal = bridge
+    # Lines to act on (bird seed: a program the store is not enrolled in; an answer of
+    # Astro's own), and routine ones (a leash and a toy: in no program at all).
+    browser.get(button(base, "4001", ("012345678905", "Acme Adult Kibble", 1),
+                       ("850000000018", "Songbird Wild Bird Seed 10 lb", 1),
+                       ("400000000002", "Leash, red", 1)))
+    browser.get(button(base, "4002", ("850000000018", "Songbird Wild Bird Seed 10 lb", 2),
+                       ("400000000001", "Chew Toy", 1)))
+    journal.record_failure("demo", "transaction", "Customer record locked by another "
+                           "session (code 917): try again later", reason=Reason.REFUSED,
+                           sale_key="demo-4003", customer_id="SALLY-1",
+                           item_code="072030001234", description="Acme Puppy Kibble 15 lb",
+                           transaction_id="demo-S2025-1-0003295-1-with-a-long-id",
+                           endpoint="addTransactionBatch", status_code=410)
+    with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as client:
+        learn_refused_items(journal, lambda _store: client,
+                            dt.datetime.now(dt.timezone.utc), holder="test")
+
+    browser.get(f"{base}/admin/")
+    browser.find_element(By.ID, "username").send_keys("office")
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    click(browser, browser.find_element(By.ID, "login"))
+    assert len(row_ids(browser, "transaction-table")) == 3
+    for width, height, name in ((1400, 1000, "desktop"), (390, 844, "phone")):
+        browser.set_window_size(width, height)
+        browser.get(f"{base}/admin/failures")
+        viewport = browser.execute_script("return document.documentElement.clientWidth")
+        assert viewport <= width
+        assert browser.execute_script("return document.documentElement.scrollWidth") \
+            <= viewport, name
+        buttons = browser.find_elements(By.CSS_SELECTOR, "tr.failure button")
+        assert len(buttons) == 6
+        for b in buttons:                       # Retry and Hide of each line, on screen
+            assert b.is_displayed() and b.rect["x"] >= 0 and \
+                b.rect["x"] + b.rect["width"] <= viewport, (name, b.get_attribute("id"))
+        lines = browser.find_elements(By.CSS_SELECTOR, "tr.failure")
+        assert all(0 <= line.rect["x"] and line.rect["x"] + line.rect["width"] <= viewport
+                   for line in lines), name
+        shown = {line.value_of_css_property("display") for line in lines}
+        assert shown == ({"block"} if name == "phone" else {"table-row"}), name
+        routine = browser.find_element(By.ID, "routine-failures")
+        assert routine.get_attribute("open") is None                 # collapsed
+        assert "2 lines, 2 item codes" in routine.text
+        table = browser.find_element(By.ID, "transaction-table").text
+        assert "410" not in table and "Status" not in table
+        # Astro's own words are shown; a message that only repeats the reason is not.
+        assert "record locked" in table and table.count("No Item Found") == 2
+        steps = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#guidance li")]
+        assert steps and not [s for s in steps if s[:1].isdigit()]   # bullets, no numbers
+        shot(f"failures-{name}")

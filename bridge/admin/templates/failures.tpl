@@ -45,52 +45,53 @@
 % section_rows = [r for r in rows if r.section == section]
 <h2 id="{{section}}-failures">{{heading}} ({{count}})</h2>
 % if not count:
-<p class="empty">None.</p>
+<p class="empty">None{{' to act on: the lines of items in no program are counted below' if section == 'transaction' and report.routine_failures else ''}}.</p>
 % elif not section_rows:
 <p class="empty">None on this page.</p>
 % else:
-<table class="failures" id="{{section}}-table">
-<thead><tr><th>Select</th><th>Date (UTC)</th><th>Store</th><th>Customer</th><th>Item code</th><th>Description</th><th>{{'Reward id' if section == 'redemption' else 'Transaction id'}}</th><th>Endpoint</th><th>Status</th><th>Message</th><th>What to do</th><th>Actions</th></tr></thead>
+<table class="failures cards" id="{{section}}-table">
+<thead><tr><th>Select</th><th>Date (UTC)</th><th>Store</th><th>Customer</th><th>Item code</th><th>Description</th><th>{{'Reward id' if section == 'redemption' else 'Transaction id'}}</th><th>Endpoint</th><th>What to do</th><th>Actions</th></tr></thead>
 <tbody>
 % for r in section_rows:
 <tr id="failure-{{r.id}}" class="failure" data-reason="{{r.reason}}">
-<td><input type="checkbox" name="ids" value="{{r.id}}" id="select-{{r.id}}" aria-label="Select failure {{r.id}}"></td>
-<td>{{r.at.strftime('%Y-%m-%d %H:%M')}}</td>
-<td>{{r.store_id}}</td>
-<td>
+<td class="select"><input type="checkbox" name="ids" value="{{r.id}}" id="select-{{r.id}}" aria-label="Select failure {{r.id}}"></td>
+<td data-label="Date (UTC)">{{r.at.strftime('%Y-%m-%d %H:%M')}}</td>
+<td data-label="Store">{{r.store_id}}</td>
+<td data-label="Customer"{{!blank(r.customer_id)}}>
 % if r.customer_id:
 <a href="{{customer_url(r.store_id, r.customer_id)}}">{{r.customer_id}}</a>
 % end
 </td>
-<td><code>{{r.item_code or ''}}</code></td>
-<td>{{r.description or ''}}</td>
-<td><code>{{r.ref_id or ''}}</code></td>
-<td>{{r.endpoint or ''}}</td>
-<td>{{'' if r.status_code is None else r.status_code}}</td>
-<td class="message">{{r.message}}</td>
-<td><a href="#{{anchors[r.reason]}}" class="what-to-do">{{r.reason}}</a>
-% for step in extra_steps(r):
+<td data-label="Item code"{{!blank(r.item_code)}}><code>{{r.item_code or ''}}</code></td>
+<td data-label="Description"{{!blank(r.description)}}>{{r.description or ''}}</td>
+<td data-label="{{'Reward id' if section == 'redemption' else 'Transaction id'}}"{{!blank(r.ref_id)}}><code>{{r.ref_id or ''}}</code></td>
+<td data-label="Endpoint"{{!blank(r.endpoint)}}>{{r.endpoint or ''}}</td>
+<td class="what"><a href="#{{anchor_of(r)}}" class="what-to-do">{{r.label}}</a>
+% if r.detail:
+<br><span class="message">{{r.detail}}</span>
+% end
+% for step in r.own_steps:
 <br><span class="row-hint">{{step}}</span>
 % end
 </td>
 % if r.question:
-<td><button type="submit" name="only" value="awarded:{{r.id}}" id="awarded-{{r.id}}">Points were awarded</button><button type="submit" name="only" value="not_awarded:{{r.id}}" id="not-awarded-{{r.id}}">Points were not awarded</button></td>
+<td class="actions"><button type="submit" name="only" value="awarded:{{r.id}}" id="awarded-{{r.id}}">Points were awarded</button><button type="submit" name="only" value="not_awarded:{{r.id}}" id="not-awarded-{{r.id}}">Points were not awarded</button></td>
 % else:
-<td><button type="submit" name="only" value="retry:{{r.id}}" id="retry-{{r.id}}">Retry</button><button type="submit" name="only" value="hide:{{r.id}}" class="secondary" id="hide-{{r.id}}">Hide</button></td>
+<td class="actions"><button type="submit" name="only" value="retry:{{r.id}}" id="retry-{{r.id}}">Retry</button><button type="submit" name="only" value="hide:{{r.id}}" class="secondary" id="hide-{{r.id}}">Hide</button></td>
 % end
 </tr>
 % if r.question:
 % q = r.question
-<tr class="points-history" id="history-{{r.id}}"><td></td><td colspan="11">
+<tr class="points-history" id="history-{{r.id}}"><td colspan="10">
 <p>Sale <code>{{q.sale_key}}</code> of {{q.received_at.strftime('%Y-%m-%d %H:%M')}} UTC, {{q.dollar_amount}} dollars: were its points awarded? The customer's points history around the sale (as Astro showed it when the bridge checked):</p>
-<table class="history"><thead><tr><th>Points transaction</th><th>Date</th><th>Description</th><th>Points</th><th>Made by the bridge for</th><th>When</th></tr></thead><tbody>
+<div class="scroll"><table class="history"><thead><tr><th>Points transaction</th><th>Date</th><th>Description</th><th>Points</th><th>Made by the bridge for</th><th>When</th></tr></thead><tbody>
 % for t in q.evidence:
 <tr><td><code>{{t.get('id')}}</code></td><td>{{t.get('date') or ''}}</td><td>{{t.get('description') or ''}}</td><td>{{'' if t.get('points') is None else t.get('points')}}</td><td>{{t.get('sale') or 'not the bridge'}}</td><td>{{'after the award was sent' if t.get('new') else 'before'}}</td></tr>
 % end
 % if not q.evidence:
 <tr><td colspan="6">No points history was read.</td></tr>
 % end
-</tbody></table>
+</tbody></table></div>
 <p class="muted">An entry of this amount that the bridge did not make, after the award was sent, may be this sale's award or another channel's (a register, Astro's site). Check in Astro, then answer: "were awarded" sends nothing; "were not awarded" sends the points once.</p>
 </td></tr>
 % end
@@ -104,6 +105,25 @@
 <button type="submit" name="action" value="hide" class="secondary" id="hide-selected">Hide selected</button></p>
 % end
 </form>
+
+% routine = report.routine_items
+% if routine:
+<details id="routine-failures">
+<summary><h2>In no program: nothing to do ({{len(report.routine_failures)}} lines, {{len(routine)}} item code{{'' if len(routine) == 1 else 's'}})</h2></summary>
+<p class="muted">Astro answered No Item Found for these items and no program in Astro lists them (in either form of their code): that is right for most of a store's items (leashes, toys). Counted per item code; every line is in the CSV export.</p>
+<table class="cards" id="routine-table">
+<thead><tr><th>Item code</th><th>Description</th><th>Lines</th><th>Newest (UTC)</th></tr></thead>
+<tbody>
+% for item in routine[:page_size]:
+<tr class="routine-item"><td data-label="Item code"><code>{{item.item_code}}</code></td><td data-label="Description"{{!blank(item.description)}}>{{item.description or ''}}</td><td data-label="Lines" class="count">{{item.lines}}</td><td data-label="Newest (UTC)">{{item.last_at.strftime('%Y-%m-%d %H:%M')}}</td></tr>
+% end
+</tbody>
+</table>
+% if len(routine) > page_size:
+<p class="muted" id="routine-more">The {{page_size}} most frequent item codes are shown; {{len(routine) - page_size}} more are in the CSV export.</p>
+% end
+</details>
+% end
 
 % if guidance:
 <section id="guidance">
@@ -122,20 +142,20 @@
 % if not report.open_deliveries:
 <p class="empty">None: every sale is delivered or listed above.</p>
 % else:
-<table id="open-table">
+<table class="cards" id="open-table">
 <thead><tr><th>Sale</th><th>Store</th><th>Customer</th><th>State</th><th>Steps left</th><th>Attempts</th><th>Next attempt (UTC)</th><th>Last error</th></tr></thead>
 <tbody>
 % for d in open_rows:
 <tr class="open-{{d.state}}">
-<td><code>{{d.sale_key}}</code></td><td>{{d.store_id}}</td>
-<td>
+<td data-label="Sale"><code>{{d.sale_key}}</code></td><td data-label="Store">{{d.store_id}}</td>
+<td data-label="Customer"{{!blank(d.customer_id)}}>
 % if d.customer_id:
 <a href="{{customer_url(d.store_id, d.customer_id)}}">{{d.customer_id}}</a>
 % end
 </td>
-<td>{{d.state}}</td><td>{{', '.join(d.steps)}}</td><td>{{d.attempts}}</td>
-<td>{{d.next_attempt_at.strftime('%Y-%m-%d %H:%M:%S') if d.next_attempt_at else ('check in Astro first' if d.state == 'uncertain' else 'now')}}</td>
-<td>{{d.last_error or ''}}</td>
+<td data-label="State">{{d.state}}</td><td data-label="Steps left">{{', '.join(d.steps)}}</td><td data-label="Attempts">{{d.attempts}}</td>
+<td data-label="Next attempt (UTC)">{{d.next_attempt_at.strftime('%Y-%m-%d %H:%M:%S') if d.next_attempt_at else ('check in Astro first' if d.state == 'uncertain' else 'now')}}</td>
+<td data-label="Last error"{{!blank(d.last_error)}}>{{d.last_error or ''}}</td>
 </tr>
 % end
 </tbody>
