@@ -274,12 +274,16 @@ class Replay:
             self._failed(item, key, errors[0] if errors else outcome.status)
             return
         self.tally.count_sent()
-        for line in (outcome.receipt or {}).get("lines", []):
-            if line.get("result") == "failed":
-                reason = line.get("message") or "refused"
-                self.tally.count_line_outcome(reason)     # Astro's answer, as it said it
-                self.report.add(item.line_source(line["index"]), key, "line not punched",
-                                f"{line['item_code']}: {reason}")
+        refused = [ln for ln in (outcome.receipt or {}).get("lines", [])
+                   if ln.get("result") == "failed"]
+        if refused:
+            with self._lock:
+                self.refused.append(key)
+        for line in refused:
+            reason = line.get("message") or "refused"
+            self.tally.count_line_outcome(reason)     # Astro's answer, as it said it
+            self.report.add(item.line_source(line["index"]), key, "line not punched",
+                            f"{line['item_code']}: {reason}")
 
     def _deliver(self, item: ReplaySale, key: str, attempts: int = INLINE_ATTEMPTS):
         """deliver_sale until it is not pending, waiting for each retry time (capped);
@@ -335,6 +339,7 @@ class Replay:
         self.journal = Journal(self.config.journal_path)
         self.client = self._client()
         self.pending: list = []
+        self.refused: list[str] = []     # keys of the sales sent with refused lines
         self._streak = 0
         self.progress = None
         run_id = self.run_id = run_id_for(self.store.id, self.options)
@@ -362,10 +367,7 @@ class Replay:
             self.progress = None
             self._final_pass()
             if not self.stop.is_set():
-                # Which programs list the items Astro refused: their sales are settled
-                # (routine lines are no problem) and the report can tell them apart.
-                learn_refused_items(self.journal, lambda _store: self.client, utcnow(),
-                                    holder=run_id, days=self.config.failure_report_days)
+                self._learn_refused_items()
             if self.stopped_reason is None:
                 self.journal.drop_stage(run_id)
         except KeyboardInterrupt:
@@ -380,6 +382,18 @@ class Replay:
             self.journal.close()
         self.tally.unfinished = self._unfinished()
         self.tally.stopped = self.stopped_reason
+
+    def _learn_refused_items(self) -> None:
+        """Which programs list the items Astro refused: their sales are settled (lines
+        in no program at all are no problem), the report tells them apart, and the
+        summary counts them."""
+        learn_refused_items(self.journal, lambda _store: self.client, utcnow(),
+                            holder=self.run_id, days=self.config.failure_report_days)
+        for key in self.refused:
+            receipt = self.journal.get_sale(key).receipt or {}
+            self.tally.routine_lines += sum(
+                1 for ln in receipt.get("lines", ())
+                if ln.get("result") == "failed" and ln.get("routine"))
 
     def _final_pass(self) -> None:
         """One more try for the sales left pending; what is still pending is reported

@@ -30,6 +30,7 @@ class Tally:
     skipped: Counter = field(default_factory=Counter)        # reason -> sales (nothing to send)
     failed: Counter = field(default_factory=Counter)         # reason -> sales
     line_outcomes: Counter = field(default_factory=Counter)  # reason -> lines not punched
+    routine_lines: int = 0       # of those, items in no program at all (nothing to do)
     unfinished: int = 0          # sales not handled because the run was stopped
     stopped: str | None = None   # why the run stopped early (Ctrl-C, Astro down)
     lines_to_send: int = 0       # lines of the valid sales to punch (dry run)
@@ -100,6 +101,9 @@ class Tally:
             out.append("lines not punched (Astro's answer):")
             for reason, n in sorted(self.line_outcomes.items(), key=lambda kv: (-kv[1], kv[0])):
                 out.append(f"  {n:>6}  {reason}")
+            if self.routine_lines:
+                out.append(f"in no program:     {self.routine_lines} of those lines (items no "
+                           f"program lists: nothing to do)")
         out.append("points:            " + (
             "ON (--points): dollar amounts earn points" if self.points else
             "OFF: no points awarded (past sales may have earned them; use --points)"))

@@ -29,7 +29,8 @@ def test_sales_whose_only_refused_lines_are_in_no_program_end_delivered(
     from bridge.journal import Journal
 
     rows = sales_rows(30)
-    assert replay(write_csv(tmp_path / "sales.csv", rows)).exit_code == 0
+    result = replay(write_csv(tmp_path / "sales.csv", rows))
+    assert result.exit_code == 0, result.output
     codes: dict = {}
     for r in rows:
         codes.setdefault(f"demo-{r[0]}", set()).add(r[7])
@@ -40,6 +41,8 @@ def test_sales_whose_only_refused_lines_are_in_no_program_end_delivered(
     assert {key: status[key] for key in codes} == {
         key: "partial" if "850000000018" in c else "delivered" for key, c in codes.items()}
     assert any("400000000001" in c and "850000000018" not in c for c in codes.values())
+    toys = sum(r[7] == "400000000001" for r in rows)
+    assert f"in no program:     {toys} of those lines" in result.stdout
 
 
 def test_shuffled_rows_make_the_same_sales(replay, sandbox, tmp_path):
