@@ -4,8 +4,10 @@
 mounts it on the main app): a login (admin users
 and password hashes from the configuration, a signed session cookie, CSRF tokens on
 every form, slowed-down bad passwords), the failure report (Transaction and Redemption
-Failures with guidance, Retry and Hide one at a time or in bulk, CSV export, pending and
-uncertain deliveries), per-customer lists of sales with links to their receipts, and
+Failures with guidance, Retry and Hide one at a time or in bulk, the routine lines of
+items in no program counted per item code apart, CSV export, pending and uncertain
+deliveries; cards on a phone), per-customer lists of sales with links to their
+receipts, and
 the migration readiness report (bridge.admin.migration). bridge.app mounts it.
 
 May import: bridge.webbase and everything below it but replay (legacy_qs, config, astro,

@@ -252,7 +252,8 @@ def _delivery_text(d) -> str:
 
 @failures_group.command("retry")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--all", "all_listed", is_flag=True, help="Retry every listed failure.")
+@click.option("--all", "all_listed", is_flag=True,
+              help="Retry every listed line to act on (not the routine ones).")
 @_filter_options
 def retry_command(ids, all_listed, config_path, store_id, reason, days):
     """Retry failures by id: re-send with the same ids (transactions) or redeem again
@@ -334,7 +335,8 @@ def decide_command(failure_id, answer, config_path, store_id, reason, days):
 
 @failures_group.command("hide")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--all", "all_listed", is_flag=True, help="Hide every listed failure.")
+@click.option("--all", "all_listed", is_flag=True,
+              help="Hide every listed line to act on (not the routine ones).")
 @_filter_options
 def hide_command(ids, all_listed, config_path, store_id, reason, days):
     """Hide failures by id: kept in the journal, out of the report."""

@@ -3,7 +3,9 @@ of a sale and its receipt data (bridge.delivery.receipt_data). Pure: values in, 
 
 The receipt is headed by the sale's kind (a sale, a refund, or a return: a negative
 SubTotal, whose points are deducted). It shows the customer; each line with the program it punched and that card's
-progress (e.g. 7/12), or why it is in no program; points earned and the balance;
+progress (e.g. 7/12), or why it is in no program (quietly, "In no program.", for an
+item no program lists at all: a routine line, marked so in the receipt data by
+bridge.delivery.programs); points earned and the balance;
 rewards ready; failures in plain words; for refunds, the card items staff must remove by
 hand; and, while the sale is still pending, that it is saved and will be sent (the page
 then reloads itself: every 3 s in the first minute, then when the next attempt is due). A sale recorded while its store was in phase passthrough or

@@ -226,3 +226,10 @@ def test_the_failures_page_fits_a_phone_with_lines_as_cards_and_buttons_on_scree
         steps = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#guidance li")]
         assert steps and not [s for s in steps if s[:1].isdigit()]   # bullets, no numbers
         shot(f"failures-{name}")
+    routine.find_element(By.TAG_NAME, "summary").click()           # open it, on the phone
+    items = routine.find_elements(By.CSS_SELECTOR, "tr.routine-item")
+    assert [i.find_element(By.TAG_NAME, "code").text for i in items] == [
+        "400000000001", "400000000002"]
+    assert {i.value_of_css_property("display") for i in items} == {"block"}
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= viewport
+    shot("failures-phone-routine-open")
