@@ -92,6 +92,7 @@ def _learn(config, journal, days: int) -> None:
     """Which programs list the refused item codes Astro was not asked about yet; when
     it cannot say, one line on standard error (those lines stay to act on)."""
     import datetime as dt
+    import uuid
 
     from bridge.astro.stores import PROBE_TIMEOUTS
     from bridge.delivery import learn_refused_items
@@ -99,7 +100,7 @@ def _learn(config, journal, days: int) -> None:
     client_for, clients = _store_clients(config, required=False, **PROBE_TIMEOUTS)
     try:
         outcome = learn_refused_items(journal, client_for, dt.datetime.now(dt.timezone.utc),
-                                      holder="astro-bridge failures", days=days)
+                                      holder=f"failures-{uuid.uuid4().hex[:12]}", days=days)
     finally:
         for c in clients.values():
             c.close()

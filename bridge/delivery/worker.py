@@ -89,8 +89,10 @@ class Worker(threading.Thread):
         """Ask Astro which programs list the item codes of the recent `No Item Found`
         lines it was not asked about yet, and settle their sales (see the module
         docstring)."""
+        # A holder of its own: a sale settled here is never one this worker delivers.
         return learn_refused_items(self.journal, self.client_for, now or self.now(),
-                                   holder=self.worker_id, days=self.report_days,
+                                   holder=f"{self.worker_id}-programs",
+                                   days=self.report_days,
                                    deadline=time.monotonic() + LEARN_SECONDS)
 
     def stop(self, timeout: float = 5.0) -> bool:

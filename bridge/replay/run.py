@@ -388,7 +388,8 @@ class Replay:
         in no program at all are no problem), the report tells them apart, and the
         summary counts them."""
         learn_refused_items(self.journal, lambda _store: self.client, utcnow(),
-                            holder=self.run_id, days=self.config.failure_report_days)
+                            holder=f"{self.run_id}-programs",
+                            days=self.config.failure_report_days)
         for key in self.refused:
             receipt = self.journal.get_sale(key).receipt or {}
             self.tally.routine_lines += sum(
