@@ -82,11 +82,13 @@ class FailureJournal(JournalBase):
         """The item codes of the report's lines of `reason` recorded since `since` (not
         hidden, not retried), by store."""
         found: dict[str, set[str]] = {}
-        for row in self._conn().execute(
+        with self._read() as conn:
+            rows = conn.execute(
                 "SELECT DISTINCT store_id, item_code FROM failures WHERE reason = ?"
                 " AND at >= ? AND hidden = 0 AND retried_at IS NULL"
-                " AND item_code IS NOT NULL", (Reason(reason).value, timestamp(since))):
-            found.setdefault(row["store_id"], set()).add(row["item_code"])
+                " AND item_code IS NOT NULL", (Reason(reason).value, timestamp(since)))
+            for row in rows:
+                found.setdefault(row["store_id"], set()).add(row["item_code"])
         return found
 
     def retried_failure_ids(self, since: dt.datetime | None = None) -> set[int]:

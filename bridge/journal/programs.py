@@ -23,17 +23,18 @@ class ProgramsJournal(JournalBase):
         the answer) and of the store's programs; `asked_at` says when."""
         codes = sorted(set(codes))
         listed, asked = {}, {}
-        conn = self._conn()
-        for start in range(0, len(codes), _CHUNK):
-            chunk = codes[start:start + _CHUNK]
-            marks = ", ".join("?" * len(chunk))
-            for row in conn.execute(
-                    f"SELECT item_code, programs_json, asked_at_us FROM item_programs"
-                    f" WHERE store_id = ? AND item_code IN ({marks})", (store_id, *chunk)):
-                listed[row["item_code"]] = _programs(row["programs_json"])
-                asked[row["item_code"]] = from_micros(row["asked_at_us"])
-        row = conn.execute("SELECT programs_json, asked_at_us FROM store_programs"
-                           " WHERE store_id = ?", (store_id,)).fetchone()
+        with self._read() as conn:
+            for start in range(0, len(codes), _CHUNK):
+                chunk = codes[start:start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for row in conn.execute(
+                        f"SELECT item_code, programs_json, asked_at_us FROM item_programs"
+                        f" WHERE store_id = ? AND item_code IN ({marks})",
+                        (store_id, *chunk)):
+                    listed[row["item_code"]] = _programs(row["programs_json"])
+                    asked[row["item_code"]] = from_micros(row["asked_at_us"])
+            row = conn.execute("SELECT programs_json, asked_at_us FROM store_programs"
+                               " WHERE store_id = ?", (store_id,)).fetchone()
         enrolled = None if row is None else frozenset(
             p.program_id for p in _programs(row["programs_json"]))
         return ItemPrograms(listed, enrolled, asked_at=asked,

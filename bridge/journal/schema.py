@@ -191,12 +191,12 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             store_id TEXT NOT NULL,
             item_code TEXT NOT NULL,
             programs_json TEXT NOT NULL,
-            asked_at_us INTEGER NOT NULL,
+            asked_at_us BIGINT NOT NULL,
             PRIMARY KEY (store_id, item_code))""",
         """CREATE TABLE store_programs (
             store_id TEXT PRIMARY KEY,
             programs_json TEXT NOT NULL,
-            asked_at_us INTEGER NOT NULL)""",
+            asked_at_us BIGINT NOT NULL)""",
         "CREATE INDEX failures_reason_at ON failures (reason, at)",
     ],
 ]
