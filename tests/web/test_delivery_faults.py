@@ -26,8 +26,11 @@ def test_work_done_then_connection_dropped_never_doubles_transactions_or_points(
         {"endpoint": "addTransactionBatch", "count": 1, "fault": "drop"},
         {"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
     answer = bridge.click()
-    sale = bridge.wait_status(sale_key_of(answer))
+    key = sale_key_of(answer)
+    sale = bridge.wait_status(key)
     assert sale.status == "delivered"
+    # The worker stores the receipt (with the balance it reads) right after the last step.
+    wait_until(lambda: bridge.journal.get_sale(key).receipt, "the stored receipt")
     state = sandbox.state()
     assert state["handled"]["addTransactionBatch"] == 2      # the re-send found its ids used
     assert len(state["transactions"]) == 2
