@@ -87,7 +87,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, SandboxServer(control=True) as sandbox:
         config = demo_config(sandbox.api_url, str(Path(tmp) / "bench.db"))
-        journal = Journal(config.journal_path)
+        journal = Journal(config.journal_location)
         clients = StoreClients(config)
         server = BridgeServer(create_app(config, journal, clients), "127.0.0.1", 0).start()
         http = requests.Session()

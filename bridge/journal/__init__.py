@@ -103,7 +103,7 @@ from __future__ import annotations
 
 import os
 
-from bridge.journal.base import LEASE_SECONDS, JournalError, utcnow
+from bridge.journal.base import LEASE_SECONDS, JournalError, open_backend, utcnow
 from bridge.journal.customers import CustomerJournal
 from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
 from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal
@@ -115,6 +115,7 @@ from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   SALE_PENDING, SKIPPED, UNCERTAIN, UNDECIDED,
                                   RecordResult, SaleRecord, StepRecord, derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
+from bridge.journal.logins import LoginJournal
 from bridge.journal.staging import StagingJournal
 
 __all__ = [
@@ -129,10 +130,19 @@ __all__ = [
 
 
 class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
-              MigrationJournal, StagingJournal):
-    """The durable record of sales and their delivery. Thread-safe."""
+              MigrationJournal, StagingJournal, LoginJournal):
+    """The durable record of sales and their delivery. Thread-safe.
 
-    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
-        super().__init__(path, lease_seconds=lease_seconds)
-        with self._write() as conn:
-            migrate(conn, self.path)
+    `location`: a SQLite file's path (or `sqlite:///path`), or a `postgresql://` URL,
+    as text or as a secret (an object with `reveal()`). Opening it brings its schema up
+    to date; `migrated` says how many steps that took (0: it was current)."""
+
+    def __init__(self, location: str | os.PathLike, *,
+                 lease_seconds: float = LEASE_SECONDS):
+        super().__init__(location, lease_seconds=lease_seconds)
+        try:
+            with self._write() as conn:
+                self.migrated = migrate(self._backend, conn, self.name)
+        except BaseException:
+            self._backend.close()
+            raise

@@ -42,7 +42,7 @@ from bridge.web.receipt import ReceiptView
 from bridge.web.rewards import install_redeem_routes, rewards_panel
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import set_security_headers
-from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy, throttle_key
 from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
@@ -61,8 +61,9 @@ class BridgeWeb:
         self.clients = clients if clients is not None else StoreClients(config)
         if self.clients.on_delegate_login is None:
             self.clients.on_delegate_login = self.make_store_sales_due
-        self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
+        self.throttle = throttle if throttle is not None else LoginThrottle(
+            journal, ThrottlePolicy(), key=throttle_key(secret, "button"))
         self.signer = Signer(secret.encode("utf-8"))
         self.passwords = PasswordCheck(config)
         self._ready_lock = threading.Lock()

@@ -1,5 +1,9 @@
-"""The session cookie and CSRF tokens (bridge.admin.sessions), pure."""
+"""The session cookie and CSRF tokens (bridge.admin.sessions); logouts kept in a real
+journal."""
+import pytest
+
 from bridge.admin.sessions import SessionManager
+from bridge.journal import Journal
 
 
 class Clock:
@@ -10,8 +14,16 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def journal(tmp_path):
+    global JOURNAL
+    with Journal(tmp_path / "journal.db") as JOURNAL:
+        yield JOURNAL
+
+
 def manager(users, clock=None, secret=b"s3cret-key"):
-    return SessionManager(secret, lambda: users, max_age=3600, clock=clock or Clock())
+    return SessionManager(secret, lambda: users, JOURNAL, max_age=3600,
+                          clock=clock or Clock())
 
 
 def test_a_session_lasts_until_it_expires():
