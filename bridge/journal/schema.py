@@ -250,6 +250,15 @@ MIGRATIONS: list[list[str | Callable]] = [
             sid TEXT PRIMARY KEY,
             expires_us BIGINT NOT NULL)""",
         "CREATE INDEX ended_sessions_expires ON ended_sessions (expires_us)",
+        # `astro-bridge journal copy`: which row of which source journal each numbered
+        # row copied here came from (bridge.journal.copy), so a copy run again copies
+        # nothing twice
+        """CREATE TABLE copied_rows (
+            source TEXT NOT NULL,
+            tbl TEXT NOT NULL,
+            source_id BIGINT NOT NULL,
+            target_id BIGINT NOT NULL,
+            PRIMARY KEY (source, tbl, source_id))""",
     ],
 ]
 
