@@ -10,9 +10,11 @@ import logging
 import os
 import secrets as _secrets
 import threading
+from contextlib import contextmanager
 from typing import Any
 
 from bridge.journal.errors import JournalError
+from bridge.metrics import JOURNAL_ERRORS
 from bridge.journal.postgres import PostgresBackend
 from bridge.journal.sqlite import SQLiteBackend
 
@@ -52,6 +54,7 @@ class JournalBase:
         self._lock = threading.Lock()
 
     # -- transactions ------------------------------------------------------------------
+    @contextmanager
     def _transaction(self, write: bool):
         """The one place a transaction runs (a context manager giving the connection).
         SQLite: a write takes the write lock at BEGIN, so two writers never both
@@ -60,7 +63,12 @@ class JournalBase:
         fails inside, including the COMMIT itself, the transaction is rolled back and
         the error reaches the caller: a database error as JournalError, others
         unchanged."""
-        return self._backend.transaction(write)
+        try:
+            with self._backend.transaction(write) as conn:
+                yield conn
+        except JournalError:
+            JOURNAL_ERRORS.inc()
+            raise
 
     def _write(self):
         """One write transaction (see `_transaction`)."""

@@ -208,6 +208,26 @@ class SalesJournal(JournalBase):
                 (sale_key, *OPEN_STATES)).fetchall()
         return tuple(_step_record(r) for r in rows)
 
+    def backlog(self, now: dt.datetime) -> tuple[dict, dict, dict, float]:
+        """What is left to do, for the metrics: (pending, uncertain, undecided) as
+        store -> number of sales, and the seconds the longest-waiting due sale has been
+        due at `now` (0 when none is)."""
+        counts: tuple[dict, dict, dict] = ({}, {}, {})
+        with self._read() as conn:
+            for r in conn.execute("SELECT store_id, COUNT(*) FROM sales WHERE status = ?"
+                                  " GROUP BY store_id", (SALE_PENDING,)).fetchall():
+                counts[0][r[0]] = r[1]
+            for r in conn.execute(
+                    "SELECT s.store_id, t.state, COUNT(DISTINCT s.sale_key) FROM steps AS t"
+                    " JOIN sales AS s ON s.sale_key = t.sale_key WHERE t.state IN (?, ?)"
+                    " GROUP BY s.store_id, t.state", (UNCERTAIN, UNDECIDED)).fetchall():
+                counts[1 if r[1] == UNCERTAIN else 2][r[0]] = r[2]
+            oldest = conn.execute("SELECT MIN(next_attempt_at_us) FROM sales"
+                                  " WHERE status = ? AND next_attempt_at_us <= ?",
+                                  (SALE_PENDING, micros(now))).fetchone()[0]
+        lag = 0.0 if oldest is None else max(0.0, (micros(now) - oldest) / 1e6)
+        return (*counts, lag)
+
     # -- due sales and leases ----------------------------------------------------------
     def due_sales(self, now: dt.datetime, limit: int = 20) -> list[str]:
         """Keys of pending sales whose next attempt is due at `now` and that nobody holds
