@@ -22,8 +22,11 @@ from __future__ import annotations
 from typing import Callable
 
 from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter,
-                               Histogram, generate_latest)
+                               Histogram, disable_created_metrics, generate_latest)
 from prometheus_client.core import GaugeMetricFamily
+
+# Each counter's creation time as a series of its own is noise for a bridge.
+disable_created_metrics()
 
 SALES = Counter("astro_bridge_sales", "Sales and refused button requests handled by this "
                 "process, by store and outcome", ["store", "outcome"])
