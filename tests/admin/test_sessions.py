@@ -88,3 +88,19 @@ def test_no_secret_or_hash_in_reprs_or_cookies():
     session, cookie = m.start("admin", secure=False, path="/")
     for text in (repr(m), repr(cookie), repr(session), cookie.value):
         assert "top-secret-key" not in text and "hash-text" not in text
+
+
+def test_a_logout_on_one_bridge_holds_on_every_bridge_of_the_journal(journal):
+    clock = Clock()
+    users = {"admin": "hash-1"}
+    one = SessionManager(b"s3cret-key", lambda: users, journal, max_age=3600, clock=clock)
+    two = SessionManager(b"s3cret-key", lambda: users, journal, max_age=3600, clock=clock)
+    session, cookie = one.start("admin", secure=False, path="/admin")
+    assert two.current(cookie.value) == session      # a copied cookie works on both...
+    one.end(session, secure=False, path="/admin")
+    assert two.current(cookie.value) is None          # ...until it is logged out on one
+    clock.now += 3601                                 # gone from the journal once expired
+    one.end(None, secure=False, path="/admin")
+    other, _ = one.start("admin", secure=False, path="/admin")
+    one.end(other, secure=False, path="/admin")
+    assert not journal.session_ended(session.sid)
