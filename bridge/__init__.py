@@ -7,12 +7,13 @@ its row:
     package            may import (project)                          libraries
     legacy_qs          -                                              -
     bridge.passwords   -                                              -
-    bridge.salelog     -                                              -
+    bridge.metrics     -                                              prometheus_client
+    bridge.salelog     metrics                                        -
     bridge.reasons     -                                              -
     bridge.config      passwords                                      -
     bridge.translate   legacy_qs, config                              -
-    bridge.astro       config                                         requests, urllib3
-    bridge.journal     legacy_qs, reasons, translate                  psycopg(_pool)
+    bridge.astro       config, metrics                                requests, urllib3
+    bridge.journal     legacy_qs, metrics, reasons, translate         psycopg(_pool)
     bridge.intake      legacy_qs, config, journal, translate          -
     bridge.delivery    astro, config, journal, reasons, salelog,      -
                        translate
@@ -23,6 +24,7 @@ its row:
                        passwords, reasons, salelog, translate
     bridge.webbase     config                                         bottle
     bridge.web         webbase and all of the above but replay        bottle, waitress
+                       (metrics too)
     bridge.admin       webbase and all of the above but replay        bottle
     bridge.app         web, admin and what they stand on              bottle
     bridge.sandbox     legacy_qs                                      bottle, waitress,

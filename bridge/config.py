@@ -19,7 +19,7 @@ The file layout (config/bridge.example.toml documents every option)::
 
     [server]   host, port, legacy_paths, login_param, max_lines, request_deadline_seconds,
                trusted_proxies, secret_key(_env|_file), log_json
-    [journal]  path, dedupe_window_seconds
+    [journal]  path | url(_env|_file), dedupe_window_seconds
     [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
     [reports]  failure_report_days
     [rest_proxy] store   (the store whose Astro the REST proxy forwards to; bridge.migrate)
@@ -28,6 +28,11 @@ The file layout (config/bridge.example.toml documents every option)::
                          refund_remove_items, button_auth, max_subtotal, max_qty, walk_in
     [stores.<id>.astro]  base_url, username, password(_env|_file), client_id
     [[stores.<id>.buttons]] username, password_hash
+
+The journal is a SQLite file (`path`, default astro-bridge.db beside the file; `url =
+"sqlite:///path"` says the same) or a PostgreSQL database shared by several bridges
+(`url = "postgresql://user@host:5432/db"`, a secret: `url_env` / `url_file` keep its
+password out of the file). `Config.journal_location` is what `Journal()` opens.
 
 When no signing key is configured `Config.secret_key` is None; the web app then uses
 `Journal.secret("secret_key")`, generated once and kept in the journal.
@@ -157,7 +162,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Config:
     stores: tuple[Store, ...]
-    journal_path: str
+    journal_path: str | None            # the SQLite file; None when journal_url is set
     source: str = "<built-in>"          # the file name used in error messages
     host: str = "127.0.0.1"
     port: int = 8080
@@ -173,6 +178,12 @@ class Config:
     failure_report_days: int = 30
     log_json: bool = False
     rest_proxy_store: str | None = None    # [rest_proxy] store (bridge.migrate.restproxy)
+    journal_url: Secret | None = None      # a postgresql:// URL (may hold a password)
+
+    @property
+    def journal_location(self) -> str | Secret:
+        """What bridge.journal.Journal opens: the PostgreSQL URL, else the file."""
+        return self.journal_url if self.journal_url is not None else self.journal_path
 
     def store(self, store_id: str) -> Store:
         """The store with this id; KeyError when there is none."""
@@ -342,7 +353,8 @@ class _Reader:
             "host", "port", "legacy_paths", "login_param", "max_lines",
             "request_deadline_seconds", "trusted_proxies", "secret_key", "secret_key_env",
             "secret_key_file", "log_json"})
-        journal = self.table(data, "journal", "", {"path", "dedupe_window_seconds"})
+        journal = self.table(data, "journal", "", {"path", "url", "url_env", "url_file",
+                                                   "dedupe_window_seconds"})
         delivery = self.table(data, "delivery", "", {
             "retry_backoff_base_seconds", "retry_backoff_max_seconds", "give_up_after_hours"})
         reports = self.table(data, "reports", "", {"failure_report_days"})
@@ -362,10 +374,11 @@ class _Reader:
             raise self.fail("delivery.retry_backoff_max_seconds",
                             "must not be smaller than retry_backoff_base_seconds")
         stores = self.stores(data.get("stores", _MISSING))
-        journal_path = self.text(journal, "path", "journal.", "astro-bridge.db")
+        journal_path, journal_url = self.journal(journal)
         return Config(
             stores=stores,
-            journal_path=str(self.folder / journal_path),
+            journal_path=journal_path,
+            journal_url=journal_url,
             source=self.source,
             host=self.text(server, "host", "server.", "127.0.0.1"),
             port=port,
@@ -384,6 +397,23 @@ class _Reader:
             log_json=self.get(server, "log_json", "server.", bool, False),
             rest_proxy_store=self.rest_proxy_store(data, stores),
         )
+
+    def journal(self, journal: dict) -> tuple[str | None, Secret | None]:
+        """(SQLite file, None) or (None, PostgreSQL URL)."""
+        url = self.secret(journal, "url", "journal.", required=False)
+        if url is not None and "path" in journal:
+            given = next(k for k in ("url", "url_env", "url_file") if k in journal)
+            raise self.fail("journal." + given, "give either path or url, not both")
+        if url is None:
+            return str(self.folder / self.text(journal, "path", "journal.",
+                                               "astro-bridge.db")), None
+        text = url.reveal().strip()
+        if text.startswith("sqlite:///") and len(text) > len("sqlite:///"):
+            return str(self.folder / text[len("sqlite:///"):]), None
+        if not text.startswith(("postgresql://", "postgres://")):
+            # The value may be a password in the wrong place: never shown.
+            raise self.fail("journal.url", "must start with postgresql:// or sqlite:///")
+        return None, Secret(text)
 
     def rest_proxy_store(self, data: dict, stores: tuple[Store, ...]) -> str | None:
         section = self.table(data, "rest_proxy", "", {"store"})

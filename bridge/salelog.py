@@ -10,12 +10,16 @@ never a password, token, customer detail or query string. A request that made no
 `configure_logging(json_lines)` is the log format of `astro-bridge serve` and `worker`:
 text lines, or with `--log-json` one JSON object per line (`JsonLines`).
 
-May import: the standard library only.
+Each line is also counted (bridge.metrics.SALES, by store and outcome).
+
+May import: bridge.metrics.
 """
 import json
 import logging
 import sys
 import time
+
+from bridge.metrics import SALES
 
 sale_log = logging.getLogger("bridge.sale")
 
@@ -28,6 +32,7 @@ def log_sale(store: str, sale_key: str, outcome: str, seconds: float, **more) ->
               "duration_ms": round(seconds * 1000), **more}
     text = " ".join(f"{k}={v}" for k, v in fields.items())
     sale_log.info("sale %s", text, extra={"sale": fields})
+    SALES.labels(store, outcome).inc()
 
 
 class JsonLines(logging.Formatter):

@@ -9,13 +9,22 @@
 2. The cashier's wait, sandbox latency L on every call: click to receipt for a known
    customer (Sally, linked and cached) and for a new customer (search, then addCustomer),
    in units of L, with the calls each one made.
+3. With --journal postgresql://...: throughput of whole bridges (`astro-bridge serve`
+   processes, 8 request threads each) at 32 concurrent tills, sandbox latency L on
+   every call: sales/s with one bridge on a SQLite file, then one and two bridges on
+   the PostgreSQL journal (the tills spread over them, as a load balancer would), side
+   by side, each against the first.
 
     .venv/bin/python scripts/bench_bridge.py [--sales 200] [--latency 0.05]
+        [--journal postgresql://user@host/db [--tills 32] [--till-sales 10]]
 """
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +38,7 @@ from bridge.journal import Journal
 from bridge.sandbox.server import SandboxServer
 from bridge.app import create_app
 from bridge.astro import StoreClients
+from bridge.config import DEMO_BUTTON_HASH
 from bridge.web.serving import BridgeServer
 
 ITEMS = (("012345678905", "Adult Kibble 30 lb"), ("072030001234", "Puppy Kibble 15 lb"))
@@ -83,11 +93,24 @@ def main() -> None:
     ap.add_argument("--sales", type=int, default=200, help="sales per measurement")
     ap.add_argument("--latency", type=float, default=0.05, help="L, seconds per call")
     ap.add_argument("--waits", type=int, default=10, help="clicks per cashier-wait case")
+    ap.add_argument("--journal", metavar="URL",
+                    help="a PostgreSQL journal: also measure one and two bridges on it")
+    ap.add_argument("--tills", type=int, default=32, help="concurrent tills (part 3)")
+    ap.add_argument("--till-sales", type=int, default=10, help="sales per till (part 3)")
+    ap.add_argument("--only-fleet", action="store_true", help="part 3 only")
     args = ap.parse_args()
+    if not args.only_fleet:
+        per_sale_and_wait(args)
+    if args.journal:
+        fleet_throughput(args)
+
+
+def per_sale_and_wait(args) -> None:
+    """Parts 1 and 2."""
 
     with tempfile.TemporaryDirectory() as tmp, SandboxServer(control=True) as sandbox:
         config = demo_config(sandbox.api_url, str(Path(tmp) / "bench.db"))
-        journal = Journal(config.journal_path)
+        journal = Journal(config.journal_location)
         clients = StoreClients(config)
         server = BridgeServer(create_app(config, journal, clients), "127.0.0.1", 0).start()
         http = requests.Session()
@@ -157,6 +180,115 @@ def main() -> None:
             if app_clients_close:
                 app_clients_close()
             journal.close()
+
+
+
+# -- 3. whole bridges, one and two, on one journal ---------------------------------------
+CLI = str(Path(sys.executable).with_name("astro-bridge"))
+
+
+def fleet_config(folder: Path, api_url: str, journal_line: str) -> Path:
+    """A bridge.toml for the sandbox's demo store with the given [journal] line."""
+    path = folder / f"bridge-{abs(hash(journal_line))}.toml"
+    path.write_text(f"""
+[journal]
+{journal_line}
+[stores.demo]
+name = "Demo Pet Supply"
+[stores.demo.astro]
+base_url = "{api_url}"
+username = "demo"
+password = "demo-password"
+client_id = "demo-client"
+[[stores.demo.buttons]]
+username = "demo"
+password_hash = "{DEMO_BUTTON_HASH}"
+""")
+    return path
+
+
+def start_bridges(config: Path, count: int, folder: Path) -> tuple[list, list[str]]:
+    """`count` astro-bridge serve processes on free ports; (processes, base URLs)."""
+    procs = [subprocess.Popen([CLI, "serve", "--config", str(config), "--port", "0"],
+                              cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True) for _ in range(count)]
+    urls = []
+    for proc in procs:
+        for line in proc.stdout:
+            if line.startswith("astro-bridge listening on "):
+                urls.append(line.split()[-1])
+                break
+        else:
+            sys.exit("bench: a bridge did not start")
+    return procs, urls
+
+
+def stop_bridges(procs) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait(30)
+
+
+def tills_throughput(urls: list[str], tills: int, sales: int, run: str) -> float:
+    """Sales/s of `tills` tills clicking `sales` sales each, till t on urls[t % n],
+    each till with its own customer (made and cached by a first, unmeasured sale)."""
+    def till(t: int, first: int, count: int, errors: list) -> None:
+        http = requests.Session()
+        base = urls[t % len(urls)]
+        try:
+            for i in range(first, first + count):
+                click(http, base, button_query(f"{run}-{t}-{i}", f"TILL-{run}-{t}",
+                                               f"till{t}.{run}@example.com"))
+        except SystemExit as e:
+            errors.append(str(e))
+        finally:
+            http.close()
+
+    def all_tills(first: int, count: int) -> float:
+        errors: list = []
+        threads = [threading.Thread(target=till, args=(t, first, count, errors))
+                   for t in range(tills)]
+        t0 = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            sys.exit(errors[0])
+        return time.perf_counter() - t0
+
+    all_tills(0, 1)                     # every till's customer made, passwords checked
+    return tills * sales / all_tills(1, sales)
+
+
+def fleet_throughput(args) -> None:
+    """Part 3: one bridge on SQLite, one and two bridges on the PostgreSQL journal."""
+    L = args.latency
+    run = f"r{int(time.time())}"
+    with tempfile.TemporaryDirectory() as tmp, \
+            SandboxServer(control=True, threads=4 * args.tills) as sandbox:
+        folder = Path(tmp)
+        os.environ["BENCH_JOURNAL_URL"] = args.journal
+        sqlite = fleet_config(folder, sandbox.api_url, 'path = "bench.db"')
+        postgres = fleet_config(folder, sandbox.api_url, 'url_env = "BENCH_JOURNAL_URL"')
+        sandbox.set_faults({"endpoints": {"*": {"latency": L}}})
+        print(f"3. throughput, {args.tills} concurrent tills x {args.till_sales} sales, "
+              f"sandbox latency L = {L * 1000:.0f} ms per call, whole bridges "
+              f"(astro-bridge serve, 8 request threads each)")
+        results = []
+        for name, config, count in (("SQLite file, 1 bridge", sqlite, 1),
+                                    ("PostgreSQL, 1 bridge", postgres, 1),
+                                    ("PostgreSQL, 2 bridges", postgres, 2)):
+            procs, urls = start_bridges(config, count, folder)
+            try:
+                rate = tills_throughput(urls, args.tills, args.till_sales,
+                                        f"{run}-{len(results)}")
+            finally:
+                stop_bridges(procs)
+            results.append(rate)
+            print(f"   {name:24s} {rate:7.1f} sales/s   x{rate / results[0]:.2f}")
+        print(f"   two bridges / one bridge on PostgreSQL: x{results[2] / results[1]:.2f}")
 
 
 if __name__ == "__main__":

@@ -103,3 +103,39 @@ def processes():
     yield start
     for proc in started:
         proc.close()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster for the whole test session (tests.postgres).
+    Without PostgreSQL's binaries the tests that need it are skipped, saying why; with
+    CI set they fail instead (CI must run them: .ci/run installs PostgreSQL)."""
+    import os
+
+    from tests.postgres import binaries, start_cluster
+
+    folder = binaries()
+    if folder is None:
+        reason = ("PostgreSQL is not installed (no initdb in /usr/lib/postgresql/*/bin "
+                  "nor on PATH; `apt-get install postgresql`)")
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    cluster = start_cluster(folder)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(postgres):
+    """The URL of an empty PostgreSQL schema of this test's own."""
+    return postgres.new_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_location(request, tmp_path):
+    """Where a journal lives, once per backend: a SQLite file in tmp_path, then a
+    PostgreSQL schema of the test's own (the journal's contract holds on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "journal.db")
+    return request.getfixturevalue("pg_url")

@@ -19,7 +19,7 @@ from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
 from bridge.passwords import nobody_hash, verify_password
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import set_security_headers
-from bridge.webbase.throttle import LoginThrottle
+from bridge.webbase.throttle import LoginThrottle, throttle_key
 from bridge.webbase.tokens import Signer
 
 HERE = Path(__file__).resolve().parent
@@ -50,9 +50,11 @@ class AdminWeb:
         self._receipt_url = receipt_url or default_receipt_url(secret)
         self.sessions = SessionManager(b"admin-session\0" + (
             secret.encode("utf-8") if isinstance(secret, str) else secret),
-            users=lambda: {a.name: a.password_hash for a in self.config.admins})
+            users=lambda: {a.name: a.password_hash for a in self.config.admins},
+            ended=journal)
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
-        self.throttle = throttle if throttle is not None else LoginThrottle()
+        self.throttle = throttle if throttle is not None else LoginThrottle(
+            journal, key=throttle_key(secret, "admin"))
 
     def client_for(self, store_id: str):
         """The AstroClient of a store (`clients` is a callable or a mapping by id)."""

@@ -4,8 +4,8 @@ The session cookie holds `<payload>.<mac>`: the payload (base64 JSON) names the 
 random session id and when the session ends; the mac is an HMAC-SHA256 over it with the
 bridge secret and a fingerprint of the user's password hash, so changing a password (or
 removing the user) ends their sessions. Nothing secret is in the cookie. Logout forgets
-the session id on the server (a bounded in-memory set, until the session would have
-ended anyway), so a copied cookie stops working too.
+the session id in the journal (until the session would have ended anyway), so a copied
+cookie stops working too, on every bridge sharing the journal.
 
 Cookie flags: HttpOnly, SameSite=Strict, Path=<where the admin app is mounted>, and Secure when the request
 came over https (`request_scheme` is given by the caller, which knows the trusted
@@ -22,11 +22,9 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 
 from bridge.webbase.tokens import b64, mac
 
@@ -72,14 +70,22 @@ class CookieSpec:
         return "; ".join(parts)
 
 
+class EndedSessions(Protocol):
+    """Where logged-out sessions are kept (bridge.journal.logins.LoginJournal)."""
+
+    def end_session(self, sid: str, expires: float, *, now: float) -> None: ...
+
+    def session_ended(self, sid: str) -> bool: ...
+
+
 class SessionManager:
     """Issues, checks and ends admin sessions (see the module docstring).
 
     `users` maps user name -> password hash; it is read at each check so a reloaded
-    configuration takes effect."""
+    configuration takes effect. `ended` keeps the sessions logged out (the journal)."""
 
-    def __init__(self, secret: bytes | str, users: Callable[[], Mapping[str, str]], *,
-                 max_age: int = DEFAULT_MAX_AGE,
+    def __init__(self, secret: bytes | str, users: Callable[[], Mapping[str, str]],
+                 ended: EndedSessions, *, max_age: int = DEFAULT_MAX_AGE,
                  clock: Callable[[], float] = time.time):
         if isinstance(secret, str):
             secret = secret.encode("utf-8")
@@ -89,8 +95,7 @@ class SessionManager:
         self._users = users
         self.max_age = max_age
         self._clock = clock
-        self._ended: OrderedDict[str, int] = OrderedDict()   # sid -> when it would expire
-        self._lock = threading.Lock()
+        self._ended = ended
 
     def __repr__(self) -> str:
         return f"SessionManager(max_age={self.max_age})"
@@ -131,23 +136,14 @@ class SessionManager:
         if fp is None or not hmac.compare_digest(self._mac("session", payload, fp),
                                                      signature):
             return None
-        if expires <= self._clock():
+        if expires <= self._clock() or self._ended.session_ended(sid):
             return None
-        with self._lock:
-            if sid in self._ended:
-                return None
         return Session(user, sid, expires)
 
     def end(self, session: Session | None, *, secure: bool, path: str) -> CookieSpec:
         """Forget `session` (if any) and return the cookie that deletes it."""
         if session is not None:
-            with self._lock:
-                now = self._clock()
-                self._ended[session.sid] = session.expires
-                # Bounded: drop ids whose sessions have expired anyway.
-                for sid, exp in list(self._ended.items()):
-                    if exp <= now or len(self._ended) > 100_000:
-                        del self._ended[sid]
+            self._ended.end_session(session.sid, session.expires, now=self._clock())
         return CookieSpec(COOKIE, "", 0, path, secure)
 
     # -- CSRF -----------------------------------------------------------------------

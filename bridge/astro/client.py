@@ -25,6 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bridge.astro import protocol
+from bridge.metrics import ASTRO_CALLS
 from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, CustomerNotFound,
                                  InvalidClientID, NotSent, ProtocolError, RateLimited)
 from bridge.astro.models import (CustomerMatch, CustomerStatus, EligibleItem, Eligibility,
@@ -140,11 +141,14 @@ class AstroClient:
                                           timeout=timeout, allow_redirects=False)
         except requests.RequestException as exc:
             error = protocol.transport_error(endpoint, exc)
+            seconds = time.monotonic() - started
+            ASTRO_CALLS.labels(endpoint, type(error).__name__).observe(seconds)
             log.warning("astro %s failed: %s after %.3fs", endpoint, type(error).__name__,
-                        time.monotonic() - started)
+                        seconds)
             raise error from None  # the cause holds the request, headers and all
-        log.info("astro %s -> HTTP %s in %.3fs", endpoint, response.status_code,
-                 time.monotonic() - started)
+        seconds = time.monotonic() - started
+        ASTRO_CALLS.labels(endpoint, str(response.status_code)).observe(seconds)
+        log.info("astro %s -> HTTP %s in %.3fs", endpoint, response.status_code, seconds)
         return interpret(response.status_code, response.headers, response.content,
                          self._secrets())
 

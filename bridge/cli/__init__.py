@@ -24,3 +24,4 @@ from bridge.cli import failures  # noqa: E402,F401
 from bridge.cli import migrate  # noqa: E402,F401
 from bridge.cli import serve  # noqa: E402,F401
 from bridge.cli import check  # noqa: E402,F401
+from bridge.cli import journal  # noqa: E402,F401

@@ -77,7 +77,7 @@ def _open(config_path, store_id, reason, days, *, learn: bool = False):
     if store_id is not None and store_id not in {s.id for s in config.stores}:
         raise _UsageError(f"--store: no store {store_id!r} in {config.source}")
     try:
-        journal = Journal(config.journal_path)
+        journal = Journal(config.journal_location)
     except JournalError as e:
         raise _UsageError(str(e)) from None
     filters = Filters(store=store_id, reason=reason, days=days or config.failure_report_days)

@@ -67,7 +67,7 @@ def report_command(config_path, store_id, since, as_json, min_share, min_sales):
             known = ", ".join(s.id for s in config.stores)
             raise _UsageError(f"--store: no store {store_id!r} (known: {known})") from None
     try:
-        journal = Journal(config.journal_path)
+        journal = Journal(config.journal_location)
     except JournalError as e:
         raise _UsageError(str(e)) from None
     try:

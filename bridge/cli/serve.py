@@ -68,13 +68,19 @@ def _load(config_path: str | None):
         raise UsageError(str(e)) from None
 
 
-def _open_journal(path: str):
+def _open_journal(location):
+    """The journal (its schema brought up to date), or a one-line error."""
     from bridge.journal import Journal, JournalError
 
     try:
-        return Journal(path)
+        return Journal(location)
     except JournalError as e:
         raise UsageError(str(e)) from None
+
+
+def _journal_name(journal) -> str:
+    """How a journal is named in messages: a file's name, a database's redacted URL."""
+    return os.path.basename(journal.path) if journal.path else journal.name
 
 
 def _wait_for_signal() -> str:
@@ -135,7 +141,7 @@ def serve(config_path, host, port, log_json):
         sandbox = SandboxServer(control=True, port=0).start()
         config = demo_config(sandbox.api_url, str(Path(DEMO_JOURNAL).resolve()))
     configure_logging(log_json or config.log_json)
-    journal = _open_journal(config.journal_path)
+    journal = _open_journal(config.journal_location)
     clients = StoreClients(config)
     app = create_app(config, journal, clients)
     host_source = "--host" if host else f"host in {config_path}" if config_path else "--host"
@@ -200,12 +206,12 @@ def worker(config_path, log_json):
     if config is None:
         raise UsageError(f"the worker needs a configuration: --config FILE or ${CONFIG_ENV}")
     configure_logging(log_json or config.log_json)
-    journal = _open_journal(config.journal_path)
+    journal = _open_journal(config.journal_location)
     clients = StoreClients(config)
     retry_worker = Worker(journal, clients, retry=config.retry,
                           report_days=config.failure_report_days)
     retry_worker.start()
-    click.echo(f"astro-bridge worker running on {os.path.basename(config.journal_path)}")
+    click.echo(f"astro-bridge worker running on {_journal_name(journal)}")
     click.get_text_stream("stdout").flush()
     name = _wait_for_signal()
     click.echo(f"{name}: stopping", err=True)

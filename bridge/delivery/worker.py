@@ -5,9 +5,11 @@ delivered, failed for a business reason, or too old (given up).
            concurrency=8, now=utcnow, worker_id=None)
         .start() / .stop(timeout=5) -> bool / .run_once(now=None) -> int
 
-A pass delivers the due sales `concurrency` at a time (waiting on Astro, retries and
-their backoff overlap; the journal's leases and the customers' points turns keep each
-sale and each customer's awards to one delivery at a time). Each sale is isolated:
+A pass claims up to `batch` due sales (`Journal.claim_due_sales`: the workers of several
+bridges on one journal get different sales) and delivers them `concurrency` at a time
+(waiting on Astro, retries and their backoff overlap; the journal's leases and the
+customers' points turns keep each sale and each customer's awards to one delivery at a
+time); a claimed sale it does not get to is released. Each sale is isolated:
 whatever one sale raises is logged with its key, the sale is scheduled again with
 backoff, and the pass goes on with the others.
 
@@ -108,7 +110,7 @@ class Worker(threading.Thread):
     def run_once(self, now: dt.datetime | None = None) -> int:
         """One pass over the sales due now; returns how many were attempted."""
         now = now or self.now()
-        keys = self.journal.due_sales(now, self.batch)
+        keys = self.journal.claim_due_sales(now, self.worker_id, self.batch)
         if self._pool is None or len(keys) < 2:
             for key in keys:
                 self._isolated(key, now)
@@ -118,10 +120,9 @@ class Worker(threading.Thread):
         return len(keys)
 
     def _isolated(self, key: str, now: dt.datetime) -> None:
-        if self._stopping.is_set():
-            return
         try:
-            self._attempt(key, now)
+            if not self._stopping.is_set():
+                self._attempt(key, now)
         except Exception as e:
             # One sale must never stop the others: log it, try it again later.
             sale = self.journal.get_sale(key)
@@ -131,6 +132,9 @@ class Worker(threading.Thread):
             self.journal.schedule_retry(key, self.now() + dt.timedelta(seconds=wait),
                                         f"unexpected error ({type(e).__name__}); "
                                         f"retried later")
+        finally:
+            # Claimed by the pass; deliver_sale released it if it got that far.
+            self.journal.release_sale(key, self.worker_id)
 
     def _attempt(self, key: str, now: dt.datetime) -> None:
         sale = self.journal.get_sale(key)

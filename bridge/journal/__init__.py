@@ -2,23 +2,31 @@
 report, redemption attempts, what the phased migration and replay keep, and generated
 secrets. The only package with SQL.
 
-SQLite in WAL mode with synchronous=FULL (a commit is on disk when it returns); one
-connection per thread; every transaction runs in one place (`base`: a failed COMMIT is
-rolled back and reaches the caller as JournalError); the schema is created and migrated
-through `PRAGMA user_version` (`schema`). The interface speaks in domain values (plans,
-steps, failures, aware datetimes), never SQL, and keeps to unique constraints and
-conditional updates with row counts (never read-then-write for uniqueness), so a
-PostgreSQL backend can be added behind the same methods.
+Two backends behind one interface: a SQLite file in WAL mode with synchronous=FULL (a
+commit is on disk when it returns; one connection per thread; `sqlite`), or a
+PostgreSQL database shared by several bridges (a connection pool; `postgres`). Every
+transaction runs in one place (`base`: a failed COMMIT is rolled back and reaches the
+caller as JournalError); one list of migrations serves both (`schema`). The interface
+speaks in domain values (plans, steps, failures, aware datetimes), never SQL, and keeps
+to unique constraints (`INSERT ... ON CONFLICT`) and conditional updates with row counts
+(never read-then-write for uniqueness); the few read-then-write transactions lock
+first (`_lock_customer`, then `_lock_sale`: no-ops on SQLite, whose writers are
+serialized). Times are stored as exact integer microseconds.
 
-`Journal` is composed of parts, one module each: `base` (connections, transactions, the
+`Journal` is composed of parts, one module each: `base` (the backend, transactions, the
 journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
-`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales), `staging`
-(replay staging) and `programs` (what Astro lists of item codes and stores).
+`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales), `logins`
+(the login throttle's records, ended admin sessions), `staging` (replay staging, on
+SQLite) and `programs` (what Astro lists of item codes and stores). `copy` copies one
+journal into another (`astro-bridge journal copy`).
 
-Public interface (times are aware datetimes; stored as UTC epoch seconds)::
+Public interface (times are aware datetimes)::
 
-    j = Journal(path, lease_seconds=15)      # creates/migrates the file; j.close()
-                                             # (also a context manager)
+    j = Journal(location, lease_seconds=15)  # a file path, sqlite:///path, or a
+                                             # postgresql:// URL (text or a Secret);
+                                             # creates/migrates the schema (j.migrated:
+                                             # steps applied); j.close(); a context
+                                             # manager; j.name: for messages (no password)
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
@@ -28,6 +36,10 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
     j.due_sales(now, limit=20) -> list[str]  # due at `now`, lease free on j.clock(),
                                              # oldest sale first
+    j.claim_due_sales(now, holder, limit=20) -> list[str]   # the same, claimed in one
+                                             # statement (SKIP LOCKED: workers of several
+                                             # bridges get different sales)
+    j.backlog(now) -> (pending, uncertain, undecided per store, worker lag seconds)
     # leases (on the journal's clock, j.clock(); free after lease_seconds unrenewed)
     j.claim_sale(key, holder) -> bool        j.release_sale(key, holder)
     j.renew_leases([(key, holder)]) -> [lost keys]
@@ -87,6 +99,10 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     # replay staging (bridge.journal.staging)
     j.stage_rows(run_id, rows, batch=5000) -> int    j.staged_group_count(run_id) -> int
     j.staged_groups(run_id) -> iterator of lists of row tuples    j.drop_stage(run_id)
+    # logins (bridge.journal.logins), shared by every bridge on the journal
+    j.login_record(address) -> (record, last seen) | None
+    j.change_login_record(address, change, *, now, window, max_records) -> result
+    j.end_session(sid, expires, *, now)      j.session_ended(sid) -> bool
     # secrets and health (bridge.journal.base)
     j.secret(name) -> str                    j.health_check() -> bool
 
@@ -108,7 +124,7 @@ from __future__ import annotations
 
 import os
 
-from bridge.journal.base import LEASE_SECONDS, JournalError, utcnow
+from bridge.journal.base import LEASE_SECONDS, JournalError, open_backend, utcnow
 from bridge.journal.customers import CustomerJournal
 from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
 from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal
@@ -121,6 +137,7 @@ from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   SALE_PENDING, SKIPPED, UNCERTAIN, UNDECIDED,
                                   RecordResult, SaleRecord, StepRecord, derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
+from bridge.journal.logins import LoginJournal
 from bridge.journal.staging import StagingJournal
 
 __all__ = [
@@ -135,10 +152,19 @@ __all__ = [
 
 
 class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
-              MigrationJournal, StagingJournal, ProgramsJournal):
-    """The durable record of sales and their delivery. Thread-safe."""
+              MigrationJournal, StagingJournal, LoginJournal, ProgramsJournal):
+    """The durable record of sales and their delivery. Thread-safe.
 
-    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
-        super().__init__(path, lease_seconds=lease_seconds)
-        with self._write() as conn:
-            migrate(conn, self.path)
+    `location`: a SQLite file's path (or `sqlite:///path`), or a `postgresql://` URL,
+    as text or as a secret (an object with `reveal()`). Opening it brings its schema up
+    to date; `migrated` says how many steps that took (0: it was current)."""
+
+    def __init__(self, location: str | os.PathLike, *,
+                 lease_seconds: float = LEASE_SECONDS):
+        super().__init__(location, lease_seconds=lease_seconds)
+        try:
+            with self._write() as conn:
+                self.migrated = migrate(self._backend, conn, self.name)
+        except BaseException:
+            self._backend.close()
+            raise

@@ -1,7 +1,7 @@
-"""The journal's foundation: one SQLite connection per thread, the ONE place where
-transactions run, the journal's clock, generated secrets and the health check; and the
-conversions every part of the journal shares (aware datetimes to UTC epoch seconds, JSON
-values to text)."""
+"""The journal's foundation: the backend (SQLite file or PostgreSQL database) it runs
+on, the ONE place where transactions run, the journal's clock, generated secrets and the
+health check; and the conversions every part of the journal shares (aware datetimes to
+UTC epoch microseconds, JSON values to text)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,78 +9,65 @@ import json
 import logging
 import os
 import secrets as _secrets
-import sqlite3
 import threading
-import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
+
+from bridge.journal.errors import JournalError
+from bridge.metrics import JOURNAL_ERRORS
+from bridge.journal.postgres import PostgresBackend
+from bridge.journal.sqlite import SQLiteBackend
 
 log = logging.getLogger(__name__)
 
-
-class JournalError(RuntimeError):
-    """The journal cannot be used (file not writable, schema newer than this code), or a
-    transaction on it failed (nothing of it was kept)."""
-
-
 LEASE_SECONDS = 15.0     # a lease not renewed for this long is free (bridge.journal.sales)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def open_backend(location) -> SQLiteBackend | PostgresBackend:
+    """The backend of a journal location: a file path, `sqlite:///path`, or a
+    `postgresql://` URL (given as text, or as a secret: an object whose `reveal()`
+    gives the text, e.g. bridge.config.Secret)."""
+    text = location.reveal() if hasattr(location, "reveal") else os.fspath(location)
+    if text.startswith(POSTGRES_SCHEMES):
+        return PostgresBackend(text)
+    if text.startswith("sqlite://"):
+        text = text[len("sqlite://"):]
+    if not text:
+        raise JournalError("the journal's location is empty")
+    return SQLiteBackend(text)
+
+
 class JournalBase:
-    """Connections and transactions; every part of the Journal builds on these."""
+    """The backend and its transactions; every part of the Journal builds on these."""
 
-    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
-        self.path = os.fspath(path)
+    def __init__(self, location, *, lease_seconds: float = LEASE_SECONDS):
+        self._backend = open_backend(location)
+        self.path = self._backend.path      # the SQLite file; None on PostgreSQL
+        self.name = self._backend.name      # for messages: never a password
+        self.dialect = self._backend.dialect
         self.lease_seconds = lease_seconds     # see bridge.journal.sales (leases)
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
 
-    # -- connections and transactions --------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False)
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                # FULL: a commit is on disk before it returns. With NORMAL a power cut
-                # can lose the last commits, e.g. "recorded" or "points uncertain".
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-            except sqlite3.Error as e:
-                raise JournalError(f"cannot open the journal {self.path}: {e}") from None
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append((threading.current_thread(), conn))
-        return conn
-
+    # -- transactions ------------------------------------------------------------------
     @contextmanager
-    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
-        """The one place a transaction runs. A write takes SQLite's write lock at BEGIN,
-        so two writers never both read-then-write the same rows. Whatever fails inside,
-        including the COMMIT itself, the transaction is rolled back (or, when even that
-        fails, the connection is dropped and the next call opens a new one) and the
-        error reaches the caller: a sqlite3 error as JournalError, others unchanged."""
-        conn = self._conn()
+    def _transaction(self, write: bool):
+        """The one place a transaction runs (a context manager giving the connection).
+        SQLite: a write takes the write lock at BEGIN, so two writers never both
+        read-then-write the same rows. PostgreSQL: see bridge.journal.postgres (unique
+        constraints, conditional updates, `_lock_sale` / `_lock_customer`). Whatever
+        fails inside, including the COMMIT itself, the transaction is rolled back and
+        the error reaches the caller: a database error as JournalError, others
+        unchanged."""
         try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as e:
-            self._abandon(conn)
-            raise JournalError(f"journal transaction not started: {e}") from e
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as e:
-            self._abandon(conn)
-            if isinstance(e, sqlite3.Error):
-                raise JournalError(f"journal {'write' if write else 'read'} failed, "
-                                   f"nothing of it was kept: {e}") from e
+            with self._backend.transaction(write) as conn:
+                yield conn
+        except JournalError:
+            JOURNAL_ERRORS.inc()
             raise
 
     def _write(self):
@@ -91,42 +78,30 @@ class JournalBase:
         """One read transaction: every SELECT inside sees the same state."""
         return self._transaction(write=False)
 
-    def _abandon(self, conn: sqlite3.Connection) -> None:
-        """Leave no transaction open on this thread's connection."""
-        try:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            return
-        except sqlite3.Error as e:
-            log.warning("journal rollback failed (%s); reopening the connection", e)
-        self._local.conn = None
-        with self._lock:
-            self._connections = [(t, c) for t, c in self._connections if c is not conn]
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass
+    def _lock_sale(self, conn, sale_key: str) -> None:
+        """Inside a write transaction: nobody else changes the sale until it ends. Lock
+        order: a customer's points (`_lock_customer`) first, then the sale."""
+        self._backend.lock_sale(conn, sale_key)
+
+    def _lock_customer(self, conn, store_id: str, customer_id: str) -> None:
+        """Inside a write transaction: the customer's points turn and snapshot are this
+        transaction's until it ends."""
+        self._backend.lock_customer(conn, store_id, customer_id)
+
+    def _now_us(self, conn) -> int:
+        """Now on the journal's clock (epoch microseconds), inside a transaction."""
+        return self._backend.now_us(conn)
 
     def clock(self) -> float:
         """Now on the journal's clock, in epoch seconds. Leases are measured on it, so
         every process sharing the journal agrees on them (SQLite: this machine's clock;
-        a database server's backend answers with the server's)."""
-        return time.time()
+        PostgreSQL: the server's)."""
+        return self._backend.clock()
 
     def close(self) -> None:
-        """Close this thread's connection and those of threads that have ended.
-
-        A connection another live thread may be using is not closed under it (closing a
-        SQLite connection in use from another thread can crash the process): it is let
-        go, and closes when that thread drops it. The journal stays usable: the next call
-        in any thread opens a new connection."""
-        me = threading.current_thread()
-        with self._lock:
-            for thread, conn in self._connections:
-                if thread is me or not thread.is_alive():
-                    conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        """Let go of the connections (SQLite: those of this thread and of ended threads;
+        see SQLiteBackend.close). The journal stays usable."""
+        self._backend.close()
 
     def __enter__(self):
         return self
@@ -148,28 +123,19 @@ class JournalBase:
         """True when the journal can be written now."""
         try:
             with self._write() as conn:
-                conn.execute("INSERT INTO health (id, checked_at) VALUES (1, ?)"
-                             " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-                             (time.time(),))
+                conn.execute("INSERT INTO health (id, checked_at_us) VALUES (1, ?)"
+                             " ON CONFLICT (id) DO UPDATE"
+                             " SET checked_at_us = excluded.checked_at_us",
+                             (micros(utcnow()),))
             return True
         except JournalError:
             return False
 
 
 # -- conversions shared by the parts ---------------------------------------------------
-def timestamp(when: dt.datetime) -> float:
-    """UTC epoch seconds of an aware datetime (how the journal stores times)."""
-    if when.tzinfo is None:
-        raise ValueError("journal times must carry a time zone")
-    return when.timestamp()
-
-
-def from_timestamp(value: float | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromtimestamp(value, dt.timezone.utc)
-
-
 def micros(when: dt.datetime) -> int:
-    """UTC epoch microseconds of an aware datetime (exact; how newer tables store times)."""
+    """UTC epoch microseconds of an aware datetime (exact: how the journal stores
+    every time, on every backend)."""
     if when.tzinfo is None:
         raise ValueError("journal times must carry a time zone")
     delta = when - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

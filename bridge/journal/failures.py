@@ -4,11 +4,9 @@ carries its `Reason` (bridge.reasons), given when it is recorded."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 
-from bridge.journal.base import (JournalBase, from_timestamp, timestamp, utcnow,
-                                 where_equal)
+from bridge.journal.base import JournalBase, from_micros, micros, utcnow, where_equal
 from bridge.reasons import Reason
 
 FAILURE_KINDS = ("transaction", "redemption", "customer", "points")
@@ -57,13 +55,14 @@ class FailureJournal(JournalBase):
                                   else Reason(reason).value, kind=kind, sale_key=sale_key)
         clauses = [where] if where else []
         if since is not None:
-            clauses.append(("AND" if clauses else "WHERE") + " at >= ?")
-            args.append(timestamp(since))
+            clauses.append(("AND" if clauses else "WHERE") + " at_us >= ?")
+            args.append(micros(since))
         if not include_hidden:
             clauses.append(("AND" if clauses else "WHERE") + " hidden = 0")
-        rows = self._conn().execute(
-            f"SELECT * FROM failures {' '.join(clauses)} ORDER BY at DESC, id DESC",
-            args).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT * FROM failures {' '.join(clauses)} ORDER BY at_us DESC, id DESC",
+                args).fetchall()
         return [_failure(r) for r in rows]
 
     def hide_failure(self, failure_id: int) -> bool:
@@ -85,24 +84,25 @@ class FailureJournal(JournalBase):
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT DISTINCT store_id, item_code FROM failures WHERE reason = ?"
-                " AND at >= ? AND hidden = 0 AND retried_at IS NULL"
-                " AND item_code IS NOT NULL", (Reason(reason).value, timestamp(since)))
+                " AND at_us >= ? AND hidden = 0 AND retried_at_us IS NULL"
+                " AND item_code IS NOT NULL", (Reason(reason).value, micros(since)))
             for row in rows:
                 found.setdefault(row["store_id"], set()).add(row["item_code"])
         return found
 
     def retried_failure_ids(self, since: dt.datetime | None = None) -> set[int]:
         """Ids of report lines a person retried (at or after `since`)."""
-        sql = "SELECT id FROM failures WHERE retried_at IS NOT NULL"
+        sql = "SELECT id FROM failures WHERE retried_at_us IS NOT NULL"
         args: list = []
         if since is not None:
-            sql += " AND at >= ?"
-            args.append(timestamp(since))
-        return {r["id"] for r in self._conn().execute(sql, args)}
+            sql += " AND at_us >= ?"
+            args.append(micros(since))
+        with self._read() as conn:
+            return {r["id"] for r in conn.execute(sql, args).fetchall()}
 
 
 # -- within a caller's transaction (also used by bridge.journal.redemptions) -----------
-def insert_failure(conn: sqlite3.Connection, store_id: str, kind: str, message: str,
+def insert_failure(conn, store_id: str, kind: str, message: str,
                    at: dt.datetime, *, reason: Reason, sale_key: str | None = None,
                    customer_id: str | None = None, item_code: str | None = None,
                    description: str | None = None, transaction_id: str | None = None,
@@ -111,27 +111,27 @@ def insert_failure(conn: sqlite3.Connection, store_id: str, kind: str, message: 
     reason the report does not know."""
     if kind not in FAILURE_KINDS:
         raise ValueError(f"unknown failure kind {kind!r}")
-    cur = conn.execute(
+    row = conn.execute(
         "INSERT INTO failures (store_id, sale_key, customer_id, item_code, description,"
-        " transaction_id, at, endpoint, status_code, message, kind, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " transaction_id, at_us, endpoint, status_code, message, kind, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (store_id, sale_key, customer_id, item_code, description, transaction_id,
-         timestamp(at), endpoint, status_code, message, kind, Reason(reason).value))
-    return int(cur.lastrowid)
+         micros(at), endpoint, status_code, message, kind, Reason(reason).value)).fetchone()
+    return int(row[0])
 
 
-def mark_retried(conn: sqlite3.Connection, failure_id: int, when: dt.datetime) -> bool:
+def mark_retried(conn, failure_id: int, when: dt.datetime) -> bool:
     """Mark a report line retried at `when`; True if it existed."""
-    return conn.execute("UPDATE failures SET retried_at = ? WHERE id = ?",
-                        (timestamp(when), failure_id)).rowcount == 1
+    return conn.execute("UPDATE failures SET retried_at_us = ? WHERE id = ?",
+                        (micros(when), failure_id)).rowcount == 1
 
 
-def _failure(row: sqlite3.Row) -> Failure:
+def _failure(row) -> Failure:
     return Failure(
         id=row["id"], store_id=row["store_id"], sale_key=row["sale_key"],
         customer_id=row["customer_id"], item_code=row["item_code"],
         description=row["description"], transaction_id=row["transaction_id"],
-        at=from_timestamp(row["at"]), endpoint=row["endpoint"],
+        at=from_micros(row["at_us"]), endpoint=row["endpoint"],
         status_code=row["status_code"], message=row["message"], kind=row["kind"],
         hidden=bool(row["hidden"]), reason=Reason(row["reason"]),
-        retried_at=from_timestamp(row["retried_at"]))
+        retried_at=from_micros(row["retried_at_us"]))

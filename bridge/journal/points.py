@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
-from bridge.journal.base import from_json, from_micros, micros, to_json, utcnow, timestamp
+from bridge.journal.base import from_json, from_micros, micros, to_json, utcnow
 from bridge.journal.sales import (DONE, OPEN_STATES, PENDING, SALE_PENDING, UNCERTAIN,
                                   UNDECIDED, SalesJournal)
 from bridge.translate import POINTS
@@ -64,9 +64,10 @@ class PointsJournal(SalesJournal):
 
     def points_snapshot(self, store_id: str, customer_id: str) -> PointsSnapshot | None:
         """The customer's points as last seen, or None when never seen."""
-        row = self._conn().execute(
-            "SELECT balance, transaction_ids, taken_at_us FROM customer_points"
-            " WHERE store_id = ? AND customer_id = ?", (store_id, customer_id)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT balance, transaction_ids, taken_at_us FROM customer_points"
+                " WHERE store_id = ? AND customer_id = ?", (store_id, customer_id)).fetchone()
         return None if row is None else _snapshot(row)
 
     def note_points_read(self, store_id: str, customer_id: str, balance: int | None,
@@ -75,6 +76,7 @@ class PointsJournal(SalesJournal):
         sent. A read sent before the snapshot kept now was taken is not kept."""
         ids = to_json([str(i) for i in transaction_ids])
         with self._write() as conn:
+            self._lock_customer(conn, store_id, customer_id)
             conn.execute(
                 "INSERT INTO customer_points (store_id, customer_id, balance,"
                 " transaction_ids, taken_at_us) VALUES (?, ?, ?, ?, ?)"
@@ -95,6 +97,8 @@ class PointsJournal(SalesJournal):
         transaction, so the wake-up of the award it waits for (which makes it due at
         once) is never overwritten."""
         with self._write() as conn:
+            self._lock_customer(conn, store_id, customer_id)
+            self._lock_sale(conn, sale_key)
             held = conn.execute("SELECT 1 FROM sales WHERE sale_key = ? AND claimed_by = ?",
                                 (sale_key, holder)).fetchone()
             if held is None:
@@ -129,6 +133,8 @@ class PointsJournal(SalesJournal):
         is done with `result`, its points transaction is attributed to the sale and
         added to the customer's snapshot, and the customer's turn is given back."""
         with self._write() as conn:
+            self._lock_customer(conn, store_id, customer_id)
+            self._lock_sale(conn, sale_key)
             now = micros(utcnow())
             if points_transaction_id:
                 conn.execute(
@@ -154,16 +160,19 @@ class PointsJournal(SalesJournal):
 
     def points_attributions(self, store_id: str, customer_id: str) -> dict[str, str]:
         """Points transaction id -> the sale it was awarded for, for this customer."""
-        rows = self._conn().execute(
-            "SELECT points_transaction_id, sale_key FROM points_awards"
-            " WHERE store_id = ? AND customer_id = ?", (store_id, customer_id)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT points_transaction_id, sale_key FROM points_awards"
+                " WHERE store_id = ? AND customer_id = ?", (store_id, customer_id)).fetchall()
         return {r["points_transaction_id"]: r["sale_key"] for r in rows}
 
     def points_rates(self, store_id: str, limit: int = 20) -> list[tuple[Decimal, int]]:
         """(dollars, points) of the store's latest awards whose points are known."""
-        rows = self._conn().execute(
-            "SELECT dollar_amount, points FROM points_awards WHERE store_id = ?"
-            " AND points IS NOT NULL ORDER BY at_us DESC LIMIT ?", (store_id, limit)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT dollar_amount, points FROM points_awards WHERE store_id = ?"
+                " AND points IS NOT NULL ORDER BY at_us DESC LIMIT ?",
+                (store_id, limit)).fetchall()
         return [(Decimal(r["dollar_amount"]), r["points"]) for r in rows]
 
     def decide_points(self, sale_key: str, awarded: bool, *, by: str,
@@ -173,6 +182,7 @@ class PointsJournal(SalesJournal):
         the sale has no undecided points step."""
         now = now or utcnow()
         with self._write() as conn:
+            self._lock_sale(conn, sale_key)
             row = conn.execute("SELECT n, result_json FROM steps WHERE sale_key = ?"
                                " AND kind = ? AND state = ?",
                                (sale_key, POINTS, UNDECIDED)).fetchone()
@@ -183,9 +193,9 @@ class PointsJournal(SalesJournal):
             self._update_step(conn, sale_key, row["n"], DONE if awarded else PENDING,
                               result, None)
             if not awarded:
-                conn.execute("UPDATE sales SET next_attempt_at = ?, last_error = NULL"
+                conn.execute("UPDATE sales SET next_attempt_at_us = ?, last_error = NULL"
                              " WHERE sale_key = ? AND status = ?",
-                             (timestamp(now), sale_key, SALE_PENDING))
+                             (micros(now), sale_key, SALE_PENDING))
             return True
 
     def _step_moved(self, conn, sale_key: str, n: int, kind: str, state: str) -> None:
@@ -201,9 +211,13 @@ class PointsJournal(SalesJournal):
         following = _earlier_open(conn, mine["store_id"], mine["customer_id"], sale_key, n,
                                   before=False)
         if following is not None:
-            now = timestamp(utcnow())
-            conn.execute("UPDATE sales SET next_attempt_at = ? WHERE sale_key = ?"
-                         " AND status = ? AND next_attempt_at > ?",
+            # A sale row someone is changing right now is skipped, not waited for (its
+            # transaction may hold it and wait for this one: a deadlock); it is due
+            # again at the latest when its own wait ends.
+            now = micros(utcnow())
+            conn.execute("UPDATE sales SET next_attempt_at_us = ? WHERE sale_key IN ("
+                         " SELECT sale_key FROM sales WHERE sale_key = ?"
+                         f" AND status = ? AND next_attempt_at_us > ?{self._backend.skip_locked})",
                          (now, following, SALE_PENDING, now))
 
 
@@ -226,8 +240,8 @@ def _earlier_open(conn, store_id: str, customer_id: str, sale_key: str, n: int, 
 
 
 def _waiting(conn, sale_key: str, blocker: str, until: dt.datetime) -> PointsTurn:
-    conn.execute("UPDATE sales SET next_attempt_at = ?, last_error = ? WHERE sale_key = ?",
-                 (timestamp(until), f"waiting for the points of {blocker} (the same "
+    conn.execute("UPDATE sales SET next_attempt_at_us = ?, last_error = ? WHERE sale_key = ?",
+                 (micros(until), f"waiting for the points of {blocker} (the same "
                                     f"customer's awards go one at a time)", sale_key))
     return PointsTurn(waiting_for=blocker)
 

@@ -4,10 +4,9 @@ retry that succeeds marks that line retried, one that fails again adds a new lin
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 
-from bridge.journal.base import JournalBase, from_timestamp, timestamp
+from bridge.journal.base import JournalBase, from_micros, micros
 from bridge.journal.failures import insert_failure, mark_retried
 from bridge.reasons import Reason
 
@@ -44,20 +43,22 @@ class RedemptionJournal(JournalBase):
 
     def redemption(self, key: str) -> RedemptionRecord | None:
         """The redemption attempt with this key, or None."""
-        row = self._conn().execute("SELECT * FROM redemptions WHERE key = ?",
-                                   (key,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM redemptions WHERE key = ?", (key,)).fetchone()
         return None if row is None else _redemption(row)
 
     def redemption_by_failure(self, failure_id: int) -> RedemptionRecord | None:
         """The redemption attempt whose last failure is report line `failure_id`, or None."""
-        row = self._conn().execute("SELECT * FROM redemptions WHERE failure_id = ?",
-                                   (failure_id,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM redemptions WHERE failure_id = ?",
+                               (failure_id,)).fetchone()
         return None if row is None else _redemption(row)
 
     def redemptions_of_sale(self, sale_key: str) -> list[RedemptionRecord]:
         """The redemption attempts made from one receipt, oldest first."""
-        rows = self._conn().execute("SELECT * FROM redemptions WHERE sale_key = ?"
-                                    " ORDER BY started_at", (sale_key,)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute("SELECT * FROM redemptions WHERE sale_key = ?"
+                                " ORDER BY started_at_us, key", (sale_key,)).fetchall()
         return [_redemption(r) for r in rows]
 
     def begin_redemption(self, key: str, *, store: str, customer_id: str,
@@ -66,24 +67,25 @@ class RedemptionJournal(JournalBase):
                          when: dt.datetime) -> RedemptionClaim:
         """Claim the redemption `key` before anything is sent: a new attempt, or one that
         failed for sure, becomes pending and `started` is True; any other state (pending,
-        done, uncertain) is left alone and `started` is False. One transaction, so of two
-        simultaneous submits exactly one starts."""
-        t = timestamp(when)
+        done, uncertain) is left alone and `started` is False. One statement (a new row,
+        or the update of a failed one, whose row count says who started), so of two
+        simultaneous submits, to one bridge or to two, exactly one starts."""
+        t = micros(when)
         with self._write() as conn:
+            started = conn.execute(
+                "INSERT INTO redemptions (key, store_id, customer_id, sale_key, kind,"
+                " reward_id, item_id, title, state, started_at_us, updated_at_us)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET state = 'pending',"
+                " updated_at_us = excluded.updated_at_us WHERE redemptions.state = 'failed'"
+                " RETURNING state",
+                (key, store, customer_id, sale_key, kind, reward_id, item_id, title, t, t)
+            ).fetchone()
+            if started is not None:
+                return RedemptionClaim(True, "pending")
             row = conn.execute("SELECT state FROM redemptions WHERE key = ?",
                                (key,)).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO redemptions (key, store_id, customer_id, sale_key, kind,"
-                    " reward_id, item_id, title, state, started_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-                    (key, store, customer_id, sale_key, kind, reward_id, item_id, title, t, t))
-                return RedemptionClaim(True, "pending")
-            if row["state"] != "failed":
-                return RedemptionClaim(False, row["state"])
-            conn.execute("UPDATE redemptions SET state = 'pending', updated_at = ?"
-                         " WHERE key = ?", (t, key))
-            return RedemptionClaim(True, "pending")
+            return RedemptionClaim(False, row["state"])
 
     def finish_redemption(self, key: str, state: str, *, when: dt.datetime,
                           endpoint: str | None = None, status_code: int | None = None,
@@ -99,7 +101,9 @@ class RedemptionJournal(JournalBase):
             raise ValueError(f"a redemption that ends {state} needs its reason")
         failure_id = None
         with self._write() as conn:
-            row = conn.execute("SELECT * FROM redemptions WHERE key = ?", (key,)).fetchone()
+            row = conn.execute("SELECT * FROM redemptions WHERE key = ?"
+                               f"{self._backend.for_update}",
+                               (key,)).fetchone()
             if row is None:
                 raise KeyError(key)
             if state != "done":
@@ -112,23 +116,23 @@ class RedemptionJournal(JournalBase):
             if row["failure_id"] is not None:   # done, or a new line replaces the old one
                 mark_retried(conn, row["failure_id"], when)
             conn.execute("UPDATE redemptions SET state = ?,"
-                         " failure_id = COALESCE(?, failure_id), updated_at = ? WHERE key = ?",
-                         (state, failure_id, timestamp(when), key))
+                         " failure_id = COALESCE(?, failure_id), updated_at_us = ? WHERE key = ?",
+                         (state, failure_id, micros(when), key))
         return failure_id
 
     def reopen_uncertain_redemption(self, key: str, when: dt.datetime) -> bool:
         """A person checked Astro and asks to try an uncertain redemption again: it becomes
         failed (so begin_redemption may start it). True when it was uncertain."""
         with self._write() as conn:
-            return conn.execute("UPDATE redemptions SET state = 'failed', updated_at = ?"
+            return conn.execute("UPDATE redemptions SET state = 'failed', updated_at_us = ?"
                                 " WHERE key = ? AND state = 'uncertain'",
-                                (timestamp(when), key)).rowcount == 1
+                                (micros(when), key)).rowcount == 1
 
 
-def _redemption(row: sqlite3.Row) -> RedemptionRecord:
+def _redemption(row) -> RedemptionRecord:
     return RedemptionRecord(
         key=row["key"], store_id=row["store_id"], customer_id=row["customer_id"],
         sale_key=row["sale_key"], kind=row["kind"], reward_id=row["reward_id"],
         item_id=row["item_id"], title=row["title"], state=row["state"],
-        failure_id=row["failure_id"], started_at=from_timestamp(row["started_at"]),
-        updated_at=from_timestamp(row["updated_at"]))
+        failure_id=row["failure_id"], started_at=from_micros(row["started_at_us"]),
+        updated_at=from_micros(row["updated_at_us"]))

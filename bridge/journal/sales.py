@@ -1,23 +1,28 @@
 """Sales in the journal: each sale with its plan and its steps, the steps' delivery
 states, the sale's status derived from them, the leases on sales and the receipt.
 
-Leases: whoever delivers a sale holds it (`claim_sale`) for `lease_seconds` (15 s) on
-the journal's clock and renews the lease while it works (`renew_leases`, the heartbeat
-`holding` runs); a lease not renewed in time is free, so the sales of a process that
-died are taken over within seconds."""
+Leases: whoever delivers a sale holds it (`claim_sale`, or the worker's
+`claim_due_sales`) for `lease_seconds` (15 s) on the journal's clock and renews the
+lease while it works (`renew_leases`, the heartbeat `holding` runs); a lease not renewed
+in time is free, so the sales of a process that died are taken over within seconds, by
+any bridge or worker on the journal.
+
+Several processes may record and deliver at once (on PostgreSQL, on several hosts):
+a sale's key and the double-click dedupe are unique keys (`INSERT ... ON CONFLICT`),
+never a read then a write; a transaction that changes a sale's steps locks the sale
+first (`_lock_sale`)."""
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import logging
 import secrets as _secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from bridge.journal.base import (JournalBase, from_json, from_timestamp, timestamp, to_json,
+from bridge.journal.base import (JournalBase, from_json, from_micros, micros, to_json,
                                  utcnow, where_equal)
 from bridge.translate import CUSTOMER, POINTS, Plan
 
@@ -121,41 +126,55 @@ class SalesJournal(JournalBase):
         a button request that delivers it itself passes received_at + its deadline."""
         if plan.store_id != store_id:
             raise ValueError("the plan belongs to another store")
-        received = timestamp(received_at)
+        received = micros(received_at)
         step_state = PENDING if phase == "rest" else SKIPPED
         with self._write() as conn:
-            row = conn.execute("SELECT sale_key, fingerprint FROM sales WHERE sale_key = ?",
-                               (plan.sale_key,)).fetchone()
-            if row is not None:
-                return RecordResult(row["sale_key"], False,
-                                    conflict=row["fingerprint"] != fingerprint)
-            if sale.sale_id is None and not force_new:
-                row = conn.execute(
-                    "SELECT sale_key FROM sales WHERE store_id = ? AND fingerprint = ?"
-                    " AND pos_sale_id IS NULL AND received_at >= ?"
-                    " ORDER BY received_at DESC LIMIT 1",
-                    (store_id, fingerprint, received - dedupe_window)).fetchone()
-                if row is not None:
+            if sale.sale_id is None:
+                # The (store, fingerprint) key names the latest such sale; a new sale
+                # takes it over only once the window has passed (or to send again).
+                # Identical clicks at once on several bridges: one insert wins, the
+                # others wait for it and find its sale.
+                won = conn.execute(
+                    "INSERT INTO sale_fingerprints (store_id, fingerprint, sale_key,"
+                    " received_at_us) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, fingerprint)"
+                    " DO UPDATE SET sale_key = excluded.sale_key,"
+                    " received_at_us = excluded.received_at_us"
+                    " WHERE sale_fingerprints.received_at_us < ? RETURNING sale_key",
+                    (store_id, fingerprint, plan.sale_key, received,
+                     received + 1 if force_new else received - round(dedupe_window * 1e6))
+                ).fetchone()
+                if won is None and not force_new:
+                    row = conn.execute("SELECT sale_key FROM sale_fingerprints"
+                                       " WHERE store_id = ? AND fingerprint = ?",
+                                       (store_id, fingerprint)).fetchone()
                     return RecordResult(row["sale_key"], False)
-            conn.execute(
-                "INSERT INTO sales (sale_key, store_id, pos_sale_id, fingerprint, received_at,"
-                " phase, sale_json, plan_json, status, next_attempt_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            created = conn.execute(
+                "INSERT INTO sales (sale_key, store_id, pos_sale_id, fingerprint,"
+                " received_at_us, phase, sale_json, plan_json, status, next_attempt_at_us,"
+                " updated_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (sale_key) DO NOTHING RETURNING sale_key",
                 (plan.sale_key, store_id, sale.sale_id, fingerprint, received, phase,
                  to_json(sale.to_printable()), to_json(plan.to_dict()),
                  SALE_PENDING if phase == "rest" else phase,
-                 (timestamp(first_attempt_at) if first_attempt_at else received)
-                 if phase == "rest" else None, time.time()))
-            for step in plan.steps:
-                conn.execute(
-                    "INSERT INTO steps (sale_key, n, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)",
-                    (plan.sale_key, step.n, step.kind, step_state, time.time()))
-                if step.kind == POINTS and phase == "rest":
-                    # The customer's awards are sent one at a time, in this order.
-                    conn.execute(
-                        "INSERT INTO points_queue (store_id, customer_id, sale_key, n)"
-                        " VALUES (?, ?, ?, ?)", (store_id, step.customer_id, plan.sale_key,
-                                                 step.n))
+                 (micros(first_attempt_at) if first_attempt_at else received)
+                 if phase == "rest" else None, micros(utcnow()))).fetchone()
+            if created is None:         # the SaleID is recorded already
+                row = conn.execute("SELECT fingerprint FROM sales WHERE sale_key = ?",
+                                   (plan.sale_key,)).fetchone()
+                return RecordResult(plan.sale_key, False,
+                                    conflict=row["fingerprint"] != fingerprint)
+            now = micros(utcnow())
+            conn.executemany(
+                "INSERT INTO steps (sale_key, n, kind, state, updated_at_us)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(plan.sale_key, step.n, step.kind, step_state, now) for step in plan.steps])
+            if phase == "rest":
+                # The customer's awards are sent one at a time, in this order.
+                conn.executemany(
+                    "INSERT INTO points_queue (store_id, customer_id, sale_key, n)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(store_id, step.customer_id, plan.sale_key, step.n)
+                     for step in plan.steps if step.kind == POINTS])
             if phase == "rest" and not plan.steps:
                 self._refresh_status(conn, plan.sale_key)
         return RecordResult(plan.sale_key, True)
@@ -175,40 +194,83 @@ class SalesJournal(JournalBase):
               limit: int = 100) -> list[SaleRecord]:
         """The newest sales first, optionally of one store and/or one status."""
         where, args = where_equal(store_id=store_id, status=status)
-        keys = [r["sale_key"] for r in self._conn().execute(
-            f"SELECT sale_key FROM sales {where} ORDER BY received_at DESC LIMIT ?",
-            (*args, limit))]
+        with self._read() as conn:
+            keys = [r["sale_key"] for r in conn.execute(
+                f"SELECT sale_key FROM sales {where} ORDER BY received_at_us DESC LIMIT ?",
+                (*args, limit)).fetchall()]
         return [self.get_sale(k) for k in keys]
 
     def pending_steps(self, sale_key: str) -> tuple[StepRecord, ...]:
         """The steps still to do (pending or uncertain), in plan order."""
-        rows = self._conn().execute(
-            "SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?) ORDER BY n",
-            (sale_key, *OPEN_STATES)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?) ORDER BY n",
+                (sale_key, *OPEN_STATES)).fetchall()
         return tuple(_step_record(r) for r in rows)
+
+    def backlog(self, now: dt.datetime) -> tuple[dict, dict, dict, float]:
+        """What is left to do, for the metrics: (pending, uncertain, undecided) as
+        store -> number of sales, and the seconds the longest-waiting due sale has been
+        due at `now` (0 when none is)."""
+        counts: tuple[dict, dict, dict] = ({}, {}, {})
+        with self._read() as conn:
+            for r in conn.execute("SELECT store_id, COUNT(*) FROM sales WHERE status = ?"
+                                  " GROUP BY store_id", (SALE_PENDING,)).fetchall():
+                counts[0][r[0]] = r[1]
+            for r in conn.execute(
+                    "SELECT s.store_id, t.state, COUNT(DISTINCT s.sale_key) FROM steps AS t"
+                    " JOIN sales AS s ON s.sale_key = t.sale_key WHERE t.state IN (?, ?)"
+                    " GROUP BY s.store_id, t.state", (UNCERTAIN, UNDECIDED)).fetchall():
+                counts[1 if r[1] == UNCERTAIN else 2][r[0]] = r[2]
+            oldest = conn.execute("SELECT MIN(next_attempt_at_us) FROM sales"
+                                  " WHERE status = ? AND next_attempt_at_us <= ?",
+                                  (SALE_PENDING, micros(now))).fetchone()[0]
+        lag = 0.0 if oldest is None else max(0.0, (micros(now) - oldest) / 1e6)
+        return (*counts, lag)
 
     # -- due sales and leases ----------------------------------------------------------
     def due_sales(self, now: dt.datetime, limit: int = 20) -> list[str]:
         """Keys of pending sales whose next attempt is due at `now` and that nobody holds
         (no lease, or one that ran out on the journal's clock), oldest sale first: a
         customer's earlier sale, which the later ones' points wait for, goes first."""
-        rows = self._conn().execute(
-            "SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at <= ?"
-            " AND (claimed_by IS NULL OR claim_expires_at < ?)"
-            " ORDER BY received_at LIMIT ?",
-            (SALE_PENDING, timestamp(now), self.clock(), limit)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at_us <= ?"
+                " AND (claimed_by IS NULL OR claim_expires_at_us < ?)"
+                " ORDER BY received_at_us LIMIT ?",
+                (SALE_PENDING, micros(now), self._now_us(conn), limit)).fetchall()
         return [r["sale_key"] for r in rows]
+
+    def claim_due_sales(self, now: dt.datetime, holder: str, limit: int = 20) -> list[str]:
+        """Claim for `holder` (as `claim_sale` does) up to `limit` of the sales
+        `due_sales` lists, in one statement, and return their keys, oldest sale first.
+        Workers of several bridges get different sales: a sale another one is claiming
+        at this moment is skipped, not waited for (PostgreSQL: SKIP LOCKED). The caller
+        releases the ones it does not deliver."""
+        with self._write() as conn:
+            t = self._now_us(conn)
+            rows = conn.execute(
+                "UPDATE sales SET claimed_by = ?, claim_expires_at_us = ? WHERE sale_key IN ("
+                " SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at_us <= ?"
+                " AND (claimed_by IS NULL OR claim_expires_at_us < ?)"
+                f" ORDER BY received_at_us LIMIT ?{self._backend.skip_locked})"
+                " RETURNING sale_key, received_at_us",
+                (holder, t + self._lease_us(), SALE_PENDING, micros(now), t, limit)).fetchall()
+        return [r["sale_key"] for r in sorted(rows, key=lambda r: (r[1], r[0]))]
 
     def claim_sale(self, sale_key: str, holder: str) -> bool:
         """Take the sale for `lease_seconds` so nobody else delivers it at the same time.
         True when taken (or already held by `holder`: the lease is renewed)."""
         with self._write() as conn:
-            t = self.clock()
+            t = self._now_us(conn)
             cur = conn.execute(
-                "UPDATE sales SET claimed_by = ?, claim_expires_at = ? WHERE sale_key = ?"
-                " AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at < ?)",
-                (holder, t + self.lease_seconds, sale_key, holder, t))
+                "UPDATE sales SET claimed_by = ?, claim_expires_at_us = ? WHERE sale_key = ?"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at_us < ?)",
+                (holder, t + self._lease_us(), sale_key, holder, t))
             return cur.rowcount == 1
+
+    def _lease_us(self) -> int:
+        return round(self.lease_seconds * 1e6)
 
     def renew_leases(self, leases: Iterable[tuple[str, str]]) -> list[str]:
         """Renew the leases (sale key, holder) still held, in one transaction; returns
@@ -218,9 +280,9 @@ class SalesJournal(JournalBase):
         if not leases:
             return lost
         with self._write() as conn:
-            until = self.clock() + self.lease_seconds
-            for sale_key, holder in leases:
-                cur = conn.execute("UPDATE sales SET claim_expires_at = ?"
+            until = self._now_us(conn) + self._lease_us()
+            for sale_key, holder in sorted(leases):    # one order: no deadlock
+                cur = conn.execute("UPDATE sales SET claim_expires_at_us = ?"
                                    " WHERE sale_key = ? AND claimed_by = ?",
                                    (until, sale_key, holder))
                 if cur.rowcount != 1:
@@ -230,7 +292,7 @@ class SalesJournal(JournalBase):
     def release_sale(self, sale_key: str, holder: str) -> None:
         """Give the sale back (only if `holder` holds it)."""
         with self._write() as conn:
-            conn.execute("UPDATE sales SET claimed_by = NULL, claim_expires_at = NULL"
+            conn.execute("UPDATE sales SET claimed_by = NULL, claim_expires_at_us = NULL"
                          " WHERE sale_key = ? AND claimed_by = ?", (sale_key, holder))
 
     @contextlib.contextmanager
@@ -291,36 +353,38 @@ class SalesJournal(JournalBase):
 
     def _set_step(self, sale_key, n, state, result, error, problems=0) -> None:
         with self._write() as conn:
+            self._lock_sale(conn, sale_key)
             self._update_step(conn, sale_key, n, state, result, error, problems)
 
     def _update_step(self, conn, sale_key, n, state, result, error, problems=0) -> None:
-        """Set one step's state inside the caller's transaction, and what follows from
-        it: the sale's status and, for points, the customer's turn."""
-        cur = conn.execute(
+        """Set one step's state inside the caller's transaction (which locked the sale),
+        and what follows from it: the sale's status and, for points, the customer's
+        turn."""
+        row = conn.execute(
             "UPDATE steps SET state = ?, result_json = ?, error = ?, problems = ?,"
-            " updated_at = ? WHERE sale_key = ? AND n = ?",
+            " updated_at_us = ? WHERE sale_key = ? AND n = ? RETURNING kind",
             (state, None if result is None else to_json(result), error, problems,
-             time.time(), sale_key, n))
-        if cur.rowcount != 1:
+             micros(utcnow()), sale_key, n)).fetchone()
+        if row is None:
             raise KeyError(f"{sale_key} step {n}")
-        kind = conn.execute("SELECT kind FROM steps WHERE sale_key = ? AND n = ?",
-                            (sale_key, n)).fetchone()["kind"]
+        kind = row["kind"]
         self._step_moved(conn, sale_key, n, kind, state)
         self._refresh_status(conn, sale_key)
 
     def _step_moved(self, conn, sale_key: str, n: int, kind: str, state: str) -> None:
         """Hook: a step of `kind` is now in `state` (inside the transaction)."""
 
-    def _refresh_status(self, conn: sqlite3.Connection, sale_key: str) -> str:
+    def _refresh_status(self, conn, sale_key: str) -> str:
         rows = conn.execute("SELECT kind, state, problems FROM steps WHERE sale_key = ?",
                             (sale_key,)).fetchall()
         status = derive_status([(r["kind"], r["state"], r["problems"]) for r in rows])
         if status == SALE_PENDING:
-            conn.execute("UPDATE sales SET status = ?, updated_at = ? WHERE sale_key = ?",
-                         (status, time.time(), sale_key))
+            conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?",
+                         (status, micros(utcnow()), sale_key))
         else:  # nothing left to do: off the worker's list
-            conn.execute("UPDATE sales SET status = ?, next_attempt_at = NULL, updated_at = ?"
-                         " WHERE sale_key = ?", (status, time.time(), sale_key))
+            conn.execute("UPDATE sales SET status = ?, next_attempt_at_us = NULL,"
+                         " updated_at_us = ? WHERE sale_key = ?",
+                         (status, micros(utcnow()), sale_key))
         return status
     # -- retries -----------------------------------------------------------------------
     def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None, *,
@@ -328,9 +392,9 @@ class SalesJournal(JournalBase):
         """Make the sale due again at `at`; `counted`: an attempt that left work undone
         (the backoff grows with them), not a wait for another sale."""
         with self._write() as conn:
-            conn.execute("UPDATE sales SET attempts = attempts + ?, next_attempt_at = ?,"
-                         " last_error = ?, updated_at = ? WHERE sale_key = ? AND status = ?",
-                         (1 if counted else 0, timestamp(at), error, time.time(), sale_key,
+            conn.execute("UPDATE sales SET attempts = attempts + ?, next_attempt_at_us = ?,"
+                         " last_error = ?, updated_at_us = ? WHERE sale_key = ? AND status = ?",
+                         (1 if counted else 0, micros(at), error, micros(utcnow()), sale_key,
                           SALE_PENDING))
 
     def give_up(self, sale_key: str, reason: str) -> list[StepRecord]:
@@ -338,6 +402,7 @@ class SalesJournal(JournalBase):
         which becomes undecided: only a person may say whether it happened. Returns the
         steps given up, in the state they had."""
         with self._write() as conn:
+            self._lock_sale(conn, sale_key)
             rows = conn.execute("SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?)"
                                 " ORDER BY n", (sale_key, *OPEN_STATES)).fetchall()
             for r in rows:
@@ -353,22 +418,23 @@ class SalesJournal(JournalBase):
         An undecided step is left alone: it may have happened (see `decide_points`).
         True when there was something to retry."""
         with self._write() as conn:
-            cur = conn.execute("UPDATE steps SET state = ?, updated_at = ? WHERE sale_key = ?"
+            self._lock_sale(conn, sale_key)
+            cur = conn.execute("UPDATE steps SET state = ?, updated_at_us = ? WHERE sale_key = ?"
                                " AND state IN (?, ?)",
-                               (PENDING, time.time(), sale_key, FAILED, GIVEN_UP))
+                               (PENDING, micros(utcnow()), sale_key, FAILED, GIVEN_UP))
             if cur.rowcount == 0:
                 return False
             self._refresh_status(conn, sale_key)
-            conn.execute("UPDATE sales SET next_attempt_at = ?, last_error = NULL"
-                         " WHERE sale_key = ?", (timestamp(now or utcnow()), sale_key))
+            conn.execute("UPDATE sales SET next_attempt_at_us = ?, last_error = NULL"
+                         " WHERE sale_key = ?", (micros(now or utcnow()), sale_key))
             return True
 
     # -- receipts ----------------------------------------------------------------------
     def set_receipt(self, sale_key: str, receipt: dict) -> None:
         """Store the receipt data (JSON-able) the receipt page shows."""
         with self._write() as conn:
-            conn.execute("UPDATE sales SET receipt_json = ?, updated_at = ? WHERE sale_key = ?",
-                         (to_json(receipt), time.time(), sale_key))
+            conn.execute("UPDATE sales SET receipt_json = ?, updated_at_us = ? WHERE sale_key = ?",
+                         (to_json(receipt), micros(utcnow()), sale_key))
 
 
 class _Heartbeat:
@@ -432,16 +498,16 @@ class _Heartbeat:
                 self._lost |= {(k, h) for k, h in held if k in lost}
 
 
-def _step_record(row: sqlite3.Row) -> StepRecord:
+def _step_record(row) -> StepRecord:
     return StepRecord(row["n"], row["kind"], row["state"], from_json(row["result_json"]),
                       row["error"], row["problems"])
 
 
-def _sale_record(row: sqlite3.Row, steps: list[sqlite3.Row]) -> SaleRecord:
+def _sale_record(row, steps) -> SaleRecord:
     return SaleRecord(
         sale_key=row["sale_key"], store_id=row["store_id"], pos_sale_id=row["pos_sale_id"],
-        status=row["status"], phase=row["phase"], received_at=from_timestamp(row["received_at"]),
+        status=row["status"], phase=row["phase"], received_at=from_micros(row["received_at_us"]),
         sale=from_json(row["sale_json"]), plan=Plan.from_dict(from_json(row["plan_json"])),
         steps=tuple(_step_record(s) for s in steps), attempts=row["attempts"],
-        next_attempt_at=from_timestamp(row["next_attempt_at"]), last_error=row["last_error"],
+        next_attempt_at=from_micros(row["next_attempt_at_us"]), last_error=row["last_error"],
         receipt=from_json(row["receipt_json"]))

@@ -1,21 +1,25 @@
-"""The journal's tables, and their migration through `PRAGMA user_version`.
+"""The journal's tables: one list of migrations for both backends.
 
 Each migration is a list of statements, applied in one transaction; the schema version
-of a journal file is the number of migrations applied to it. A change to the schema is
-a new step appended to MIGRATIONS; a step that has been released is never edited.
-Statements stay portable SQL (no SQLite-only types or clauses) so the same schema can
-serve a PostgreSQL backend; what SQL cannot say (classifying old rows) is a function
-of the connection, run in the same transaction."""
+of a journal is the number of migrations applied to it (SQLite: `PRAGMA user_version`;
+PostgreSQL: the table `schema_version`). A change to the schema is a new step appended
+to MIGRATIONS; a step that has been released is never edited. Statements are portable
+SQL (SQLite 3.35+ and PostgreSQL 11+); the one SQLite form the backends translate is
+`INTEGER PRIMARY KEY AUTOINCREMENT` (an identity column on PostgreSQL). What SQL cannot
+say (classifying old rows) is a function of the connection, run in the same
+transaction.
+
+Times are integer microseconds since the epoch (UTC), in columns named `*_us`: exact on
+both backends (the first steps' REAL seconds are converted by step 5)."""
 from __future__ import annotations
 
-import sqlite3
 from typing import Callable
 
-from bridge.journal.base import JournalError
+from bridge.journal.errors import JournalError
 from bridge.reasons import reason_of_old_failure
 
 
-def _reasons_of_old_failures(conn: sqlite3.Connection) -> None:
+def _reasons_of_old_failures(conn) -> None:
     """Each failure recorded before reasons were stored gets, once, the reason the report
     used to read from its kind and message."""
     rows = conn.execute("SELECT id, kind, message FROM failures").fetchall()
@@ -24,7 +28,20 @@ def _reasons_of_old_failures(conn: sqlite3.Connection) -> None:
                       for failure_id, kind, message in rows])
 
 
-MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
+def _seconds_to_micros(table: str, columns: dict[str, str]) -> list[str]:
+    """Statements replacing REAL epoch-second columns by exact integer microseconds:
+    `columns` maps each old column to its NOT NULL-ness ("NOT NULL" or "")."""
+    statements = []
+    for old, null in columns.items():
+        default = " DEFAULT 0" if null else ""
+        statements.append(f"ALTER TABLE {table} ADD COLUMN {old}_us BIGINT {null}{default}")
+    statements.append(f"UPDATE {table} SET " + ", ".join(
+        f"{old}_us = CAST(ROUND({old} * 1000000) AS BIGINT)" for old in columns))
+    statements += [f"ALTER TABLE {table} DROP COLUMN {old}" for old in columns]
+    return statements
+
+
+MIGRATIONS: list[list[str | Callable]] = [
     [
         # sales and their steps (bridge.journal.sales)
         """CREATE TABLE sales (
@@ -184,6 +201,66 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             OR (state = 'given_up' AND result_json LIKE '%"snapshot"%'))""",
     ],
     [
+        # several bridges on one journal (SQLite file or PostgreSQL): every time exact,
+        # in integer microseconds (a REAL is 4 bytes on PostgreSQL)
+        "DROP INDEX sales_due",
+        "DROP INDEX sales_fingerprint",
+        "DROP INDEX failures_store_at",
+        "DROP INDEX unreadable_sales_store_at",
+        *_seconds_to_micros("sales", {"received_at": "NOT NULL", "next_attempt_at": "",
+                                      "claim_expires_at": "", "updated_at": "NOT NULL"}),
+        *_seconds_to_micros("steps", {"updated_at": "NOT NULL"}),
+        *_seconds_to_micros("customers", {"remembered_at": "NOT NULL"}),
+        *_seconds_to_micros("failures", {"at": "NOT NULL", "retried_at": ""}),
+        *_seconds_to_micros("health", {"checked_at": "NOT NULL"}),
+        *_seconds_to_micros("shadow_outcomes", {"evaluated_at": "NOT NULL"}),
+        *_seconds_to_micros("unreadable_sales", {"received_at": "NOT NULL"}),
+        *_seconds_to_micros("redemptions", {"started_at": "NOT NULL",
+                                            "updated_at": "NOT NULL"}),
+        "CREATE INDEX sales_due ON sales (status, next_attempt_at_us)",
+        "CREATE INDEX sales_received ON sales (received_at_us)",
+        "CREATE INDEX failures_store_at ON failures (store_id, at_us)",
+        "CREATE INDEX unreadable_sales_store_at ON unreadable_sales (store_id, received_at_us)",
+        # the double-click dedupe as a unique key: the latest sale without SaleID of
+        # each (store, fingerprint), taken over by a new sale only once the window has
+        # passed (bridge.journal.sales.record_sale), so identical clicks on two bridges
+        # are one sale
+        """CREATE TABLE sale_fingerprints (
+            store_id TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            sale_key TEXT NOT NULL,
+            received_at_us BIGINT NOT NULL,
+            PRIMARY KEY (store_id, fingerprint))""",
+        """INSERT INTO sale_fingerprints (store_id, fingerprint, sale_key, received_at_us)
+           SELECT s.store_id, s.fingerprint, s.sale_key, s.received_at_us FROM sales AS s
+           WHERE s.pos_sale_id IS NULL AND NOT EXISTS (
+               SELECT 1 FROM sales AS t WHERE t.store_id = s.store_id
+               AND t.fingerprint = s.fingerprint AND t.pos_sale_id IS NULL
+               AND (t.received_at_us > s.received_at_us OR (
+                    t.received_at_us = s.received_at_us AND t.sale_key > s.sale_key)))""",
+        # login guesses per address (bridge.webbase.throttle) and ended admin sessions
+        # (bridge.admin.sessions), shared by every bridge on the journal
+        """CREATE TABLE login_guesses (
+            address TEXT PRIMARY KEY,
+            record TEXT NOT NULL,
+            last_seen_us BIGINT NOT NULL,
+            locked_until_us BIGINT NOT NULL)""",
+        "CREATE INDEX login_guesses_seen ON login_guesses (last_seen_us)",
+        """CREATE TABLE ended_sessions (
+            sid TEXT PRIMARY KEY,
+            expires_us BIGINT NOT NULL)""",
+        "CREATE INDEX ended_sessions_expires ON ended_sessions (expires_us)",
+        # `astro-bridge journal copy`: which row of which source journal each numbered
+        # row copied here came from (bridge.journal.copy), so a copy run again copies
+        # nothing twice
+        """CREATE TABLE copied_rows (
+            source TEXT NOT NULL,
+            tbl TEXT NOT NULL,
+            source_id BIGINT NOT NULL,
+            target_id BIGINT NOT NULL,
+            PRIMARY KEY (source, tbl, source_id))""",
+    ],
+    [
         # what Astro lists (bridge.journal.programs): the programs listing each item
         # code (eligiblePurchaseItems) and those each store takes part in (listOffers),
         # so the report and the receipt tell routine `No Item Found` lines without a call
@@ -197,22 +274,25 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
             store_id TEXT PRIMARY KEY,
             programs_json TEXT NOT NULL,
             asked_at_us BIGINT NOT NULL)""",
-        "CREATE INDEX failures_reason_at ON failures (reason, at)",
+        "CREATE INDEX failures_reason_at ON failures (reason, at_us)",
     ],
 ]
 
 
-def migrate(conn: sqlite3.Connection, path: str) -> None:
-    """Bring the journal file at `path` to the current schema; call it inside one write
-    transaction. Raises JournalError for a file newer than this code."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+def migrate(backend, conn, name: str) -> int:
+    """Bring the journal `name` to the current schema; call it inside one write
+    transaction of `backend` (on PostgreSQL it takes a lock first, so bridges starting
+    together migrate one after the other). Returns how many steps were applied; raises
+    JournalError for a journal newer than this code."""
+    version = backend.schema_version(conn)
     if version > len(MIGRATIONS):
-        raise JournalError(f"{path}: schema version {version} is newer than "
+        raise JournalError(f"{name}: schema version {version} is newer than "
                            f"this astro-bridge ({len(MIGRATIONS)})")
     for number in range(version, len(MIGRATIONS)):
         for statement in MIGRATIONS[number]:
             if callable(statement):
                 statement(conn)
             else:
-                conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number + 1}")
+                conn.execute(backend.ddl(statement))
+        backend.set_schema_version(conn, number + 1)
+    return len(MIGRATIONS) - version

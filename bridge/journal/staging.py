@@ -36,9 +36,10 @@ class StagingJournal(JournalBase):
 
     def staged_group_count(self, run_id: str) -> int:
         """How many groups (sales) `staged_groups(run_id)` will yield."""
-        return self._conn().execute(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT grp, unit FROM replay_stage"
-            " WHERE run_id = ?) AS g", (run_id,)).fetchone()[0]
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT grp, unit FROM replay_stage"
+                " WHERE run_id = ?) AS g", (run_id,)).fetchone()[0]
 
     def staged_groups(self, run_id: str, page: int = 500) -> Iterator[list[tuple]]:
         """The staged rows of `run_id`, one list per group (same group and unit), the
@@ -56,13 +57,14 @@ class StagingJournal(JournalBase):
                 (run_id, run_id))
         last = 0
         while True:
-            rows = self._conn().execute(
-                "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload,"
-                " s.error, o.pos FROM replay_order AS o"
-                " JOIN replay_stage AS s ON s.run_id = o.run_id AND s.grp = o.grp"
-                "  AND s.unit = o.unit"
-                " WHERE o.run_id = ? AND o.pos > ? AND o.pos <= ?"
-                " ORDER BY o.pos, s.seq", (run_id, last, last + page)).fetchall()
+            with self._read() as conn:
+                rows = conn.execute(
+                    "SELECT s.grp, s.unit, s.customer, s.day, s.file, s.line, s.payload,"
+                    " s.error, o.pos FROM replay_order AS o"
+                    " JOIN replay_stage AS s ON s.run_id = o.run_id AND s.grp = o.grp"
+                    "  AND s.unit = o.unit"
+                    " WHERE o.run_id = ? AND o.pos > ? AND o.pos <= ?"
+                    " ORDER BY o.pos, s.seq", (run_id, last, last + page)).fetchall()
             if not rows:
                 return
             last += page

@@ -209,8 +209,9 @@ class Replay:
     def _run_dry(self) -> None:
         """Stage in a throw-away journal; read the real one (when there is one) only to
         say which sales are already delivered. No client is made."""
-        lookup = Journal(self.config.journal_path) \
-            if os.path.exists(self.config.journal_path) else None
+        lookup = Journal(self.config.journal_location) \
+            if self.config.journal_path is None or os.path.exists(self.config.journal_path) \
+            else None
         with tempfile.TemporaryDirectory(prefix="astro-bridge-dry-run-") as tmp:
             stage = Journal(os.path.join(tmp, "stage.db"))
             try:
@@ -336,7 +337,7 @@ class Replay:
         self.progress.advance()
 
     def _run_live(self) -> None:
-        self.journal = Journal(self.config.journal_path)
+        self.journal = Journal(self.config.journal_location)
         self.client = self._client()
         self.pending: list = []
         self.refused: list[str] = []     # keys of the sales sent with refused lines

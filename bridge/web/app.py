@@ -11,7 +11,8 @@ redirect, render. Routes:
   `Accept: application/json`); `POST /receipt/<sale key>/again`: "send again as a new
   sale" (signed token + CSRF token).
 - `GET /healthz` (process up), `GET /readyz` (journal writable, each store's Astro login
-  accepted; 503 with the reasons otherwise).
+  accepted; 503 with the reasons otherwise), `GET /metrics` (Prometheus' text format:
+  bridge.metrics).
 - `GET /static/<file>`: the stylesheet.
 - `POST /receipt/<sale key>/redeem`: Redeem on the receipt page (bridge.web.rewards).
 
@@ -32,6 +33,7 @@ from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
 from bridge.delivery import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
+from bridge.metrics import BacklogCollector, exposition
 from bridge.migrate import phases
 from bridge.reasons import Reason
 from bridge.salelog import NO_SALE, log_sale
@@ -42,7 +44,7 @@ from bridge.web.receipt import ReceiptView
 from bridge.web.rewards import install_redeem_routes, rewards_panel
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import set_security_headers
-from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy, throttle_key
 from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
@@ -61,8 +63,9 @@ class BridgeWeb:
         self.clients = clients if clients is not None else StoreClients(config)
         if self.clients.on_delegate_login is None:
             self.clients.on_delegate_login = self.make_store_sales_due
-        self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
+        self.throttle = throttle if throttle is not None else LoginThrottle(
+            journal, ThrottlePolicy(), key=throttle_key(secret, "button"))
         self.signer = Signer(secret.encode("utf-8"))
         self.passwords = PasswordCheck(config)
         self._ready_lock = threading.Lock()
@@ -72,6 +75,7 @@ class BridgeWeb:
         self.legacy_phases = any(s.phase in phases.LEGACY_PHASES for s in config.stores)
         self.shadow = (phases.ShadowEvaluator(journal, self.clients)
                        if any(s.phase == phases.SHADOW for s in config.stores) else None)
+        self.backlog = BacklogCollector(lambda: journal.backlog(utcnow()))
 
     def close(self) -> None:
         """Finish queued shadow dry runs (serve calls this after the server stopped)."""
@@ -400,6 +404,11 @@ def create_web_app(config: Config, journal: Journal, clients: StoreClients | Non
     def readyz():
         status, reasons = web.readiness()
         return render.json_answer({"ready": status == 200, "reasons": reasons}, status)
+
+    @app.route("/metrics")
+    def metrics():
+        body, content_type = exposition(web.backlog)
+        return bottle.HTTPResponse(body, status=200, headers={"Content-Type": content_type})
 
     @app.route("/static/<name>")
     def static(name):

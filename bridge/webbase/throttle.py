@@ -13,21 +13,26 @@ at that address, but not the wrong passwords it remembers (another till may stil
 one); a remembered one is checked for real again after `recheck_seconds` (a `delegate`
 login can become right when its Astro password is changed), without counting as a guess.
 
-No password is kept: a wrong one is remembered as an HMAC-SHA256, under a random key of
-this process, of the user name and the password. Memory is bounded: at most
-`max_addresses` addresses (the least recently seen forgotten first; a quiet address
-expires after `window`), `max_users` user names per address (further names share one
-record, so a guesser cannot push its own lockout out by inventing names) and
-`lockout_after` remembered passwords per user.
+The records live in a `book` shared by every bridge (the journal: see
+bridge.journal.logins), one per address, changed in one transaction each: a guesser
+spreading guesses over several bridges behind a load balancer is counted as one, and
+times are wall-clock seconds (`time.time`), which the bridges' hosts share.
+
+No password is kept: a wrong one is remembered as an HMAC-SHA256 of the user name and
+the password, under `key` (the same on every bridge: the app derives it from the
+bridge's secret). What is kept is bounded: at most `max_addresses` addresses (the least
+recently seen forgotten first; a quiet address expires after `window`), `max_users`
+user names per address (further names share one record, so a guesser cannot push its
+own lockout out by inventing names) and `lockout_after` remembered passwords per user.
 """
 import hashlib
 import hmac
+import json
 import os
-import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 # The record shared by the user names of an address beyond `max_users`.
 _OTHER_USERS = "\0other users"
@@ -66,6 +71,17 @@ class Attempt:
     delay: float = 0.0            # after a new wrong password: the wait before the next
 
 
+class GuessBook(Protocol):
+    """Where the records are kept (bridge.journal.logins.LoginJournal)."""
+
+    def login_record(self, address: str) -> tuple[str, float] | None: ...
+
+    def change_login_record(self, address: str, change, *, now: float, window: float,
+                            max_records: int): ...
+
+    def login_record_count(self) -> int: ...
+
+
 @dataclass
 class _Guesses:
     """The wrong passwords of one user from one address."""
@@ -73,7 +89,7 @@ class _Guesses:
     failures: int = 0
     locked_until: float = 0.0
     not_before: float = 0.0       # the end of the delay after the last guess
-    wrong: OrderedDict = field(default_factory=OrderedDict)   # digest -> checked at
+    wrong: OrderedDict = field(default_factory=OrderedDict)   # hex digest -> checked at
 
 
 @dataclass
@@ -81,17 +97,39 @@ class _Address:
     last_seen: float
     users: dict = field(default_factory=dict)   # user name -> _Guesses
 
+    def to_text(self) -> str:
+        return json.dumps({user: [g.failures, g.locked_until, g.not_before,
+                                  list(g.wrong.items())] for user, g in self.users.items()},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_text(cls, text: str, last_seen: float) -> "_Address":
+        return cls(last_seen, {user: _Guesses(f, lu, nb, OrderedDict(map(tuple, wrong)))
+                               for user, (f, lu, nb, wrong) in json.loads(text).items()})
+
+    def locked_until(self) -> float:
+        return max((g.locked_until for g in self.users.values()), default=0.0)
+
+
+def throttle_key(secret: bytes | str, purpose: str) -> bytes:
+    """The key of the throttle's digests for `purpose`, from the bridge's secret: the
+    same on every bridge of a fleet, and not kept beside the digests (unless the secret
+    itself is the journal's)."""
+    if isinstance(secret, str):
+        secret = secret.encode("utf-8")
+    return hmac.new(secret, b"login throttle\0" + purpose.encode("utf-8"),
+                    hashlib.sha256).digest()
+
 
 class LoginThrottle:
-    """Thread-safe guess counter per (address, user) (see the module docstring)."""
+    """Guess counter per (address, user) kept in `book` (see the module docstring)."""
 
-    def __init__(self, policy: ThrottlePolicy = ThrottlePolicy(),
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, book: GuessBook, policy: ThrottlePolicy = ThrottlePolicy(),
+                 clock: Callable[[], float] = time.time, *, key: bytes | None = None):
+        self.book = book
         self.policy = policy
         self._clock = clock
-        self._key = os.urandom(32)
-        self._lock = threading.Lock()
-        self._records: OrderedDict[str, _Address] = OrderedDict()
+        self._key = key or os.urandom(32)
 
     def attempt(self, address: str, user: str | None, password: str | None,
                 check: Callable[[], bool]) -> Attempt:
@@ -114,18 +152,16 @@ class LoginThrottle:
         all right now: `known_wrong` (refuse it, it was wrong before), `refused` (429),
         or neither."""
         now = self._clock()
-        digest = self._digest(user, password)
-        with self._lock:
-            rec = self._fresh(address, now)
-            guesses = rec.users.get(self._user_key(rec, user)) if rec else None
-            if guesses is None:
-                return Verdict(False)
-            checked = guesses.wrong.get(digest)
-            if checked is not None and now - checked < self.policy.recheck_seconds:
-                return Verdict(False, known_wrong=True)
-            until = max(guesses.locked_until, guesses.not_before)
-            if until > now:
-                return Verdict(True, max(1, int(until - now + 0.999)))
+        rec = self._fresh(self.book.login_record(address), now)
+        guesses = rec.users.get(self._user_key(rec, user)) if rec else None
+        if guesses is None:
+            return Verdict(False)
+        checked = guesses.wrong.get(self._digest(user, password))
+        if checked is not None and now - checked < self.policy.recheck_seconds:
+            return Verdict(False, known_wrong=True)
+        until = max(guesses.locked_until, guesses.not_before)
+        if until > now:
+            return Verdict(True, max(1, int(until - now + 0.999)))
         return Verdict(False)
 
     def failed(self, address: str, user: str | None = None,
@@ -136,17 +172,13 @@ class LoginThrottle:
         now = self._clock()
         p = self.policy
         digest = self._digest(user, password)
-        with self._lock:
-            rec = self._fresh(address, now) or _Address(now)
-            rec.last_seen = now
-            self._records[address] = rec
-            self._records.move_to_end(address)
-            while len(self._records) > p.max_addresses:
-                self._records.popitem(last=False)
+
+        def change(found):
+            rec = self._fresh(found, now) or _Address(now)
             guesses = rec.users.setdefault(self._user_key(rec, user), _Guesses())
             if digest in guesses.wrong:
                 guesses.wrong[digest] = now
-                return max(0.0, guesses.not_before - now)
+                return rec.to_text(), rec.locked_until(), max(0.0, guesses.not_before - now)
             guesses.wrong[digest] = now
             while len(guesses.wrong) > max(1, p.lockout_after):
                 guesses.wrong.popitem(last=False)
@@ -156,27 +188,39 @@ class LoginThrottle:
             extra = guesses.failures - p.free_failures
             delay = 0.0 if extra <= 0 else min(p.max_delay, p.base_delay * 2 ** (extra - 1))
             guesses.not_before = now + delay
-        return delay
+            return rec.to_text(), rec.locked_until(), delay
+
+        return self._change(address, change, now)
 
     def succeeded(self, address: str, user: str | None = None) -> None:
         """Forget the guesses of `user` from `address` (not its remembered wrong
         passwords)."""
-        with self._lock:
-            rec = self._records.get(address)
+        now = self._clock()
+        if self.book.login_record(address) is None:
+            return              # the usual case: nothing to forget, nothing written
+
+        def change(found):
+            rec = self._fresh(found, now)
             guesses = rec.users.get(self._user_key(rec, user)) if rec else None
             if guesses is None:
-                return
+                return (rec.to_text() if rec else None), (rec.locked_until() if rec
+                                                            else 0.0), None
             if guesses.wrong:
                 guesses.failures, guesses.locked_until, guesses.not_before = 0, 0.0, 0.0
             else:
                 del rec.users[self._user_key(rec, user)]
-                if not rec.users:
-                    del self._records[address]
+            return (rec.to_text() if rec.users else None), rec.locked_until(), None
+
+        self._change(address, change, now)
 
     def __len__(self) -> int:
         """How many addresses are remembered."""
-        with self._lock:
-            return len(self._records)
+        return self.book.login_record_count()
+
+    def _change(self, address: str, change, now: float):
+        return self.book.change_login_record(address, change, now=now,
+                                             window=self.policy.window,
+                                             max_records=self.policy.max_addresses)
 
     def _user_key(self, rec: _Address, user: str | None) -> str:
         user = user or ""
@@ -188,14 +232,13 @@ class LoginThrottle:
         # Length-prefixed, so no two different (user, password) give the same input.
         parts = [(p or "").encode("utf-8", "surrogatepass") for p in (user, password)]
         data = b"".join(len(b).to_bytes(4, "big") + b for b in parts)
-        return hmac.new(self._key, data, hashlib.sha256).digest()
+        return hmac.new(self._key, data, hashlib.sha256).hexdigest()
 
-    def _fresh(self, address: str, now: float) -> _Address | None:
-        rec = self._records.get(address)
-        if rec is None:
+    def _fresh(self, found: tuple[str, float] | None, now: float) -> _Address | None:
+        """The record as the book keeps it, or None when there is none or it expired."""
+        if found is None:
             return None
-        locked = any(g.locked_until > now for g in rec.users.values())
-        if now - rec.last_seen > self.policy.window and not locked:
-            del self._records[address]
+        rec = _Address.from_text(*found)
+        if now - rec.last_seen > self.policy.window and rec.locked_until() <= now:
             return None
         return rec

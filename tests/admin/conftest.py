@@ -42,9 +42,10 @@ def client(config):
         yield c
 
 
-def fast_throttle(clock=time.monotonic):
-    return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.1, max_delay=0.2,
-                                        lockout_after=5, lockout_seconds=60), clock=clock)
+def fast_throttle(journal, clock=time.time):
+    return LoginThrottle(journal, ThrottlePolicy(free_failures=1, base_delay=0.1,
+                                                 max_delay=0.2, lockout_after=5,
+                                                 lockout_seconds=60), clock=clock)
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def make_app(config, journal, client, clock):
     from bridge.admin import create_admin_app
 
     def make(**options):
-        options.setdefault("throttle", fast_throttle(clock))
+        options.setdefault("throttle", fast_throttle(journal, clock))
         return create_admin_app(config, journal, {"demo": client}, **options)
     return make
 

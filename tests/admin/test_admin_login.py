@@ -44,7 +44,7 @@ def test_forwarded_https_counts_only_from_a_trusted_proxy(config, journal, clien
 
     headers = {"X-Forwarded-Proto": "https"}
     untrusted = webtest.TestApp(create_admin_app(config, journal, {"demo": client},
-                                                 throttle=fast_throttle()),
+                                                 throttle=fast_throttle(journal)),
                                 extra_environ={"SCRIPT_NAME": "/admin",
                                                "REMOTE_ADDR": "10.1.2.3"})
     page = untrusted.get("/login", headers=headers)
@@ -52,7 +52,7 @@ def test_forwarded_https_counts_only_from_a_trusted_proxy(config, journal, clien
     trusted_config = dataclasses.replace(
         config, trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
     trusted = webtest.TestApp(create_admin_app(trusted_config, journal, {"demo": client},
-                                               throttle=fast_throttle()),
+                                               throttle=fast_throttle(journal)),
                               extra_environ={"SCRIPT_NAME": "/admin",
                                              "REMOTE_ADDR": "10.1.2.3"})
     page = trusted.get("/login", headers=headers)

@@ -12,7 +12,7 @@ def main_app(config, journal):
     from bridge.app import create_app
     from bridge.webbase.throttle import LoginThrottle
 
-    app = create_app(config, journal, throttle=LoginThrottle())
+    app = create_app(config, journal, throttle=LoginThrottle(journal))
     yield webtest.TestApp(app)
     app.config["bridge.web"].clients.close()
 

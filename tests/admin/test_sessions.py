@@ -1,5 +1,9 @@
-"""The session cookie and CSRF tokens (bridge.admin.sessions), pure."""
+"""The session cookie and CSRF tokens (bridge.admin.sessions); logouts kept in a real
+journal."""
+import pytest
+
 from bridge.admin.sessions import SessionManager
+from bridge.journal import Journal
 
 
 class Clock:
@@ -10,8 +14,16 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(autouse=True)
+def journal(tmp_path):
+    global JOURNAL
+    with Journal(tmp_path / "journal.db") as JOURNAL:
+        yield JOURNAL
+
+
 def manager(users, clock=None, secret=b"s3cret-key"):
-    return SessionManager(secret, lambda: users, max_age=3600, clock=clock or Clock())
+    return SessionManager(secret, lambda: users, JOURNAL, max_age=3600,
+                          clock=clock or Clock())
 
 
 def test_a_session_lasts_until_it_expires():
@@ -76,3 +88,19 @@ def test_no_secret_or_hash_in_reprs_or_cookies():
     session, cookie = m.start("admin", secure=False, path="/")
     for text in (repr(m), repr(cookie), repr(session), cookie.value):
         assert "top-secret-key" not in text and "hash-text" not in text
+
+
+def test_a_logout_on_one_bridge_holds_on_every_bridge_of_the_journal(journal):
+    clock = Clock()
+    users = {"admin": "hash-1"}
+    one = SessionManager(b"s3cret-key", lambda: users, journal, max_age=3600, clock=clock)
+    two = SessionManager(b"s3cret-key", lambda: users, journal, max_age=3600, clock=clock)
+    session, cookie = one.start("admin", secure=False, path="/admin")
+    assert two.current(cookie.value) == session      # a copied cookie works on both...
+    one.end(session, secure=False, path="/admin")
+    assert two.current(cookie.value) is None          # ...until it is logged out on one
+    clock.now += 3601                                 # gone from the journal once expired
+    one.end(None, secure=False, path="/admin")
+    other, _ = one.start("admin", secure=False, path="/admin")
+    one.end(other, secure=False, path="/admin")
+    assert not journal.session_ended(session.sid)

@@ -200,3 +200,29 @@ def test_demo_config_is_the_embedded_default(tmp_path):
     assert verify_password("demo-admin", config.admin("admin").password_hash)
     assert "demo-password" not in repr(config)
     assert config.journal_path == os.path.join(str(tmp_path), "j.db")
+
+
+def test_the_journal_is_a_file_beside_the_config_or_a_postgresql_url(tmp_path, monkeypatch):
+    assert load_config(write(tmp_path, minimal())).journal_location == str(
+        tmp_path / "astro-bridge.db")
+    lite = load_config(write(tmp_path, minimal(top='[journal]\nurl = "sqlite:///j/x.db"')))
+    assert lite.journal_location == str(tmp_path / "j" / "x.db") and lite.journal_url is None
+    monkeypatch.setenv("JOURNAL_URL", "postgresql://bridge:pg-Secret-77@db:5432/astro")
+    pg = load_config(write(tmp_path, minimal(top='[journal]\nurl_env = "JOURNAL_URL"')))
+    assert pg.journal_path is None
+    assert pg.journal_location.reveal() == "postgresql://bridge:pg-Secret-77@db:5432/astro"
+    assert "pg-Secret-77" not in repr(pg) and "pg-Secret-77" not in str(pg)
+
+
+@pytest.mark.parametrize("journal, expected", [
+    ('path = "a.db"\nurl = "postgresql://db/x"',
+     "bridge.toml: journal.url: give either path or url, not both"),
+    ('url = "mysql://u:hunter2@db/x"',
+     "bridge.toml: journal.url: must start with postgresql:// or sqlite:///"),
+    ('url = "x"\nurl_file = "u.txt"', "bridge.toml: journal.url_file: give only one of url, "
+                                      "url_file"),
+])
+def test_journal_location_errors_name_the_key_and_never_the_url(tmp_path, journal, expected):
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, minimal(top=f"[journal]\n{journal}")))
+    assert str(e.value) == expected and "hunter2" not in str(e.value)

@@ -1,4 +1,7 @@
-"""The journal on real SQLite files: idempotency, double clicks, leases, durability."""
+"""The journal's contract, on a real SQLite file and on a real PostgreSQL database
+(`journal_location` runs each test once per backend): idempotency, double clicks,
+leases, exact times; and what only SQLite files have (durability settings, old files
+migrated)."""
 import datetime as dt
 import sqlite3
 import threading
@@ -18,8 +21,8 @@ QS = "CustomerID=C-1&UPC1=012345678905&Qty1=2&SubTotal=20.00&apiusername=front&a
 
 
 @pytest.fixture
-def journal(tmp_path):
-    with Journal(tmp_path / "journal.db") as j:
+def journal(journal_location):
+    with Journal(journal_location) as j:
         yield j
 
 
@@ -80,8 +83,8 @@ def test_send_again_as_new_sale_overrides_the_window(journal):
     assert len(journal.sales()) == 2
 
 
-def test_concurrent_record_from_five_threads_creates_one_sale(tmp_path):
-    path = tmp_path / "journal.db"
+def test_concurrent_record_from_five_threads_creates_one_sale(journal_location):
+    path = journal_location
     Journal(path).close()
     results, barrier = [], threading.Barrier(5)
     journals = [Journal(path) for _ in range(5)]
@@ -119,8 +122,8 @@ def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
     assert sorted(wins) == [False, False, False, False, True]
 
 
-def test_claim_lease_blocks_others_until_released_or_expired(tmp_path):
-    with Journal(tmp_path / "journal.db", lease_seconds=0.3) as journal:
+def test_claim_lease_blocks_others_until_released_or_expired(journal_location):
+    with Journal(journal_location, lease_seconds=0.3) as journal:
         key = record(journal).sale_key
         assert journal.claim_sale(key, "web-1")
         assert not journal.claim_sale(key, "worker")
@@ -132,8 +135,8 @@ def test_claim_lease_blocks_others_until_released_or_expired(tmp_path):
         assert journal.claim_sale(key, "web-1")
 
 
-def test_a_held_sale_stays_held_while_its_holder_works(tmp_path):
-    with Journal(tmp_path / "journal.db", lease_seconds=0.6) as journal:
+def test_a_held_sale_stays_held_while_its_holder_works(journal_location):
+    with Journal(journal_location, lease_seconds=0.6) as journal:
         key = record(journal).sale_key
         with journal.holding(key, "worker-1") as held:
             assert held
@@ -144,8 +147,8 @@ def test_a_held_sale_stays_held_while_its_holder_works(tmp_path):
         assert journal.claim_sale(key, "worker-2")      # released at the end of the block
 
 
-def test_a_lease_taken_over_tells_its_old_holder(tmp_path):
-    path = tmp_path / "journal.db"
+def test_a_lease_taken_over_tells_its_old_holder(journal_location):
+    path = journal_location
     with Journal(path, lease_seconds=0.3) as journal, Journal(path) as other:
         key = record(journal).sale_key
         with journal.holding(key, "paused") as held:
@@ -157,8 +160,8 @@ def test_a_lease_taken_over_tells_its_old_holder(tmp_path):
             assert not journal.still_holding(key, "paused")
 
 
-def test_sale_survives_reopening_the_file(tmp_path):
-    path = tmp_path / "journal.db"
+def test_sale_survives_reopening_the_journal(journal_location):
+    path = journal_location
     with Journal(path) as j:
         key = record(j).sale_key
         j.mark_step_done(key, 0, {"astro_customer_id": "A-1"})
@@ -173,7 +176,7 @@ def test_sale_survives_reopening_the_file(tmp_path):
         assert j.health_check()
 
 
-def test_no_password_anywhere_in_the_journal_files(tmp_path):
+def test_no_password_anywhere_in_the_journal_files(tmp_path):   # (SQLite: its files)
     path = tmp_path / "journal.db"
     with Journal(path) as j:
         key = record(j).sale_key
@@ -446,7 +449,9 @@ def test_a_failed_commit_keeps_nothing_says_so_and_the_journal_goes_on(tmp_path)
         assert journal.get_sale(key).steps[0].state == DONE
 
 
-def test_commits_are_on_disk_when_they_return(journal):
-    journal.health_check()
-    # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
-    assert journal._conn().execute("PRAGMA synchronous").fetchone()[0] == 2
+def test_commits_are_on_disk_when_they_return(tmp_path):
+    with Journal(tmp_path / "journal.db") as journal:
+        journal.health_check()
+        # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
+        with journal._read() as conn:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2

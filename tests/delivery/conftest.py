@@ -1,5 +1,5 @@
-"""Delivery against the sandbox Astro over real HTTP, on real SQLite journals: the
-fixtures and helpers the delivery tests share."""
+"""Delivery against the sandbox Astro over real HTTP, on real journals (a SQLite file,
+and a PostgreSQL database): the fixtures and helpers the delivery tests share."""
 import datetime as dt
 
 import pytest
@@ -22,8 +22,10 @@ def store(sandbox, tmp_path):
 
 
 @pytest.fixture
-def journal(tmp_path):
-    with Journal(tmp_path / "journal.db") as j:
+def journal(journal_location):
+    """The journal, once on a SQLite file and once on PostgreSQL: delivery's contract
+    holds on both."""
+    with Journal(journal_location) as j:
         yield j
 
 

@@ -41,7 +41,7 @@ class LiveBridge:
         self.clients = StoreClients(config, factory=client_factory)
         self.clock = ManualClock()
         self.app = create_app(config, self.journal, self.clients,
-                              throttle=LoginThrottle(TEST_THROTTLE, clock=self.clock))
+                              throttle=LoginThrottle(self.journal, TEST_THROTTLE, clock=self.clock))
         self.server = BridgeServer(self.app).start()
         self.url = self.server.url
         self.worker = Worker(self.journal, self.clients, retry=config.retry,

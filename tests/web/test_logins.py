@@ -103,7 +103,7 @@ def test_forwarded_address_counts_only_behind_a_trusted_proxy(sandbox, bridge_co
     config = dataclasses.replace(bridge_config, trusted_proxies=(ip_network("10.0.0.1/32"),))
     journal = Journal(config.journal_path)
     no_delay = ThrottlePolicy(free_failures=3, lockout_after=3, lockout_seconds=60)
-    app = webtest.TestApp(create_app(config, journal, throttle=LoginThrottle(no_delay)))
+    app = webtest.TestApp(create_app(config, journal, throttle=LoginThrottle(journal, no_delay)))
     wrong = "/?apiusername=demo&CustomerID=C1&apipassword=nope-"
     via_proxy = {"REMOTE_ADDR": "10.0.0.1"}
     for n in range(3):

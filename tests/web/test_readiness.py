@@ -28,3 +28,22 @@ def test_readyz_is_ready_again_once_a_failed_commit_cause_is_fixed(sandbox, tmp_
         with sqlite3.connect(config.journal_path) as db:
             db.executescript("DROP TRIGGER break_commit; DELETE FROM commit_breaker;")
         assert app.get("/readyz").json == {"ready": True, "reasons": []}
+
+
+def test_readyz_checks_the_postgresql_journal_and_survives_lost_connections(
+        sandbox, tmp_path, pg_url, postgres):
+    config = demo_config_for_tests(sandbox.api_url, pg_url)
+    with Journal(pg_url) as journal:
+        app = webtest.TestApp(create_app(config, journal))
+        app.app.config["bridge.web"].ready_cache_seconds = 0
+        assert app.get("/readyz").json == {"ready": True, "reasons": []}
+        # The database drops every connection of the journal (a restart, a failover):
+        # the pool makes new ones, nothing is refused.
+        postgres.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE pid <> pg_backend_pid() AND datname = current_database()")
+        assert app.get("/readyz").json == {"ready": True, "reasons": []}
+        schema = pg_url.rsplit("%3D", 1)[1]
+        postgres.psql(f"ALTER TABLE {schema}.health RENAME TO health_away")
+        assert app.get("/readyz", status=503).json["reasons"] == ["journal: cannot write"]
+        postgres.psql(f"ALTER TABLE {schema}.health_away RENAME TO health")
+        assert app.get("/readyz").json == {"ready": True, "reasons": []}

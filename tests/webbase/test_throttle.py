@@ -1,7 +1,9 @@
 """The login throttle: guesses per (address, user) by distinct wrong password, a growing
-delay, then a lockout, in bounded memory, never keeping a password."""
-import gc
+delay, then a lockout, kept bounded in the journal (shared by every bridge on it),
+never keeping a password."""
+import pytest
 
+from bridge.journal import Journal
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 
 
@@ -18,9 +20,21 @@ POLICY = ThrottlePolicy(free_failures=1, base_delay=0.5, max_delay=2.0, lockout_
                         recheck_seconds=100)
 
 
-def test_guesses_get_slower_then_the_user_is_refused_for_a_while():
+@pytest.fixture
+def journal(tmp_path):
+    with Journal(tmp_path / "journal.db") as j:
+        yield j
+
+
+@pytest.fixture
+def throttle(journal):
+    """throttle(clock) -> a LoginThrottle of POLICY on the test's journal."""
+    return lambda clock: LoginThrottle(journal, POLICY, clock, key=b"k" * 32)
+
+
+def test_guesses_get_slower_then_the_user_is_refused_for_a_while(throttle):
     clock = Clock()
-    t = LoginThrottle(POLICY, clock)
+    t = throttle(clock)
     delays = [t.failed("10.0.0.9", "demo", f"guess-{n}") for n in range(4)]
     assert delays == [0.0, 0.5, 1.0, 2.0]
     inside = t.check("10.0.0.9", "demo", "guess-4")  # no new guess is looked at in the delay
@@ -36,9 +50,9 @@ def test_guesses_get_slower_then_the_user_is_refused_for_a_while():
     assert not t.check("10.0.0.9", "demo", "right").refused
 
 
-def test_the_same_wrong_password_again_is_no_new_guess_and_is_known_without_a_check():
+def test_the_same_wrong_password_again_is_no_new_guess_and_is_known_without_a_check(throttle):
     clock = Clock()
-    t = LoginThrottle(POLICY, clock)
+    t = throttle(clock)
     checks = []
 
     def wrong():
@@ -57,8 +71,8 @@ def test_the_same_wrong_password_again_is_no_new_guess_and_is_known_without_a_ch
     assert t.attempt("10.0.0.9", "demo", "right", lambda: True).ok
 
 
-def test_a_success_forgets_the_guesses_but_not_the_known_wrong_passwords():
-    t = LoginThrottle(POLICY, Clock())
+def test_a_success_forgets_the_guesses_but_not_the_known_wrong_passwords(throttle):
+    t = throttle(Clock())
     for n in range(4):
         t.failed("a", "demo", f"guess-{n}")
     assert t.check("a", "demo", "right").refused
@@ -68,47 +82,48 @@ def test_a_success_forgets_the_guesses_but_not_the_known_wrong_passwords():
     assert t.failed("a", "demo", "guess-9") == 0.0    # counting starts again
 
 
-def test_inventing_user_names_cannot_push_a_lockout_out_nor_grow_memory():
+def test_inventing_user_names_cannot_push_a_lockout_out_nor_grow_memory(throttle):
     clock = Clock()
-    t = LoginThrottle(POLICY, clock)
+    t = throttle(clock)
     for n in range(5):
         t.failed("10.0.0.9", "demo", f"guess-{n}")
     for n in range(1000):
         t.failed("10.0.0.9", f"user-{n}", "x")
     assert t.check("10.0.0.9", "demo", "right").refused
-    users = t._records["10.0.0.9"].users
+    users = t._fresh(t.book.login_record("10.0.0.9"), clock.now).users
     assert len(users) == POLICY.max_users + 1         # further names share one record
     assert all(len(g.wrong) <= POLICY.lockout_after for g in users.values())
 
 
-def test_memory_is_bounded_by_forgetting_the_least_recent_addresses():
+def test_memory_is_bounded_by_forgetting_the_least_recent_addresses(throttle):
     clock = Clock()
-    t = LoginThrottle(POLICY, clock)
+    t = throttle(clock)
     for n in range(100):
         t.failed(f"10.0.{n}.1", "demo", "x")
     assert len(t) == 3
     clock.now += 301                                  # quiet addresses expire too
-    assert not t.check("10.0.99.1", "demo", "y").refused and len(t) == 2
+    assert not t.check("10.0.99.1", "demo", "y").known_wrong   # forgotten at once
+    t.failed("10.1.0.1", "demo", "x")                 # and gone at the next write
+    assert len(t) == 1
 
 
-def test_no_wrong_password_is_kept_in_memory():
-    t = LoginThrottle(POLICY, Clock())
+def test_no_wrong_password_is_kept_in_the_journal(throttle, tmp_path):
+    t = throttle(Clock())
     secret = "Zq-wrong-" + "pass" * 3
     t.failed("10.0.0.9", "demo", secret)
     t.failed("10.0.0.9", "demo", secret + "2")
-    held = [o for o in _everything(t) if isinstance(o, (str, bytes))]
-    assert any(isinstance(o, bytes) and len(o) == 32 for o in held)   # the digests
-    assert not any(secret in (o if isinstance(o, str) else o.decode("latin-1"))
-                   for o in held)
+    assert t.check("10.0.0.9", "demo", secret).known_wrong      # remembered, as a digest
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"10.0.0.9" in stored and secret.encode() not in stored
 
 
-def _everything(t):
-    """The objects the throttle holds, all the way down."""
-    seen, todo = {}, [t.__dict__]
-    while todo:
-        obj = todo.pop()
-        if id(obj) in seen or isinstance(obj, (type, type(len))):
-            continue
-        seen[id(obj)] = obj
-        todo.extend(gc.get_referents(obj))
-    return list(seen.values())
+def test_two_bridges_on_one_journal_count_one_guesser(journal):
+    """A guesser spreading guesses over two bridges is held back by both."""
+    clock = Clock()
+    one = LoginThrottle(journal, POLICY, clock, key=b"k" * 32)
+    two = LoginThrottle(journal, POLICY, clock, key=b"k" * 32)
+    for n in range(5):
+        (one if n % 2 else two).failed("10.0.0.9", "demo", f"guess-{n}")
+    assert one.check("10.0.0.9", "demo", "right").retry_after == 60
+    assert two.check("10.0.0.9", "demo", "right").retry_after == 60
+    assert two.check("10.0.0.9", "demo", "guess-1").known_wrong   # tried on the other
