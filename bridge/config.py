@@ -17,8 +17,8 @@ one of the three.
 
 The file layout (config/bridge.example.toml documents every option)::
 
-    [server]   host, port, legacy_paths, login_param, max_lines, request_deadline_seconds,
-               trusted_proxies, secret_key(_env|_file), log_json
+    [server]   host, port, legacy_paths, login_param, max_lines, max_id_length,
+               request_deadline_seconds, trusted_proxies, secret_key(_env|_file), log_json
     [journal]  path, dedupe_window_seconds
     [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
     [reports]  failure_report_days
@@ -157,6 +157,7 @@ class Config:
     legacy_paths: tuple[str, ...] = ("/",)   # always contains "/"
     login_param: str = "login"
     max_lines: int = 500
+    max_id_length: int = 64             # longest CustomerID / SaleID a button may send
     request_deadline: float = 8.0       # seconds a button request may spend delivering
     dedupe_window: float = 120.0        # seconds an identical sale without SaleID is a repeat
     retry: RetryPolicy = RetryPolicy()
@@ -314,7 +315,7 @@ class _Reader:
                          "rest_proxy"):
                 raise self.fail(k, "unknown section")
         server = self.table(data, "server", "", {
-            "host", "port", "legacy_paths", "login_param", "max_lines",
+            "host", "port", "legacy_paths", "login_param", "max_lines", "max_id_length",
             "request_deadline_seconds", "trusted_proxies", "secret_key", "secret_key_env",
             "secret_key_file", "log_json"})
         journal = self.table(data, "journal", "", {"path", "dedupe_window_seconds"})
@@ -328,6 +329,9 @@ class _Reader:
         max_lines = self.get(server, "max_lines", "server.", int, 500)
         if max_lines < 1:
             raise self.fail("server.max_lines", f"must be at least 1, not {max_lines}")
+        max_id_length = self.get(server, "max_id_length", "server.", int, 64)
+        if max_id_length < 1:
+            raise self.fail("server.max_id_length", f"must be at least 1, not {max_id_length}")
         days = self.get(reports, "failure_report_days", "reports.", int, 30)
         if days < 1:
             raise self.fail("reports.failure_report_days", f"must be at least 1, not {days}")
@@ -347,6 +351,7 @@ class _Reader:
             legacy_paths=self.legacy_paths(server),
             login_param=self.text(server, "login_param", "server.", "login"),
             max_lines=max_lines,
+            max_id_length=max_id_length,
             request_deadline=self.positive(server, "request_deadline_seconds", "server.", 8),
             dedupe_window=self.positive(journal, "dedupe_window_seconds", "journal.", 120),
             retry=RetryPolicy(backoff_base=base, backoff_max=cap,
