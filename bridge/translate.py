@@ -223,7 +223,8 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
                               transaction_date=day, sale_id=sale_key))
 
     if store.points and sale.subtotal is not None and sale.subtotal != 0:
-        amount = -abs(sale.subtotal) if sale.refund else sale.subtotal
+        # copy_* are exact: abs() and - round to the context's 28 digits.
+        amount = sale.subtotal.copy_abs().copy_negate() if sale.refund else sale.subtotal
         steps.append(Step(len(steps), POINTS, customer_id, dollar_amount=amount))
 
     return Plan(sale_key=sale_key, store_id=store.id, customer_id=customer_id,
