@@ -13,6 +13,7 @@ needs the customer's email or mailing address, that page is a form asking for it
 """
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 import bottle
@@ -27,11 +28,17 @@ _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
                       "pending": "Being redeemed"}
 
 
-def _render(name: str, **kw) -> str:
+@functools.cache
+def _lookup() -> list[str]:
+    """The one lookup list of these pages (bottle caches a compiled template under the
+    identity of its lookup list: a new list per render would compile it again)."""
     from bridge.web import render      # the receipt's layout and stylesheet
+    return ADMIN_TEMPLATES + [str(render.TEMPLATES)]
+
+
+def _render(name: str, **kw) -> str:
     kw.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=ADMIN_TEMPLATES + [str(render.TEMPLATES)],
-                           **kw)
+    return bottle.template(name, template_lookup=_lookup(), **kw)
 
 
 def _customer_id(sale) -> str | None:
@@ -70,7 +77,7 @@ def _action(sale_key: str) -> str:
 def install_redeem_routes(app: bottle.Bottle, web) -> None:
     """Add POST /receipt/<sale_key>/redeem to the main app."""
 
-    @app.post("/receipt/<sale_key>/redeem")
+    @app.post(r"/receipt/<sale_key:re:[\s\S]+>/redeem")     # a SaleID may hold "/"
     def redeem_route(sale_key):
         form = bottle.request.forms
         token = form.get("t")

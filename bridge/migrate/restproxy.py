@@ -43,6 +43,7 @@ TRANSACTION_ENDPOINTS = ("addTransactionBatch", "addTransaction")
 REDEMPTION_ENDPOINTS = ("addRedemption", "redeemPoints")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 30.0
+MAX_BODY = 256 * 1024          # the button's limit (bridge.web.app passes its own)
 
 
 def proxy_store(config) -> Any | None:
@@ -164,18 +165,24 @@ def _text(value: Any) -> str | None:
 
 
 def _gateway_error(status: int) -> bottle.HTTPResponse:
-    text = ("Astro unreachable: not sent" if status == 503
-            else "Astro gave no answer: the call may have been processed")
-    body = json.dumps({"astro_status": status, "astro_status_message": text,
+    return _answer(status, "Astro unreachable: not sent" if status == 503
+                   else "Astro gave no answer: the call may have been processed")
+
+
+def _answer(status: int, message: str) -> bottle.HTTPResponse:
+    """The proxy's own answer, in Astro's envelope."""
+    body = json.dumps({"astro_status": status, "astro_status_message": message,
                        "returnData": None})
     return bottle.HTTPResponse(body=body, status=status,
                                headers={"Content-Type": "application/json"})
 
 
 def install_rest_proxy(app: bottle.Bottle, config, journal, *,
-                       session: requests.Session | None = None) -> RestProxy | None:
+                       session: requests.Session | None = None,
+                       max_body: int = MAX_BODY) -> RestProxy | None:
     """Add the proxy routes to `app`; the RestProxy, or None when no store is chosen
-    (then the routes answer 503 naming the missing option)."""
+    (then the routes answer 503 naming the missing option). A body of more than
+    `max_body` bytes is answered 413 and nothing is forwarded."""
     store = proxy_store(config)
     proxy = RestProxy(store, journal, session=session) if store is not None else None
 
@@ -184,22 +191,21 @@ def install_rest_proxy(app: bottle.Bottle, config, journal, *,
         if not _ENDPOINT.match(endpoint):
             return _not_found()
         if proxy is None:
-            body = json.dumps({"astro_status": 503, "astro_status_message":
-                               "REST proxy off: several stores and no [rest_proxy] store"})
-            return bottle.HTTPResponse(body=body, status=503,
-                                       headers={"Content-Type": "application/json"})
-        req = bottle.request
-        headers = {"Content-Type": req.get_header("Content-Type") or ""}
-        if req.get_header("Authorization") is not None:
-            headers["Authorization"] = req.get_header("Authorization")
-        if not headers["Content-Type"]:
-            del headers["Content-Type"]
-        return proxy.forward(endpoint, req.body.read(), headers)
+            return _answer(503, "REST proxy off: several stores and no [rest_proxy] store")
+        body = bottle.request.body.read(max_body + 1) \
+            if bottle.request.content_length <= max_body else b""
+        if bottle.request.content_length > max_body or len(body) > max_body:
+            return _answer(413, f"Request too large: at most {max_body} bytes")
+        # The headers as received (latin-1 text of their bytes), so they go on unchanged;
+        # bottle's get_header would decode them as UTF-8 (and fail on other bytes).
+        environ = bottle.request.environ
+        headers = {name: environ[key] for name, key in (
+            ("Content-Type", "CONTENT_TYPE"), ("Authorization", "HTTP_AUTHORIZATION"))
+            if environ.get(key)}
+        return proxy.forward(endpoint, body, headers)
 
     return proxy
 
 
 def _not_found() -> bottle.HTTPResponse:
-    return bottle.HTTPResponse(body=json.dumps({"astro_status": 404,
-                                                "astro_status_message": "Unknown endpoint"}),
-                               status=404, headers={"Content-Type": "application/json"})
+    return _answer(404, "Unknown endpoint")

@@ -102,8 +102,7 @@ class BridgeWeb:
             self.log_refused("throttled", started, 429)
             return answer
         try:
-            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines,
-                                   login_param=self.config.login_param)
+            sale = self.parse(raw)
         except legacy_qs.LegacyQSError as e:
             self.log_refused("bad-request", started, 400, param=e.param)
             return render.error_page(400, "This button URL is not right", str(e), param=e.param,
@@ -122,8 +121,7 @@ class BridgeWeb:
                                      "The login could not be checked with Astro just now. "
                                      "Nothing was recorded: click the button again in a minute.")
         if not store.convert_upc:
-            sale = legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=False,
-                                   login_param=self.config.login_param)
+            sale = self.parse(raw, convert_upc=False)
         if store.phase in phases.LEGACY_PHASES:
             # legacy_store above resolves the same way; kept so no click of such a store
             # is ever answered by the REST path.
@@ -137,6 +135,12 @@ class BridgeWeb:
                  time.monotonic() - started, via="button")
         repeat = not recorded.created and not sale.sale_id
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def parse(self, raw: bytes, *, convert_upc: bool = True) -> legacy_qs.LegacySale:
+        """The sale of a button request, with the configured bounds."""
+        return legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=convert_upc,
+                               login_param=self.config.login_param,
+                               max_id_length=self.config.max_id_length)
 
     def sale_id_conflict(self, store: Store, sale: legacy_qs.LegacySale, sale_key: str,
                          started: float) -> bottle.HTTPResponse:
@@ -255,10 +259,9 @@ class BridgeWeb:
         return outcome.status
 
     def to_receipt(self, sale_key: str, *, repeat: bool = False) -> bottle.HTTPResponse:
-        url = (f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
-               f"?t={self.signer.receipt_token(sale_key)}" + ("&repeat=1" if repeat else ""))
-        # Relative Location (RFC 7231): right behind any proxy, whatever its scheme.
-        return bottle.HTTPResponse(status=303, headers={"Location": url})
+        return render.see_other(f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
+                                f"?t={self.signer.receipt_token(sale_key)}"
+                                + ("&repeat=1" if repeat else ""))
 
     def make_store_sales_due(self, store: Store) -> None:
         """A delegate store got a working login again: its waiting sales are due now."""
@@ -374,8 +377,9 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     for path in config.legacy_paths:
         app.route(path, ["GET", "POST"], web.button)
     app.route("/button", "GET", lambda: web.builder(None))
-    app.route("/receipt/<sale_key>", "GET", web.receipt)
-    app.route("/receipt/<sale_key>/again", "POST", web.again)
+    # Any character: a SaleID may hold "/" (the server decodes the %2F of the link).
+    app.route(r"/receipt/<sale_key:re:[\s\S]+>", "GET", web.receipt)
+    app.route(r"/receipt/<sale_key:re:[\s\S]+>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
     # The admin pages, and Redeem on the receipt page (owner: ADMIN, bridge.admin).
     mount_admin(app, config, journal, web.clients)
@@ -401,7 +405,7 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     for code in (404, 405, 500):
         app.error(code)(on_error)
     # POST /api/json/...: the REST proxy for POSes that already speak REST (bridge.migrate).
-    install_rest_proxy(app, config, journal)
+    install_rest_proxy(app, config, journal, max_body=MAX_BODY)
     return app
 
 
@@ -425,8 +429,9 @@ def _prefix() -> str:
 
 
 def _own_base_url(config: Config) -> str:
-    scheme = request_origin(bottle.request.environ, config.trusted_proxies).scheme
-    return f"{scheme}://{bottle.request.urlparts.netloc}{_prefix()}"
+    # Not bottle's request.url: it believes X-Forwarded-Host from anyone.
+    origin = request_origin(bottle.request.environ, config.trusted_proxies)
+    return f"{origin.scheme}://{origin.host}{_prefix()}"
 
 
 def _int(text, default: int) -> int:
