@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 
 from bridge.admin.guidance import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
+from bridge.spreadsheet import safe_row
 
 TRANSACTION = "transaction"
 REDEMPTION = "redemption"
@@ -130,21 +131,15 @@ CSV_COLUMNS = ("id", "type", "store", "date", "customer", "item_code", "descript
 
 
 def report_csv(report: Report) -> str:
-    """The report's failure lines as CSV (header first, newest first, UTC dates)."""
+    """The report's failure lines as CSV (header first, newest first, UTC dates); no
+    cell starts like a formula (bridge.spreadsheet)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.rows:
-        writer.writerow([
+        writer.writerow(safe_row([
             r.id, "Redemption" if r.section == REDEMPTION else "Transaction", r.store_id,
             r.at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-            r.customer_id or "", r.item_code or "", _cell(r.description), r.ref_id or "",
-            r.endpoint or "", "" if r.status_code is None else r.status_code,
-            _cell(r.message), r.reason, r.sale_key or ""])
+            r.customer_id, r.item_code, r.description, r.ref_id, r.endpoint, r.status_code,
+            r.message, r.reason, r.sale_key]))
     return out.getvalue()
-
-
-def _cell(text: str | None) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
