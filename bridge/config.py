@@ -25,33 +25,33 @@ The file layout (config/bridge.example.toml documents every option)::
     [rest_proxy] store   (the store whose Astro the REST proxy forwards to; bridge.migrate)
     [[admins]] name, password_hash
     [stores.<id>]        name, phase, legacy_url, points, timezone, convert_upc,
-                         refund_remove_items, button_auth
+                         refund_remove_items, button_auth, max_subtotal, max_qty, walk_in
     [stores.<id>.astro]  base_url, username, password(_env|_file), client_id
     [[stores.<id>.buttons]] username, password_hash
 
 When no signing key is configured `Config.secret_key` is None; the web app then uses
 `Journal.secret("secret_key")`, generated once and kept in the journal.
+
+May import: bridge.passwords.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
 import re
-import sys
+import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the project runs on 3.11; tomli is the documented fallback
-    import tomli as tomllib
-
-from bridge.passwords import hash_password, is_password_hash
+from bridge.passwords import is_password_hash
 
 PHASES = ("passthrough", "shadow", "rest")
 BUTTON_AUTH_MODES = ("mapped", "delegate")
+WALK_IN_MODES = ("ignore", "refuse")
+MAX_QTY_BOUND = 9999        # legacy_qs's own bound on a quantity
 DEFAULT_ASTRO_URL = "https://api.astroloyalty.com/api/json"
 _STORE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,31}$")
 
@@ -125,6 +125,13 @@ class Store:
     refund_remove_items: bool = False
     button_auth: str = "mapped"         # mapped | delegate
     buttons: tuple[ButtonUser, ...] = ()
+    # A sale beyond these is refused (400 naming the parameter), nothing recorded: a
+    # typo at the till must not become a fortune in points.
+    max_subtotal: Decimal = Decimal("10000.00")
+    max_qty: int = 999
+    # A sale without a CustomerID: "ignore" answers that there is nothing to send,
+    # "refuse" answers 400 naming CustomerID.
+    walk_in: str = "ignore"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -175,6 +182,17 @@ class Config:
                 return store
         raise KeyError(store_id)
 
+    def parse_options(self, store: Store | None = None) -> dict:
+        """The keyword arguments of `legacy_qs.parse` for a click of `store`: its
+        item-code rule, its limits and whether it takes walk-ins. Without a store, the
+        format's own bounds only, walk-ins parsed (the store is not known yet)."""
+        options = {"max_lines": self.max_lines, "login_param": self.login_param,
+                   "max_id_length": self.max_id_length}
+        if store is None:
+            return {**options, "walk_in": True}
+        return {**options, "convert_upc": store.convert_upc, "max_qty": store.max_qty,
+                "max_subtotal": store.max_subtotal, "walk_in": store.walk_in == "ignore"}
+
     def admin(self, name: str) -> AdminUser | None:
         for admin in self.admins:
             if admin.name == name:
@@ -217,10 +235,18 @@ def demo_config(sandbox_api_url: str, journal_path: str) -> Config:
         points=True,
         timezone="America/New_York",
         button_auth="mapped",
-        buttons=(ButtonUser("demo", hash_password("demo-button")),),
+        buttons=(ButtonUser("demo", DEMO_BUTTON_HASH),),
     )
     return Config(stores=(store,), journal_path=str(journal_path), source="<demo>",
-                  admins=(AdminUser("admin", hash_password("demo-admin")),))
+                  admins=(AdminUser("admin", DEMO_ADMIN_HASH),))
+
+
+# The demo's logins are public (the README prints them), so their hashes are made once,
+# here, with `astro-bridge hash-password`: starting the demo computes no scrypt.
+DEMO_BUTTON_HASH = ("scrypt$131072$8$1$ijIjaMKqrUl27IURrZBphg==$"
+                    "6oYdmf6QSrdo/QnjtPaAn43yJNXF+DOnV7DAsjHI9II=")       # demo-button
+DEMO_ADMIN_HASH = ("scrypt$131072$8$1$GxPelk+3pOBiXcfY/VHZCA==$"
+                   "8/YHiUtiOqU3MHpoAewld5d+gMxytALdQc3qhOFWR4Q=")        # demo-admin
 
 
 _MISSING = object()
@@ -429,7 +455,8 @@ class _Reader:
         if not isinstance(body, dict):
             raise self.fail(f"stores.{store_id}", "must be a table")
         allowed = {"name", "phase", "legacy_url", "points", "timezone", "convert_upc",
-                   "refund_remove_items", "button_auth", "astro", "buttons"}
+                   "refund_remove_items", "button_auth", "astro", "buttons", "max_subtotal",
+                   "max_qty", "walk_in"}
         for k in body:
             if k not in allowed:
                 raise self.fail(prefix + k, "unknown option")
@@ -455,6 +482,14 @@ class _Reader:
         if auth == "mapped" and not buttons:
             raise self.fail(prefix + "buttons",
                             "button_auth 'mapped' needs at least one [[buttons]] user")
+        max_qty = self.get(body, "max_qty", prefix, int, 999)
+        if not 1 <= max_qty <= MAX_QTY_BOUND:
+            raise self.fail(prefix + "max_qty",
+                            f"must be between 1 and {MAX_QTY_BOUND}, not {max_qty}")
+        walk_in = self.text(body, "walk_in", prefix, "ignore")
+        if walk_in not in WALK_IN_MODES:
+            raise self.fail(prefix + "walk_in",
+                            f"must be one of {', '.join(WALK_IN_MODES)}, not {walk_in!r}")
         return Store(
             id=store_id,
             name=self.text(body, "name", prefix, store_id),
@@ -467,7 +502,26 @@ class _Reader:
             refund_remove_items=self.get(body, "refund_remove_items", prefix, bool, False),
             button_auth=auth,
             buttons=buttons,
+            max_subtotal=self.amount(body, "max_subtotal", prefix, Decimal("10000.00")),
+            max_qty=max_qty,
+            walk_in=walk_in,
         )
+
+    def amount(self, data, key, prefix, default: Decimal) -> Decimal:
+        """A money amount greater than 0 with at most two decimals: a number or a string
+        ("10000.00"; a string keeps the decimals exactly)."""
+        value = self.get(data, key, prefix, (int, float, str), default)
+        if isinstance(value, Decimal):
+            return value
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount <= 0 \
+                or amount != amount.quantize(Decimal("0.01")):
+            raise self.fail(prefix + key, f"must be an amount greater than 0 with at most "
+                                          f"two decimals, like 10000.00, not {value!r}")
+        return amount.quantize(Decimal("0.01"))
 
     def astro(self, body: dict, store_prefix: str, needs_login: bool) -> AstroLogin:
         astro = self.table(body, "astro", store_prefix, {
@@ -491,5 +545,5 @@ class _Reader:
 
 def _kind_name(kind) -> str:
     names = {str: "a string", int: "a whole number", bool: "true or false", list: "an array",
-             dict: "a table", (int, float): "a number"}
+             dict: "a table", (int, float): "a number", (int, float, str): "an amount"}
     return names.get(kind, str(kind))

@@ -10,9 +10,16 @@ is False (never an exception) for a malformed hash; `is_password_hash(text)` tel
 configuration loader whether a value has the right shape. Hashes are made with
 `hashlib.scrypt`, so a leaked configuration file does not give away the passwords.
 
-`VerifiedCache` remembers successful checks for a few minutes (a check costs ~0.1 s, and
-a button sends its password with every click), keyed by a keyed digest only: never the
-password, and a failed check is never remembered.
+The cost (n, r, p) is part of each stored hash, so raising DEFAULT_N leaves every hash
+made before valid: it is checked at the cost it was made with (`hash-password` again to
+raise an old one). `VerifiedCache` remembers successful checks for a few minutes (a check
+at the default cost takes most of a second and 128 MiB, and a button sends its password
+with every click), keyed by a keyed digest only: never the password, and a failed check
+is never remembered. `nobody_hash(like)` is checked for a user name that does not
+exist, at the cost of the configured hashes, so such a login takes as long as a wrong
+password (also while older, cheaper hashes are still in use).
+
+May import: the standard library only.
 """
 from __future__ import annotations
 
@@ -25,9 +32,9 @@ import time
 from collections import OrderedDict
 
 SCHEME = "scrypt"
-# n=2**14, r=8, p=1 are the classic interactive-login parameters: about 0.1 s per check,
-# 16 MiB of memory.
-DEFAULT_N = 2**14
+# n=2**17, r=8, p=1: OWASP's minimum for scrypt (128 MiB per check). Right passwords are
+# then remembered by VerifiedCache, so a click pays it once every few minutes at most.
+DEFAULT_N = 2**17
 DEFAULT_R = 8
 DEFAULT_P = 1
 _SALT_BYTES = 16
@@ -35,6 +42,9 @@ _HASH_BYTES = 32
 # Upper bounds so a hostile hash in a config file cannot make a check take minutes.
 _MAX_N = 2**20
 _MAX_RP = 64
+# Salt and digest of no one's password: random bytes fixed here (nothing secret, and
+# nothing to compute at start-up).
+_NOBODY = "TMAZmwjh8OSTDC5Dx/H1rg==$w8LtHEYBkgXwAUchsq0lfaJnUjywyC3jgz2/mHrGarg="
 
 
 def hash_password(password: str, *, n: int = DEFAULT_N, r: int = DEFAULT_R, p: int = DEFAULT_P) -> str:
@@ -112,6 +122,14 @@ class VerifiedCache:
         data = b"".join(len(b).to_bytes(4, "big") + b
                         for b in (p.encode("utf-8", "surrogatepass") for p in parts))
         return hmac.new(self._key, data, hashlib.sha256).digest()
+
+
+def nobody_hash(like: str | None = None) -> str:
+    """A hash no password matches, with the cost (n, r, p) of the hash `like` (else the
+    default): checking it takes as long as checking a real user's password."""
+    parsed = _parse(like) if like else None
+    n, r, p = parsed[:3] if parsed else (DEFAULT_N, DEFAULT_R, DEFAULT_P)
+    return f"{SCHEME}${n}${r}${p}${_NOBODY}"
 
 
 def is_password_hash(text: str) -> bool:

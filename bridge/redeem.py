@@ -20,14 +20,16 @@ second submit of the same reward finds the attempt and sends nothing: "already
 redeemed" or "being redeemed". Only an attempt that failed for sure may be tried again.
 A failure is kept in the journal as a Redemption Failure, and the outcome says plainly
 that the reward was NOT redeemed.
+
+May import: bridge.astro, bridge.journal, bridge.reasons. No HTTP pages: the receipt's
+Redeem routes (bridge.web.rewards) call it.
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
 
-from bridge.admin.guidance import (NOT_REACHED, POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN,
-                                   reason_of)
+from bridge.reasons import Reason, astro_reason
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
 
 FREE_GOOD = "free_good"
@@ -91,7 +93,7 @@ class RedeemOutcome:
     reward: Reward
     message: str
     needs: tuple[str, ...] = ()      # NEEDS_INFO (or a refusal for missing info)
-    reason: str | None = None        # the failure reason (FAILED / UNCERTAIN)
+    reason: Reason | None = None     # the failure reason (FAILED / UNCERTAIN)
 
     @property
     def redeemed(self) -> bool:
@@ -239,8 +241,7 @@ def _in_progress(reward: Reward, status: str) -> RedeemOutcome:
         return RedeemOutcome(UNCERTAIN, reward, (
             f"{reward.title}: it is not known whether this redemption went through. It "
             f"was NOT redeemed again. Check the customer in Astro; the failure report "
-            f"lists it."), reason=POINTS_UNCERTAIN if reward.kind == POINTS
-            else REDEMPTION_UNCERTAIN)
+            f"lists it."), reason=_uncertain_reason(reward))
     return RedeemOutcome(IN_PROGRESS, reward, f"{reward.title} is being redeemed already "
                                               f"(another submit). It was not sent again.")
 
@@ -254,24 +255,25 @@ def _needs_text(missing: tuple[str, ...]) -> str:
 def _failed(journal, key, reward, exc: AstroError, endpoint: str, now) -> RedeemOutcome:
     code = getattr(exc, "code", None)
     message = getattr(exc, "message", None) or str(exc)
-    reason = NOT_REACHED if isinstance(exc, NotSent) else reason_of(message)
+    reason = Reason.NOT_REACHED if isinstance(exc, NotSent) else astro_reason(message)
     journal.finish_redemption(key, "failed", when=now, endpoint=exc.endpoint or endpoint,
                               status_code=code, message=message, reason=reason)
-    needs = ()
-    low = message.lower()
-    if "missing" in low:
-        needs = tuple(w for w, probe in ((EMAIL, "email"), (ADDRESS, "address"))
-                      if probe in low)
+    needs = {Reason.MISSING_EMAIL: (EMAIL,), Reason.MISSING_ADDRESS: (ADDRESS,),
+             Reason.MISSING_BOTH: (EMAIL, ADDRESS)}.get(reason, ())
     return RedeemOutcome(FAILED, reward, f"NOT redeemed: {reward.title}. Astro said: "
                                          f"{message}. Do not hand it over as redeemed.",
                          needs=needs, reason=reason)
 
 
 def _uncertain(journal, key, reward, exc: AstroError, endpoint: str, now) -> RedeemOutcome:
-    reason = POINTS_UNCERTAIN if reward.kind == POINTS else REDEMPTION_UNCERTAIN
+    reason = _uncertain_reason(reward)
     journal.finish_redemption(key, "uncertain", when=now, endpoint=exc.endpoint or endpoint,
                               status_code=None, message=f"{reason}: {exc}", reason=reason)
     return RedeemOutcome(UNCERTAIN, reward, (
         f"{reward.title}: Astro did not answer, so it is not known whether it was "
         f"redeemed. Do not hand it over until it is checked in Astro; the failure "
         f"report lists it."), reason=reason)
+
+
+def _uncertain_reason(reward: Reward) -> Reason:
+    return Reason.POINTS_UNCERTAIN if reward.kind == POINTS else Reason.REDEMPTION_UNCERTAIN

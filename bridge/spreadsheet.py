@@ -2,6 +2,8 @@
 
 Every CSV the bridge writes (the failure report's export, replay's --report) goes
 through `safe_row`: customer names, item codes and Astro's messages come from outside.
+
+May import: the standard library only.
 """
 from typing import Any, Iterable
 

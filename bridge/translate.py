@@ -7,8 +7,10 @@ Public interface::
     plan_sale(sale, store, sale_key, *, today, original=None) -> Plan
     fingerprint(sale, store, *, today=None) -> str   # same sale? (double click, SaleID)
     sale_date(sale, store, today) -> date
+    sale_kind(sale) -> SALE | REFUND | RETURN        # how receipts and logs name it
 
-A Plan is a tuple of Steps, numbered from 0, executed in order by `bridge.deliver`:
+A Plan is a tuple of Steps, numbered from 0, executed in order by `bridge.delivery`;
+one typed Step per kind (CustomerStep, TransactionsStep, PointsStep, RemoveStep):
 
 - ``customer``: make sure the POS customer is linked in Astro (customerStatus; else
   searchCustomer by email, then phone, and linkCustomer; else addCustomer). Carries the
@@ -33,6 +35,8 @@ parameter) or else by the refund's own SaleID, which covers POSes that send the 
 sale number with the Refund button. So a refund's own key gets a ``-R`` suffix: it must
 never collide with the sale it refunds. Lines with a negative quantity in an ordinary
 sale are returned items: also manual removals, never sent.
+
+May import: legacy_qs and bridge.config (pure: no I/O).
 """
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar, Union
 
 from legacy_qs import Customer
 
@@ -54,6 +58,8 @@ TRANSACTIONS = "transactions"
 POINTS = "points"
 REMOVE_TRANSACTION = "remove_transaction"
 STEP_KINDS = (CUSTOMER, TRANSACTIONS, POINTS, REMOVE_TRANSACTION)
+
+SALE, REFUND, RETURN = "sale", "refund", "return"
 
 ORIGINAL_SALE_PARAM = "OriginalSaleID"
 REFUND_KEY_SUFFIX = "-R"
@@ -79,36 +85,73 @@ class ManualRemoval:
 
 
 @dataclass(frozen=True)
-class Step:
-    """One REST step. `n` is its position in the plan; which fields are set depends on
-    `kind` (see the module docstring)."""
+class CustomerStep:
+    """Make sure the POS customer is linked in Astro (always step 0)."""
+    kind: ClassVar[str] = CUSTOMER
     n: int
-    kind: str
     customer_id: str
-    customer: Customer | None = None             # customer (the POS customer fields)
-    lines: tuple[TransactionLine, ...] = ()      # transactions
-    transaction_date: str | None = None          # transactions, YYYY-MM-DD
-    sale_id: str | None = None                   # transactions: saleID sent to Astro
-    dollar_amount: Decimal | None = None         # points (negative deducts)
-    transaction_id: str | None = None            # remove_transaction
-    quantity: int | None = None                  # remove_transaction; None = whole line
-    item_code: str | None = None                 # remove_transaction (for reports)
+    customer: Customer                           # the POS customer fields
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["dollar_amount"] = None if self.dollar_amount is None else str(self.dollar_amount)
-        return d
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "Step":
-        return cls(
-            n=d["n"], kind=d["kind"], customer_id=d["customer_id"],
-            customer=Customer(**d["customer"]) if d.get("customer") else None,
-            lines=tuple(TransactionLine(**ln) for ln in d.get("lines") or ()),
-            transaction_date=d.get("transaction_date"), sale_id=d.get("sale_id"),
-            dollar_amount=None if d.get("dollar_amount") is None else Decimal(d["dollar_amount"]),
-            transaction_id=d.get("transaction_id"), quantity=d.get("quantity"),
-            item_code=d.get("item_code"))
+@dataclass(frozen=True)
+class TransactionsStep:
+    """One addTransactionBatch with every positive line of the sale."""
+    kind: ClassVar[str] = TRANSACTIONS
+    n: int
+    customer_id: str
+    lines: tuple[TransactionLine, ...]
+    transaction_date: str                        # YYYY-MM-DD, the store's zone
+    sale_id: str                                 # saleID sent to Astro (the sale key)
+
+
+@dataclass(frozen=True)
+class PointsStep:
+    """addPointsByDollar of the SubTotal (negative deducts: a refund)."""
+    kind: ClassVar[str] = POINTS
+    n: int
+    customer_id: str
+    dollar_amount: Decimal
+
+
+@dataclass(frozen=True)
+class RemoveStep:
+    """removeTransaction of a line of the original sale (refunds)."""
+    kind: ClassVar[str] = REMOVE_TRANSACTION
+    n: int
+    customer_id: str
+    transaction_id: str
+    item_code: str                               # for reports
+    quantity: int | None = None                  # None: the whole line
+
+
+Step = Union[CustomerStep, TransactionsStep, PointsStep, RemoveStep]
+_STEP_TYPES = {t.kind: t for t in (CustomerStep, TransactionsStep, PointsStep, RemoveStep)}
+
+
+def step_to_dict(step: Step) -> dict:
+    """JSON-able form of a step (money as a string); `step_from_dict` is its inverse."""
+    d = {"kind": step.kind, **asdict(step)}
+    if isinstance(step, PointsStep):
+        d["dollar_amount"] = str(step.dollar_amount)
+    return d
+
+
+def step_from_dict(d: dict) -> Step:
+    """The step of a stored dict (also those stored before steps were typed, which
+    carried every field of every kind)."""
+    kind, n, customer_id = d["kind"], d["n"], d["customer_id"]
+    if kind == CUSTOMER:
+        return CustomerStep(n, customer_id, Customer(**d["customer"]))
+    if kind == TRANSACTIONS:
+        return TransactionsStep(n, customer_id,
+                                tuple(TransactionLine(**ln) for ln in d.get("lines") or ()),
+                                d["transaction_date"], d["sale_id"])
+    if kind == POINTS:
+        return PointsStep(n, customer_id, Decimal(d["dollar_amount"]))
+    if kind == REMOVE_TRANSACTION:
+        return RemoveStep(n, customer_id, d["transaction_id"], d.get("item_code") or "",
+                          d.get("quantity"))
+    raise ValueError(f"unknown step kind {kind!r}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +170,11 @@ class Plan:
         return self.steps[n]
 
     def transaction_ids(self) -> tuple[str, ...]:
-        return tuple(ln.transaction_id for s in self.steps for ln in s.lines)
+        return tuple(ln.transaction_id for s in self.steps
+                     if isinstance(s, TransactionsStep) for ln in s.lines)
+
+    def points_step(self) -> PointsStep | None:
+        return next((s for s in self.steps if isinstance(s, PointsStep)), None)
 
     def to_dict(self) -> dict:
         """JSON-able form (money as strings); `Plan.from_dict` is its inverse."""
@@ -135,7 +182,7 @@ class Plan:
             "sale_key": self.sale_key, "store_id": self.store_id,
             "customer_id": self.customer_id, "refund": self.refund,
             "transaction_date": self.transaction_date,
-            "steps": [s.to_dict() for s in self.steps],
+            "steps": [step_to_dict(s) for s in self.steps],
             "manual_removals": [asdict(m) for m in self.manual_removals],
             "original_sale_key": self.original_sale_key,
         }
@@ -145,7 +192,7 @@ class Plan:
         return cls(
             sale_key=d["sale_key"], store_id=d["store_id"], customer_id=d["customer_id"],
             refund=d["refund"], transaction_date=d["transaction_date"],
-            steps=tuple(Step.from_dict(s) for s in d["steps"]),
+            steps=tuple(step_from_dict(s) for s in d["steps"]),
             manual_removals=tuple(ManualRemoval(**m) for m in d.get("manual_removals", ())),
             original_sale_key=d.get("original_sale_key"))
 
@@ -157,6 +204,15 @@ def sale_key_for(store: "Store", sale: "LegacySale") -> str | None:
         return None
     key = f"{store.id}-{sale.sale_id}"
     return key + REFUND_KEY_SUFFIX if sale.refund else key
+
+
+def sale_kind(sale: "LegacySale") -> str:
+    """REFUND for a sale sent with Refund=1; RETURN for a negative SubTotal without it
+    (points are deducted; its lines are planned as any sale's: an item bought punches,
+    one given back is a manual removal); SALE otherwise."""
+    if sale.refund:
+        return REFUND
+    return RETURN if sale.subtotal is not None and sale.subtotal < 0 else SALE
 
 
 def original_sale_key(store: "Store", sale: "LegacySale") -> str | None:
@@ -194,7 +250,7 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
     c = sale.customer
     customer_id = c.id
     day = sale_date(sale, store, today).isoformat()
-    steps: list[Step] = [Step(0, CUSTOMER, customer_id, customer=c)]
+    steps: list[Step] = [CustomerStep(0, customer_id, c)]
     manual: list[ManualRemoval] = []
     matched_original = None
 
@@ -207,9 +263,8 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
             matched_original = original.sale_key
             removals, manual = _match_removals(wanted, original)
             for transaction_id, item_code, quantity in removals:
-                steps.append(Step(len(steps), REMOVE_TRANSACTION, customer_id,
-                                  transaction_id=transaction_id, quantity=quantity,
-                                  item_code=item_code))
+                steps.append(RemoveStep(len(steps), customer_id, transaction_id,
+                                        item_code, quantity))
         else:
             manual = wanted
     else:
@@ -219,13 +274,12 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
         manual = [ManualRemoval(ln.index, ln.upc, -ln.qty, ln.description)
                   for ln in sale.lines if ln.qty < 0]
         if lines:
-            steps.append(Step(len(steps), TRANSACTIONS, customer_id, lines=lines,
-                              transaction_date=day, sale_id=sale_key))
+            steps.append(TransactionsStep(len(steps), customer_id, lines, day, sale_key))
 
     if store.points and sale.subtotal is not None and sale.subtotal != 0:
         # copy_* are exact: abs() and - round to the context's 28 digits.
         amount = sale.subtotal.copy_abs().copy_negate() if sale.refund else sale.subtotal
-        steps.append(Step(len(steps), POINTS, customer_id, dollar_amount=amount))
+        steps.append(PointsStep(len(steps), customer_id, amount))
 
     return Plan(sale_key=sale_key, store_id=store.id, customer_id=customer_id,
                 refund=sale.refund, transaction_date=day, steps=tuple(steps),
@@ -262,8 +316,9 @@ def _match_removals(wanted: list[ManualRemoval], original: Plan):
     """
     remaining = {}                                   # transaction_id -> (line, qty left)
     for step in original.steps:
-        for line in step.lines:
-            remaining[line.transaction_id] = [line, line.qty]
+        if isinstance(step, TransactionsStep):
+            for line in step.lines:
+                remaining[line.transaction_id] = [line, line.qty]
     removals: list[tuple[str, str, int | None]] = []
     unmatched: list[ManualRemoval] = []
     for want in wanted:

@@ -18,6 +18,8 @@ Decisions where the specification is silent:
   most 9 digits.
 - The printable form has exactly the documented keys: no password, no `extra`
   (`from_printable` accepts an optional ``extra`` list to restore them).
+
+May import: the standard library only (pure: text in, values out; no I/O, no config).
 """
 from legacy_qs.encode import encode
 from legacy_qs.errors import LegacyQSError

@@ -18,11 +18,14 @@ class LegacyQSError(ValueError):
 
     `.param` names the offending parameter (canonical casing for the documented
     ones), `.problem` says what is wrong; ``str(e) == f"{param}: {problem}"``.
-    The text never contains the sale's password: `parse` redacts it.
+    The text never contains the sale's password: `parse` redacts it. `.limit` names
+    the store's limit a value is beyond (`max_qty`, `max_subtotal`), else None.
     """
 
-    def __init__(self, param: str, problem: str, *, got: str | None = None):
+    def __init__(self, param: str, problem: str, *, got: str | None = None,
+                 limit: str | None = None):
         self.param = param
+        self.limit = limit
         self.problem = problem if got is None else f"{problem}, got {_show(got)}"
         # Kept apart so the password can be removed before the value is cut short
         # (cutting first could leave half a password in the message).
@@ -48,4 +51,4 @@ class LegacyQSError(ValueError):
 
         param = self.param if param_is_name else hide(self.param)
         got = None if self._got is None else hide(self._got)
-        return LegacyQSError(param, self._reason, got=got)
+        return LegacyQSError(param, self._reason, got=got, limit=self.limit)

@@ -19,7 +19,8 @@ from legacy_qs.money import format_money
 
 @dataclass(frozen=True)
 class Customer:
-    """The POS customer; `id` is never empty, absent values are None."""
+    """The POS customer; absent values are None. `id` is empty only for a walk-in
+    (`parse(..., walk_in=True)` of a sale without a CustomerID)."""
 
     id: str
     first_name: str | None = None
@@ -54,6 +55,11 @@ class LegacySale:
     store: str | None = None
     extra: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def walk_in(self) -> bool:
+        """A sale without a customer: nothing of it can go to Astro."""
+        return not self.customer.id
 
     def to_printable(self) -> dict:
         """The JSON-able printable form (keys in the documented order), never

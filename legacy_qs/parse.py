@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 
 from legacy_qs import dates
 from legacy_qs.decoding import to_pairs
@@ -13,7 +14,7 @@ from legacy_qs.money import parse_money
 from legacy_qs.names import MAX_LINE_DIGITS, Name, classify
 
 MAX_DESCRIPTION = 200
-MAX_QTY = 9999
+MAX_QTY = 9999                 # the format's bound; a store's max_qty may be lower
 # CustomerID and SaleID go to Astro in ids (a sale's transactionIDs are its SaleID and
 # a line number); Astro refuses longer ones, so the sale could never be delivered.
 MAX_ID_LENGTH = 64
@@ -29,9 +30,18 @@ def parse(
     max_lines: int = 500,
     convert_upc: bool = True,
     login_param: str = "login",
+    max_qty: int | None = None,
+    max_subtotal: Decimal | None = None,
+    walk_in: bool = False,
     max_id_length: int = MAX_ID_LENGTH,
 ) -> LegacySale:
     """The sale in `query`, or LegacyQSError naming the offending parameter.
+
+    A store's limits: `max_qty` bounds each line's quantity (at most MAX_QTY, the
+    format's own bound, which applies without it) and `max_subtotal` the SubTotal, both
+    either way (a return is bounded like a sale); beyond them the error's `.limit` names
+    the limit (`max_qty`, `max_subtotal`). `walk_in`: an absent or empty CustomerID is
+    a sale without a customer (`LegacySale.walk_in`, customer id "") instead of an error.
 
     `query` is a full URL, a query string (str or bytes, e.g. a POST body), a form
     mapping (dict, bottle FormsDict; values already percent-decoded; a list value
@@ -45,8 +55,15 @@ def parse(
     try:
         params, nameless = _collect(pairs, login_param)
         username, password = _credentials(params, login_param)
-        return _sale(params, nameless, username, password, max_lines, convert_upc,
-                     max_id_length)
+        sale = _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
+                     walk_in, max_id_length)
+        if max_subtotal is not None and sale.subtotal is not None \
+                and abs(sale.subtotal) > max_subtotal:
+            raise LegacyQSError(
+                "SubTotal", f"must be between -{max_subtotal:.2f} and {max_subtotal:.2f} "
+                f"(the store's max_subtotal)", got=_value(params, "SubTotal"),
+                limit="max_subtotal")
+        return sale
     except LegacyQSError as e:
         # Values (and unknown names) quoted in errors are user text and may hold the
         # password; the error may come before the password is known, so every
@@ -112,11 +129,11 @@ def _credentials(params: dict, login_param: str) -> tuple[str | None, str | None
     return user.strip(), secret.strip()
 
 
-def _sale(params, nameless, username, password, max_lines, convert_upc,
-          max_id_length) -> LegacySale:
+def _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
+          walk_in, max_id_length) -> LegacySale:
     warnings: list[str] = []
-    customer = _customer(params, warnings, max_id_length)
-    lines = _lines(params, max_lines, convert_upc, warnings)
+    customer = _customer(params, warnings, walk_in, max_id_length)
+    lines = _lines(params, max_lines, convert_upc, max_qty, warnings)
     subtotal = _converted(
         params, "SubTotal", parse_money, "must be an amount like 12.34 (at most two decimals)"
     )
@@ -152,10 +169,13 @@ def _id(params: dict, canonical: str, most: int) -> str | None:
     return value
 
 
-def _customer(params: dict, warnings: list[str], max_id_length: int) -> Customer:
+def _customer(params: dict, warnings: list[str], walk_in: bool,
+              max_id_length: int) -> Customer:
     customer_id = _id(params, "CustomerID", max_id_length)
     if customer_id is None:
-        raise LegacyQSError("CustomerID", "is required")
+        if not walk_in:
+            raise LegacyQSError("CustomerID", "is required")
+        customer_id = ""
     email = _value(params, "Email")
     if email is not None and not _EMAIL.fullmatch(email):
         # Astro would reject the whole customer for it; the sale is still good.
@@ -178,7 +198,8 @@ def _customer(params: dict, warnings: list[str], max_id_length: int) -> Customer
     )
 
 
-def _lines(params, max_lines: int, convert_upc: bool, warnings: list[str]) -> tuple[Line, ...]:
+def _lines(params, max_lines: int, convert_upc: bool, max_qty: int | None,
+           warnings: list[str]) -> tuple[Line, ...]:
     fields: dict[int, dict[str, str]] = {}
     for name, value in params.values():
         if name.kind == "line":
@@ -190,13 +211,14 @@ def _lines(params, max_lines: int, convert_upc: bool, warnings: list[str]) -> tu
         )
     lines = []
     for n in numbers:
-        line = _line(n, fields[n], convert_upc, warnings)
+        line = _line(n, fields[n], convert_upc, max_qty, warnings)
         if line is not None:
             lines.append(line)
     return tuple(lines)
 
 
-def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str]) -> Line | None:
+def _line(n: int, given: dict[str, str], convert_upc: bool, max_qty: int | None,
+          warnings: list[str]) -> Line | None:
     if "UPC" not in given:
         field = "Description" if "Description" in given else "Qty"
         raise LegacyQSError(f"{field}{n}", f"given without UPC{n}")
@@ -206,7 +228,7 @@ def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str])
         if description is not None or qty_text is not None:
             warnings.append(f"UPC{n}: empty, line {n} skipped")
         return None
-    qty = 1 if qty_text is None else _qty(n, qty_text)
+    qty = 1 if qty_text is None else _qty(n, qty_text, max_qty)
     if qty == 0:
         warnings.append(f"Qty{n}: 0, line {n} skipped")
         return None
@@ -220,15 +242,19 @@ def _line(n: int, given: dict[str, str], convert_upc: bool, warnings: list[str])
     return Line(index=n, upc=item.code, description=description, qty=qty)
 
 
-def _qty(n: int, text: str) -> int:
+def _qty(n: int, text: str, max_qty: int | None) -> int:
     match = _QTY.fullmatch(text)
     if not match:
         raise LegacyQSError(f"Qty{n}", "must be a whole number", got=text)
     sign, digits = match.groups()
     digits = digits.lstrip("0") or "0"
+    bound = MAX_QTY if max_qty is None else min(max_qty, MAX_QTY)
     # Length first: int() of a huge digit string is slow (and limited in 3.11).
-    if len(digits) > len(str(MAX_QTY)) or int(digits) > MAX_QTY:
-        raise LegacyQSError(f"Qty{n}", f"must be between -{MAX_QTY} and {MAX_QTY}", got=text)
+    if len(digits) > len(str(bound)) or int(digits) > bound:
+        if max_qty is None:
+            raise LegacyQSError(f"Qty{n}", f"must be between -{bound} and {bound}", got=text)
+        raise LegacyQSError(f"Qty{n}", f"must be between -{bound} and {bound} (the "
+                            f"store's max_qty)", got=text, limit="max_qty")
     return -int(digits) if sign == "-" else int(digits)
 
 

@@ -27,8 +27,8 @@ from bridge.astro import AstroClient
 from bridge.config import demo_config
 from bridge.journal import Journal
 from bridge.sandbox.server import SandboxServer
-from bridge.web import create_app
-from bridge.web.clients import StoreClients
+from bridge.app import create_app
+from bridge.astro import StoreClients
 from bridge.web.serving import BridgeServer
 
 ITEMS = (("012345678905", "Adult Kibble 30 lb"), ("072030001234", "Puppy Kibble 15 lb"))

@@ -140,3 +140,25 @@ def test_installed_command_decodes_latin1_bytes_given_as_argument():
     )
     assert proc.returncode == 0
     assert json.loads(proc.stdout)["customer"]["first_name"] == "Renée"
+
+
+@needs_script
+def test_installed_command_applies_a_store_s_limits(config_file, tmp_path):
+    config_file.write_text(config_file.read_text().replace("[stores.demo]\n", (
+        '[stores.demo]\nmax_subtotal = "500.00"\nmax_qty = 20\nwalk_in = "refuse"\n')))
+    huge = "CustomerID=C-1&UPC1=A&Qty1=21&SubTotal=99999999999999999999999"
+
+    def parse_cli(*args):
+        return subprocess.run([str(ASTRO_BRIDGE), "parse", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=30)
+
+    assert parse_cli(huge).returncode == 0                   # no store: the format's bounds
+    by_option = parse_cli("--max-subtotal", "10000.00", huge)
+    assert (by_option.returncode, by_option.stderr) == (2, (
+        "error: SubTotal: must be between -10000.00 and 10000.00 (the store's max_subtotal), "
+        "got '99999999999999999999999'\n"))
+    by_store = parse_cli("--config", "bridge.toml", "--store", "demo", huge)
+    assert (by_store.returncode, by_store.stderr) == (
+        2, "error: Qty1: must be between -20 and 20 (the store's max_qty), got '21'\n")
+    assert parse_cli("--config", "bridge.toml", "UPC1=A").stderr == \
+        "error: CustomerID: is required\n"

@@ -1,13 +1,19 @@
-"""Retry and Hide of failure report lines, shared by the admin pages and the CLI.
+"""Retry, Hide and the points decision of failure report lines, shared by the admin
+pages and the CLI.
 
 Hide keeps the line in the journal and takes it out of the report. Retry:
 
 - a Transaction Failure (or a customer / points failure) re-delivers its sale with
-  `bridge.deliver.deliver_sale`: the failed steps become pending again and are sent
+  `bridge.delivery.deliver_sale`: the failed steps become pending again and are sent
   with the same ids as before, so nothing already delivered is counted twice. The line
-  leaves the report; if the sale fails again, the new failure is a new line.
+  leaves the report; if the sale fails again, the new failure is a new line. An award
+  that may have been applied (undecided) is never sent by a Retry.
 - a Redemption Failure redeems the same reward again through `bridge.redeem` (same
   journal key), if the reward is still ready.
+
+Decide (`decide_points`): a person's answer for an undecided award, after looking at
+the customer's points history around the sale (`PointsQuestion`): "were awarded" ->
+done, nothing is sent; "were not awarded" -> sent once.
 
 Each line gives an ActionResult; several lines of one sale are delivered once.
 """
@@ -17,8 +23,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bridge import redeem as redemption
+from bridge.admin.report import points_question
 from bridge.astro import AstroError
-from bridge.translate import TRANSACTIONS
+from bridge.delivery import deliver_sale
+from bridge.journal import SALE_PENDING, UNCERTAIN
+from bridge.translate import POINTS, TRANSACTIONS
+
+AWARDED, NOT_AWARDED = "awarded", "not_awarded"
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ def retry(journal, config, client_for, ids, *, now: dt.datetime | None = None
             results.append(_retry_redemption(journal, client_for, failure, now))
         elif not failure.sale_key:
             results.append(ActionResult(i, False, "no sale to retry"))
+        elif points_question(journal, failure) is not None:
+            results.append(ActionResult(i, False, _DECIDE_FIRST))
         else:
             if failure.sale_key not in delivered:
                 delivered[failure.sale_key] = _retry_sale(journal, config, client_for,
@@ -66,15 +79,15 @@ def retry(journal, config, client_for, ids, *, now: dt.datetime | None = None
 
 
 def _retry_sale(journal, config, client_for, failure, now) -> ActionResult:
-    from bridge import deliver
-
     sale = journal.get_sale(failure.sale_key)
     if sale is None:
         return ActionResult(failure.id, False, "the sale is not in the journal")
     before = {f.id for f in journal.failures(sale_key=sale.sale_key, include_hidden=True)}
-    # Every line of this sale leaves the report: the retry re-sends all of them.
+    # Every line of this sale leaves the report: the retry re-sends all of them, but
+    # an undecided award, which waits for a person's answer.
     for f in journal.failures(sale_key=sale.sale_key):
-        journal.mark_failure_retried(f.id, now)
+        if points_question(journal, f, sale) is None:
+            journal.mark_failure_retried(f.id, now)
     # Failed steps become pending (retry_sale); so does a transactions step that was done
     # with refused lines, so the whole batch is sent again with the same transactionIDs
     # (lines added before answer "TransactionID Already Exists" = already delivered).
@@ -82,15 +95,59 @@ def _retry_sale(journal, config, client_for, failure, now) -> ActionResult:
         if step.kind == TRANSACTIONS and step.state == "done" and step.problems:
             journal.mark_step_pending(sale.sale_key, step.n)
     journal.retry_sale(sale.sale_key, now)
-    outcome = deliver.deliver_sale(journal, client_for(sale.store_id), sale.sale_key)
-    new = [f for f in journal.failures(sale_key=sale.sale_key) if f.id not in before]
+    outcome = deliver_sale(journal, client_for(sale.store_id), sale.sale_key)
+    return _delivered(journal, failure.id, sale.sale_key, before, outcome)
+
+
+def _delivered(journal, failure_id: int, sale_key: str, before: set, outcome) -> ActionResult:
+    """What a re-delivery did, for the person who asked for it."""
+    new = [f for f in journal.failures(sale_key=sale_key) if f.id not in before]
     if new:
-        return ActionResult(failure.id, False, new[0].message)
+        return ActionResult(failure_id, False, new[0].message)
     if not outcome.finished:
+        left = [s for s in journal.get_sale(sale_key).open_steps]
+        if outcome.claimed and all(s.kind == POINTS and s.state == UNCERTAIN for s in left):
+            return ActionResult(failure_id, True, "delivered; the bridge is still checking "
+                                                  "whether Astro recorded the points")
         why = outcome.error or "another delivery is running"
-        return ActionResult(failure.id, False, f"not delivered yet ({why}); the bridge "
+        return ActionResult(failure_id, False, f"not delivered yet ({why}); the bridge "
                                                f"keeps retrying")
-    return ActionResult(failure.id, True, "delivered")
+    return ActionResult(failure_id, True, "delivered")
+
+
+_DECIDE_FIRST = ("the points may already have been awarded: a Retry never sends them; say "
+                 "whether they were awarded (the customer's points history is shown)")
+
+
+def decide_points(journal, client_for, failure_id: int, answer: str, *, by: str,
+                  now: dt.datetime | None = None) -> ActionResult:
+    """A person's answer (AWARDED or NOT_AWARDED) for the undecided award of a points
+    failure line: awarded -> done; not awarded -> sent once now (see the module
+    docstring). The line leaves the report."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if answer not in (AWARDED, NOT_AWARDED):
+        raise ValueError(f"answer must be {AWARDED!r} or {NOT_AWARDED!r}")
+    failure = next((f for f in journal.failures(include_hidden=True) if f.id == failure_id),
+                   None)
+    if failure is None:
+        return ActionResult(failure_id, False, "no such failure")
+    question = points_question(journal, failure)
+    if question is None:
+        return ActionResult(failure_id, False, "no points decision is waiting on this line")
+    before = {f.id for f in journal.failures(sale_key=question.sale_key, include_hidden=True)}
+    if not journal.decide_points(question.sale_key, answer == AWARDED, by=by, now=now):
+        return ActionResult(failure_id, False, "someone else decided it meanwhile")
+    journal.mark_failure_retried(failure_id, now)
+    if answer == AWARDED:
+        return ActionResult(failure_id, True, "marked as awarded; nothing is sent to Astro")
+    sale = journal.get_sale(question.sale_key)
+    if sale.status != SALE_PENDING:
+        return ActionResult(failure_id, True, "marked as not awarded")
+    outcome = deliver_sale(journal, client_for(question.store_id), question.sale_key)
+    result = _delivered(journal, failure_id, question.sale_key, before, outcome)
+    if result.ok and result.message == "delivered":
+        return ActionResult(failure_id, True, "points sent once")
+    return result
 
 
 def _retry_redemption(journal, client_for, failure, now) -> ActionResult:

@@ -7,27 +7,26 @@ thin: they check the session and the CSRF token, call `bridge.admin.report` /
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote, urlsplit
 
 import bottle
 
+from bridge.admin import failure_routes
+from bridge.admin.migration import install_admin_route
 from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager, read_cookie
-from bridge.passwords import hash_password, verify_password
-
-# bridge.web is imported inside the functions that use it: bridge.web's app mounts this
-# one, so a module-level import would be circular whichever package is imported first.
+from bridge.passwords import nobody_hash, verify_password
+from bridge.webbase.proxy import request_origin
+from bridge.webbase.render import see_other, set_security_headers
+from bridge.webbase.throttle import LoginThrottle
+from bridge.webbase.tokens import Signer
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = [str(HERE / "templates")]
 STATIC = HERE / "static"
 # The longest address kept to return to after the login.
 MAX_NEXT = 2000
-# Checked when the user name is unknown, so an unknown name costs as long as a wrong
-# password and the answer time does not tell which names exist.
-_DUMMY_HASH = hash_password(os.urandom(12).hex())
 
 
 def render(name: str, **kw) -> str:
@@ -54,7 +53,6 @@ class AdminWeb:
         self.sessions = SessionManager(b"admin-session\0" + (
             secret.encode("utf-8") if isinstance(secret, str) else secret),
             users=lambda: {a.name: a.password_hash for a in self.config.admins})
-        from bridge.web.throttle import LoginThrottle
         # (not `throttle or ...`: an empty LoginThrottle is falsy, it has a __len__)
         self.throttle = throttle if throttle is not None else LoginThrottle()
 
@@ -75,7 +73,6 @@ class AdminWeb:
 
     # -- request helpers ------------------------------------------------------------
     def origin(self):
-        from bridge.web.proxy import request_origin
         return request_origin(bottle.request.environ, self.config.trusted_proxies)
 
     def secure(self) -> bool:
@@ -104,7 +101,6 @@ class AdminWeb:
                 target = bottle.request.fullpath
                 if bottle.request.query_string:
                     target += "?" + bottle.request.query_string
-                from bridge.web.render import see_other
                 # An address too long to carry along is dropped: the login still works.
                 back = f"?next={quote(target, safe='')}" if len(target) <= MAX_NEXT else ""
                 raise see_other(f"{self.prefix()}/login{back}")
@@ -144,7 +140,6 @@ class AdminWeb:
 def default_receipt_url(secret: bytes | str) -> Callable[[str], str]:
     """Receipt links as the main app serves them, `<main app>/receipt/<sale key>?t=<token>`,
     the main app being where this one is mounted minus its last path segment (/admin)."""
-    from bridge.web.tokens import Signer
     signer = Signer(secret)
 
     def url(sale_key: str) -> str:
@@ -158,7 +153,6 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     """The admin app (see the module docstring). `clients` gives the AstroClient of a
     store (a callable `clients(store)` or a mapping by store id) for Retry. `options`
     go to AdminWeb (tests pass a fast throttle or a fixed secret)."""
-    from bridge.web.render import see_other, set_security_headers
     web = AdminWeb(config, journal, clients, **options)
     app = bottle.Bottle()
     app.config["admin.web"] = web
@@ -188,27 +182,28 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
             bottle.response.status = 403
             return _login_page(web, error="The login form expired. Please try again.")
         address = web.origin().address
-        verdict = web.throttle.check(address)
-        if verdict.refused:
-            bottle.response.status = 429
-            bottle.response.set_header("Retry-After", str(verdict.retry_after))
-            return _login_page(web, error=f"Too many failed logins. Try again in "
-                                          f"{verdict.retry_after} seconds.",
-                               username=forms.getunicode("username") or "")
         username = forms.getunicode("username") or ""
         password = forms.getunicode("password") or ""
         admin = web.config.admin(username) if username else None
-        ok = verify_password(password, admin.password_hash if admin else _DUMMY_HASH)
-        if not (ok and admin):
+        stored = admin.password_hash if admin else nobody_hash(
+            web.config.admins[0].password_hash if web.config.admins else None)
+        attempt = web.throttle.attempt(address, username, password, lambda: bool(
+            verify_password(password, stored) and admin))
+        if attempt.retry_after:
+            bottle.response.status = 429
+            bottle.response.set_header("Retry-After", str(attempt.retry_after))
+            return _login_page(web, error=f"Too many failed logins. Try again in "
+                                          f"{attempt.retry_after} seconds.",
+                               username=username)
+        if not attempt.ok:
             # No sleeping in a server thread: the address waits out the delay on its
-            # side (attempts inside it are refused by the throttle check above).
-            delay = web.throttle.failed(address)
+            # side (attempts inside it are refused by the throttle).
             bottle.response.status = 401
-            n = max(1, round(delay))
-            wait = f" Wait {n} second{'s' * (n != 1)} before trying again." if delay else ""
+            n = max(1, round(attempt.delay))
+            wait = (f" Wait {n} second{'s' * (n != 1)} before trying again."
+                    if attempt.delay else "")
             return _login_page(web, error="Wrong user or password." + wait,
                                username=username)
-        web.throttle.succeeded(address)
         session, cookie = web.sessions.start(admin.name, secure=web.secure(), path=web.path())
         web.set_cookie(cookie)
         return see_other(web.safe_next(forms.getunicode("next")))
@@ -220,17 +215,15 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
         web.set_cookie(web.sessions.end(session, secure=web.secure(), path=web.path()))
         return see_other(f"{web.prefix()}/login?logged_out=1")
 
-    from bridge.admin import failure_routes
     failure_routes.install(app, web)
-    from bridge.migrate.page import install_admin_route
     install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
     return app
 
 
 def mount_admin(parent: bottle.Bottle, config, journal, clients, **options) -> bottle.Bottle:
     """Mount the admin app on the main app at /admin/ (and send /admin there); returns it."""
-    from bridge.web.render import see_other
     admin = create_admin_app(config, journal, clients, **options)
+
     def admin_wsgi(environ, start_response):
         # bottle hands a mounted app PATH_INFO already decoded from UTF-8, and the
         # mounted app decodes it again: a character beyond Latin-1 would raise, one

@@ -1,4 +1,6 @@
-"""Routes of the failure report: the page, Retry / Hide (one or many), CSV, customers.
+"""Routes of the failure report: the page, Retry / Hide (one or many), a person's answer
+for an undecided award ("were awarded" / "were not awarded", with the customer's points
+history around the sale on the page), CSV, customers.
 
 Thin: parse the filters and the chosen lines, call `bridge.admin.report` and
 `bridge.admin.actions`, render. The page shows PAGE_SIZE lines of each list at a time
@@ -18,8 +20,9 @@ from urllib.parse import urlencode
 import bottle
 
 from bridge.admin import actions
-from bridge.admin.guidance import guidance_for
 from bridge.admin.report import Filters, build_report, report_csv
+from bridge.webbase.render import see_other
+from bridge.reasons import guidance_for
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
 MAX_DAYS = 3660
@@ -167,8 +170,13 @@ def install(app: bottle.Bottle, web) -> None:
         except FilterError as e:
             return bad_filter(session, e)
         back = filters_query(filters, default_days)
-        if action not in ("retry", "hide") or not ids:
+        if action not in ("retry", "hide", actions.AWARDED, actions.NOT_AWARDED) or not ids:
             summary = {"none": 1}
+        elif action in (actions.AWARDED, actions.NOT_AWARDED):
+            results = [actions.decide_points(web.journal, web.client_for, i, action,
+                                             by=f"admin {session.user}") for i in ids]
+            summary = {"decided": sum(r.ok for r in results),
+                       "still_failing": sum(not r.ok for r in results)}
         elif action == "hide":
             results = actions.hide(web.journal, ids)
             summary = {"hidden": sum(r.ok for r in results),
@@ -179,7 +187,6 @@ def install(app: bottle.Bottle, web) -> None:
                        "still_failing": sum(not r.ok for r in results)}
         query = "&".join(x for x in (back, urlencode({k: v for k, v in summary.items() if v}))
                          if x)
-        from bridge.web.render import see_other
         return see_other(f"{web.prefix()}/failures" + (f"?{query}" if query else ""))
 
     @app.get("/customers/<store>/<customer_id:path>")     # a CustomerID may hold "/"
@@ -212,6 +219,8 @@ def _summary(q) -> tuple[str | None, str]:
         parts.append(f"{n('still_failing')} still failing after the retry (see the new "
                      f"lines below).")
         bad = True
+    if n("decided"):
+        parts.append(f"{n('decided')} points decision(s) recorded.")
     if n("hidden"):
         parts.append(f"{n('hidden')} hidden.")
     if n("missing"):

@@ -2,20 +2,25 @@
 
 `build_report(journal, filters, now)` gathers, for the last `days` days and newest first,
 the Transaction Failures and the Redemption Failures that are neither hidden nor retried,
-each with its reason and the guidance for it, plus the deliveries still open (pending or
-uncertain) with their next attempt. `report_csv(report)` is the same as CSV. Filters by
-store and by reason (the reason of `guidance.reason_of`, so "Missing email" matches
-Astro's longer message).
+each with its reason (recorded with it: `bridge.reasons.Reason`) and the guidance for it,
+plus the deliveries still open (pending or uncertain) with their next attempt.
+`reason_counts(rows)` counts lines per reason (the one place that does);
+`failure_fields(row)` is a line as plain values, the columns of `report_csv(report)`, the
+report as CSV. Filters by store and by reason (its value, e.g. "Missing email", whatever
+Astro's longer message said).
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
 
-from bridge.admin.guidance import Guidance, POINTS_UNCERTAIN, guidance_for, reason_of
+from bridge.reasons import Guidance, Reason, guidance_for
+from bridge.journal import UNDECIDED
 from bridge.spreadsheet import safe_row
+from bridge.translate import POINTS
 
 TRANSACTION = "transaction"
 REDEMPTION = "redemption"
@@ -47,8 +52,39 @@ class FailureRow:
     endpoint: str | None
     status_code: int | None
     message: str
-    reason: str
+    reason: Reason
     guidance: Guidance
+    question: "PointsQuestion | None" = None   # an undecided award: a person answers
+
+
+@dataclass(frozen=True)
+class PointsQuestion:
+    """An undecided award, as a person sees it: the sale, the amount, and the customer's
+    points history around the sale (`evidence`: {"id", "date", "description", "points",
+    "sale": the sale the bridge attributes it to, or None, "new": after the award was
+    sent})."""
+
+    failure_id: int
+    sale_key: str
+    store_id: str
+    customer_id: str
+    dollar_amount: str
+    received_at: dt.datetime
+    evidence: tuple[dict, ...]
+
+
+def points_question(journal, failure, sale=None) -> PointsQuestion | None:
+    """The question a points failure asks (None: it asks none: not an undecided award)."""
+    if failure.kind != "points" or not failure.sale_key:
+        return None
+    sale = sale or journal.get_sale(failure.sale_key)
+    step = next((s for s in sale.steps if s.kind == POINTS), None) if sale else None
+    if step is None or step.state != UNDECIDED:
+        return None
+    result = step.result or {}
+    return PointsQuestion(failure.id, sale.sale_key, sale.store_id, sale.plan.customer_id,
+                          str(sale.plan.step(step.n).dollar_amount), sale.received_at,
+                          tuple(result.get("evidence") or ()))
 
 
 @dataclass(frozen=True)
@@ -73,7 +109,7 @@ class Report:
     transaction_failures: tuple[FailureRow, ...]
     redemption_failures: tuple[FailureRow, ...]
     open_deliveries: tuple[OpenDelivery, ...]
-    reasons: tuple[str, ...]     # every reason in the period (for the filter list)
+    reasons: tuple[Reason, ...]  # every reason in the period (for the filter list)
     stores: tuple[str, ...]
 
     @property
@@ -85,9 +121,7 @@ class Report:
 
 def failure_row(f) -> FailureRow:
     """A report line from a journal Failure."""
-    text = (f.message or "").lower()
-    uncertain = f.kind == "points" and ("uncertain" in text or "may or may not" in text)
-    reason = reason_of(f.message, uncertain=uncertain)
+    reason = f.reason
     return FailureRow(
         id=f.id, section=REDEMPTION if f.kind == REDEMPTION else TRANSACTION, kind=f.kind,
         store_id=f.store_id, sale_key=f.sale_key, customer_id=f.customer_id,
@@ -103,6 +137,7 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
     retried = journal.retried_failure_ids(since)
     everything = [failure_row(f) for f in journal.failures(store=filters.store, since=since)
                   if f.id not in retried]
+    everything = [_with_question(journal, r) for r in everything]
     reasons = tuple(sorted({r.reason for r in everything}))
     rows = [r for r in everything if not filters.reason or r.reason == filters.reason]
     open_deliveries = []
@@ -111,7 +146,7 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
         if not steps:
             continue
         uncertain = any(s.state == "uncertain" for s in steps)
-        if filters.reason and not (uncertain and filters.reason == POINTS_UNCERTAIN):
+        if filters.reason and not (uncertain and filters.reason == Reason.POINTS_UNCERTAIN):
             continue
         open_deliveries.append(OpenDelivery(
             sale.sale_key, sale.store_id, (sale.sale.get("customer") or {}).get("id"),
@@ -125,9 +160,37 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
         stores=tuple(stores) or tuple(sorted({r.store_id for r in everything})))
 
 
+def _with_question(journal, row: FailureRow) -> FailureRow:
+    if row.kind != "points" or not row.sale_key:
+        return row
+    question = points_question(journal, row)
+    return dataclasses.replace(row, question=question) if question else row
+
+
 CSV_COLUMNS = ("id", "type", "store", "date", "customer", "item_code", "description",
                "transaction_or_reward_id", "endpoint", "status_code", "message", "reason",
                "sale_key")
+
+
+def reason_counts(rows) -> dict[str, int]:
+    """How many of `rows` (FailureRows) each reason has, the most frequent first (ties
+    by name)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.reason] = counts.get(r.reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def failure_fields(r: FailureRow) -> dict:
+    """A report line as plain values under the CSV's column names (UTC ISO date)."""
+    return {
+        "id": r.id, "type": "Redemption" if r.section == REDEMPTION else "Transaction",
+        "store": r.store_id,
+        "date": r.at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "customer": r.customer_id, "item_code": r.item_code, "description": r.description,
+        "transaction_or_reward_id": r.ref_id, "endpoint": r.endpoint,
+        "status_code": r.status_code, "message": r.message, "reason": r.reason,
+        "sale_key": r.sale_key}
 
 
 def report_csv(report: Report) -> str:
@@ -137,9 +200,6 @@ def report_csv(report: Report) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.rows:
-        writer.writerow(safe_row([
-            r.id, "Redemption" if r.section == REDEMPTION else "Transaction", r.store_id,
-            r.at.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-            r.customer_id, r.item_code, r.description, r.ref_id, r.endpoint, r.status_code,
-            r.message, r.reason, r.sale_key]))
+        fields = failure_fields(r)
+        writer.writerow(safe_row(fields[c] for c in CSV_COLUMNS))
     return out.getvalue()

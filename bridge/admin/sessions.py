@@ -27,7 +27,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-from bridge.web.tokens import b64, mac, same
+from bridge.webbase.tokens import b64, mac, same
 
 COOKIE = "astro_bridge_admin"
 LOGIN_COOKIE = "astro_bridge_admin_login"

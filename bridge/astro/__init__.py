@@ -1,21 +1,30 @@
 """The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
 
+``StoreClients`` keeps the clients of the configured stores' logins, shared by the web
+requests and the retry worker. May import: bridge.config, requests (and urllib3 under
+it); nothing of HTTP pages, the journal or the layers above.
+
 ``AstroClient`` holds the session, token and timeouts; every failure is an
-``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses).
+``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses; an
+answer the client cannot use is ProtocolError, an Ambiguous; "No Customer Found" is
+CustomerNotFound, a BusinessError). Nothing else escapes it.
 """
 from bridge.astro.client import AstroClient
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 CustomerNotFound, InvalidClientID, NotSent, ProtocolError,
+                                 RateLimited)
 from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStatus,
                                  EligibleItem, Eligibility, FreeGood, ItemProgram, LineResult,
                                  Offer, OfferReward, PointReward, PointsAward, PointsStatus,
                                  PointsTransaction, Purchase, RemovedTransaction)
+from bridge.astro.stores import StoreClients
 
 __all__ = [
     "AstroClient",
-    "AstroError", "NotSent", "RateLimited", "Ambiguous", "AuthError", "InvalidClientID",
-    "BusinessError",
+    "AstroError", "NotSent", "RateLimited", "Ambiguous", "ProtocolError", "AuthError",
+    "InvalidClientID", "BusinessError", "CustomerNotFound",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",
     "FreeGood", "ItemProgram", "LineResult", "Offer", "OfferReward", "PointReward",
     "PointsAward", "PointsStatus", "PointsTransaction", "Purchase", "RemovedTransaction",
+    "StoreClients",
 ]

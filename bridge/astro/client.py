@@ -25,11 +25,11 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from bridge.astro import protocol
-from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, InvalidClientID,
-                                 NotSent, RateLimited)
+from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, CustomerNotFound,
+                                 InvalidClientID, NotSent, ProtocolError, RateLimited)
 from bridge.astro.models import (CustomerMatch, CustomerStatus, EligibleItem, Eligibility,
-                                 LineResult, Offer, PointsAward, PointsStatus, Purchase,
-                                 RemovedTransaction)
+                                 LineResult, Malformed, Offer, PointsAward, PointsStatus,
+                                 Purchase, RemovedTransaction, records)
 
 log = logging.getLogger("bridge.astro")
 
@@ -85,6 +85,11 @@ class AstroClient:
 
     def __repr__(self) -> str:
         return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds a call waits for Astro's answer before it is Ambiguous."""
+        return self.timeout[1]
 
     def __enter__(self) -> "AstroClient":
         return self
@@ -223,6 +228,16 @@ class AstroClient:
                          retry, pause)
                 time.sleep(pause)
 
+    def _read(self, endpoint: str, payload: Mapping, build: Callable[[Any], T]) -> T:
+        """``build`` applied to the returnData of a call; an answer ``build`` cannot use
+        is ProtocolError naming what is wrong (an Ambiguous: the call was sent)."""
+        data = self.call(endpoint, payload)
+        try:
+            return build(data)
+        except Malformed as exc:
+            raise ProtocolError(f"{endpoint}: unusable answer ({exc}); the call may have "
+                                "been processed", endpoint=endpoint) from None
+
     # ---- login -------------------------------------------------------------------------
 
     def log_in(self) -> None:
@@ -241,44 +256,43 @@ class AstroClient:
         payload: dict[str, Any] = {"customerID": customer_id}
         if completed_cards:
             payload["completed_cards"] = 1
-        return CustomerStatus.from_data(self.call("customerStatus", payload) or {})
+        return self._read("customerStatus", payload, CustomerStatus.from_data)
 
     def search_customer(self, email: str | None = None,
                         phone: str | None = None) -> CustomerMatch | None:
-        """The Astro account with this email and/or phone, or None when there is none."""
+        """The Astro account with this email and/or phone, or None when there is none.
+        A list of matches (or one match alone) gives the first."""
         if not email and not phone:
             raise ValueError("search_customer needs an email or a phone")
         payload = _compact({"email_address": email, "phone": phone})
         try:
-            data = self.call("searchCustomer", payload)
-        except BusinessError as exc:
-            if exc.code == protocol.NO_CUSTOMER or (
-                    exc.code is None and exc.message == protocol.NO_CUSTOMER_MESSAGE):
-                return None
-            raise
-        if isinstance(data, list):  # a bare list of matches: the first is the account
-            data = data[0] if data else None
-        return CustomerMatch.from_data(data) if data else None
+            return self._read("searchCustomer", payload, lambda data: next(
+                (CustomerMatch.from_data(d) for d in records(data)), None))
+        except CustomerNotFound:
+            return None
 
     def link_customer(self, customer_id: str, astro_customer_id: str) -> str:
-        """Link the POS id to the Astro account; its astro_customer_id.
+        """Link the POS id to the Astro account; its astro_customer_id (the one asked
+        for when the answer does not repeat it).
 
         Already linked is BusinessError with code 320.
         """
-        data = self.call("linkCustomer", {"customerID": customer_id,
-                                          "astro_customer_id": astro_customer_id})
-        return _field(data, "astro_customer_id", astro_customer_id)
+        return self._read("linkCustomer", {"customerID": customer_id,
+                                           "astro_customer_id": astro_customer_id},
+                          lambda data: CustomerMatch.from_data(data or {}, required=())
+                          .astro_customer_id or astro_customer_id)
 
     def add_customer(self, customer_id: str, first_name: str, last_name: str,
                      email: str | None = None, phone: str | None = None, *,
                      address: str | None = None, city: str | None = None,
                      state: str | None = None, zip: str | None = None) -> str:
-        """Create an Astro account linked to ``customer_id``; its astro_customer_id."""
-        data = self.call("addCustomer", _compact({
+        """Create an Astro account linked to ``customer_id``; its astro_customer_id (an
+        answer without one is ProtocolError: the account may have been created)."""
+        return self._read("addCustomer", _compact({
             "customerID": customer_id, "first_name": first_name, "last_name": last_name,
             "email_address": email, "phone": phone, "address": address, "city": city,
-            "state": state, "zip": zip}))
-        return _field(data, "astro_customer_id", "")
+            "state": state, "zip": zip}), lambda data: CustomerMatch.from_data(data)
+            .astro_customer_id)
 
     def update_customer(self, customer_id: str | None = None, *,
                         astro_customer_id: str | None = None, first_name: str | None = None,
@@ -309,19 +323,32 @@ class AstroClient:
 
         Lines are ``Purchase`` values or mappings with the wire keys (transactionID,
         item_code, item_qty, item_amount, item_transaction_date). A refused line is a
-        LineResult with its status and message, not an exception.
+        LineResult with its status and message, not an exception; fewer results than
+        lines is ProtocolError.
         """
         lines = [t.to_wire() if isinstance(t, Purchase) else dict(t) for t in transactions]
-        data = self.call("addTransactionBatch", _compact({
-            "customerID": customer_id, "saleID": sale_id, "transactions": lines}))
-        return [LineResult.from_data(d) for d in _records(data)]
+
+        def results(data: Any) -> list[LineResult]:
+            found = [LineResult.from_data(d) for d in records(data)]
+            if len(found) < len(lines):
+                raise Malformed(f"{len(found)} results for {len(lines)} lines")
+            return found
+
+        return self._read("addTransactionBatch", _compact({
+            "customerID": customer_id, "saleID": sale_id, "transactions": lines}), results)
 
     def remove_transaction(self, customer_id: str, transaction_id: str,
                            quantity: int | None = None) -> list[RemovedTransaction]:
-        """Take a line (or ``quantity`` of it) back off the customer's cards."""
-        data = self.call("removeTransaction", _compact({
-            "customerID": customer_id, "transactionID": transaction_id, "quantity": quantity}))
-        return [RemovedTransaction.from_data(d) for d in _records(data)]
+        """Take a line (or ``quantity`` of it) back off the customer's cards.
+
+        The count goes out as both ``quantity`` (ASTRO_API.md) and ``item_qty`` (the
+        public clients' name for counts): which one Astro reads is not known, and the
+        one it does not read would otherwise make a partial removal a whole one.
+        """
+        return self._read("removeTransaction", _compact({
+            "customerID": customer_id, "transactionID": transaction_id,
+            "quantity": quantity, "item_qty": quantity}),
+            lambda data: [RemovedTransaction.from_data(d) for d in records(data)])
 
     # ---- points ----------------------------------------------------------------------
 
@@ -331,82 +358,75 @@ class AstroClient:
         Astro has no idempotency key here: after Ambiguous, check the customer's points
         transactions before sending again.
         """
-        data = self.call("addPointsByDollar", {"customerID": customer_id,
-                                               "dollarAmount": amount})
-        return PointsAward.from_data(data or {})
+        return self._read("addPointsByDollar", {"customerID": customer_id,
+                                                "dollarAmount": amount},
+                          PointsAward.from_data)
 
     def customer_points_status(self, customer_id: str) -> PointsStatus:
         """Points balance, affordable rewards and points history."""
-        return PointsStatus.from_data(
-            self.call("customerPointsStatus", {"customerID": customer_id}) or {})
+        return self._read("customerPointsStatus", {"customerID": customer_id},
+                          PointsStatus.from_data)
 
     def redeem_points(self, customer_id: str, points_reward_id: str) -> int | None:
-        """Redeem a points reward; the points deducted."""
-        data = self.call("redeemPoints", {"customerID": customer_id,
-                                          "astro_points_reward_id": points_reward_id})
-        return PointsAward.from_data(data or {}).total_points
+        """Redeem a points reward; the points deducted (None if Astro does not say)."""
+        return self._read("redeemPoints", {"customerID": customer_id,
+                                           "astro_points_reward_id": points_reward_id},
+                          lambda data: PointsAward.from_data(data or {}, required=())
+                          .total_points)
 
     # ---- redemptions -----------------------------------------------------------------
 
     def check_redemption_eligibility(self, customer_id: str, item_code: str) -> Eligibility:
-        """Whether the customer may take ``item_code`` as a reward now (code 700 = no)."""
+        """Whether the customer may take ``item_code`` as a reward now. Not eligible is
+        an answer in either form Astro gives it: code 700, or 100 with
+        ``isEligible: false``."""
         try:
-            data = self.call("checkRedemptionEligibility", {"customerID": customer_id,
-                                                            "item_code": item_code})
+            return self._read("checkRedemptionEligibility",
+                              {"customerID": customer_id, "item_code": item_code},
+                              Eligibility.from_data)
         except BusinessError as exc:
             if exc.code == protocol.NOT_ELIGIBLE:
                 return Eligibility(False, None, None, exc.message,
                                    raw=exc.data if isinstance(exc.data, Mapping) else {})
             raise
-        return Eligibility.from_data(data or {})
 
     def add_redemption(self, customer_id: str, reward_id: str, item_id: str, *,
                        email: str | None = None, address: str | None = None,
                        city: str | None = None, state: str | None = None,
                        zip: str | None = None) -> Any:
-        """Redeem a card reward for ``item_id``; returnData (raw)."""
+        """Redeem a card reward for ``item_id``; returnData (raw, often none)."""
         return self.call("addRedemption", _compact({
             "customerID": customer_id, "astro_reward_id": reward_id, "astro_item_id": item_id,
             "customer_email_address": email, "customer_address": address,
             "customer_city": city, "customer_state": state, "customer_zip": zip}))
 
     def remove_redemption(self, customer_id: str, reward_id: str) -> Any:
-        """Undo a redemption; returnData (raw)."""
+        """Undo a redemption; returnData (raw, often none)."""
         return self.call("removeRedemption", {"customerID": customer_id,
                                               "astro_reward_id": reward_id})
 
     # ---- catalogue -------------------------------------------------------------------
 
     def eligible_purchase_items(self, item_codes: str | Iterable[str]) -> list[EligibleItem]:
-        """The programs each item code qualifies for."""
+        """The programs each item code qualifies for (a list, or one object alone)."""
         if isinstance(item_codes, str):
             payload: dict[str, Any] = {"item_code": item_codes}
         else:
             payload = {"item_code_batch": list(item_codes)}
-        return [EligibleItem.from_data(d) for d in _records(
-            self.call("eligiblePurchaseItems", payload))]
+        return self._read("eligiblePurchaseItems", payload,
+                          lambda data: [EligibleItem.from_data(d) for d in records(data)])
 
     def list_offers(self) -> list[Offer]:
-        """The programs offered to the store."""
-        data = self.call("listOffers", {})
-        if isinstance(data, Mapping):
-            data = data.get("program_list")
-        return [Offer.from_data(d) for d in _records(data)]
+        """The programs offered to the store: ``{program_list: [...]}``, a bare list or
+        one offer alone, as Astro sends them."""
+        def offers(data: Any) -> list[Offer]:
+            if isinstance(data, Mapping) and "program_list" in data:
+                data = data["program_list"]
+            return [Offer.from_data(d) for d in records(data)]
+
+        return self._read("listOffers", {}, offers)
 
 
 def _compact(payload: Mapping[str, Any]) -> dict[str, Any]:
     """The payload without its None fields (optional fields are left out, not null)."""
     return {k: v for k, v in payload.items() if v is not None}
-
-
-def _records(data: Any) -> list[Mapping]:
-    if isinstance(data, Mapping):
-        data = [data]
-    return [d for d in (data or []) if isinstance(d, Mapping)]
-
-
-def _field(data: Any, name: str, default: str) -> str:
-    if isinstance(data, Mapping) and data.get(name) is not None:
-        return str(data[name])
-    return default
-

@@ -4,9 +4,12 @@ Callers catch what they mean:
 
 - ``NotSent``: Astro surely did not process the call; resending is safe.
 - ``Ambiguous``: the call was sent but no usable answer came back; the work may have
-  happened, so a blind resend may do it twice.
+  happened, so a blind resend may do it twice. ``ProtocolError`` is the Ambiguous of an
+  answer that came but cannot be used (not Astro's envelope, an unexpected HTTP status,
+  a required field missing, an unknown shape).
 - ``AuthError``: the login or token was refused (``InvalidClientID`` for a bad client id).
-- ``BusinessError``: Astro answered and said no (a status code other than 100).
+- ``BusinessError``: Astro answered and said no (a status code other than 100);
+  ``CustomerNotFound`` when the no was ``No Customer Found`` (on any endpoint).
 
 No exception text ever holds a password or token: messages are built here from the
 endpoint, HTTP status and Astro's own status message only.
@@ -41,6 +44,12 @@ class Ambiguous(AstroError):
     """The call was sent but the answer was lost or unusable: the work may have happened."""
 
 
+class ProtocolError(Ambiguous):
+    """Astro answered, but not in a form the client can use; the text names what is
+    wrong (e.g. the missing field). After a write the work may have happened; after a
+    read nothing changed, and asking again is harmless."""
+
+
 class AuthError(AstroError):
     """Astro refused the login, or refused the token even after one refresh."""
 
@@ -63,3 +72,8 @@ class BusinessError(AstroError):
         self.code = code
         self.message = message
         self.data = data
+
+
+class CustomerNotFound(BusinessError):
+    """Astro knows no customer linked to the ``customerID`` sent (``No Customer Found``,
+    code 310), whatever the endpoint. Raised only by the client."""

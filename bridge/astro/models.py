@@ -3,35 +3,67 @@
 Every value is a frozen dataclass built from Astro's ``returnData`` by ``from_data``; the
 dict it came from stays in ``.raw`` (left out of repr and equality) so nothing Astro sent
 is lost. Field names follow the domain; each field declares its wire name with
-``wire(...)``. Astro sends numbers sometimes as strings; both are accepted. Dates stay
-the text Astro sent (its date formats are not documented).
+``wire(...)``. Astro sends numbers sometimes as strings; both are accepted, and ids are
+always text (``310645666`` and ``"310645666"`` are the same id). A list may come as one
+object (``records``). Fields Astro adds are ignored; a field a record cannot do without
+(its ``required``) missing or unreadable, or a record that is not an object, is
+``Malformed``, which the client turns into a ProtocolError naming it. Dates stay the
+text Astro sent (its date formats are not documented).
 """
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, fields
-from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Mapping
+from decimal import Decimal
+from typing import Any, Callable, ClassVar, Mapping
 
 from bridge.astro.protocol import ALREADY_EXISTS_MESSAGE, SUCCESS
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return None if value in (None, "") else int(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        return None
+class Malformed(ValueError):
+    """An answer the client cannot use; the text says what is wrong with it."""
+
+
+def records(data: Any) -> list[Mapping]:
+    """The records of a list answer: a list of objects, one object alone, or nothing
+    (None, empty). Anything else is Malformed."""
+    if data in (None, "") or (isinstance(data, Mapping) and not data):
+        return []
+    if isinstance(data, Mapping):
+        return [data]
+    if not isinstance(data, list) or not all(isinstance(d, Mapping) for d in data):
+        raise Malformed(f"expected a list of objects, got {type(data).__name__}")
+    return data
 
 
 def _dec(value: Any) -> Decimal | None:
-    try:
-        return None if value in (None, "") else Decimal(str(value))
-    except (InvalidOperation, ValueError):
+    if value in (None, "") or isinstance(value, bool):
         return None
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _int(value: Any) -> int | None:
+    number = _dec(value)
+    # Counts and points are far below 10**18; a larger one is not a count (and turning
+    # 1E+999999 into an int would take a while).
+    return None if number is None or number.adjusted() > 18 else int(number)
 
 
 def _str(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
+
+
+def _id(value: Any) -> str | None:
+    """An id as text: 1209, 1209.0 and "1209" are the same id."""
+    if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
+        number = _int(value)
+        if number is not None and number == _dec(value):
+            return str(number)
+    return _str(value)
 
 
 def _bool(value: Any) -> bool:
@@ -41,8 +73,7 @@ def _bool(value: Any) -> bool:
 
 
 def _many(record: type) -> Callable[[Any], tuple]:
-    return lambda value: tuple(record.from_data(d) for d in (value or [])
-                               if isinstance(d, Mapping))
+    return lambda value: tuple(record.from_data(d) for d in records(value))
 
 
 def wire(name: str, convert: Callable[[Any], Any] = _str, **kw: Any) -> Any:
@@ -53,10 +84,24 @@ def wire(name: str, convert: Callable[[Any], Any] = _str, **kw: Any) -> Any:
 class _Record:
     """``from_data`` for dataclasses whose fields are declared with ``wire``."""
 
+    required: ClassVar[tuple[str, ...]] = ()   # wire names a record cannot do without
+
     @classmethod
-    def from_data(cls, data: Mapping) -> Any:
-        values = {f.name: f.metadata["convert"](data.get(f.metadata["wire"]))
-                  for f in fields(cls) if "wire" in f.metadata}
+    def from_data(cls, data: Any, required: tuple[str, ...] | None = None) -> Any:
+        """The record of ``data`` (Malformed if it is not an object, or lacks a field of
+        ``required``, by default the class's)."""
+        if not isinstance(data, Mapping):
+            raise Malformed("no returnData" if data is None
+                            else f"expected an object, got {type(data).__name__}")
+        required = cls.required if required is None else required
+        values = {}
+        for f in fields(cls):
+            if "wire" in f.metadata:
+                name = f.metadata["wire"]
+                values[f.name] = f.metadata["convert"](data.get(name))
+                if name in required and (data.get(name) in (None, "")
+                                             or values[f.name] is None):
+                    raise Malformed(f"no usable {name}")
         return cls(**values, raw=data)
 
 
@@ -67,7 +112,7 @@ def _raw() -> Any:
 @dataclass(frozen=True)
 class CardPurchase(_Record):
     """One purchase punched on a frequent-buyer card."""
-    transaction_id: str | None = wire("imported_transaction_id")
+    transaction_id: str | None = wire("imported_transaction_id", _id)
     item_code: str | None = wire("item_code")
     item_description: str | None = wire("item_description")
     purchase_date: str | None = wire("purchase_date")
@@ -77,8 +122,8 @@ class CardPurchase(_Record):
 @dataclass(frozen=True)
 class FreeGood(_Record):
     """A reward earned by a complete card; ``redeemed_on`` is None while it is open."""
-    reward_id: str | None = wire("astro_reward_id")
-    item_id: str | None = wire("astro_item_id")
+    reward_id: str | None = wire("astro_reward_id", _id)
+    item_id: str | None = wire("astro_item_id", _id)
     item_description: str | None = wire("item_description")
     free_qty: int | None = wire("free_qty", _int)
     redeemed_on: str | None = wire("redeemed_on")
@@ -88,8 +133,8 @@ class FreeGood(_Record):
 @dataclass(frozen=True)
 class Card(_Record):
     """A customer's frequent-buyer card for one program."""
-    card_id: str | None = wire("astro_card_id")
-    program_id: str | None = wire("astro_program_id")
+    card_id: str | None = wire("astro_card_id", _id)
+    program_id: str | None = wire("astro_program_id", _id)
     program_title: str | None = wire("astro_program_title")
     mfg_name: str | None = wire("astro_mfg_name")
     status: str | None = wire("astro_card_status")
@@ -103,7 +148,7 @@ class Card(_Record):
 @dataclass(frozen=True)
 class OfferReward(_Record):
     """A manufacturer offer reward of the customer."""
-    reward_id: str | None = wire("offer_reward_id")
+    reward_id: str | None = wire("offer_reward_id", _id)
     title: str | None = wire("offer_title")
     offer_type: str | None = wire("offer_type")
     rebate_amount: Decimal | None = wire("rebate_amount", _dec)
@@ -114,7 +159,8 @@ class OfferReward(_Record):
 @dataclass(frozen=True)
 class PointsTransaction(_Record):
     """One entry of the customer's points history (``points`` negative for deductions)."""
-    points_transaction_id: str | None = wire("astro_points_transaction_id")
+    required = ("astro_points_transaction_id",)
+    points_transaction_id: str | None = wire("astro_points_transaction_id", _id)
     description: str | None = wire("pointsDescription")
     date: str | None = wire("pointsDate")
     points: int | None = wire("pointsQty", _int)
@@ -125,7 +171,7 @@ class PointsTransaction(_Record):
 @dataclass(frozen=True)
 class PointReward(_Record):
     """A points reward the customer can afford now."""
-    reward_id: str | None = wire("astro_points_reward_id")
+    reward_id: str | None = wire("astro_points_reward_id", _id)
     title: str | None = wire("pointsRewardTitle")
     points_required: int | None = wire("pointsRequired", _int)
     reward_type: str | None = wire("reward_type")
@@ -136,8 +182,8 @@ class PointReward(_Record):
 @dataclass(frozen=True)
 class CustomerStatus(_Record):
     """Answer of customerStatus: the customer, cards, offers and points."""
-    astro_customer_id: str | None = wire("astro_customer_id")
-    customer_id: str | None = wire("customerID")
+    astro_customer_id: str | None = wire("astro_customer_id", _id)
+    customer_id: str | None = wire("customerID", _id)
     first_name: str | None = wire("first_name")
     last_name: str | None = wire("last_name")
     email: str | None = wire("email_address")
@@ -155,8 +201,9 @@ class CustomerStatus(_Record):
 @dataclass(frozen=True)
 class CustomerMatch(_Record):
     """Answer of searchCustomer: the Astro account found (``customer_id`` if linked)."""
-    astro_customer_id: str | None = wire("astro_customer_id")
-    customer_id: str | None = wire("customerID")
+    required = ("astro_customer_id",)
+    astro_customer_id: str | None = wire("astro_customer_id", _id)
+    customer_id: str | None = wire("customerID", _id)
     first_name: str | None = wire("first_name")
     last_name: str | None = wire("last_name")
     email: str | None = wire("email_address")
@@ -184,11 +231,12 @@ class Purchase:
 @dataclass(frozen=True)
 class LineResult(_Record):
     """Astro's result for one transaction line of addTransactionBatch."""
-    transaction_id: str | None = wire("transactionID")
+    required = ("transaction_status",)
+    transaction_id: str | None = wire("transactionID", _id)
     status: int | None = wire("transaction_status", _int)
     message: str | None = wire("transaction_status_message")
-    astro_transaction_id: str | None = wire("astro_transaction_id")
-    program_id: str | None = wire("astro_program_id")
+    astro_transaction_id: str | None = wire("astro_transaction_id", _id)
+    program_id: str | None = wire("astro_program_id", _id)
     program_title: str | None = wire("astro_program_title")
     raw: Mapping = _raw()
 
@@ -206,17 +254,21 @@ class LineResult(_Record):
 @dataclass(frozen=True)
 class RemovedTransaction(_Record):
     """Astro's result for one line of removeTransaction."""
-    transaction_id: str | None = wire("transactionID")
+    required = ("transaction_status",)
+    transaction_id: str | None = wire("transactionID", _id)
     status: int | None = wire("transaction_status", _int)
-    astro_transaction_id: str | None = wire("astro_transaction_id")
+    message: str | None = wire("transaction_status_message")
+    astro_transaction_id: str | None = wire("astro_transaction_id", _id)
     deleted: bool = wire("transactionDeleted", _bool)
     raw: Mapping = _raw()
 
 
 @dataclass(frozen=True)
 class PointsAward(_Record):
-    """Answer of addPointsByDollar (and redeemPoints: ``total_points`` deducted)."""
-    points_transaction_id: str | None = wire("astro_points_transaction_id")
+    """Answer of addPointsByDollar (and of redeemPoints, which sends only
+    ``total_points``, the points deducted)."""
+    required = ("astro_points_transaction_id", "total_points")
+    points_transaction_id: str | None = wire("astro_points_transaction_id", _id)
     total_points: int | None = wire("total_points", _int)
     raw: Mapping = _raw()
 
@@ -235,8 +287,9 @@ class PointsStatus(_Record):
 @dataclass(frozen=True)
 class Eligibility(_Record):
     """Answer of checkRedemptionEligibility; not eligible (code 700) is an answer too."""
+    required = ("isEligible",)
     eligible: bool = wire("isEligible", _bool)
-    reward_id: str | None = wire("astro_reward_id")
+    reward_id: str | None = wire("astro_reward_id", _id)
     program_type: str | None = wire("program_type")
     message: str | None = None  # Astro's message when not eligible
     raw: Mapping = _raw()
@@ -245,7 +298,7 @@ class Eligibility(_Record):
 @dataclass(frozen=True)
 class ItemProgram(_Record):
     """A program an item code qualifies for."""
-    program_id: str | None = wire("astro_mfg_program_id")
+    program_id: str | None = wire("astro_mfg_program_id", _id)
     title: str | None = wire("astro_mfg_program_title")
     program_type: str | None = wire("astro_mfg_program_type")
     raw: Mapping = _raw()
@@ -254,6 +307,7 @@ class ItemProgram(_Record):
 @dataclass(frozen=True)
 class EligibleItem(_Record):
     """Answer of eligiblePurchaseItems for one item code."""
+    required = ("item_code",)
     item_code: str | None = wire("item_code")
     description: str | None = wire("item_description")
     mfg_name: str | None = wire("astro_mfg_name")
@@ -264,9 +318,10 @@ class EligibleItem(_Record):
 @dataclass(frozen=True)
 class Offer(_Record):
     """One program of listOffers."""
-    program_id: str | None = wire("astro_program_id")
+    required = ("astro_program_id",)
+    program_id: str | None = wire("astro_program_id", _id)
     title: str | None = wire("astro_program_title")
-    mfg_id: str | None = wire("astro_mfg_id")
+    mfg_id: str | None = wire("astro_mfg_id", _id)
     mfg_name: str | None = wire("astro_mfg_name")
     description: str | None = wire("astro_program_long_description")
     in_store_only: bool = wire("in_store_only", _bool)

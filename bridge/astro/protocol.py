@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import json
+import math
 from decimal import Context, Decimal, ROUND_HALF_UP
 from typing import Any, Iterable, Mapping
 
@@ -21,13 +22,19 @@ import requests
 import urllib3.exceptions as u3
 
 from bridge.astro.errors import (AstroError, Ambiguous, AuthError, BusinessError,
-                                 InvalidClientID, NotSent, RateLimited)
+                                 CustomerNotFound, InvalidClientID, NotSent, ProtocolError,
+                                 RateLimited)
 
 # Astro status codes known from ASTRO_API.md.
 SUCCESS = 100
 NO_CUSTOMER = 310
 ALREADY_LINKED = 320
 NOT_ELIGIBLE = 700
+
+# Where the envelope's status and message may be (public clients read all of these;
+# `status_messsage` is misspelt in Astro's answers as they read them).
+STATUS_KEYS = ("astro_status", "status")
+MESSAGE_KEYS = ("astro_status_message", "status_message", "status_messsage")
 
 INVALID_CLIENT_ID_MESSAGE = "Invalid Client ID"
 NO_CUSTOMER_MESSAGE = "No Customer Found"
@@ -108,19 +115,23 @@ def retry_after_seconds(value: str | None) -> float | None:
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 
 
+def _first(envelope: Mapping, keys: Iterable[str]) -> Any:
+    return next((envelope[k] for k in keys if envelope.get(k) is not None), None)
+
+
 def _status(envelope: Mapping) -> tuple[int | None, str]:
-    code = envelope.get("astro_status", envelope.get("status"))
-    message = envelope.get("astro_status_message", envelope.get("status_message"))
+    code = _first(envelope, STATUS_KEYS)
+    message = _first(envelope, MESSAGE_KEYS)
     if message is None:  # token errors and odd answers: OAuth-style or plain keys
         message = (envelope.get("error_description") or envelope.get("message")
                    or envelope.get("error") or "")
     try:
         code = int(code) if code is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
         code = None
     return code, str(message)
 
@@ -152,7 +163,10 @@ def _http_error(endpoint: str, status: int, headers: Mapping) -> AstroError | No
 
 def interpret(endpoint: str, status: int, headers: Mapping, body: bytes,
               secrets: Iterable[str] = ()) -> Any:
-    """``returnData`` of a successful call, or raise the AstroError the answer means."""
+    """``returnData`` of a successful call (None when the answer has none), or raise the
+    AstroError the answer means. An answer that is not Astro's envelope, or a success
+    under an error HTTP status, is ProtocolError: the call was sent and may have been
+    processed."""
     error = _http_error(endpoint, status, headers)
     if error is not None:
         raise error
@@ -167,16 +181,15 @@ def interpret(endpoint: str, status: int, headers: Mapping, body: bytes,
     if status in AUTH_FAILURE_HTTP or (code != SUCCESS and _is_auth_message(message)):
         raise AuthError(f"{endpoint}: token refused (HTTP {status}"
                         + (f": {message})" if message else ")"), endpoint=endpoint)
-    if not isinstance(envelope, Mapping) or (code is None and "returnData" not in envelope):
-        if 200 <= status < 300:
-            raise Ambiguous(f"{endpoint}: unusable answer (HTTP {status})", endpoint=endpoint)
-        raise AstroError(f"{endpoint}: unexpected answer (HTTP {status})", endpoint=endpoint)
-    if code is None or code == SUCCESS:
-        if 200 <= status < 300:
+    usable = isinstance(envelope, Mapping) and (code is not None or "returnData" in envelope)
+    if not usable or code in (None, SUCCESS):
+        if usable and 200 <= status < 300:
             return envelope.get("returnData")
-        raise AstroError(f"{endpoint}: unexpected answer (HTTP {status})", endpoint=endpoint)
-    raise BusinessError(message, endpoint=endpoint, code=code,
-                        data=envelope.get("returnData"))
+        raise ProtocolError(f"{endpoint}: unusable answer (HTTP {status}); the call may "
+                            "have been processed", endpoint=endpoint)
+    refusal = (CustomerNotFound if code == NO_CUSTOMER or message == NO_CUSTOMER_MESSAGE
+               else BusinessError)
+    raise refusal(message, endpoint=endpoint, code=code, data=envelope.get("returnData"))
 
 
 def interpret_token(status: int, headers: Mapping, body: bytes,
@@ -198,11 +211,11 @@ def interpret_token(status: int, headers: Mapping, body: bytes,
         answer = {}
     token = answer.get("access_token")
     if token and 200 <= status < 300:
-        expires = float(answer.get("expires") or answer.get("expires_in") or 0)
-        try:
-            created = float(answer["created"]) if answer.get("created") else None
-        except (TypeError, ValueError):
-            created = None
+        # Seconds as strings ("1800") or as numbers: public clients have seen both.
+        expires = _seconds(answer.get("expires") or answer.get("expires_in") or 0)
+        if expires is None:
+            raise NotSent("token: unusable login answer (expires)", endpoint="token")
+        created = _seconds(answer.get("created")) if answer.get("created") else None
         return str(token), expires, created
     _, message = _status(answer)
     message = _redact(message, secrets)
@@ -210,6 +223,15 @@ def interpret_token(status: int, headers: Mapping, body: bytes,
         raise InvalidClientID(f"token: {INVALID_CLIENT_ID_MESSAGE}", endpoint="token")
     raise AuthError(f"token: login refused (HTTP {status}" + (f": {message})" if message else ")"),
                     endpoint="token")
+
+
+def _seconds(value: Any) -> float | None:
+    """A count of seconds sent as a number or as text; None when it is not one."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _causes(exc: BaseException) -> list[BaseException]:

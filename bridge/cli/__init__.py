@@ -1,5 +1,10 @@
 """The `astro-bridge` command. Each command lives in its own module of this package
-and is registered below; commands parse options and call library code, nothing more."""
+and is registered below; commands parse options and call library code, nothing more.
+
+May import anything of the bridge (it only wires); nothing imports it. The command
+modules import the library inside the commands, for start-up cost only: `astro-bridge
+--help` or `parse` does not load the web app, the journal or the sandbox.
+"""
 import click
 
 
@@ -18,3 +23,4 @@ from bridge.cli import replay  # noqa: E402,F401
 from bridge.cli import failures  # noqa: E402,F401
 from bridge.cli import migrate  # noqa: E402,F401
 from bridge.cli import serve  # noqa: E402,F401
+from bridge.cli import check  # noqa: E402,F401

@@ -8,6 +8,9 @@ import sys
 import click
 
 from bridge.cli import main
+from bridge.cli.serve import needs_config
+
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
 
 
 class _UsageError(click.ClickException):
@@ -46,7 +49,6 @@ def report_command(config_path, store_id, since, as_json, min_share, min_sales):
     from bridge.migrate.report import readiness
 
     if not config_path:
-        from bridge.cli.serve import needs_config
         raise _UsageError(needs_config("migrate report", "sales and failures"))
     day = None
     if since:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 
 from bridge.cli import main
+
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
 from bridge.replay.presets import FIELDS, PRESETS
 from bridge.replay.readers import FORMATS
 
@@ -70,6 +73,9 @@ def replay_command(files, store_id, config_path, fmt, preset, mapping, points, d
     from bridge.replay.presets import parse_map_options
     from bridge.replay.run import ReplayOptions, replay
 
+    # Ctrl-C stops the run where it is (resumable), also when the command was started
+    # with SIGINT ignored (a background job of a script): its own handler, as `serve`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not config_path:
         raise _UsageError("replay needs a configuration: --config FILE or "
                           "ASTRO_BRIDGE_CONFIG (the store's Astro login and journal)")

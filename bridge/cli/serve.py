@@ -11,6 +11,8 @@ import click
 
 from bridge.cli import main
 
+# The library is imported inside the commands: start-up cost only (see bridge.cli).
+
 CONFIG_ENV = "ASTRO_BRIDGE_CONFIG"
 DEMO_JOURNAL = "astro-bridge.db"
 DEMO_PORT = 8080
@@ -117,10 +119,10 @@ def serve(config_path, host, port, log_json):
     store, a journal ./astro-bridge.db, and it prints a demo button URL to click.
     """
     from bridge.config import demo_config
-    from bridge.deliver import Worker
-    from bridge.web import create_app
-    from bridge.web.clients import StoreClients
-    from bridge.web.salelog import configure_logging
+    from bridge.delivery import Worker
+    from bridge.app import create_app
+    from bridge.astro import StoreClients
+    from bridge.salelog import configure_logging
     from bridge.web.serving import BridgeServer
 
     config = _load(config_path)
@@ -189,9 +191,9 @@ def serve(config_path, host, port, log_json):
 @click.option("--log-json", is_flag=True, help="Log JSON lines instead of text.")
 def worker(config_path, log_json):
     """Run only the background retry worker (sends the journal's pending sales)."""
-    from bridge.deliver import Worker
-    from bridge.web.clients import StoreClients
-    from bridge.web.salelog import configure_logging
+    from bridge.delivery import Worker
+    from bridge.astro import StoreClients
+    from bridge.salelog import configure_logging
 
     config = _load(config_path)
     if config is None:

@@ -2,18 +2,22 @@
 report, redemption attempts, what the phased migration and replay keep, and generated
 secrets. The only package with SQL.
 
-SQLite in WAL mode; one connection per thread; every write is one explicit transaction;
-the schema is created and migrated through `PRAGMA user_version` (`schema`). The
-interface speaks in domain values (plans, steps, failures, aware datetimes), never SQL,
-so a PostgreSQL backend can be added behind the same methods.
+SQLite in WAL mode with synchronous=FULL (a commit is on disk when it returns); one
+connection per thread; every transaction runs in one place (`base`: a failed COMMIT is
+rolled back and reaches the caller as JournalError); the schema is created and migrated
+through `PRAGMA user_version` (`schema`). The interface speaks in domain values (plans,
+steps, failures, aware datetimes), never SQL, and keeps to unique constraints and
+conditional updates with row counts (never read-then-write for uniqueness), so a
+PostgreSQL backend can be added behind the same methods.
 
-`Journal` is composed of parts, one module each: `base` (connections, transactions,
-secrets, health), `sales`, `customers`, `failures`, `redemptions`, `migration` (shadow
-outcomes, unreadable sales) and `staging` (replay staging).
+`Journal` is composed of parts, one module each: `base` (connections, transactions, the
+journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
+`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales) and `staging`
+(replay staging).
 
 Public interface (times are aware datetimes; stored as UTC epoch seconds)::
 
-    j = Journal(path)                        # creates/migrates the file; j.close()
+    j = Journal(path, lease_seconds=15)      # creates/migrates the file; j.close()
                                              # (also a context manager)
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
@@ -22,23 +26,42 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
                   -> RecordResult(sale_key, created, conflict)
     j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
-    j.due_sales(now, limit=20) -> list[str]  j.claim_sale(key, worker_id, lease_seconds, now=None)
-    j.release_sale(key, worker_id)
+    j.due_sales(now, limit=20) -> list[str]  # due at `now`, lease free on j.clock(),
+                                             # oldest sale first
+    # leases (on the journal's clock, j.clock(); free after lease_seconds unrenewed)
+    j.claim_sale(key, holder) -> bool        j.release_sale(key, holder)
+    j.renew_leases([(key, holder)]) -> [lost keys]
+    with j.holding(key, holder) as held: ... # claim, heartbeat renewal, release
+    j.still_holding(key, holder) -> bool     # False once the heartbeat lost the lease
     j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
     j.mark_step_failed(key, n, error, result=None)         # business failure, final
     j.mark_step_uncertain(key, n, error, result=None)      # points maybe applied
-    j.mark_step_pending(key, n, result=None, error=None)   # (back) to pending, e.g. snapshot
-    j.schedule_retry(key, at, error)         j.give_up(key, reason) -> list[StepRecord]
+    j.mark_step_undecided(key, n, error, result=None)      # points: a person decides
+    j.mark_step_pending(key, n, result=None, error=None)   # (back) to pending
+    j.schedule_retry(key, at, error, *, counted=True)   # counted: an attempt, not a wait
+    j.give_up(key, reason) -> list[StepRecord]
     j.retry_sale(key, now=None) -> bool      # person's Retry: failed/given_up -> pending
     j.set_receipt(key, receipt)
+    # points (bridge.journal.points): one award of a customer at a time, in sale order
+    j.points_snapshot(store_id, customer_id) -> PointsSnapshot | None
+    j.note_points_read(store_id, customer_id, balance, transaction_ids, at)
+    j.begin_points_award(key, n, holder, *, store_id, customer_id, result, wait_until)
+        -> PointsTurn                        # the turn taken, or why not (then due at
+                                             # wait_until, or woken earlier)
+    j.finish_points_award(key, n, *, store_id, customer_id, dollar_amount,
+                          points_transaction_id, points, result)
+    j.points_attributions(store_id, customer_id) -> {points transaction id: sale key}
+    j.points_rates(store_id, limit=20) -> [(dollars, points)]
+    j.decide_points(key, awarded, *, by, now=None) -> bool  # a person's answer
     # customers (bridge.journal.customers)
     j.known_customer(store_id, customer_id) -> astro_customer_id | None
     j.remember_customer(store_id, customer_id, astro_customer_id, at=None)
     j.forget_customer(store_id, customer_id) -> bool   # Astro no longer knows the link
     # failure report (bridge.journal.failures)
-    j.record_failure(store_id, kind, message, *, sale_key=None, customer_id=None,
-                     item_code=None, description=None, transaction_id=None,
-                     endpoint=None, status_code=None, at=None) -> id
+    j.record_failure(store_id, kind, message, *, reason, sale_key=None,
+                     customer_id=None, item_code=None, description=None,
+                     transaction_id=None, endpoint=None, status_code=None, at=None) -> id
+                     # reason: a bridge.reasons.Reason, stored with the line
     j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False,
                sale_key=None) -> list[Failure]
     j.hide_failure(id) -> bool               j.mark_failure_retried(id, when) -> bool
@@ -63,35 +86,41 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.secret(name) -> str                    j.health_check() -> bool
 
 Step states: pending, done, failed (business reason; final until a person retries),
-uncertain (sent, outcome unknown: reconcile before any re-send), given_up, skipped
-(phase passthrough/shadow: recorded, not sent). Sale status, derived from its steps
+uncertain (sent, outcome unknown: reconcile before any re-send), undecided (points whose
+outcome Astro's history cannot tell: a person decides, no retry re-sends them),
+given_up, skipped (phase passthrough/shadow: recorded, not sent). Sale status, derived from its steps
 whenever one changes: pending (something left to do), delivered (all done, no failed
 line), partial (something failed, something delivered), failed (nothing but the
 customer step got through), given_up, or the phase name for passthrough/shadow sales.
 
 What is stored of a sale is its printable form (`LegacySale.to_printable()`): never the
 button's password.
+
+May import: legacy_qs, bridge.translate, bridge.reasons (and psycopg for PostgreSQL).
+Nothing of Astro or of HTTP pages.
 """
 from __future__ import annotations
 
 import os
 
-from bridge.journal.base import JournalError, utcnow
+from bridge.journal.base import LEASE_SECONDS, JournalError, utcnow
 from bridge.journal.customers import CustomerJournal
 from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
 from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal
+from bridge.journal.points import PointsJournal, PointsSnapshot, PointsTurn
 from bridge.journal.redemptions import (REDEMPTION_STATES, RedemptionClaim,
                                         RedemptionJournal, RedemptionRecord)
 from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP, SALE_PARTIAL,
-                                  SALE_PENDING, SKIPPED, UNCERTAIN, RecordResult,
-                                  SaleRecord, SalesJournal, StepRecord, derive_status)
+                                  SALE_PENDING, SKIPPED, UNCERTAIN, UNDECIDED,
+                                  RecordResult, SaleRecord, StepRecord, derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
 from bridge.journal.staging import StagingJournal
 
 __all__ = [
-    "Journal", "JournalError", "utcnow", "MIGRATIONS",
-    "PENDING", "DONE", "FAILED", "UNCERTAIN", "GIVEN_UP", "SKIPPED", "OPEN_STATES",
+    "Journal", "JournalError", "utcnow", "MIGRATIONS", "LEASE_SECONDS",
+    "PENDING", "DONE", "FAILED", "UNCERTAIN", "UNDECIDED", "GIVEN_UP", "SKIPPED",
+    "OPEN_STATES", "PointsSnapshot", "PointsTurn",
     "SALE_PENDING", "SALE_DELIVERED", "SALE_PARTIAL", "SALE_FAILED", "SALE_GIVEN_UP",
     "RecordResult", "StepRecord", "SaleRecord", "derive_status",
     "FAILURE_KINDS", "Failure", "REDEMPTION_STATES", "RedemptionRecord", "RedemptionClaim",
@@ -99,11 +128,11 @@ __all__ = [
 ]
 
 
-class Journal(SalesJournal, CustomerJournal, FailureJournal, RedemptionJournal,
+class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
               MigrationJournal, StagingJournal):
     """The durable record of sales and their delivery. Thread-safe."""
 
-    def __init__(self, path: str | os.PathLike):
-        super().__init__(path)
+    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
+        super().__init__(path, lease_seconds=lease_seconds)
         with self._write() as conn:
             migrate(conn, self.path)

@@ -1,10 +1,12 @@
-"""The journal's foundation: one SQLite connection per thread, explicit write
-transactions, generated secrets and the health check; and the conversions every part of
-the journal shares (aware datetimes to UTC epoch seconds, JSON values to text)."""
+"""The journal's foundation: one SQLite connection per thread, the ONE place where
+transactions run, the journal's clock, generated secrets and the health check; and the
+conversions every part of the journal shares (aware datetimes to UTC epoch seconds, JSON
+values to text)."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import secrets as _secrets
 import sqlite3
@@ -13,9 +15,15 @@ import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+log = logging.getLogger(__name__)
+
 
 class JournalError(RuntimeError):
-    """The journal cannot be used (file not writable, schema newer than this code)."""
+    """The journal cannot be used (file not writable, schema newer than this code), or a
+    transaction on it failed (nothing of it was kept)."""
+
+
+LEASE_SECONDS = 15.0     # a lease not renewed for this long is free (bridge.journal.sales)
 
 
 def utcnow() -> dt.datetime:
@@ -25,8 +33,9 @@ def utcnow() -> dt.datetime:
 class JournalBase:
     """Connections and transactions; every part of the Journal builds on these."""
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
         self.path = os.fspath(path)
+        self.lease_seconds = lease_seconds     # see bridge.journal.sales (leases)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
@@ -40,7 +49,9 @@ class JournalBase:
                                        check_same_thread=False)
                 conn.row_factory = sqlite3.Row
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                # FULL: a commit is on disk before it returns. With NORMAL a power cut
+                # can lose the last commits, e.g. "recorded" or "points uncertain".
+                conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA foreign_keys=ON")
             except sqlite3.Error as e:
                 raise JournalError(f"cannot open the journal {self.path}: {e}") from None
@@ -50,17 +61,57 @@ class JournalBase:
         return conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; the write lock is taken at BEGIN so two writers never
-        both read-then-write the same rows."""
+    def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
+        """The one place a transaction runs. A write takes SQLite's write lock at BEGIN,
+        so two writers never both read-then-write the same rows. Whatever fails inside,
+        including the COMMIT itself, the transaction is rolled back (or, when even that
+        fails, the connection is dropped and the next call opens a new one) and the
+        error reaches the caller: a sqlite3 error as JournalError, others unchanged."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        except sqlite3.Error as e:
+            self._abandon(conn)
+            raise JournalError(f"journal transaction not started: {e}") from e
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as e:
+            self._abandon(conn)
+            if isinstance(e, sqlite3.Error):
+                raise JournalError(f"journal {'write' if write else 'read'} failed, "
+                                   f"nothing of it was kept: {e}") from e
             raise
-        conn.execute("COMMIT")
+
+    def _write(self):
+        """One write transaction (see `_transaction`)."""
+        return self._transaction(write=True)
+
+    def _read(self):
+        """One read transaction: every SELECT inside sees the same state."""
+        return self._transaction(write=False)
+
+    def _abandon(self, conn: sqlite3.Connection) -> None:
+        """Leave no transaction open on this thread's connection."""
+        try:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return
+        except sqlite3.Error as e:
+            log.warning("journal rollback failed (%s); reopening the connection", e)
+        self._local.conn = None
+        with self._lock:
+            self._connections = [(t, c) for t, c in self._connections if c is not conn]
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
+
+    def clock(self) -> float:
+        """Now on the journal's clock, in epoch seconds. Leases are measured on it, so
+        every process sharing the journal agrees on them (SQLite: this machine's clock;
+        a database server's backend answers with the server's)."""
+        return time.time()
 
     def close(self) -> None:
         """Close this thread's connection and those of threads that have ended.
@@ -101,7 +152,7 @@ class JournalBase:
                              " ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
                              (time.time(),))
             return True
-        except (sqlite3.Error, JournalError):
+        except JournalError:
             return False
 
 
@@ -115,6 +166,20 @@ def timestamp(when: dt.datetime) -> float:
 
 def from_timestamp(value: float | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromtimestamp(value, dt.timezone.utc)
+
+
+def micros(when: dt.datetime) -> int:
+    """UTC epoch microseconds of an aware datetime (exact; how newer tables store times)."""
+    if when.tzinfo is None:
+        raise ValueError("journal times must carry a time zone")
+    delta = when - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=value)
 
 
 def to_json(value: Any) -> str:

@@ -1,5 +1,6 @@
 """The failure report: Transaction, Redemption, Customer and Points Failures the bridge
-keeps (like Astro's own RestAPI report), with Hide and the "retried" mark."""
+keeps (like Astro's own RestAPI report), with Hide and the "retried" mark. Each line
+carries its `Reason` (bridge.reasons), given when it is recorded."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from bridge.journal.base import (JournalBase, from_timestamp, timestamp, utcnow,
                                  where_equal)
+from bridge.reasons import Reason
 
 FAILURE_KINDS = ("transaction", "redemption", "customer", "points")
 
@@ -27,31 +29,32 @@ class Failure:
     message: str
     kind: str              # transaction | redemption | customer | points
     hidden: bool
+    reason: Reason
     retried_at: dt.datetime | None = None
 
 
 class FailureJournal(JournalBase):
     """Lines of the failure report."""
 
-    def record_failure(self, store_id: str, kind: str, message: str, *,
+    def record_failure(self, store_id: str, kind: str, message: str, *, reason: Reason,
                        sale_key: str | None = None, customer_id: str | None = None,
                        item_code: str | None = None, description: str | None = None,
                        transaction_id: str | None = None, endpoint: str | None = None,
                        status_code: int | None = None, at: dt.datetime | None = None) -> int:
-        """Add a line to the failure report; returns its id."""
-        if kind not in FAILURE_KINDS:
-            raise ValueError(f"unknown failure kind {kind!r}")
+        """Add a line to the failure report, listed under `reason`; returns its id."""
         with self._write() as conn:
             return insert_failure(
-                conn, store_id, kind, message, at or utcnow(), sale_key=sale_key,
+                conn, store_id, kind, message, at or utcnow(), reason=reason,
+                sale_key=sale_key,
                 customer_id=customer_id, item_code=item_code, description=description,
                 transaction_id=transaction_id, endpoint=endpoint, status_code=status_code)
 
     def failures(self, store: str | None = None, since: dt.datetime | None = None,
-                 reason: str | None = None, kind: str | None = None,
+                 reason: Reason | None = None, kind: str | None = None,
                  include_hidden: bool = False, sale_key: str | None = None) -> list[Failure]:
-        """Failure report lines, newest first. `reason` matches the message exactly."""
-        where, args = where_equal(store_id=store, message=reason, kind=kind, sale_key=sale_key)
+        """Failure report lines, newest first; only those of `reason` when given."""
+        where, args = where_equal(store_id=store, reason=None if reason is None
+                                  else Reason(reason).value, kind=kind, sale_key=sale_key)
         clauses = [where] if where else []
         if since is not None:
             clauses.append(("AND" if clauses else "WHERE") + " at >= ?")
@@ -87,17 +90,20 @@ class FailureJournal(JournalBase):
 
 # -- within a caller's transaction (also used by bridge.journal.redemptions) -----------
 def insert_failure(conn: sqlite3.Connection, store_id: str, kind: str, message: str,
-                   at: dt.datetime, *, sale_key: str | None = None,
+                   at: dt.datetime, *, reason: Reason, sale_key: str | None = None,
                    customer_id: str | None = None, item_code: str | None = None,
                    description: str | None = None, transaction_id: str | None = None,
                    endpoint: str | None = None, status_code: int | None = None) -> int:
-    """Add a line to the failure report; returns its id."""
+    """Add a line to the failure report; returns its id. ValueError for a kind or a
+    reason the report does not know."""
+    if kind not in FAILURE_KINDS:
+        raise ValueError(f"unknown failure kind {kind!r}")
     cur = conn.execute(
         "INSERT INTO failures (store_id, sale_key, customer_id, item_code, description,"
-        " transaction_id, at, endpoint, status_code, message, kind)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " transaction_id, at, endpoint, status_code, message, kind, reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (store_id, sale_key, customer_id, item_code, description, transaction_id,
-         timestamp(at), endpoint, status_code, message, kind))
+         timestamp(at), endpoint, status_code, message, kind, Reason(reason).value))
     return int(cur.lastrowid)
 
 
@@ -114,4 +120,5 @@ def _failure(row: sqlite3.Row) -> Failure:
         description=row["description"], transaction_id=row["transaction_id"],
         at=from_timestamp(row["at"]), endpoint=row["endpoint"],
         status_code=row["status_code"], message=row["message"], kind=row["kind"],
-        hidden=bool(row["hidden"]), retried_at=from_timestamp(row["retried_at"]))
+        hidden=bool(row["hidden"]), reason=Reason(row["reason"]),
+        retried_at=from_timestamp(row["retried_at"]))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bridge.journal.base import JournalBase, from_timestamp, timestamp
 from bridge.journal.failures import insert_failure, mark_retried
+from bridge.reasons import Reason
 
 REDEMPTION_STATES = ("pending", "done", "failed", "uncertain")
 
@@ -86,12 +87,16 @@ class RedemptionJournal(JournalBase):
 
     def finish_redemption(self, key: str, state: str, *, when: dt.datetime,
                           endpoint: str | None = None, status_code: int | None = None,
-                          message: str | None = None, reason: str | None = None) -> int | None:
+                          message: str | None = None,
+                          reason: Reason | None = None) -> int | None:
         """Record how the attempt ended. `failed` and `uncertain` also add a Redemption
-        Failure to the report (its message: `message`, else `reason`, else the state) and
-        return its id; a success marks the attempt's earlier failure line as retried."""
+        Failure to the report under `reason` (required then; its message: `message`,
+        else the reason) and return its id; a success marks the attempt's earlier
+        failure line as retried."""
         if state not in REDEMPTION_STATES or state == "pending":
             raise ValueError(f"a redemption cannot end as {state!r}")
+        if state != "done" and reason is None:
+            raise ValueError(f"a redemption that ends {state} needs its reason")
         failure_id = None
         with self._write() as conn:
             row = conn.execute("SELECT * FROM redemptions WHERE key = ?", (key,)).fetchone()
@@ -99,8 +104,8 @@ class RedemptionJournal(JournalBase):
                 raise KeyError(key)
             if state != "done":
                 failure_id = insert_failure(
-                    conn, row["store_id"], "redemption", message or reason or state, when,
-                    sale_key=row["sale_key"], customer_id=row["customer_id"],
+                    conn, row["store_id"], "redemption", message or str(reason), when,
+                    reason=reason, sale_key=row["sale_key"], customer_id=row["customer_id"],
                     item_code=row["item_id"], description=row["title"],
                     transaction_id=row["reward_id"], endpoint=endpoint,
                     status_code=status_code)

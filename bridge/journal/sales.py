@@ -1,23 +1,33 @@
 """Sales in the journal: each sale with its plan and its steps, the steps' delivery
-states, the sale's status derived from them, the workers' leases and the receipt."""
+states, the sale's status derived from them, the leases on sales and the receipt.
+
+Leases: whoever delivers a sale holds it (`claim_sale`) for `lease_seconds` (15 s) on
+the journal's clock and renews the lease while it works (`renew_leases`, the heartbeat
+`holding` runs); a lease not renewed in time is free, so the sales of a process that
+died are taken over within seconds."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import secrets as _secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from bridge.journal.base import (JournalBase, from_json, from_timestamp, timestamp, to_json,
                                  utcnow, where_equal)
-from bridge.translate import CUSTOMER, Plan
+from bridge.translate import CUSTOMER, POINTS, Plan
 
-PENDING, DONE, FAILED, UNCERTAIN, GIVEN_UP, SKIPPED = (
-    "pending", "done", "failed", "uncertain", "given_up", "skipped")
+PENDING, DONE, FAILED, UNCERTAIN, UNDECIDED, GIVEN_UP, SKIPPED = (
+    "pending", "done", "failed", "uncertain", "undecided", "given_up", "skipped")
 OPEN_STATES = (PENDING, UNCERTAIN)
 SALE_PENDING, SALE_DELIVERED, SALE_PARTIAL, SALE_FAILED, SALE_GIVEN_UP = (
     "pending", "delivered", "partial", "failed", "given_up")
+
+log = logging.getLogger(__name__)
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -72,7 +82,7 @@ def derive_status(steps: list[tuple[str, str, int]]) -> str:
         return SALE_GIVEN_UP
     if SKIPPED in states:
         return SKIPPED
-    troubled = FAILED in states or any(p for _, _, p in steps)
+    troubled = bool(states & {FAILED, UNDECIDED}) or any(p for _, _, p in steps)
     if not troubled:
         return SALE_DELIVERED
     # Something failed: did anything besides finding the customer get through?
@@ -140,18 +150,25 @@ class SalesJournal(JournalBase):
                 conn.execute(
                     "INSERT INTO steps (sale_key, n, kind, state, updated_at) VALUES (?, ?, ?, ?, ?)",
                     (plan.sale_key, step.n, step.kind, step_state, time.time()))
+                if step.kind == POINTS and phase == "rest":
+                    # The customer's awards are sent one at a time, in this order.
+                    conn.execute(
+                        "INSERT INTO points_queue (store_id, customer_id, sale_key, n)"
+                        " VALUES (?, ?, ?, ?)", (store_id, step.customer_id, plan.sale_key,
+                                                 step.n))
             if phase == "rest" and not plan.steps:
                 self._refresh_status(conn, plan.sale_key)
         return RecordResult(plan.sale_key, True)
 
     def get_sale(self, sale_key: str) -> SaleRecord | None:
         """The sale with its plan, steps and receipt, or None."""
-        conn = self._conn()
-        row = conn.execute("SELECT * FROM sales WHERE sale_key = ?", (sale_key,)).fetchone()
-        if row is None:
-            return None
-        steps = conn.execute("SELECT * FROM steps WHERE sale_key = ? ORDER BY n",
-                             (sale_key,)).fetchall()
+        with self._read() as conn:
+            row = conn.execute("SELECT * FROM sales WHERE sale_key = ?",
+                               (sale_key,)).fetchone()
+            if row is None:
+                return None
+            steps = conn.execute("SELECT * FROM steps WHERE sale_key = ? ORDER BY n",
+                                 (sale_key,)).fetchall()
         return _sale_record(row, steps)
 
     def sales(self, store_id: str | None = None, status: str | None = None,
@@ -176,31 +193,82 @@ class SalesJournal(JournalBase):
 
     # -- due sales and leases ----------------------------------------------------------
     def due_sales(self, now: dt.datetime, limit: int = 20) -> list[str]:
-        """Keys of pending sales whose next attempt is due and that nobody holds."""
-        t = timestamp(now)
+        """Keys of pending sales whose next attempt is due at `now` and that nobody holds
+        (no lease, or one that ran out on the journal's clock), oldest sale first: a
+        customer's earlier sale, which the later ones' points wait for, goes first."""
         rows = self._conn().execute(
             "SELECT sale_key FROM sales WHERE status = ? AND next_attempt_at <= ?"
             " AND (claimed_by IS NULL OR claim_expires_at < ?)"
-            " ORDER BY next_attempt_at LIMIT ?", (SALE_PENDING, t, t, limit)).fetchall()
+            " ORDER BY received_at LIMIT ?",
+            (SALE_PENDING, timestamp(now), self.clock(), limit)).fetchall()
         return [r["sale_key"] for r in rows]
 
-    def claim_sale(self, sale_key: str, worker_id: str, lease_seconds: float,
-                   now: dt.datetime | None = None) -> bool:
-        """Take the sale for `lease_seconds` so no other worker or request delivers it at
-        the same time. True when taken (or already held by `worker_id`, lease renewed)."""
-        t = timestamp(now or utcnow())
+    def claim_sale(self, sale_key: str, holder: str) -> bool:
+        """Take the sale for `lease_seconds` so nobody else delivers it at the same time.
+        True when taken (or already held by `holder`: the lease is renewed)."""
         with self._write() as conn:
+            t = self.clock()
             cur = conn.execute(
                 "UPDATE sales SET claimed_by = ?, claim_expires_at = ? WHERE sale_key = ?"
                 " AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at < ?)",
-                (worker_id, t + lease_seconds, sale_key, worker_id, t))
+                (holder, t + self.lease_seconds, sale_key, holder, t))
             return cur.rowcount == 1
 
-    def release_sale(self, sale_key: str, worker_id: str) -> None:
-        """Give the sale back (only if `worker_id` holds it)."""
+    def renew_leases(self, leases: Iterable[tuple[str, str]]) -> list[str]:
+        """Renew the leases (sale key, holder) still held, in one transaction; returns
+        the keys whose lease was lost (taken over after it ran out)."""
+        leases = list(leases)
+        lost = []
+        if not leases:
+            return lost
+        with self._write() as conn:
+            until = self.clock() + self.lease_seconds
+            for sale_key, holder in leases:
+                cur = conn.execute("UPDATE sales SET claim_expires_at = ?"
+                                   " WHERE sale_key = ? AND claimed_by = ?",
+                                   (until, sale_key, holder))
+                if cur.rowcount != 1:
+                    lost.append(sale_key)
+        return lost
+
+    def release_sale(self, sale_key: str, holder: str) -> None:
+        """Give the sale back (only if `holder` holds it)."""
         with self._write() as conn:
             conn.execute("UPDATE sales SET claimed_by = NULL, claim_expires_at = NULL"
-                         " WHERE sale_key = ? AND claimed_by = ?", (sale_key, worker_id))
+                         " WHERE sale_key = ? AND claimed_by = ?", (sale_key, holder))
+
+    @contextlib.contextmanager
+    def holding(self, sale_key: str, holder: str) -> Iterator[bool]:
+        """Claim the sale for the block (yields False, holding nothing, when someone
+        else holds it); the lease is renewed every `lease_seconds / 5` seconds by this
+        journal's heartbeat thread until the block ends, then released."""
+        if not self.claim_sale(sale_key, holder):
+            yield False
+            return
+        self._heartbeat().add(sale_key, holder)
+        try:
+            yield True
+        finally:
+            self._heartbeat().remove(sale_key, holder)
+            self.release_sale(sale_key, holder)
+
+    def still_holding(self, sale_key: str, holder: str) -> bool:
+        """False once the heartbeat found the lease taken over (the holder must stop)."""
+        return not self._heartbeat().lost(sale_key, holder)
+
+    def _heartbeat(self) -> "_Heartbeat":
+        with self._lock:
+            beat = getattr(self, "_beat", None)
+            if beat is None:
+                beat = self._beat = _Heartbeat(self)
+            return beat
+
+    def close(self) -> None:
+        beat = getattr(self, "_beat", None)
+        if beat is not None:
+            beat.stop()
+            self._beat = None
+        super().close()
 
     # -- steps -------------------------------------------------------------------------
     def mark_step_done(self, sale_key: str, n: int, result: Any = None, *, problems: int = 0) -> None:
@@ -215,6 +283,11 @@ class SalesJournal(JournalBase):
         """The step was sent but its outcome is unknown; reconcile before re-sending."""
         self._set_step(sale_key, n, UNCERTAIN, result, error)
 
+    def mark_step_undecided(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+        """Whether the (points) step happened cannot be told from Astro: a person decides
+        (`decide_points`); no retry sends it."""
+        self._set_step(sale_key, n, UNDECIDED, result, error)
+
     def mark_step_pending(self, sale_key: str, n: int, result: Any = None,
                           error: str | None = None) -> None:
         """The step is (again) to be sent; `result` keeps e.g. a pre-call snapshot."""
@@ -222,14 +295,25 @@ class SalesJournal(JournalBase):
 
     def _set_step(self, sale_key, n, state, result, error, problems=0) -> None:
         with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE steps SET state = ?, result_json = ?, error = ?, problems = ?,"
-                " updated_at = ? WHERE sale_key = ? AND n = ?",
-                (state, None if result is None else to_json(result), error, problems,
-                 time.time(), sale_key, n))
-            if cur.rowcount != 1:
-                raise KeyError(f"{sale_key} step {n}")
-            self._refresh_status(conn, sale_key)
+            self._update_step(conn, sale_key, n, state, result, error, problems)
+
+    def _update_step(self, conn, sale_key, n, state, result, error, problems=0) -> None:
+        """Set one step's state inside the caller's transaction, and what follows from
+        it: the sale's status and, for points, the customer's turn."""
+        cur = conn.execute(
+            "UPDATE steps SET state = ?, result_json = ?, error = ?, problems = ?,"
+            " updated_at = ? WHERE sale_key = ? AND n = ?",
+            (state, None if result is None else to_json(result), error, problems,
+             time.time(), sale_key, n))
+        if cur.rowcount != 1:
+            raise KeyError(f"{sale_key} step {n}")
+        kind = conn.execute("SELECT kind FROM steps WHERE sale_key = ? AND n = ?",
+                            (sale_key, n)).fetchone()["kind"]
+        self._step_moved(conn, sale_key, n, kind, state)
+        self._refresh_status(conn, sale_key)
+
+    def _step_moved(self, conn, sale_key: str, n: int, kind: str, state: str) -> None:
+        """Hook: a step of `kind` is now in `state` (inside the transaction)."""
 
     def _refresh_status(self, conn: sqlite3.Connection, sale_key: str) -> str:
         rows = conn.execute("SELECT kind, state, problems FROM steps WHERE sale_key = ?",
@@ -242,29 +326,35 @@ class SalesJournal(JournalBase):
             conn.execute("UPDATE sales SET status = ?, next_attempt_at = NULL, updated_at = ?"
                          " WHERE sale_key = ?", (status, time.time(), sale_key))
         return status
-
     # -- retries -----------------------------------------------------------------------
-    def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None) -> None:
-        """Count an attempt that left work undone and make the sale due again at `at`."""
+    def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None, *,
+                       counted: bool = True) -> None:
+        """Make the sale due again at `at`; `counted`: an attempt that left work undone
+        (the backoff grows with them), not a wait for another sale."""
         with self._write() as conn:
-            conn.execute("UPDATE sales SET attempts = attempts + 1, next_attempt_at = ?,"
+            conn.execute("UPDATE sales SET attempts = attempts + ?, next_attempt_at = ?,"
                          " last_error = ?, updated_at = ? WHERE sale_key = ? AND status = ?",
-                         (timestamp(at), error, time.time(), sale_key, SALE_PENDING))
+                         (1 if counted else 0, timestamp(at), error, time.time(), sale_key,
+                          SALE_PENDING))
 
     def give_up(self, sale_key: str, reason: str) -> list[StepRecord]:
-        """Stop trying: open steps become given_up. Returns the steps given up."""
+        """Stop trying: open steps become given_up, except an uncertain (points) step,
+        which becomes undecided: only a person may say whether it happened. Returns the
+        steps given up, in the state they had."""
         with self._write() as conn:
             rows = conn.execute("SELECT * FROM steps WHERE sale_key = ? AND state IN (?, ?)"
                                 " ORDER BY n", (sale_key, *OPEN_STATES)).fetchall()
-            conn.execute("UPDATE steps SET state = ?, error = ?, updated_at = ?"
-                         " WHERE sale_key = ? AND state IN (?, ?)",
-                         (GIVEN_UP, reason, time.time(), sale_key, *OPEN_STATES))
+            for r in rows:
+                self._update_step(conn, sale_key, r["n"],
+                                  UNDECIDED if r["state"] == UNCERTAIN else GIVEN_UP,
+                                  from_json(r["result_json"]), reason)
             conn.execute("UPDATE sales SET last_error = ? WHERE sale_key = ?", (reason, sale_key))
             self._refresh_status(conn, sale_key)
         return [_step_record(r) for r in rows]
 
     def retry_sale(self, sale_key: str, now: dt.datetime | None = None) -> bool:
         """A person's Retry: failed and given-up steps become pending, the sale due now.
+        An undecided step is left alone: it may have happened (see `decide_points`).
         True when there was something to retry."""
         with self._write() as conn:
             cur = conn.execute("UPDATE steps SET state = ?, updated_at = ? WHERE sale_key = ?"
@@ -283,6 +373,67 @@ class SalesJournal(JournalBase):
         with self._write() as conn:
             conn.execute("UPDATE sales SET receipt_json = ?, updated_at = ? WHERE sale_key = ?",
                          (to_json(receipt), time.time(), sale_key))
+
+
+class _Heartbeat:
+    """Renews the leases a journal's holders hold, from a thread of its own, while any
+    is held."""
+
+    def __init__(self, journal: "SalesJournal"):
+        self._journal = journal
+        self._held: dict[tuple[str, str], int] = {}
+        self._lost: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def add(self, sale_key: str, holder: str) -> None:
+        with self._lock:
+            self._held[(sale_key, holder)] = self._held.get((sale_key, holder), 0) + 1
+            self._lost.discard((sale_key, holder))
+            if self._thread is None or not self._thread.is_alive():
+                self._stopped = False
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="astro-bridge-leases")
+                self._thread.start()
+
+    def remove(self, sale_key: str, holder: str) -> None:
+        with self._lock:
+            left = self._held.get((sale_key, holder), 0) - 1
+            if left > 0:
+                self._held[(sale_key, holder)] = left
+            else:
+                self._held.pop((sale_key, holder), None)
+                self._lost.discard((sale_key, holder))
+
+    def lost(self, sale_key: str, holder: str) -> bool:
+        with self._lock:
+            return (sale_key, holder) in self._lost
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            thread = self._thread
+        self._wake.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
+
+    def _run(self) -> None:
+        every = self._journal.lease_seconds / 5
+        while not self._wake.wait(every):
+            with self._lock:
+                if self._stopped or not self._held:
+                    self._thread = None
+                    return
+                held = list(self._held)
+            try:
+                lost = set(self._journal.renew_leases(held))
+            except Exception:   # the next beat tries again; the lease has 4 more
+                log.exception("renewing the leases on %d sale(s) failed", len(held))
+                continue
+            with self._lock:
+                self._lost |= {(k, h) for k, h in held if k in lost}
 
 
 def _step_record(row: sqlite3.Row) -> StepRecord:

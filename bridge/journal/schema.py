@@ -4,14 +4,27 @@ Each migration is a list of statements, applied in one transaction; the schema v
 of a journal file is the number of migrations applied to it. A change to the schema is
 a new step appended to MIGRATIONS; a step that has been released is never edited.
 Statements stay portable SQL (no SQLite-only types or clauses) so the same schema can
-serve a PostgreSQL backend."""
+serve a PostgreSQL backend; what SQL cannot say (classifying old rows) is a function
+of the connection, run in the same transaction."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Callable
 
 from bridge.journal.base import JournalError
+from bridge.reasons import reason_of_old_failure
 
-MIGRATIONS: list[list[str]] = [
+
+def _reasons_of_old_failures(conn: sqlite3.Connection) -> None:
+    """Each failure recorded before reasons were stored gets, once, the reason the report
+    used to read from its kind and message."""
+    rows = conn.execute("SELECT id, kind, message FROM failures").fetchall()
+    conn.executemany("UPDATE failures SET reason = ? WHERE id = ?",
+                     [(reason_of_old_failure(kind, message).value, failure_id)
+                      for failure_id, kind, message in rows])
+
+
+MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
     [
         # sales and their steps (bridge.journal.sales)
         """CREATE TABLE sales (
@@ -123,6 +136,53 @@ MIGRATIONS: list[list[str]] = [
             unit INTEGER NOT NULL,
             PRIMARY KEY (run_id, pos))""",
     ],
+    [
+        # failures: the reason (bridge.reasons.Reason) a line is listed under, given when
+        # it is recorded instead of read from its message by the report
+        "ALTER TABLE failures ADD COLUMN reason TEXT",
+        _reasons_of_old_failures,
+    ],
+    [
+        # points, exactly once (bridge.journal.points): a customer's awards are sent
+        # one at a time in the order of this queue; while one is in flight (its step
+        # uncertain) the customer's row names it in `turn`
+        """CREATE TABLE points_queue (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            sale_key TEXT NOT NULL REFERENCES sales (sale_key),
+            n INTEGER NOT NULL,
+            UNIQUE (sale_key, n))""",
+        "CREATE INDEX points_queue_customer ON points_queue (store_id, customer_id, seq)",
+        # what the bridge knows of each customer's points: the balance and the ids of
+        # the points transactions it sums, from the last read or award (times in
+        # integer microseconds: exact on every backend)
+        """CREATE TABLE customer_points (
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            balance INTEGER,
+            transaction_ids TEXT NOT NULL,
+            taken_at_us INTEGER NOT NULL,
+            turn TEXT,
+            PRIMARY KEY (store_id, customer_id))""",
+        "CREATE INDEX customer_points_turn ON customer_points (turn)",
+        # which sale each points transaction the bridge made belongs to
+        """CREATE TABLE points_awards (
+            store_id TEXT NOT NULL,
+            customer_id TEXT NOT NULL,
+            points_transaction_id TEXT NOT NULL,
+            sale_key TEXT NOT NULL,
+            dollar_amount TEXT NOT NULL,
+            points INTEGER,
+            at_us INTEGER NOT NULL,
+            PRIMARY KEY (store_id, customer_id, points_transaction_id))""",
+        "CREATE INDEX points_awards_store ON points_awards (store_id, at_us)",
+        # points steps an earlier version failed or gave up after sending them are
+        # undecided: a person says whether they were awarded, no retry re-sends them
+        """UPDATE steps SET state = 'undecided' WHERE kind = 'points' AND (
+            (state = 'failed' AND error LIKE 'points may or may not have been awarded%')
+            OR (state = 'given_up' AND result_json LIKE '%"snapshot"%'))""",
+    ],
 ]
 
 
@@ -135,5 +195,8 @@ def migrate(conn: sqlite3.Connection, path: str) -> None:
                            f"this astro-bridge ({len(MIGRATIONS)})")
     for number in range(version, len(MIGRATIONS)):
         for statement in MIGRATIONS[number]:
-            conn.execute(statement)
+            if callable(statement):
+                statement(conn)
+            else:
+                conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number + 1}")

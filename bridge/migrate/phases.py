@@ -44,11 +44,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import bottle
-
 import legacy_qs
-from bridge import translate
-from bridge.astro import AstroError, BusinessError
+from bridge import intake, translate
+from bridge.astro import AstroError, BusinessError, CustomerNotFound
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, CUSTOMER_LINK,
                                     LINE_NO_ITEM, LINE_PUNCHED, LineOutcome, ShadowOutcome)
 from bridge.salelog import NO_SALE, log_sale
@@ -105,9 +103,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     """Record the sale redacted, queue its dry run when the store is in shadow, and say
     where to redirect. `store` is a bridge.config.Store in phase passthrough or shadow.
 
-    The sale is recorded with `Journal.record_sale(..., phase=store.phase)`: its steps
-    are `skipped`, so it is never delivered, not now and not after the store switches to
-    rest (the same SaleID clicked again then is the same, already recorded sale). A query
+    The sale is taken in as the button takes it in (bridge.intake), recorded in the
+    store's phase: its steps are `skipped`, so it is never delivered, not now and not
+    after the store switches to rest (the same SaleID clicked again then is the same,
+    already recorded sale). A query
     that does not parse is recorded too (Astro got it anyway), keeping only the
     parser's message, which names the parameter and never holds the password. Never
     raises for a bad query; `raw_query` itself is neither logged nor stored.
@@ -131,12 +130,7 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
         # str(e) names the parameter; legacy_qs already took any password out of it.
         journal.record_unreadable_sale(store.id, store.phase, str(e), now)
         return LegacyAnswer(status, location, None, True)
-    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    today = now.astimezone(store.tz).date()
-    plan = translate.plan_sale(sale, store, key, today=today)
-    recorded = journal.record_sale(store.id, sale, plan,
-                                   translate.fingerprint(sale, store, today=today),
-                                   now, phase=store.phase, dedupe_window=dedupe_window)
+    recorded = intake.take_in(journal, store, sale, now=now, dedupe_window=dedupe_window)
     if recorded.created and store.phase == SHADOW:
         if login != LOGIN_CHECKED:
             journal.record_shadow_outcome(recorded.sale_key,
@@ -151,10 +145,10 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
 
 def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
                     shadow: "ShadowEvaluator | None" = None,
-                    login: str = LOGIN_CHECKED) -> bottle.HTTPResponse:
+                    login: str = LOGIN_CHECKED) -> LegacyAnswer:
     """For the button endpoint of bridge.web, whose store resolution found `store` in
     passthrough or shadow (bridge.web.gate.legacy_store): record the sale, queue its dry
-    run and return the redirect to the store's legacy URL.
+    run, log the click's line and say where to redirect (the web app answers with it).
 
     `raw` is the button's parameters as received (query string and/or form body);
     `login` what the web app's check of its login said (answer_legacy).
@@ -163,14 +157,14 @@ def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
     text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
     answer = answer_legacy(store, text, journal, method=method,
                            login_param=config.login_param, max_lines=config.max_lines,
-                           max_id_length=config.max_id_length, dedupe_window=config.dedupe_window, shadow=shadow,
-                           login=login)
+                           max_id_length=config.max_id_length,
+                           dedupe_window=config.dedupe_window, shadow=shadow, login=login)
     # One line per click: outcome passthrough/shadow, whether it was recorded.
     log_sale(store.id, answer.sale_key or NO_SALE, store.phase, time.monotonic() - started,
              via="legacy", login=login,
              recorded="no" if login == LOGIN_REFUSED else
              ("new" if answer.created else "repeat"))
-    return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
+    return answer
 
 
 def evaluate(store, sale: legacy_qs.LegacySale, client, *,
@@ -188,10 +182,10 @@ def evaluate(store, sale: legacy_qs.LegacySale, client, *,
     plan = translate.plan_sale(sale, store, "shadow", today=today)
     customer = sale.customer
     name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or None
-    lines = [ln for step in plan.steps if step.kind == translate.TRANSACTIONS
+    lines = [ln for step in plan.steps if isinstance(step, translate.TransactionsStep)
              for ln in step.lines]
-    points = next((step.dollar_amount for step in plan.steps
-                   if step.kind == translate.POINTS), None)
+    points_step = plan.points_step()
+    points = points_step.dollar_amount if points_step else None
     try:
         state = _customer_state(client, customer)
         outcomes = _lines(client, lines)
@@ -210,18 +204,13 @@ def _customer_state(client, customer) -> str:
     try:
         client.customer_status(customer.id)
         return CUSTOMER_FOUND
-    except BusinessError as e:
-        if not _is_no_customer(e):
-            raise
+    except CustomerNotFound:
+        pass
     if customer.email and client.search_customer(email=customer.email) is not None:
         return CUSTOMER_LINK
     if customer.phone and client.search_customer(phone=customer.phone) is not None:
         return CUSTOMER_LINK
     return CUSTOMER_CREATE
-
-
-def _is_no_customer(e: BusinessError) -> bool:
-    return e.code == 310 or "no customer found" in (e.message or "").lower()
 
 
 def _lines(client, lines) -> tuple[LineOutcome, ...]:

@@ -19,19 +19,23 @@ retries, and any re-encoding would change what Astro receives.
 
 Tokens and passwords pass through and are never stored or logged: the token call's body
 is never parsed, and only item codes, ids and Astro's status messages are recorded.
+
+This module decides and forwards; `answer(proxy, endpoint, body, headers)` gives a
+`ProxyAnswer` that the routes of bridge.web.restproxy send back to the POS.
 """
 from __future__ import annotations
 
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-import bottle
 import requests
 
 from bridge.astro import NotSent, protocol
+from bridge.reasons import astro_reason
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +47,19 @@ TRANSACTION_ENDPOINTS = ("addTransactionBatch", "addTransaction")
 REDEMPTION_ENDPOINTS = ("addRedemption", "redeemPoints")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 30.0
-MAX_BODY = 256 * 1024          # the button's limit (bridge.web.app passes its own)
+MAX_BODY = 256 * 1024          # the most a call may send (the button's limit too)
+
+
+@dataclass(frozen=True)
+class ProxyAnswer:
+    """What goes back to the POS: the status and its reason phrase ("" for the usual
+    one), the body bytes as Astro sent them and their Content-Type (None: Astro sent
+    none, so neither does the bridge)."""
+
+    status: int
+    reason: str
+    body: bytes
+    content_type: str | None
 
 
 def proxy_store(config) -> Any | None:
@@ -64,9 +80,9 @@ class RestProxy:
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def forward(self, endpoint: str, body: bytes, headers: dict[str, str]) -> bottle.HTTPResponse:
+    def forward(self, endpoint: str, body: bytes, headers: dict[str, str]) -> ProxyAnswer:
         """Send `body` with the given headers to `<base>/<endpoint>/`; Astro's answer as
-        a bottle response. Unreachable Astro: 503 (not sent) or 504 (sent, no answer)."""
+        it came. Unreachable Astro: 503 (not sent) or 504 (sent, no answer)."""
         url = f"{self.store.astro.base_url}/{endpoint}/"
         # Ask for the body as Astro has it: requests would otherwise decompress a gzip
         # answer and the POS would get other bytes than Astro sent.
@@ -83,14 +99,8 @@ class RestProxy:
         content = upstream.content
         if upstream.status_code == 200 and endpoint != "token":
             self._record_failures(endpoint, body, content)
-        reason = upstream.reason or ""
-        response = bottle.HTTPResponse(body=content,
-                                       status=f"{upstream.status_code} {reason}".strip())
-        if upstream.headers.get("Content-Type") is not None:
-            response.set_header("Content-Type", upstream.headers["Content-Type"])
-        else:
-            del response.headers["Content-Type"]
-        return response
+        return ProxyAnswer(upstream.status_code, upstream.reason or "", content,
+                           upstream.headers.get("Content-Type"))
 
     # ---- failure records -------------------------------------------------------------
 
@@ -123,7 +133,8 @@ def _failures(endpoint: str, payload: dict, answer: dict) -> list[dict[str, Any]
                      item_code=_text(payload.get("item_code")
                                      or payload.get("astro_item_id")
                                      or payload.get("astro_points_reward_id")),
-                     status_code=status, message=message or "error")]
+                     status_code=status, message=message or "error",
+                     reason=astro_reason(message))]
     if endpoint != "addTransactionBatch":
         return []
     sent = {str(t.get("transactionID")): t for t in payload.get("transactions") or []
@@ -136,11 +147,12 @@ def _failures(endpoint: str, payload: dict, answer: dict) -> list[dict[str, Any]
         if line_status == SUCCESS:
             continue
         tid = _text(line.get("transactionID"))
+        message = str(line.get("transaction_status_message") or "error")
         result.append(dict(kind=kind, endpoint=endpoint, customer_id=customer,
                            transaction_id=tid,
                            item_code=_text(sent.get(str(tid), {}).get("item_code")),
-                           status_code=line_status,
-                           message=str(line.get("transaction_status_message") or "error")))
+                           status_code=line_status, message=message,
+                           reason=astro_reason(message)))
     return result
 
 
@@ -164,48 +176,27 @@ def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _gateway_error(status: int) -> bottle.HTTPResponse:
-    return _answer(status, "Astro unreachable: not sent" if status == 503
-                   else "Astro gave no answer: the call may have been processed")
-
-
-def _answer(status: int, message: str) -> bottle.HTTPResponse:
-    """The proxy's own answer, in Astro's envelope."""
+def _json_answer(status: int, message: str) -> ProxyAnswer:
     body = json.dumps({"astro_status": status, "astro_status_message": message,
                        "returnData": None})
-    return bottle.HTTPResponse(body=body, status=status,
-                               headers={"Content-Type": "application/json"})
+    return ProxyAnswer(status, "", body.encode("utf-8"), "application/json")
 
 
-def install_rest_proxy(app: bottle.Bottle, config, journal, *,
-                       session: requests.Session | None = None,
-                       max_body: int = MAX_BODY) -> RestProxy | None:
-    """Add the proxy routes to `app`; the RestProxy, or None when no store is chosen
-    (then the routes answer 503 naming the missing option). A body of more than
-    `max_body` bytes is answered 413 and nothing is forwarded."""
-    store = proxy_store(config)
-    proxy = RestProxy(store, journal, session=session) if store is not None else None
-
-    @app.route(API_PREFIX + "/<endpoint>/", method="POST")
-    def rest_proxy(endpoint: str):
-        if not _ENDPOINT.match(endpoint):
-            return _not_found()
-        if proxy is None:
-            return _answer(503, "REST proxy off: several stores and no [rest_proxy] store")
-        body = bottle.request.body.read(max_body + 1) \
-            if bottle.request.content_length <= max_body else b""
-        if bottle.request.content_length > max_body or len(body) > max_body:
-            return _answer(413, f"Request too large: at most {max_body} bytes")
-        # The headers as received (latin-1 text of their bytes), so they go on unchanged;
-        # bottle's get_header would decode them as UTF-8 (and fail on other bytes).
-        environ = bottle.request.environ
-        headers = {name: environ[key] for name, key in (
-            ("Content-Type", "CONTENT_TYPE"), ("Authorization", "HTTP_AUTHORIZATION"))
-            if environ.get(key)}
-        return proxy.forward(endpoint, body, headers)
-
-    return proxy
+def _gateway_error(status: int) -> ProxyAnswer:
+    return _json_answer(status, "Astro unreachable: not sent" if status == 503
+                        else "Astro gave no answer: the call may have been processed")
 
 
-def _not_found() -> bottle.HTTPResponse:
-    return _answer(404, "Unknown endpoint")
+def answer(proxy: RestProxy | None, endpoint: str, body: bytes | None,
+           headers: dict[str, str]) -> ProxyAnswer:
+    """The answer to a POS's `POST /api/json/<endpoint>/`: Astro's, forwarded by `proxy`;
+    404 for a name that is no endpoint; 503 naming the missing option when no store is
+    chosen (`proxy` None); 413 for a body over MAX_BODY (`body` None: one that was not
+    even read). Those forward nothing."""
+    if not _ENDPOINT.match(endpoint):
+        return _json_answer(404, "Unknown endpoint")
+    if proxy is None:
+        return _json_answer(503, "REST proxy off: several stores and no [rest_proxy] store")
+    if body is None or len(body) > MAX_BODY:
+        return _json_answer(413, f"Request too large: at most {MAX_BODY} bytes")
+    return proxy.forward(endpoint, body, headers)

@@ -8,4 +8,7 @@ through the bridge's own translation, journal and delivery.
 - `run` delivers the sales (partitioned by customer over worker threads, rate-capped),
   resumable through the journal;
 - `progress` and `summary` are what the user sees.
+
+May import: legacy_qs, bridge.translate, config, astro, intake, journal, delivery,
+reasons, salelog, spreadsheet, and click (the progress bar). Never the web side.
 """

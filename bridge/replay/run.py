@@ -4,8 +4,13 @@ The flow (the same modules as the button bridge, no second pipeline)::
 
     files --readers--> StagedRow --journal.stage_rows--> SQLite
           --journal.staged_groups (ordered)--> grouping.assemble_sales --> ReplaySale
-          --translate.plan_sale--> Plan --journal.record_sale--> (durable)
+          --intake.prepare--> Plan --intake.record--> (durable)
           --deliver (AstroClient, rate-capped)--> journal step states --> Tally/Report
+
+A sale is prepared (planned) by the thread that sends it, right before it is recorded:
+a refund is then planned against its original sale once that is in the journal (the
+same customer's sales go through one thread in date order), so with
+`refund_remove_items` its items come off the cards as with the button.
 
 Resuming: every sale is recorded in the journal under a key derived from the input
 before anything is sent, so running the same command again finds delivered sales
@@ -25,11 +30,11 @@ import hashlib
 import os
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 
+from bridge import intake
 from bridge.astro import AstroClient
-from bridge.deliver import deliver_sale
+from bridge.delivery import deliver_sale
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
@@ -39,7 +44,7 @@ from bridge.replay.rows import StagedRow
 from bridge.replay.summary import Report, Tally
 from bridge.replay.throttle import TokenBucket
 from bridge.replay.workers import Workers
-from bridge.translate import CUSTOMER, fingerprint, plan_sale
+from bridge.translate import CUSTOMER
 
 # After this many sales in a row could not be delivered for transport reasons, Astro is
 # taken to be down: the run stops (resumable) instead of grinding through the file.
@@ -145,19 +150,19 @@ class Replay:
         return assemble_sales([StagedRow(*row) for row in group]
                               for group in stage.staged_groups(run_id))
 
-    def _plan(self, item: ReplaySale):
-        return plan_sale(item.sale, self.store, item.sale_key(self.store), today=self.today)
-
     # -- one sale ----------------------------------------------------------------------
     def _invalid(self, item: InvalidSale) -> None:
         self.tally.count_invalid(item)
         self.report.invalid(item)
 
-    def _translate(self, item: ReplaySale):
-        """The plan, or None when the sale has nothing to send: a return (its items are
-        taken off cards by hand, as with the button) with points off, or only zero
-        quantities. Skipped, not invalid: the input is fine; the report says why."""
-        plan = self._plan(item)
+    def _translate(self, item: ReplaySale, journal: Journal) -> intake.Intake | None:
+        """The prepared sale (its original looked up in `journal`), or None when it has
+        nothing to send: a return whose items are taken off cards by hand, as with the
+        button, with points off; or only zero quantities. Skipped, not invalid: the
+        input is fine; the report says why."""
+        prepared = intake.prepare(journal, self.store, item.sale, today=self.today,
+                                  key=item.sale_key(self.store))
+        plan = prepared.plan
         if _nothing_to_send(plan):
             why = ("a return: its items are taken off cards by hand" if plan.manual_removals
                    else "no line with a positive quantity")
@@ -166,22 +171,23 @@ class Replay:
             self.tally.count_skipped(why)
             self.report.skipped(item.sources, item.sale.sale_id, why)
             return None
-        return plan
+        self.tally.count_valid()
+        return prepared
 
-    def _dry(self, item: ReplaySale, lookup) -> None:
-        plan = self._translate(item)
-        if plan is None:
+    def _dry(self, item: ReplaySale, journal: Journal, lookup) -> None:
+        prepared = self._translate(item, journal)
+        if prepared is None:
             return
-        self.tally.valid_sales += 1
+        plan = prepared.plan
         if lookup is not None:
             record = lookup.get_sale(plan.sale_key)
             if record is not None and not record.open_steps:
                 self.tally.count_already()
                 return
-        for step in plan.steps:
-            self.tally.lines_to_send += len(step.lines)
-            if step.dollar_amount is not None:
-                self.tally.points_to_send += step.dollar_amount
+        self.tally.lines_to_send += len(plan.transaction_ids())
+        points = plan.points_step()
+        if points is not None:
+            self.tally.points_to_send += points.dollar_amount
 
     # -- the run -----------------------------------------------------------------------
     def run(self) -> Tally:
@@ -216,7 +222,7 @@ class Replay:
                     if isinstance(item, InvalidSale):
                         self._invalid(item)
                     else:
-                        self._dry(item, lookup)
+                        self._dry(item, lookup or stage, lookup)
                     progress.advance()
                 progress.close()
             finally:
@@ -231,13 +237,13 @@ class Replay:
                                login.client_id, bucket=TokenBucket(self.options.rate),
                                pool_size=max(4, self.options.concurrency))
 
-    def _start(self, item: ReplaySale, plan) -> bool:
+    def _start(self, item: ReplaySale, prepared: intake.Intake) -> bool:
         """Record the sale (before anything is sent) unless the journal has it; False
         when there is nothing to send (already delivered, failed in an earlier run, or
         its sale id is already recorded for a different sale: a failed row)."""
-        recorded = self.journal.record_sale(self.store.id, item.sale, plan,
-                                            fingerprint(item.sale, self.store, today=self.today), utcnow(),
-                                            force_new=True)  # the key is the identity here
+        plan = prepared.plan
+        recorded = intake.record(self.journal, prepared, utcnow(),
+                                 force_new=True)  # the key is the identity here
         if recorded.created:
             return True
         if recorded.conflict:
@@ -271,7 +277,7 @@ class Replay:
         for line in (outcome.receipt or {}).get("lines", []):
             if line.get("result") == "failed":
                 reason = line.get("message") or "refused"
-                self.tally.count_line_outcome(reason)
+                self.tally.count_line_outcome(reason)     # Astro's answer, as it said it
                 self.report.add(item.line_source(line["index"]), key, "line not punched",
                                 f"{line['item_code']}: {reason}")
 
@@ -288,7 +294,7 @@ class Replay:
             # The worker id is the run's: a resumed run takes back at once the sales a
             # killed run of the same command held (their lease would block it otherwise).
             outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry,
-                                   worker_id=self.run_id, card_progress=False)
+                                   holder=self.run_id, card_progress=False)
             if outcome.status != SALE_PENDING:
                 break
             if not outcome.claimed:
@@ -296,13 +302,14 @@ class Replay:
                     outcome, error="another process is delivering it (its lease holds it)")
         return outcome
 
-    def _handle(self, work) -> None:
-        item, plan = work
-        if self._start(item, plan):
-            outcome = self._deliver(item, plan.sale_key)
+    def _handle(self, item: ReplaySale) -> None:
+        prepared = self._translate(item, self.journal)
+        if prepared is not None and self._start(item, prepared):
+            key = prepared.sale_key
+            outcome = self._deliver(item, key)
             if outcome is not None and outcome.status == SALE_PENDING:
                 with self._lock:
-                    self.pending.append((item, plan.sale_key, outcome.error))
+                    self.pending.append((item, key, outcome.error))
                     self._streak += 1
                     if self._streak >= GIVE_UP_AFTER_CONSECUTIVE and not self.stop.is_set():
                         self.stopped_reason = (
@@ -313,12 +320,12 @@ class Replay:
                 with self._lock:
                     self._streak = 0
                 if outcome is not None:
-                    self._finish(item, plan.sale_key, outcome)
+                    self._finish(item, key, outcome)
         self._advance()
 
-    def _crashed(self, work, exc: Exception) -> None:
-        item, plan = work
-        self._failed(item, plan.sale_key, f"internal error: {type(exc).__name__}: {exc}")
+    def _crashed(self, item: ReplaySale, exc: Exception) -> None:
+        self._failed(item, item.sale_key(self.store),
+                     f"internal error: {type(exc).__name__}: {exc}")
         self._advance()
 
     def _advance(self) -> None:
@@ -345,12 +352,7 @@ class Replay:
                         self._invalid(item)
                         self._advance()
                         continue
-                    plan = self._translate(item)
-                    if plan is None:
-                        self._advance()
-                        continue
-                    self.tally.valid_sales += 1
-                    workers.submit(item.customer_id, (item, plan))
+                    workers.submit(item.customer_id, item)
             except KeyboardInterrupt:
                 self.stopped_reason = "interrupted"
                 self.stop.set()

@@ -42,6 +42,10 @@ class Tally:
             self.invalid_sales += 1
             self.invalid_rows += len(sale.problems)
 
+    def count_valid(self) -> None:
+        with self._lock:
+            self.valid_sales += 1
+
     def count_sent(self) -> None:
         with self._lock:
             self.sent += 1

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 
 class TokenBucket:
-    """`take()` blocks until a call may be made. Thread-safe; `rate` None = no cap."""
+    """`take()` blocks until a call may be made. Thread-safe; `rate` None = no cap.
+    `sleep` is time.sleep unless a test gives its own."""
 
-    def __init__(self, rate: float | None, burst: float | None = None):
+    def __init__(self, rate: float | None, burst: float | None = None, *,
+                 sleep: Callable[[float], None] = time.sleep):
         if rate is not None and rate <= 0:
             raise ValueError("rate must be greater than 0")
         self.rate = rate
         self.capacity = burst if burst is not None else max(1.0, rate or 1.0)
+        self._sleep = sleep
         self._tokens = self.capacity
         self._stamp = time.monotonic()
         self._lock = threading.Lock()
@@ -31,4 +35,4 @@ class TokenBucket:
                     self._tokens -= 1
                     return
                 wait = (1 - self._tokens) / self.rate
-            time.sleep(wait)  # outside the lock: other threads may refill meanwhile
+            self._sleep(wait)  # outside the lock: other threads may refill meanwhile

@@ -8,13 +8,25 @@ answers the legacy query URL (``/legacy`` by default), and injects faults.
 
     from bridge.sandbox import create_app          # WSGI app factory (bottle)
     from bridge.sandbox.server import SandboxServer
-    with SandboxServer(config_path=None, state_path=None, control=True) as sb:
+    from bridge.sandbox.wire import Wire
+    with SandboxServer(config_path=None, state_path=None, control=True,
+                       wire=Wire(variants="public-variants", strict=True,
+                                 remove_count_field="item_qty")) as sb:
         sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset(),
         sb.enrol(104), sb.enrol(101, enrolled=False)
 
 Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is the same
-file). Everything the API leaves undocumented (codes, HTTP statuses, token and rate-limit
-answers) is chosen in ``bridge.sandbox.wire.UNDOCUMENTED``.
+file). Everything the API leaves undocumented is chosen in ``bridge.sandbox.wire``:
+codes, HTTP statuses, token and rate-limit answers in ``UNDOCUMENTED``; the forms of
+answers where public clients have seen more than one in ``SHAPES`` (the public
+fixtures' forms by default, the others with ``variants="public-variants"``), each with
+its public source in ``SOURCES``; the name of a partial removal's count in
+``REMOVE_COUNT_FIELDS``. ``strict=True`` refuses a request field the sandbox does not
+read (HTTP 400, ``Unknown Field: <name>``).
+
+Modules, each importing only those below it: ``wire``, ``seed``, ``state_store``,
+``tokens``, ``faults`` -> ``account`` -> ``endpoints`` -> ``runtime`` -> ``control``,
+``legacy`` -> ``app`` -> ``server``.
 
 Rules the API leaves open, as decided here
 ------------------------------------------
@@ -27,8 +39,8 @@ Rules the API leaves open, as decided here
   customer's cards (a card that falls below X loses its unredeemed free good; cards
   whose reward was redeemed are not touched). Quantity 0 or not whole: ``Invalid
   Quantity``.
-- ``removeTransaction`` takes off the punches that transaction added (all, or
-  ``quantity`` of them).
+- ``removeTransaction`` takes off the punches that transaction added (all, or as many
+  as the count under the name the wire reads, ``quantity`` by default).
 - ``addPointsByDollar``: points = dollars x points per dollar rounded toward zero
   (``12.99`` -> 12, ``-5.50`` -> -5); the balance may go negative. ``total_points`` is
   the points of this call; ``astroPointsBalance`` (an addition) is the new balance.
@@ -55,6 +67,7 @@ restores the seed state and the seed's faults. A bad document is answered 400
           "latency": [0.1, 0.5],      # fixed seconds, or [min, max] uniform
           "error_rate": 0.1,          # share of calls answered with error_status
           "error_status": [500, 503], # one status or a list to pick from
+          "work_error_rate": 0.05,    # share of calls answered 500 AFTER the work
           "hang_rate": 0.05,          # share of calls that hang hang_seconds
           "hang_seconds": 30,         #   then answer
           "hang_work": true,          #   do the work before hanging (default true)
@@ -73,6 +86,11 @@ restores the seed state and the seed's faults. A bad document is answered 400
                                           # do the work, then send half the body
                                           #   under a larger Content-Length and close
         {"endpoint": "token", "count": 2, "fault": "rate_limit", "retry_after": 1},
+        {"endpoint": "customerStatus", "count": 1, "fault": "answer", "status": 404},
+                                          # answer this body (default: an HTML 404
+                                          #   page, as a wrong base_url would) with
+                                          #   this status, without the work; a "body"
+                                          #   not starting with "<" goes as JSON
         {"endpoint": "*", "count": 3, "fault": "latency", "seconds": 0.2}
       ]
     }
@@ -82,7 +100,8 @@ rules are used before random shares, oldest first; a rule matching a call is use
 up by it. Latency applies before any fault. ``work`` defaults to false for
 ``status``, true for ``hang`` and ``drop``.
 
-Control routes: ``GET /_sandbox/`` (HTML view), ``GET /_sandbox/state`` (JSON:
+Control routes: ``GET /_sandbox/`` (the account as a page, bridge.sandbox.page, with
+``/_sandbox/page.css``), ``GET /_sandbox/state`` (JSON:
 customers, cards with punches and free goods, transactions by id, points transactions,
 redemptions, offer rewards, programs with their enrolment, ``calls`` and ``handled`` per
 endpoint, ``write_calls``, tokens, faults), ``GET|POST|DELETE /_sandbox/faults``,
@@ -126,6 +145,9 @@ file like any other and ``POST /_sandbox/reset`` undoes it. Answers
 
 ``calls`` counts every request received per endpoint (faulted ones too); ``handled``
 those whose work was done; ``write_calls`` the calls of endpoints that change the account.
+
+May import: legacy_qs, bottle, waitress, requests;
+nothing else of the bridge (it stands apart, as Astro does).
 """
 from bridge.sandbox.app import create_app
 

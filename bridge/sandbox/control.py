@@ -3,17 +3,15 @@ faults, reset, token expiry, the store's enrolment in programs, and a read-only 
 what the account holds."""
 from __future__ import annotations
 
-import html
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import bottle
 
 from bridge.sandbox.faults import FaultSpecError
+from bridge.sandbox.page import account_page, stylesheet
+from bridge.sandbox.runtime import Runtime
 from bridge.sandbox.wire import dumps
-
-if TYPE_CHECKING:
-    from bridge.sandbox.app import Runtime
 
 PREFIX = "/_sandbox"
 
@@ -113,58 +111,9 @@ def install(app: bottle.Bottle, rt: Runtime) -> None:
     @app.get(PREFIX + "/")
     def overview():
         bottle.response.content_type = "text/html; charset=utf-8"
-        return state_page(state_view(rt))
+        return account_page(state_view(rt), rt.seed, PREFIX)
 
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    if not rows:
-        return "<p><em>none</em></p>"
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>"
-                                    for c in columns) + "</tr>" for r in rows)
-    return f"<table border='1' cellpadding='3'><tr>{head}</tr>{body}</table>"
-
-
-def state_page(view: dict[str, Any]) -> str:
-    """The state as a small HTML page for people."""
-    cards = [{**c, "free_goods": ", ".join(
-        f"#{g['astro_reward_id']} {g['item_description']}"
-        + (f" (redeemed {g['redeemed_on']})" if g["redeemed_on"] else "")
-        for g in c["cardFreeGoods"])} for c in view["cards"]]
-    programs = "".join(
-        f"<tr><td>{p['astro_program_id']}</td><td>{html.escape(p['astro_program_title'])}"
-        f"</td><td>{'enrolled' if p['enrolled'] else 'not enrolled'}</td><td>"
-        f"<form method='post' action='{PREFIX}/programs/{p['astro_program_id']}'>"
-        f"<input type='hidden' name='enrolled' value='{0 if p['enrolled'] else 1}'>"
-        f"<button>{'End enrolment' if p['enrolled'] else 'Enrol the store'}</button>"
-        f"</form></td></tr>" for p in view["programs"])
-    sections = [
-        ("Programs (the store's enrolment, as in Astro's Programs page)",
-         "<table border='1' cellpadding='3'><tr><th>id</th><th>program</th><th>store</th>"
-         f"<th></th></tr>{programs}</table>"),
-        ("Customers", _table(view["customers"], ["astro_customer_id", "customerID",
-                                                 "first_name", "last_name", "email_address",
-                                                 "phone", "points_balance"])),
-        ("Cards", _table(cards, ["astro_card_id", "customerID", "astro_program_title",
-                                 "punches", "card_purchase_required_count",
-                                 "astro_card_status", "free_goods"])),
-        ("Transactions", _table(list(view["transactions"].values()),
-                                ["transactionID", "customerID", "item_code", "item_qty",
-                                 "astro_program_id", "deleted"])),
-        ("Points transactions", _table(view["points_transactions"],
-                                       ["astro_points_transaction_id", "astro_customer_id",
-                                        "pointsDescription", "pointsQty", "totalPoints"])),
-        ("Redemptions", _table(view["redemptions"], ["astro_redemption_id", "kind",
-                                                     "astro_customer_id", "redeemed_on",
-                                                     "removed"])),
-        ("Calls", _table([{"endpoint": e, "calls": n,
-                           "handled": view["handled"].get(e, 0)}
-                          for e, n in sorted(view["calls"].items())],
-                         ["endpoint", "calls", "handled"])),
-    ]
-    body = "".join(f"<h2>{title}</h2>{table}" for title, table in sections)
-    faults = html.escape(json.dumps(view["faults"], indent=2))
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Sandbox Astro: "
-            f"{html.escape(view['account'])}</title></head><body><h1>Sandbox Astro: "
-            f"{html.escape(view['account'])}</h1>{body}<h2>Faults</h2><pre>{faults}</pre>"
-            "</body></html>")
+    @app.get(PREFIX + "/page.css")
+    def page_css():
+        bottle.response.content_type = "text/css; charset=utf-8"
+        return stylesheet()

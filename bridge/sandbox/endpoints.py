@@ -1,13 +1,17 @@
-"""The REST endpoints of the sandbox: endpoint name -> handler(account, payload) ->
-returnData. Handlers check the payload's required fields and call the Account."""
+"""The REST endpoints of the sandbox: endpoint name -> handler(account, payload, wire)
+-> returnData, with the payload fields each reads. Handlers check the payload's
+required fields and call the Account."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable
 
-from bridge.sandbox.account import CUSTOMER_FIELDS, Account
-from bridge.sandbox.wire import AstroFailure
+from bridge.sandbox.account import CUSTOMER_FIELDS, REQUIRED_FOR, Account
+from bridge.sandbox.wire import REMOVE_COUNT_FIELDS, AstroFailure, Wire
 
-Handler = Callable[[Account, dict[str, Any]], Any]
+Handler = Callable[[Account, dict[str, Any], Wire], Any]
+REDEMPTION_FIELDS = ("astro_reward_id", "astro_item_id",
+                     *(f for fields in REQUIRED_FOR.values() for f in fields))
 
 
 def _require(payload: dict[str, Any], *names: str) -> None:
@@ -15,76 +19,76 @@ def _require(payload: dict[str, Any], *names: str) -> None:
         raise AstroFailure("incomplete_request")
 
 
-def customer_status(acc: Account, p: dict[str, Any]) -> Any:
+def customer_status(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.customer_status(p.get("customerID"), p.get("completed_cards", 0))
 
 
-def customer_reward_status(acc: Account, p: dict[str, Any]) -> Any:
+def customer_reward_status(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.reward_status(p.get("customerID"))
 
 
-def search_customer(acc: Account, p: dict[str, Any]) -> Any:
+def search_customer(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.search_customer(p.get("email_address"), p.get("phone"))
 
 
-def link_customer(acc: Account, p: dict[str, Any]) -> Any:
+def link_customer(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     _require(p, "customerID", "astro_customer_id")
     return acc.link_customer(str(p["customerID"]), str(p["astro_customer_id"]))
 
 
-def add_customer(acc: Account, p: dict[str, Any]) -> Any:
+def add_customer(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     _require(p, "customerID", "first_name", "last_name")
     return acc.add_customer(str(p["customerID"]), p)
 
 
-def update_customer(acc: Account, p: dict[str, Any]) -> Any:
+def update_customer(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     if p.get("astro_customer_id") in (None, "") and p.get("customerID") in (None, ""):
         raise AstroFailure("incomplete_request")
     return acc.update_customer(p.get("astro_customer_id"), p.get("customerID"),
                                {k: p.get(k) for k in CUSTOMER_FIELDS})
 
 
-def add_transaction(acc: Account, p: dict[str, Any]) -> Any:
+def add_transaction(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     line = {k: p.get(k) for k in ("transactionID", "item_code", "item_qty", "item_amount",
                                   "item_transaction_date")}
     return acc.add_transactions(p.get("customerID"), [line], p.get("saleID"))[0]
 
 
-def add_transaction_batch(acc: Account, p: dict[str, Any]) -> Any:
+def add_transaction_batch(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.add_transactions(p.get("customerID"), p.get("transactions"), p.get("saleID"))
 
 
-def remove_transaction(acc: Account, p: dict[str, Any]) -> Any:
+def remove_transaction(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.remove_transaction(p.get("customerID"), p.get("transactionID"),
-                                  p.get("quantity"))
+                                  p.get(wire.remove_count_field))
 
 
-def add_points_by_dollar(acc: Account, p: dict[str, Any]) -> Any:
+def add_points_by_dollar(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     _require(p, "customerID")
     return acc.add_points_by_dollar(p.get("customerID"), p.get("dollarAmount"))
 
 
-def customer_points_status(acc: Account, p: dict[str, Any]) -> Any:
+def customer_points_status(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.points_status(p.get("customerID"))
 
 
-def redeem_points(acc: Account, p: dict[str, Any]) -> Any:
+def redeem_points(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.redeem_points(p.get("customerID"), p.get("astro_points_reward_id"))
 
 
-def check_redemption_eligibility(acc: Account, p: dict[str, Any]) -> Any:
+def check_redemption_eligibility(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.check_redemption(p.get("customerID"), p.get("item_code"))
 
 
-def add_redemption(acc: Account, p: dict[str, Any]) -> Any:
+def add_redemption(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.add_redemption(p.get("customerID"), p)
 
 
-def remove_redemption(acc: Account, p: dict[str, Any]) -> Any:
+def remove_redemption(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.remove_redemption(p.get("customerID"), p.get("astro_reward_id"))
 
 
-def list_offers(acc: Account, p: dict[str, Any]) -> Any:
+def list_offers(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     """The programs and offers the store is enrolled in."""
     seed = acc.seed
     programs = [{
@@ -104,7 +108,7 @@ def list_offers(acc: Account, p: dict[str, Any]) -> Any:
     return {"program_list": programs + offers}
 
 
-def eligible_purchase_items(acc: Account, p: dict[str, Any]) -> Any:
+def eligible_purchase_items(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     """Codes in enrolled programs, with their programs; none at all is No Item Found."""
     codes = p.get("item_code_batch")
     if codes in (None, ""):
@@ -127,47 +131,82 @@ def eligible_purchase_items(acc: Account, p: dict[str, Any]) -> Any:
     return found
 
 
-def add_offer_transaction(acc: Account, p: dict[str, Any]) -> Any:
+def add_offer_transaction(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.add_offer_transaction(p.get("customerID"), p.get("transactionID"),
                                      p.get("item_code"), p.get("item_qty"))
 
 
-def remove_offer_transaction(acc: Account, p: dict[str, Any]) -> Any:
+def remove_offer_transaction(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.remove_transaction(p.get("customerID"), p.get("transactionID"),
-                                  p.get("quantity"), kind="offer")
+                                  p.get(wire.remove_count_field), kind="offer")
 
 
-def add_offer_redemption(acc: Account, p: dict[str, Any]) -> Any:
+def add_offer_redemption(acc: Account, p: dict[str, Any], wire: Wire) -> Any:
     return acc.add_offer_redemption(p.get("customerID"), p.get("astro_reward_id"))
 
 
-ENDPOINTS: dict[str, Handler] = {
-    "customerStatus": customer_status,
-    "customerRewardStatus": customer_reward_status,
-    "searchCustomer": search_customer,
-    "linkCustomer": link_customer,
-    "addCustomer": add_customer,
-    "updateCustomer": update_customer,
-    "addTransaction": add_transaction,
-    "addTransactionBatch": add_transaction_batch,
-    "removeTransaction": remove_transaction,
-    "addPointsByDollar": add_points_by_dollar,
-    "customerPointsStatus": customer_points_status,
-    "redeemPoints": redeem_points,
-    "checkRedemptionEligibility": check_redemption_eligibility,
-    "addRedemption": add_redemption,
-    "removeRedemption": remove_redemption,
-    "listOffers": list_offers,
-    "eligiblePurchaseItems": eligible_purchase_items,
-    "addOfferTransaction": add_offer_transaction,
-    "removeOfferTransaction": remove_offer_transaction,
-    "addOfferRedemption": add_offer_redemption,
+@dataclass(frozen=True)
+class Endpoint:
+    """A handler, the payload fields it reads (`--strict` refuses any other), and
+    whether it changes the account."""
+    handler: Handler
+    fields: frozenset[str]
+    writes: bool = False
+
+
+def _endpoint(handler: Handler, fields: str, writes: bool = False) -> Endpoint:
+    return Endpoint(handler, frozenset(fields.split()), writes)
+
+
+CUSTOMER = " ".join(CUSTOMER_FIELDS)
+LINE_FIELDS = frozenset({"transactionID", "item_code", "item_qty", "item_amount",
+                         "item_transaction_date"})
+COUNT = " ".join(REMOVE_COUNT_FIELDS)   # a removal may carry either name (see wire.py)
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "customerStatus": _endpoint(customer_status, "customerID completed_cards"),
+    "customerRewardStatus": _endpoint(customer_reward_status, "customerID"),
+    "searchCustomer": _endpoint(search_customer, "email_address phone"),
+    "linkCustomer": _endpoint(link_customer, "customerID astro_customer_id", True),
+    "addCustomer": _endpoint(add_customer, f"customerID {CUSTOMER}", True),
+    "updateCustomer": _endpoint(update_customer, f"customerID astro_customer_id {CUSTOMER}",
+                                True),
+    "addTransaction": _endpoint(add_transaction,
+                                "customerID saleID " + " ".join(LINE_FIELDS), True),
+    "addTransactionBatch": _endpoint(add_transaction_batch,
+                                     "customerID saleID transactions", True),
+    "removeTransaction": _endpoint(remove_transaction,
+                                   f"customerID transactionID {COUNT}", True),
+    "addPointsByDollar": _endpoint(add_points_by_dollar, "customerID dollarAmount", True),
+    "customerPointsStatus": _endpoint(customer_points_status, "customerID"),
+    "redeemPoints": _endpoint(redeem_points, "customerID astro_points_reward_id", True),
+    "checkRedemptionEligibility": _endpoint(check_redemption_eligibility,
+                                            "customerID item_code"),
+    "addRedemption": _endpoint(add_redemption, " ".join(("customerID", *REDEMPTION_FIELDS)),
+                               True),
+    "removeRedemption": _endpoint(remove_redemption, "customerID astro_reward_id", True),
+    "listOffers": _endpoint(list_offers, ""),
+    "eligiblePurchaseItems": _endpoint(eligible_purchase_items, "item_code item_code_batch"),
+    "addOfferTransaction": _endpoint(add_offer_transaction,
+                                     "customerID transactionID item_code item_qty", True),
+    "removeOfferTransaction": _endpoint(remove_offer_transaction,
+                                        f"customerID transactionID {COUNT}", True),
+    "addOfferRedemption": _endpoint(add_offer_redemption,
+                                    "customerID astro_reward_id astro_item_id", True),
 }
 
 # Endpoints that change the account (tests assert none of them was called).
-WRITE_ENDPOINTS = frozenset({
-    "linkCustomer", "addCustomer", "updateCustomer", "addTransaction",
-    "addTransactionBatch", "removeTransaction", "addPointsByDollar", "redeemPoints",
-    "addRedemption", "removeRedemption", "addOfferTransaction", "removeOfferTransaction",
-    "addOfferRedemption",
-})
+WRITE_ENDPOINTS = frozenset(name for name, e in ENDPOINTS.items() if e.writes)
+
+
+def unknown_field(endpoint: str, payload: dict[str, Any]) -> str | None:
+    """The first field of `payload` (or of one of its transaction lines) that
+    `endpoint` does not read, or None."""
+    for name in payload:
+        if name not in ENDPOINTS[endpoint].fields:
+            return name
+    for line in payload.get("transactions") or []:
+        for name in line if isinstance(line, dict) else ():
+            if name not in LINE_FIELDS:
+                return f"transactions[].{name}"
+    return None

@@ -8,10 +8,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("status", "hang", "drop", "rate_limit", "latency")
-ENDPOINT_KEYS = {"latency", "error_rate", "error_status", "hang_rate", "hang_seconds",
-                 "hang_work", "drop_rate", "rate_limit_rate", "retry_after"}
-NEXT_KEYS = {"endpoint", "count", "fault", "status", "seconds", "work", "retry_after"}
+KINDS = ("status", "hang", "drop", "rate_limit", "latency", "answer")
+ENDPOINT_KEYS = {"latency", "error_rate", "error_status", "work_error_rate", "hang_rate",
+                 "hang_seconds", "hang_work", "drop_rate", "rate_limit_rate", "retry_after"}
+NEXT_KEYS = {"endpoint", "count", "fault", "status", "seconds", "work", "retry_after", "body"}
+# What a wrong base_url or a proxy in the way answers: a web page, not Astro's envelope.
+HTML_NOT_FOUND = "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>"
 TOP_KEYS = {"seed", "token_ttl", "endpoints", "next"}
 
 
@@ -28,6 +30,7 @@ class Decision:
     seconds: float = 0.0
     work: bool = False
     retry_after: int = 1
+    body: str | None = None      # kind "answer": this body instead of Astro's answer
 
 
 def _number(value: Any, what: str) -> float:
@@ -48,7 +51,7 @@ def _check_endpoint(name: str, spec: Any) -> dict[str, Any]:
             raise FaultSpecError(f"endpoints.{name}.latency: [min, max] with min <= max")
     elif lat is not None:
         _number(lat, f"endpoints.{name}.latency")
-    for key in ("error_rate", "hang_rate", "drop_rate", "rate_limit_rate"):
+    for key in ("error_rate", "work_error_rate", "hang_rate", "drop_rate", "rate_limit_rate"):
         if key in spec and not 0 <= _number(spec[key], key) <= 1:
             raise FaultSpecError(f"endpoints.{name}.{key} must be between 0 and 1")
     statuses = spec.get("error_status", [500, 503])
@@ -73,9 +76,12 @@ def _check_next(rule: Any) -> dict[str, Any]:
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise FaultSpecError("next[].count must be an integer >= 1")
     status = rule.get("status", 500)
-    if not isinstance(status, int) or not 400 <= status <= 599:
-        raise FaultSpecError("next[].status must be an HTTP status 400-599")
+    low = 200 if rule.get("fault") == "answer" else 400
+    if not isinstance(status, int) or not low <= status <= 599:
+        raise FaultSpecError(f"next[].status must be an HTTP status {low}-599")
     _number(rule.get("seconds", 0), "next[].seconds")
+    if not isinstance(rule.get("body", ""), str):
+        raise FaultSpecError("next[].body must be a string")
     _number(rule.get("retry_after", 1), "next[].retry_after")
     return {**rule, "count": count}
 
@@ -164,6 +170,8 @@ class Faults:
                 statuses = spec.get("error_status", [500, 503])
                 statuses = statuses if isinstance(statuses, list) else [statuses]
                 return Decision(latency, "status", status=rng.choice(statuses))
+            if rng.random() < spec.get("work_error_rate", 0):
+                return Decision(latency, "status", status=500, work=True)
             if rng.random() < spec.get("hang_rate", 0):
                 return Decision(latency, "hang", seconds=spec.get("hang_seconds", 30),
                                 work=spec.get("hang_work", True))
@@ -181,6 +189,9 @@ class Faults:
         kind = rule["fault"]
         if kind == "latency":
             return Decision(latency + rule.get("seconds", 0))
+        if kind == "answer":
+            return Decision(latency, kind, status=rule.get("status", 404),
+                            body=rule.get("body", HTML_NOT_FOUND))
         return Decision(latency, kind, status=rule.get("status", 500),
                         seconds=rule.get("seconds", 30),
                         work=rule.get("work", kind in ("hang", "drop")),

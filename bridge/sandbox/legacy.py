@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import uuid
-from typing import TYPE_CHECKING
 
 import bottle
 
+from bridge.sandbox.runtime import Reply, Runtime
 from bridge.sandbox.wire import SUCCESS, AstroFailure
-
-if TYPE_CHECKING:
-    from bridge.sandbox.app import Reply, Runtime
+from legacy_qs import LegacyQSError, parse
 
 HTML = "text/html; charset=utf-8"
 
@@ -31,7 +29,6 @@ def install(app: bottle.Bottle, rt: Runtime) -> None:
 
 
 def _page(status: int, title: str, body: str) -> Reply:
-    from bridge.sandbox.app import Reply
     text = (f"<!doctype html><html><head><meta charset='utf-8'><title>Astro Loyalty: "
             f"{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
             f"{body}</body></html>")
@@ -48,8 +45,6 @@ def _query() -> bytes | str:
 
 
 def legacy_reply(rt: Runtime) -> Reply:
-    from legacy_qs import LegacyQSError, parse
-
     try:
         sale = parse(_query())
     except LegacyQSError as error:

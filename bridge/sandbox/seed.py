@@ -2,17 +2,12 @@
 customers) a fresh sandbox starts with, read from a TOML file."""
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @dataclass(frozen=True)

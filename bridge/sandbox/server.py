@@ -11,18 +11,21 @@ import waitress
 
 from bridge.sandbox.app import API_PREFIX, create_app
 from bridge.sandbox.control import PREFIX as CONTROL_PREFIX
+from bridge.sandbox.wire import Wire
 
 
 class SandboxServer:
     """A running sandbox Astro (a context manager; also `start()` / `stop()`).
 
     config_path None: the packaged default seed. state_path None: state in memory;
-    else a SQLite file that keeps the account across restarts. port 0: a free port."""
+    else a SQLite file that keeps the account across restarts. port 0: a free port.
+    wire: the answer shapes, strictness and removal count field (default: Wire())."""
 
     def __init__(self, config_path: str | Path | None = None,
                  state_path: str | Path | None = None, control: bool = True,
-                 host: str = "127.0.0.1", port: int = 0, threads: int = 8):
-        self.app = create_app(config_path, state_path, control=control)
+                 host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 wire: Wire | None = None):
+        self.app = create_app(config_path, state_path, control=control, wire=wire)
         self.control = control
         self._server = waitress.create_server(self.app, host=host, port=port,
                                               threads=max(threads, 8), ident="astro-sandbox",

@@ -1,7 +1,7 @@
 """The bridge's web app: the legacy button endpoint, receipts, the URL builder, health.
 
-`create_app(config, journal, clients=None)` builds a new bottle app (no module-level
-default app). Routes stay thin: parse, resolve the store and the login, record, deliver,
+`create_web_app(config, journal, clients=None)` builds a new bottle app (no module-level
+default app); bridge.app mounts the admin pages and the REST proxy on it. Routes stay thin: parse, resolve the store and the login, record, deliver,
 redirect, render. Routes:
 
 - `GET|POST /` and each configured legacy path: a button click. Without any parameter,
@@ -13,6 +13,7 @@ redirect, render. Routes:
 - `GET /healthz` (process up), `GET /readyz` (journal writable, each store's Astro login
   accepted; 503 with the reasons otherwise).
 - `GET /static/<file>`: the stylesheet.
+- `POST /receipt/<sale key>/redeem`: Redeem on the receipt page (bridge.web.rewards).
 
 Every answer carries no-store, no-referrer and a self-only Content-Security-Policy.
 """
@@ -21,34 +22,33 @@ import datetime as dt
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import bottle
 
 import legacy_qs
-from bridge import translate
-from bridge.astro import AstroError, AuthError
-from bridge.admin import mount_admin
-from bridge.admin.redeem_routes import install_redeem_routes, rewards_panel
+from bridge import intake, translate
+from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
-from bridge.deliver import deliver_sale, receipt_data
+from bridge.delivery import deliver_sale, receipt_data
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.migrate import phases
-from bridge.migrate.restproxy import install_rest_proxy
+from bridge.reasons import Reason
 from bridge.salelog import NO_SALE, log_sale
 from bridge.web import buttons, render
-from bridge.web.clients import StoreClients
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
-                             legacy_store, resolve_store)
-from bridge.web.proxy import request_origin
+                             legacy_store, read_login, resolve_store)
 from bridge.web.receipt import ReceiptView
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
-from bridge.web.tokens import Signer
+from bridge.web.rewards import install_redeem_routes, rewards_panel
+from bridge.webbase.proxy import request_origin
+from bridge.webbase.render import see_other, set_security_headers
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
 
 MAX_BODY = 256 * 1024          # a button form is a few KB; 500 lines stay far below this
+                               # (the REST proxy has the same limit: bridge.migrate.restproxy)
 READY_CACHE_SECONDS = 5.0
 
 
@@ -65,7 +65,7 @@ class BridgeWeb:
         self.throttle = throttle if throttle is not None else LoginThrottle(ThrottlePolicy())
         secret = config.secret_key.reveal() if config.secret_key else journal.secret("secret_key")
         self.signer = Signer(secret.encode("utf-8"))
-        self.passwords = PasswordCheck()
+        self.passwords = PasswordCheck(config)
         self._ready_lock = threading.Lock()
         self._ready: tuple[float, int, list[str]] | None = None
         self.ready_cache_seconds = READY_CACHE_SECONDS
@@ -92,55 +92,77 @@ class BridgeWeb:
         if legacy is not None:
             return self.legacy_redirect(legacy, raw)
         origin = request_origin(bottle.request.environ, self.config.trusted_proxies)
-        verdict = self.throttle.check(origin.address)
-        if verdict.refused:
-            answer = render.error_page(
-                429, "Too many wrong logins",
-                "This device sent a wrong button login too many times. "
-                f"Wait {verdict.retry_after} seconds, then try again.")
-            answer.set_header("Retry-After", str(verdict.retry_after))
-            self.log_refused("throttled", started, 429)
-            return answer
         try:
+            # Read first with the format's own bounds: it says who is clicking; the
+            # store's limits apply once the login is known.
             sale = self.parse(raw)
-        except legacy_qs.LegacyQSError as e:
-            self.log_refused("bad-request", started, 400, param=e.param)
-            return render.error_page(400, "This button URL is not right", str(e), param=e.param,
-                                     hint="Fix the button in the POS, then click it again.")
-        try:
             store, client = self.authenticate(sale, origin.address)
+            sale = self.parse(raw, store)
+        except legacy_qs.LegacyQSError as e:
+            return self.bad_url(e, started)
         except GateError as e:
-            self.log_refused("refused" if e.status == 401 else "bad-request", started,
-                             e.status, param=e.param if e.status != 401 else None)
-            return render.error_page(e.status, "Login refused" if e.status == 401 else
-                                     "This button URL is not right", str(e), param=e.param)
+            return self.refused(e, started)
         except AstroError as e:
             log.warning("delegate login could not be checked: %s", type(e).__name__)
             self.log_refused("unavailable", started, 503)
             return render.error_page(503, "Astro cannot be reached",
                                      "The login could not be checked with Astro just now. "
                                      "Nothing was recorded: click the button again in a minute.")
-        if not store.convert_upc:
-            sale = self.parse(raw, convert_upc=False)
         if store.phase in phases.LEGACY_PHASES:
             # legacy_store above resolves the same way; kept so no click of such a store
             # is ever answered by the REST path.
             return self.legacy_redirect(store, raw)
+        if sale.walk_in:
+            return self.walk_in(store, started)
         recorded = self.record(store, sale)
         if recorded.conflict:
             return self.sale_id_conflict(store, sale, recorded.sale_key, started)
         outcome = self.deliver(store, client, recorded.sale_key) if (
             recorded.created or self.pending(recorded.sale_key)) else "repeat"
         log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
-                 time.monotonic() - started, via="button")
+                 time.monotonic() - started, via="button", **_kind(sale))
         repeat = not recorded.created and not sale.sale_id
         return self.to_receipt(recorded.sale_key, repeat=repeat)
 
-    def parse(self, raw: bytes, *, convert_upc: bool = True) -> legacy_qs.LegacySale:
-        """The sale of a button request, with the configured bounds."""
-        return legacy_qs.parse(raw, max_lines=self.config.max_lines, convert_upc=convert_upc,
-                               login_param=self.config.login_param,
-                               max_id_length=self.config.max_id_length)
+    def parse(self, raw: bytes, store: Store | None = None) -> legacy_qs.LegacySale:
+        """The click's sale as `store` reads it (its item-code rule and limits); without a
+        store, with the format's own bounds only. Walk-ins parse; LegacyQSError else."""
+        return legacy_qs.parse(raw, **self.config.parse_options(store))
+
+    def bad_url(self, e: legacy_qs.LegacyQSError, started: float) -> bottle.HTTPResponse:
+        """400 naming the parameter; nothing was recorded or sent."""
+        self.log_refused("bad-request", started, 400, param=e.param)
+        if e.limit:
+            return render.error_page(
+                400, "Not sent: more than this store accepts", str(e), param=e.param,
+                hint=f"Nothing was recorded or sent. Check the sale at the till and ring "
+                     f"it up again; if it is right, the office can raise {e.limit} in the "
+                     f"bridge's configuration.")
+        return render.error_page(400, "This button URL is not right", str(e), param=e.param,
+                                 hint="Fix the button in the POS, then click it again.")
+
+    def refused(self, e: GateError, started: float) -> bottle.HTTPResponse:
+        """401 (login refused), 429 (too many guesses) or 400 (which store?)."""
+        if e.status == 429:
+            self.log_refused("throttled", started, 429)
+            answer = render.error_page(
+                429, "Too many wrong logins",
+                "This device sent a wrong button login too many times. "
+                f"Wait {e.retry_after} seconds, then try again.")
+            answer.set_header("Retry-After", str(e.retry_after))
+            return answer
+        self.log_refused("refused" if e.status == 401 else "bad-request", started,
+                         e.status, param=e.param if e.status != 401 else None)
+        return render.error_page(e.status, "Login refused" if e.status == 401 else
+                                 "This button URL is not right", str(e), param=e.param)
+
+    def walk_in(self, store: Store, started: float) -> bottle.HTTPResponse:
+        """A sale without a customer, of a store with walk_in = "ignore". Not recorded:
+        Astro has nowhere to put a sale without a customer (every call names one), so
+        nothing that could ever be sent is lost; its log line says it was seen."""
+        self.log_refused("walk-in", started, 200, store=store.id)
+        return render.notice_page("No customer on this sale",
+                                  "No customer on this sale: nothing to send to Astro.")
 
     def sale_id_conflict(self, store: Store, sale: legacy_qs.LegacySale, sale_key: str,
                          started: float) -> bottle.HTTPResponse:
@@ -150,6 +172,7 @@ class BridgeWeb:
         message = (f"SaleID {sale.sale_id} was already used for a different sale; "
                    f"this sale was NOT sent")
         self.journal.record_failure(store.id, "transaction", message,
+                                    reason=Reason.SALE_ID_REUSED,
                                     customer_id=sale.customer.id,
                                     description=f"the sale already recorded is {sale_key}")
         log.warning("store %s: SaleID reused for a different sale (recorded as %s); "
@@ -161,81 +184,84 @@ class BridgeWeb:
                  "report for the office. Ring it up again with a new SaleID.")
 
     def log_refused(self, outcome: str, started: float, status: int, *,
-                    param: str | None = None) -> None:
+                    param: str | None = None, store: str = NO_SALE) -> None:
         """The one log line of a button request that made no sale (refused, throttled,
-        a bad URL): outcome, status and the parameter at fault, never a value."""
+        a bad URL, a walk-in): outcome, status and the parameter at fault, never a
+        value."""
         more = {"param": param} if param else {}
-        log_sale(NO_SALE, NO_SALE, outcome, time.monotonic() - started, via="button",
+        log_sale(store, NO_SALE, outcome, time.monotonic() - started, via="button",
                  status=status, **more)
 
     def legacy_redirect(self, store: Store, raw: bytes) -> bottle.HTTPResponse:
         """Send the click of a passthrough/shadow store to its legacy URL, and record it
         only when its login checks out (see bridge.migrate.phases). A wrong login counts
-        against the throttle; an address the throttle holds back is not checked at all."""
+        against the throttle like a refused rest click; a login the throttle holds back
+        (or a wrong password tried before) is not checked at all."""
         address = request_origin(bottle.request.environ, self.config.trusted_proxies).address
-        if self.throttle.check(address).refused:
-            login = phases.LOGIN_REFUSED
-        else:
-            login = legacy_login_check(store, raw, self.config.login_param, self.passwords)
-            if login == phases.LOGIN_REFUSED:
-                self.refuse(address)
-            elif login == phases.LOGIN_CHECKED:
-                self.throttle.succeeded(address)
-        return phases.button_redirect(store, self.config, self.journal, raw,
-                                      method=bottle.request.method, shadow=self.shadow,
-                                      login=login)
+        username, password, _ = read_login(raw, self.config.login_param)
+        outcome: list[str] = []
+
+        def checked() -> bool:
+            outcome.append(legacy_login_check(store, raw, self.config.login_param,
+                                              self.passwords))
+            return outcome[0] != phases.LOGIN_REFUSED
+
+        # An unchecked login (a delegate store's other users) is no wrong password.
+        self.throttle.attempt(address, username, password, checked)
+        login = outcome[0] if outcome else phases.LOGIN_REFUSED
+        answer = phases.button_redirect(store, self.config, self.journal, raw,
+                                        method=bottle.request.method, shadow=self.shadow,
+                                        login=login)
+        return bottle.HTTPResponse(status=answer.status, headers={"Location": answer.location})
 
     def authenticate(self, sale: legacy_qs.LegacySale, address: str):
-        """The store and the AstroClient for a click; GateError when refused."""
+        """The store and the AstroClient for a click; GateError when refused (429 while
+        the throttle holds this login back)."""
+        username, password = sale.username, sale.password
         try:
-            resolution = resolve_store(self.config, sale.username, sale.store)
+            resolution = resolve_store(self.config, username, sale.store)
         except GateError as e:
             if e.status == 401:
-                self.passwords.burn()
-                self.refuse(address)
+                self.guard(address, username, password, self.passwords.burn)
             raise
-        store = resolution.store
+        store, username = resolution.store, resolution.username
         if store.button_auth == "mapped":
-            if not self.passwords.mapped_ok(store, resolution.username, sale.password):
-                self.refuse(address)
-                raise GateError(401, REFUSED)
-            client = self.clients.own(store)
-        else:
-            if not sale.password:
-                self.refuse(address)
-                raise GateError(401, REFUSED)
-            try:
-                client = self.clients.log_in(store, resolution.username, sale.password)
-            except AuthError:
-                self.refuse(address)
-                raise GateError(401, REFUSED) from None
-        self.throttle.succeeded(address)
-        return store, client
+            self.guard(address, username, password,
+                       lambda: self.passwords.mapped_ok(store, username, password))
+            return store, self.clients.own(store)
+        client = []
 
-    def refuse(self, address: str) -> None:
-        self.throttle.failed(address)     # its next attempt waits out the delay (429)
+        def astro_accepts() -> bool:
+            if not password:
+                return False
+            try:
+                client.append(self.clients.log_in(store, username, password))
+            except AuthError:
+                return False
+            return True
+
+        self.guard(address, username, password, astro_accepts)
+        return store, client[0]
+
+    def guard(self, address: str, username: str | None, password: str | None,
+              check) -> None:
+        """Let the login through the throttle and `check()`; GateError 429 or 401 else."""
+        attempt = self.throttle.attempt(address, username, password, check)
+        if attempt.retry_after:
+            raise GateError(429, "too many wrong logins", retry_after=attempt.retry_after)
+        if not attempt.ok:
+            raise GateError(401, REFUSED)
 
     def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
         """Write the sale and its plan to the journal (committed before any call)."""
-        key = None if force_new else translate.sale_key_for(store, sale)
-        key = key or self.journal.new_sale_key(store.id)
         now = utcnow()
-        original = None
-        original_key = translate.original_sale_key(store, sale)
-        if original_key:
-            found = self.journal.get_sale(original_key)
-            original = found.plan if found else None
-        today = now.astimezone(store.tz).date()
-        plan = translate.plan_sale(sale, store, key, today=today, original=original)
         # The worker leaves the sale to this request until its deadline has passed (then
         # the request's lease, or its own end, hands it over), so a fresh sale is not
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
-        return self.journal.record_sale(
-            store.id, sale, plan, translate.fingerprint(sale, store, today=today), now,
-            phase=store.phase,
-            dedupe_window=self.config.dedupe_window, force_new=force_new,
-            first_attempt_at=first_attempt)
+        return intake.take_in(self.journal, store, sale, now=now,
+                              dedupe_window=self.config.dedupe_window, force_new=force_new,
+                              first_attempt_at=first_attempt)
 
     def pending(self, sale_key: str) -> bool:
         found = self.journal.get_sale(sale_key)
@@ -249,8 +275,7 @@ class BridgeWeb:
         deadline = time.monotonic() + self.config.request_deadline
         try:
             outcome = deliver_sale(self.journal, client, sale_key, deadline=deadline,
-                                   retry=self.config.retry,
-                                   lease_seconds=self.clients.lease_seconds)
+                                   retry=self.config.retry)
         except Exception:  # the sale is recorded: the worker will finish it
             log.exception("delivery of %s failed unexpectedly; left to the worker", sale_key)
             return "pending:error"
@@ -259,9 +284,9 @@ class BridgeWeb:
         return outcome.status
 
     def to_receipt(self, sale_key: str, *, repeat: bool = False) -> bottle.HTTPResponse:
-        return render.see_other(f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
-                                f"?t={self.signer.receipt_token(sale_key)}"
-                                + ("&repeat=1" if repeat else ""))
+        return see_other(f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
+                         f"?t={self.signer.receipt_token(sale_key)}"
+                         + ("&repeat=1" if repeat else ""))
 
     def make_store_sales_due(self, store: Store) -> None:
         """A delegate store got a working login again: its waiting sales are due now."""
@@ -311,7 +336,7 @@ class BridgeWeb:
         recorded = self.record(store, sale, force_new=True)
         outcome = self.deliver(store, self.clients(store), recorded.sale_key)
         log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
-                 via="send-again", repeat_of=sale_key)
+                 via="send-again", repeat_of=sale_key, **_kind(sale))
         return self.to_receipt(recorded.sale_key)
 
     # -- builder -------------------------------------------------------------------
@@ -341,30 +366,19 @@ class BridgeWeb:
             if self._ready and time.monotonic() - self._ready[0] < self.ready_cache_seconds:
                 return self._ready[1], self._ready[2]
         reasons = [] if self.journal.health_check() else ["journal: cannot write"]
-
-        def check(store: Store) -> str | None:
-            client = self.clients.probe(store)
-            if client is None:
-                return None       # delegate store without its own login: nothing to log in with
-            try:
-                client.log_in()
-                return None
-            except AstroError as e:
-                return f"store {store.id}: Astro login failed ({type(e).__name__})"
-            finally:
-                client.close()
-
-        with ThreadPoolExecutor(max_workers=min(8, len(self.config.stores) or 1)) as pool:
-            reasons += [r for r in pool.map(check, self.config.stores) if r]
+        reasons += [f"store {store.id}: Astro login failed ({type(error).__name__})"
+                    for store, error in self.clients.login_problems(self.config.stores)
+                    if error is not None]
         status = 503 if reasons else 200
         with self._ready_lock:
             self._ready = (time.monotonic(), status, reasons)
         return status, reasons
 
 
-def create_app(config: Config, journal: Journal, clients: StoreClients | None = None, *,
-               throttle: LoginThrottle | None = None) -> bottle.Bottle:
-    """A new bottle app serving `config`'s stores with `journal`.
+def create_web_app(config: Config, journal: Journal, clients: StoreClients | None = None,
+                   *, throttle: LoginThrottle | None = None) -> bottle.Bottle:
+    """A new bottle app serving the button side of `config`'s stores with `journal`
+    (bridge.app.create_app is the whole bridge: this, the admin pages, the REST proxy).
 
     `clients` is the StoreClients shared with the retry worker (made here when None);
     `throttle` the login throttle (default policy when None). The app keeps its state
@@ -372,7 +386,7 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app = bottle.Bottle(catchall=True)
     web = BridgeWeb(config, journal, clients, throttle)
     app.config["bridge.web"] = web
-    app.add_hook("after_request", render.set_security_headers)
+    app.add_hook("after_request", set_security_headers)
 
     for path in config.legacy_paths:
         app.route(path, ["GET", "POST"], web.button)
@@ -381,8 +395,6 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
     app.route(r"/receipt/<sale_key:re:[\s\S]+>", "GET", web.receipt)
     app.route(r"/receipt/<sale_key:re:[\s\S]+>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
-    # The admin pages, and Redeem on the receipt page (owner: ADMIN, bridge.admin).
-    mount_admin(app, config, journal, web.clients)
     install_redeem_routes(app, web)
 
     @app.route("/readyz")
@@ -395,7 +407,7 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
         return bottle.static_file(name, root=str(render.STATIC))
 
     def on_error(error: bottle.HTTPError):
-        render.set_security_headers()
+        set_security_headers()
         if error.status_code >= 500:
             return render.page("error", title="Something went wrong",
                                message="The bridge could not answer. If this was a sale, it "
@@ -404,9 +416,13 @@ def create_app(config: Config, journal: Journal, clients: StoreClients | None = 
 
     for code in (404, 405, 500):
         app.error(code)(on_error)
-    # POST /api/json/...: the REST proxy for POSes that already speak REST (bridge.migrate).
-    install_rest_proxy(app, config, journal, max_body=MAX_BODY)
     return app
+
+
+def _kind(sale: legacy_qs.LegacySale) -> dict:
+    """The log line's `kind` of a refund or a return (a sale is the default, unsaid)."""
+    kind = translate.sale_kind(sale)
+    return {} if kind == translate.SALE else {"kind": kind}
 
 
 def _raw_query() -> bytes | None:

@@ -20,7 +20,7 @@ Authentication:
 - `mapped`: the password is checked against the user's salted hash (constant time;
   an unknown user is checked against a dummy hash so both take the same time). REST
   calls use the store's own Astro login.
-- `delegate`: the login itself must get an Astro token; see bridge.web.clients.
+- `delegate`: the login itself must get an Astro token; see bridge.astro.stores.
 
 Nothing here keeps a password; failures say only that the login was refused.
 """
@@ -33,16 +33,19 @@ from legacy_qs.names import classify
 from bridge.config import Config, Store
 from bridge.migrate.phases import (LEGACY_PHASES, LOGIN_CHECKED, LOGIN_REFUSED,
                                    LOGIN_UNCHECKED)
-from bridge.passwords import VerifiedCache, hash_password, verify_password
+from bridge.passwords import VerifiedCache, nobody_hash, verify_password
 
 
 class GateError(Exception):
-    """A login that cannot go on. .status is 400 (request shape) or 401 (refused)."""
+    """A login that cannot go on. .status is 400 (request shape), 401 (refused) or 429
+    (too many guesses: wait .retry_after seconds)."""
 
-    def __init__(self, status: int, message: str, param: str | None = None):
+    def __init__(self, status: int, message: str, param: str | None = None,
+                 retry_after: int = 0):
         super().__init__(message)
         self.status = status
         self.param = param
+        self.retry_after = retry_after
 
 
 REFUSED = "The button login was refused. Check the user name and password in the POS button."
@@ -101,11 +104,11 @@ def resolve_store(config: Config, username: str | None, store_param: str | None)
 def button_login(raw: bytes, login_param: str) -> tuple[str | None, str | None]:
     """(user name, Store parameter) of a button request's parameters, read as
     legacy_qs.parse reads them, also from a query that does not parse. Never the password."""
-    username, _, store = _read_login(raw, login_param)
+    username, _, store = read_login(raw, login_param)
     return username, store
 
 
-def _read_login(raw: bytes, login_param: str) -> tuple[str | None, str | None, str | None]:
+def read_login(raw: bytes, login_param: str) -> tuple[str | None, str | None, str | None]:
     """(user name, password, Store parameter) as legacy_qs.parse reads them: apiusername/
     apipassword, else login=user~password."""
     username = password = login = secret = store = None
@@ -139,19 +142,21 @@ def legacy_store(config: Config, raw: bytes) -> Store | None:
 
 
 class PasswordCheck:
-    """Checks mapped button passwords against their salted hashes in constant time."""
+    """Checks mapped button passwords of `config`'s stores against their salted hashes
+    in constant time."""
 
-    def __init__(self):
-        # Same cost as a real check, so an unknown user name takes as long as a wrong
-        # password and the timing does not tell which user names exist.
-        self._dummy = hash_password("not a real password")
+    def __init__(self, config: Config):
         # Right passwords are remembered a few minutes (keyed digests only): a click of
         # a known button then costs no scrypt. A wrong one still pays the full check.
         self.cache = VerifiedCache()
+        users = [user for store in config.stores for user in store.buttons]
+        self._nobody = nobody_hash(users[0].password_hash if users else None)
 
-    def burn(self) -> None:
-        """Spend the time of one check (for a login that names no known user)."""
-        verify_password("x", self._dummy)
+    def burn(self) -> bool:
+        """Spend the time of one check of a configured hash (for a login that names no
+        known user), so the timing does not tell which user names exist; False."""
+        verify_password("x", self._nobody)
+        return False
 
     def mapped_ok(self, store: Store, username: str, password: str | None) -> bool:
         user = store.button_user(username)
@@ -168,7 +173,7 @@ def legacy_login_check(store: Store, raw: bytes, login_param: str,
     or, for a `mapped` store, a button user whose password matches its hash;
     LOGIN_UNCHECKED for another login of a `delegate` store (only Astro could check it);
     LOGIN_REFUSED otherwise."""
-    username, password, _ = _read_login(raw, login_param)   # the password: only checked
+    username, password, _ = read_login(raw, login_param)   # the password: only checked
     own = store.astro
     if username and password and own.username and own.password and username == own.username:
         if hmac.compare_digest(password.encode("utf-8"), own.password.reveal().encode("utf-8")):

@@ -1,7 +1,8 @@
 """What the cashier's receipt page says, in plain words, built from the journal's record
-of a sale and its receipt data (bridge.deliver.receipt_data). Pure: values in, values out.
+of a sale and its receipt data (bridge.delivery.receipt_data). Pure: values in, values out.
 
-The receipt shows the customer; each line with the program it punched and that card's
+The receipt is headed by the sale's kind (a sale, a refund, or a return: a negative
+SubTotal, whose points are deducted). It shows the customer; each line with the program it punched and that card's
 progress (e.g. 7/12), or why it is in no program; points earned and the balance;
 rewards ready; failures in plain words; for refunds, the card items staff must remove by
 hand; and, while the sale is still pending, that it is saved and will be sent (the page
@@ -13,8 +14,12 @@ import datetime as dt
 import re
 from dataclasses import asdict, dataclass
 
+from legacy_qs import LegacySale
+
+from bridge import translate
 from bridge.journal import (MIGRATION_PHASES, SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP,
                             SALE_PARTIAL, SALE_PENDING, SaleRecord, utcnow)
+from bridge.reasons import Reason, astro_reason
 
 REFRESH_SECONDS = 3              # how often a pending receipt reloads at the least...
 MAX_REFRESH_SECONDS = 60         # ...and at the most, once the first minute is over
@@ -46,9 +51,6 @@ HOW_TEXT = {
     "created": "New Astro customer created.",
 }
 
-NO_ITEM = "No Item Found"
-
-
 @dataclass(frozen=True)
 class LineView:
     index: int
@@ -63,7 +65,7 @@ class LineView:
 
 @dataclass(frozen=True)
 class PointsView:
-    state: str | None             # done | pending | uncertain | failed | given_up | None
+    state: str | None     # done | pending | uncertain | undecided | failed | given_up | None
     earned: int | None
     balance: int | None
     dollar_amount: str | None
@@ -78,6 +80,7 @@ class ReceiptView:
     status_text: str
     tone: str                     # ok | warn | bad | info (went through the legacy URL)
     refund: bool
+    kind: str                     # sale | refund | return (a negative SubTotal)
     customer_id: str
     customer_name: str
     customer_note: str | None
@@ -106,14 +109,15 @@ class ReceiptView:
         if status == SALE_PENDING and sale.last_error:
             problems.append("Last try: " + _plain_error(sale.last_error))
         customer = data.get("customer") or {}
+        kind = translate.sale_kind(LegacySale.from_printable(sale.sale))
         return cls(
             sale_key=sale.sale_key, store_id=sale.store_id, status=status,
             status_text=STATUS_TEXT.get(status, status), tone=TONE.get(status, "bad"),
-            refund=bool(data.get("refund")),
+            refund=bool(data.get("refund")), kind=kind,
             customer_id=customer.get("id") or sale.plan.customer_id,
             customer_name=customer.get("name") or "",
             customer_note=HOW_TEXT.get(customer.get("how")),
-            lines=lines, points=_points(data.get("points"), sale.plan.refund),
+            lines=lines, points=_points(data.get("points"), kind != translate.SALE),
             rewards_ready=_rewards(data),
             problems=tuple(dict.fromkeys(p for p in problems if p)),
             manual_removals=tuple(data.get("manual_removals") or ()),
@@ -163,7 +167,7 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     reason = None
     outcome = {"added": "punched", "already": "already"}.get(result, result)
     if result == "failed":
-        if message == NO_ITEM:
+        if astro_reason(message) == Reason.NO_ITEM_FOUND:
             outcome = "not_in_program"
             reason = ("Not in any program this store is enrolled in "
                       "(Astro: No Item Found). Nothing to do at the till.")
@@ -175,18 +179,22 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
                     ln.get("qty"), outcome, ln.get("program_title"), progress, reason)
 
 
-def _points(p: dict | None, refund: bool) -> PointsView | None:
+def _points(p: dict | None, deducted: bool) -> PointsView | None:
     if not p:
         return None
     state, earned = p.get("state"), p.get("awarded")
     if state == "done":
-        what = "deducted" if refund else "earned"
+        what = "deducted" if deducted else "earned"
         text = f"Points {what}: {abs(earned)}" if earned is not None else f"Points {what}."
     elif state in ("pending", None) and p.get("dollar_amount"):
         text = "Points: not sent yet."
     elif state == "uncertain":
         text = ("Points: Astro's answer was lost; the bridge is checking whether they were "
                 "recorded. They are never given twice.")
+    elif state == "undecided":
+        text = ("Points: Astro's answer was lost and its history does not tell whether they "
+                "were recorded. The office decides (failure report); they are never given "
+                "twice.")
     elif state in ("failed", "given_up"):
         text = "Points were not given. The office will check (failure report)."
     else:
@@ -223,6 +231,14 @@ def _plain_error(error: str) -> str:
     if low.startswith("gave up"):
         return ("The bridge stopped trying: Astro could not be reached for too long. It "
                 "is listed in the failure report for the office.")
+    if low.startswith("points are sent by the worker"):
+        return "The points are being sent in the background."
+    if low.startswith("waiting for the points of"):
+        return ("The points wait for this customer's previous sale; they are sent right "
+                "after it.")
+    if "checking its history" in low:
+        return ("Astro's answer to the points was lost; the bridge checks whether they were "
+                "recorded before sending anything.")
     if "deadline" in low:
         return "Astro was slow; the rest is being sent in the background."
     if "readtimeout" in low or "timed out" in low:

@@ -196,7 +196,12 @@ class BridgeServer:
                         "stay pending for the retry worker", self._app.count, drain)
         # Worker threads first (they still write the last answers), then the sockets.
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=2.0)
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            # The trigger is closed: the loop has closed its sockets already. Seen under
+            # load as EBADF, which made `serve` exit 1 after a clean SIGTERM.
+            log.info("shutdown: the server's sockets were already closed")
         if self._thread:
             self._thread.join(3.0)
         return finished

@@ -3,25 +3,28 @@ journal in tmp_path, the admin app under webtest, and helpers to make failures b
 sending real sales."""
 import dataclasses
 import datetime as dt
+import time
 
 import pytest
 import webtest
 
 from bridge.astro import AstroClient
-from bridge.config import AdminUser, demo_config
+from bridge.config import AdminUser
 from bridge.journal import Journal
 from bridge.passwords import hash_password
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.clock import ManualClock
+from tests.conftest import TEST_HASH_N, demo_config_for_tests
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "correct horse battery"
 # Cheap scrypt parameters keep each login check fast in tests.
-ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=2**10)
+ADMIN_HASH = hash_password(ADMIN_PASSWORD, n=TEST_HASH_N)
 
 
 @pytest.fixture
 def config(sandbox, tmp_path):
-    base = demo_config(sandbox.api_url, str(tmp_path / "journal.db"))
+    base = demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db"))
     return dataclasses.replace(base, admins=(AdminUser(ADMIN_USER, ADMIN_HASH),))
 
 
@@ -39,17 +42,23 @@ def client(config):
         yield c
 
 
-def fast_throttle():
+def fast_throttle(clock=time.monotonic):
     return LoginThrottle(ThrottlePolicy(free_failures=1, base_delay=0.1, max_delay=0.2,
-                                        lockout_after=5, lockout_seconds=60))
+                                        lockout_after=5, lockout_seconds=60), clock=clock)
 
 
 @pytest.fixture
-def make_app(config, journal, client):
+def clock():
+    """The clock of the admin login throttle of `make_app`: moves when the test says."""
+    return ManualClock()
+
+
+@pytest.fixture
+def make_app(config, journal, client, clock):
     from bridge.admin import create_admin_app
 
     def make(**options):
-        options.setdefault("throttle", fast_throttle())
+        options.setdefault("throttle", fast_throttle(clock))
         return create_admin_app(config, journal, {"demo": client}, **options)
     return make
 
@@ -72,18 +81,21 @@ def now():
     return dt.datetime.now(dt.timezone.utc)
 
 
+def record_sale(journal, config, query: str) -> str:
+    """Record a button sale of the first store in the journal (nothing sent yet), the
+    way the button request does (bridge.intake); returns its sale key."""
+    from bridge import intake
+    from legacy_qs import parse
+
+    return intake.take_in(journal, config.stores[0], parse(query), now=now()).sale_key
+
+
 def send_sale(journal, config, client, query: str):
     """Record a button sale in the journal and deliver it to the sandbox, the way the
     button request does; returns the DeliveryOutcome."""
-    from bridge import deliver, translate
-    from legacy_qs import parse
+    from bridge import delivery
 
-    store = config.stores[0]
-    sale = parse(query)
-    key = translate.sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    plan = translate.plan_sale(sale, store, key, today=dt.date.today())
-    journal.record_sale(store.id, sale, plan, translate.fingerprint(sale, store), now())
-    return deliver.deliver_sale(journal, client, key)
+    return delivery.deliver_sale(journal, client, record_sale(journal, config, query))
 
 
 # A sale with one enrolled item and one item of a program the store is NOT enrolled in.

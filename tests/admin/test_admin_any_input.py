@@ -10,7 +10,8 @@ import webtest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bridge.web import create_app
+from bridge.app import create_app
+from bridge.reasons import Reason
 from tests.admin.conftest import ADMIN_PASSWORD, fast_throttle
 
 BOUNDED = settings(max_examples=60, deadline=None, database=None,
@@ -39,7 +40,8 @@ def log_in(site):
 def admin(site, journal):
     """(the logged-in site, the session's CSRF token), with one failure listed."""
     journal.record_failure("demo", "transaction", "No Item Found", sale_key="demo-1",
-                           customer_id="SALLY-1", item_code="850000000018")
+                           customer_id="SALLY-1", item_code="850000000018",
+                           reason=Reason.NO_ITEM_FOUND)
     return site, log_in(site)
 
 

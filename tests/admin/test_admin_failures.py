@@ -2,6 +2,7 @@
 import csv
 import io
 
+from bridge.reasons import Reason
 from tests.admin.conftest import NOT_ENROLLED_SALE, log_in, send_sale
 
 
@@ -29,7 +30,7 @@ def test_an_ean_13_failure_shows_its_upc_a(app, journal, config, client):
     send_sale(journal, config, client, _sale(7, upc="0850000000019"))   # not converted:
     log_in(app)                                                         # bad check digit
     assert "its UPC-A is" not in app.get("/failures").text
-    from bridge.admin.guidance import guidance_for
+    from bridge.reasons import guidance_for
     steps = " ".join(guidance_for("No Item Found", item_code="0012345678905").steps)
     assert "its UPC-A is 012345678905" in steps
 
@@ -38,7 +39,8 @@ def test_newest_first_and_filters_by_store_reason_and_days(app, journal, config,
     send_sale(journal, config, client, _sale(1))
     send_sale(journal, config, client, _sale(2))
     journal.record_failure("demo", "transaction", "TransactionID Already Exists",
-                           sale_key="demo-3", customer_id="SALLY-1", item_code="X")
+                           reason=Reason.ALREADY_EXISTS, sale_key="demo-3",
+                           customer_id="SALLY-1", item_code="X")
     log_in(app)
     ids = [tr["id"] for tr in app.get("/failures").html.select("#transaction-table tr.failure")]
     assert [journal.failures()[i].id for i in range(3)] == [int(x.split("-")[1]) for x in ids]
@@ -110,7 +112,8 @@ def test_retry_after_enrolling_delivers_with_the_same_ids(app, journal, config, 
 
 def test_csv_export_has_the_listed_lines(app, journal, config, client):
     send_sale(journal, config, client, NOT_ENROLLED_SALE)
-    journal.record_failure("demo", "transaction", "=HYPERLINK(\"x\")", customer_id="C2")
+    journal.record_failure("demo", "transaction", "=HYPERLINK(\"x\")", reason=Reason.REFUSED,
+                           customer_id="C2")
     log_in(app)
     r = app.get("/failures.csv", {"reason": "No Item Found"})
     assert r.content_type == "text/csv" and "attachment" in r.headers["Content-Disposition"]
@@ -122,7 +125,8 @@ def test_csv_export_has_the_listed_lines(app, journal, config, client):
 
 
 def test_no_csv_cell_starts_like_a_formula(app, journal):
-    journal.record_failure("demo", "transaction", "-1+1", item_code="@SUM(1+1)",
+    journal.record_failure("demo", "transaction", "-1+1", reason=Reason.REFUSED,
+                           item_code="@SUM(1+1)",
                            customer_id='=HYPERLINK("http://evil.example/x","open")',
                            description="+cmd", sale_key="\tdemo-1", transaction_id="\rdemo-1-1")
     log_in(app)
@@ -176,11 +180,13 @@ def test_points_with_a_lost_answer_are_listed_as_uncertain(app, journal, config,
 
 def _many_failures(journal, n_missing=150, n_duplicate=80):
     for i in range(n_missing):
-        journal.record_failure("demo", "transaction", "No Item Found", sale_key=f"demo-{i}",
+        journal.record_failure("demo", "transaction", "No Item Found",
+                               reason=Reason.NO_ITEM_FOUND, sale_key=f"demo-{i}",
                                customer_id="SALLY-1", item_code="850000000018")
     for i in range(n_duplicate):
         journal.record_failure("demo", "transaction", "TransactionID Already Exists",
-                               sale_key=f"demo-d{i}", customer_id="SALLY-1", item_code="X")
+                               reason=Reason.ALREADY_EXISTS, sale_key=f"demo-d{i}",
+                               customer_id="SALLY-1", item_code="X")
 
 
 def test_failures_are_paged_keeping_the_filters_and_the_csv_stays_complete(app, journal):
@@ -235,3 +241,16 @@ def test_a_bad_filter_value_is_refused_naming_the_filter(app, journal):
     assert 'filter "page"' in page.html.select_one(".problem").get_text()
     assert "days" in app.get("/failures.csv", {"days": "abc"}, status=400).text
     assert len(app.get("/failures", {"days": " 2 "}).html.select("tr.failure")) == 3
+
+
+def test_a_line_is_listed_under_the_reason_it_was_recorded_with(app, journal):
+    # A given-up line carries the last error of its sale in its message; its reason is
+    # still "Given up", with the guidance for that, not a guess from the message.
+    journal.record_failure("demo", "transaction", "gave up after 72 hours: No Item Found",
+                           reason=Reason.GIVEN_UP, sale_key="demo-9", customer_id="SALLY-1")
+    log_in(app)
+    page = app.get("/failures", {"reason": "Given up"})
+    [row] = page.html.select("#transaction-table tr.failure")
+    assert row["data-reason"] == "Given up"
+    assert "The bridge stopped trying" in page.text
+    assert app.get("/failures", {"reason": "No Item Found"}).html.select("tr.failure") == []

@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from bridge.web import create_app
+from bridge.app import create_app
 from bridge.web.serving import BridgeServer
 from tests.admin.conftest import ADMIN_PASSWORD
 

@@ -1,6 +1,4 @@
 """Login, session cookie, CSRF and logout of the admin pages (webtest, real journal)."""
-import time
-
 from tests.admin.conftest import ADMIN_PASSWORD, log_in
 
 
@@ -61,7 +59,7 @@ def test_forwarded_https_counts_only_from_a_trusted_proxy(config, journal, clien
     assert all("Secure" in c for c in _set_cookies(page))
 
 
-def test_wrong_password_is_refused_and_repeated_failures_are_slowed(app):
+def test_wrong_password_is_refused_and_repeated_failures_are_slowed(app, clock):
     r = log_in(app, password="wrong", status=401)          # the first one is free
     assert "Wrong user or password." in r.text and "Wait" not in r.text
     assert "astro_bridge_admin=" not in " ".join(_set_cookies(r))
@@ -69,7 +67,7 @@ def test_wrong_password_is_refused_and_repeated_failures_are_slowed(app):
     assert "Wait 1 second before trying again." in r.text
     early = log_in(app, status=429)                        # not even checked
     assert "Too many failed logins" in early.text and early.headers["Retry-After"] == "1"
-    time.sleep(0.15)
+    clock.advance(0.15)
     log_in(app)                                            # after the wait: in
 
 
@@ -78,12 +76,14 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(app):
     assert "Wrong user or password" in r.text
 
 
-def test_too_many_failures_lock_the_address_out(app):
-    for _ in range(5):
-        log_in(app, password="wrong", status=401)
-        time.sleep(0.21)                 # wait out each delay (at most 0.2 s here)
+def test_too_many_password_guesses_lock_the_address_out(app, clock):
+    for n in range(5):
+        log_in(app, password=f"wrong-{n}", status=401)
+        clock.advance(0.21)              # wait out each delay (at most 0.2 s here)
     r = log_in(app, status=429)          # even the right password is not checked now
     assert "Too many failed logins" in r.text and int(r.headers["Retry-After"]) > 1
+    clock.advance(60)                    # the lockout (60 s) is over
+    log_in(app)
 
 
 def test_login_form_without_its_csrf_token_is_rejected(app):

@@ -1,51 +1,18 @@
 """`astro-bridge failures list|retry|hide|export` on a real configuration and journal."""
 import csv
 import io
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from bridge.astro import AstroClient
 from bridge.cli import main
-from bridge.config import load_config
-from bridge.journal import Journal
-from bridge.passwords import hash_password
-from tests.admin.conftest import NOT_ENROLLED_SALE, send_sale
+from bridge.reasons import Reason
 
-
-@pytest.fixture
-def config_file(sandbox, tmp_path):
-    path = tmp_path / "bridge.toml"
-    path.write_text(f"""
-[journal]
-path = "journal.db"
-
-[reports]
-failure_report_days = 10
-
-[stores.demo]
-name = "Demo Pet Supply"
-[stores.demo.astro]
-base_url = "{sandbox.api_url}"
-username = "demo"
-password = "demo-password"
-client_id = "demo-client"
-[[stores.demo.buttons]]
-username = "demo"
-password_hash = "{hash_password('demo-button', n=2**10)}"
-""")
-    return path
-
-
-@pytest.fixture
-def failed_sale(config_file):
-    config = load_config(config_file)
-    a = config.stores[0].astro
-    with Journal(config.journal_path) as journal, \
-            AstroClient(a.base_url, a.username, a.password.reveal(), a.client_id) as client:
-        send_sale(journal, config, client, NOT_ENROLLED_SALE)
-        [f] = journal.failures()
-    return f
+CLI = str(Path(sys.executable).with_name("astro-bridge"))
 
 
 def run(*args):
@@ -63,8 +30,17 @@ def test_list_shows_the_failure_with_its_guidance(config_file, failed_sale):
 def test_filters_by_reason_and_store(config_file, failed_sale):
     assert "Transaction Failures (0)" in run("list", "--config", config_file, "--reason",
                                              "TransactionID Already Exists").output
+    assert "Transaction Failures (1)" in run("list", "--config", config_file, "--reason",
+                                             "no item found").output
     r = run("list", "--config", config_file, "--store", "nope")
     assert r.exit_code == 2 and "no store 'nope'" in r.output
+
+
+def test_an_unknown_reason_is_refused_naming_the_known_ones(config_file, failed_sale):
+    r = run("list", "--config", config_file, "--reason", "Bad luck")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "--reason" in r.output and "'Bad luck' is not a reason" in r.output
+    assert '"No Item Found"' in r.output and '"Given up"' in r.output
 
 
 def test_retry_exits_1_while_failing_and_0_once_fixed(config_file, failed_sale, sandbox):
@@ -131,3 +107,49 @@ def test_without_config_next_to_the_demo_journal_points_at_the_demo_admin(
         "Error: failures needs a configuration: --config FILE or $ASTRO_BRIDGE_CONFIG (the "
         "demo that `astro-bridge serve` runs without one keeps its failures in "
         "./astro-bridge.db: see them at http://127.0.0.1:8080/admin/ while it runs)\n")
+
+
+@pytest.fixture
+def many_failures(config_file):
+    """Five failures of two reasons in config_file's journal: four No Item Found, one
+    SaleID reused (the newest)."""
+    from bridge.config import load_config
+    from bridge.journal import Journal
+
+    with Journal(load_config(config_file).journal_path) as journal:
+        for n in range(4):
+            journal.record_failure("demo", "transaction", "No Item Found",
+                                   reason=Reason.NO_ITEM_FOUND,
+                                   item_code=f"85000000{n:04d}", customer_id="SALLY-1")
+        journal.record_failure("demo", "transaction", "SaleID 7 was already used for a "
+                               "different sale; this sale was NOT sent",
+                               reason=Reason.SALE_ID_REUSED)
+
+
+def test_list_counts_each_reason_first_and_limits_the_lines(config_file, many_failures,
+                                                           tmp_path):
+    done = subprocess.run([CLI, "failures", "list", "--limit", "2", "--config",
+                           str(config_file)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:3] == ["Failures by reason (5)", "       4  No Item Found",
+                         "       1  SaleID reused"]
+    assert lines[3] == "Transaction Failures (5; the newest 2 shown, --limit 0 for all)"
+    assert len([ln for ln in lines if ln.startswith("  #")]) == 2
+    assert "Redemption Failures (0)" in lines
+    everything = run("list", "--limit", "0", "--config", config_file).output
+    assert everything.count("  #") == 5
+
+
+def test_list_as_json_has_the_counts_first(config_file, many_failures):
+    done = subprocess.run([CLI, "failures", "list", "--json", "--limit", "3",
+                           "--reason", "No Item Found", "--config", str(config_file)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert list(data)[0] == "counts" and data["counts"] == {"No Item Found": 4}
+    assert data["totals"]["transaction_failures"] == 4
+    rows = data["transaction_failures"]
+    assert [r["item_code"] for r in rows] == ["850000000003", "850000000002", "850000000001"]
+    assert rows[0]["reason"] == "No Item Found" and rows[0]["customer"] == "SALLY-1"
+    assert rows[0]["guidance"] == "The item is in none of the store's programs"

@@ -9,8 +9,8 @@ BUTTON = "apiusername=demo&apipassword=demo-button"
 
 @pytest.fixture
 def main_app(config, journal):
-    from bridge.web import create_app
-    from bridge.web.throttle import LoginThrottle
+    from bridge.app import create_app
+    from bridge.webbase.throttle import LoginThrottle
 
     app = create_app(config, journal, throttle=LoginThrottle())
     yield webtest.TestApp(app)

@@ -4,6 +4,7 @@ import threading
 
 from bridge import redeem
 from bridge.admin import actions
+from bridge.reasons import Reason
 from tests.admin.conftest import now, send_sale
 
 KIBBLE = "012345678905"
@@ -104,6 +105,7 @@ def test_a_failed_redemption_is_a_redemption_failure_and_can_be_retried(
     [failure] = journal.failures(kind="redemption")
     assert (failure.customer_id, failure.item_code, failure.transaction_id,
             failure.endpoint) == ("SALLY-1", KIBBLE, reward.reward_id, "addRedemption")
+    assert failure.reason is out.reason
     [result] = actions.retry(journal, config, lambda store: client, [failure.id], now=now())
     assert result.ok, result.message
     assert len(_card_redemptions(sandbox)) == 1
@@ -137,4 +139,5 @@ def test_lost_points_redemption_is_uncertain_and_never_resent_by_a_submit(
     assert len(_card_redemptions(sandbox)) == 1
     [f] = journal.failures(kind="redemption")
     from bridge.admin.report import failure_row
+    assert f.reason is Reason.POINTS_UNCERTAIN
     assert failure_row(f).reason == "Points uncertain"

@@ -8,8 +8,21 @@ import urllib.parse
 import pytest
 
 from bridge.astro import AstroClient
+from bridge.sandbox.server import SandboxServer
+from bridge.sandbox.wire import PUBLIC_VARIANTS, Wire
 
 LOGIN = {"username": "demo", "password": "demo-password", "client_id": "demo-client"}
+# The sandboxes the client's contract tests run against: the public fixtures' shapes,
+# the other public shapes, and one that refuses any field it does not read.
+WIRES = {"default": Wire(), "public-variants": Wire(variants=PUBLIC_VARIANTS),
+         "strict": Wire(strict=True)}
+
+
+@pytest.fixture(params=list(WIRES))
+def wire_sandbox(request):
+    """A fresh sandbox Astro speaking each of WIRES in turn."""
+    with SandboxServer(control=True, wire=WIRES[request.param]) as sb:
+        yield sb
 
 
 @pytest.fixture
@@ -37,18 +50,22 @@ def client(make_client):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Records each request and answers like Astro: a token, or a points award."""
+    """Records each request and answers like Astro: a token, the document set for the
+    endpoint in ``.answers``, or a points award."""
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         self.server.seen.append((self.path, dict(self.headers), urllib.parse.parse_qs(body)))
-        if self.path.endswith("/token/"):
+        endpoint = self.path.rstrip("/").rsplit("/", 1)[-1]
+        if endpoint == "token":
             doc = {"access_token": "tok-123", "token_type": "bearer", "expires": "1800",
                    "created": str(int(time.time()) + self.server.clock_offset)}
+        elif endpoint in self.server.answers:
+            doc = self.server.answers[endpoint]
         else:
             doc = {"status": 100, "status_message": "Success",
                    "returnData": {"astro_points_transaction_id": 7, "total_points": 12}}
-        data = json.dumps(doc).encode()
+        data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -64,12 +81,15 @@ def recording_astro():
     """A real HTTP server on a free port that records what the client sends.
 
     ``.seen`` is a list of (path, headers, parsed form); ``.clock_offset`` shifts the
-    ``created`` of its tokens, as a server with a wrong clock would.
+    ``created`` of its tokens, as a server with a wrong clock would; ``.answers`` maps an
+    endpoint to the document (or raw bytes) it answers with.
     """
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen, server.clock_offset = [], 0
+    server.seen, server.clock_offset, server.answers = [], 0, {}
     server.api_url = f"http://127.0.0.1:{server.server_address[1]}/api/json"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits for it at every teardown.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                     daemon=True).start()
     yield server
     server.shutdown()
     server.server_close()

@@ -1,14 +1,25 @@
-"""Every endpoint the client offers, against the sandbox Astro over real HTTP."""
+"""Every endpoint the client offers, against the sandbox Astro over real HTTP: the
+contract tests, run against each wire the sandbox speaks (tests/astro/conftest.WIRES)."""
 import datetime
 from decimal import Decimal
 
 import pytest
 
-from bridge.astro import BusinessError, Purchase
+from bridge.astro import AstroClient, BusinessError, Purchase
+from bridge.sandbox.server import SandboxServer
+from bridge.sandbox.wire import REMOVE_COUNT_FIELDS, Wire
+from tests.astro.conftest import LOGIN
 
 KIBBLE = "012345678905"
 NOT_ENROLLED = "850000000018"
 TODAY = datetime.date(2024, 5, 17)
+
+
+@pytest.fixture
+def sandbox(wire_sandbox):
+    """Every test here runs against each wire (the default shapes, the public variants,
+    and a strict sandbox refusing unknown fields)."""
+    return wire_sandbox
 
 
 def test_customer_status_of_sally_shows_her_and_her_empty_account(client):
@@ -38,7 +49,7 @@ def test_link_customer_links_once_then_answers_320(client):
     assert client.customer_status("POS-PAT").first_name == "Pat"
     with pytest.raises(BusinessError) as info:
         client.link_customer("POS-PAT-2", "1002")
-    assert info.value.code == 320
+    assert (info.value.code, info.value.message) == (320, "Customer Already Linked")
 
 
 def test_add_and_update_customer(client):
@@ -87,6 +98,17 @@ def test_remove_transaction_takes_the_punches_back(client):
     assert len(client.customer_status("SALLY-1").cards[0].purchases) == 2
 
 
+@pytest.mark.parametrize("count_field", REMOVE_COUNT_FIELDS)
+def test_partial_removal_takes_off_only_its_count_whichever_name_astro_reads(count_field):
+    with SandboxServer(control=False, wire=Wire(remove_count_field=count_field)) as sb, \
+            AstroClient(sb.api_url, LOGIN["username"], LOGIN["password"],
+                        LOGIN["client_id"]) as client:
+        client.add_transaction_batch("SALLY-1", [Purchase("S-5-1", KIBBLE, 3, TODAY)])
+        client.remove_transaction("SALLY-1", "S-5-1", quantity=1)
+        cards = client.customer_status("SALLY-1").cards
+        assert sum(len(card.purchases) for card in cards) == 2
+
+
 def test_points_by_dollar_and_points_status(client):
     award = client.add_points_by_dollar("SALLY-1", Decimal("150.75"))
     assert award.total_points == 150 and award.points_transaction_id
@@ -131,6 +153,9 @@ def test_eligible_purchase_items_for_one_code_or_a_batch(client):
 def test_list_offers(client):
     offers = client.list_offers()
     assert offers and all(o.program_id and o.title for o in offers)
+    kibble = next(o for o in offers if o.program_id == "101")
+    assert (kibble.title, kibble.mfg_id, kibble.in_store_only) == \
+        ("Buy 12 Get 1 Dog Kibble", "11", True)
 
 
 def test_raw_call_returns_return_data(client):

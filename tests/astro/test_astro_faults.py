@@ -53,11 +53,10 @@ def test_500_is_ambiguous_and_not_retried(sandbox, client):
 
 def test_hang_past_the_read_timeout_is_ambiguous(sandbox, make_client):
     client = make_client(read_timeout=0.5)
+    # Waiting out the hang would end in the sandbox's 503 (NotSent), not Ambiguous.
     _next(sandbox, "customerStatus", "hang", seconds=1.5, work=False)
-    started = time.monotonic()
     with pytest.raises(Ambiguous) as info:
         client.customer_status("SALLY-1")
-    assert time.monotonic() - started < 1.4
     assert info.value.endpoint == "customerStatus"
 
 
@@ -81,13 +80,13 @@ def test_429_with_retry_after_is_honoured_then_succeeds(sandbox, client):
 
 def test_429_asking_longer_than_the_cap_raises_rate_limited_at_once(sandbox, make_client):
     client = make_client(max_retry_after=5)
+    # Waiting the 60 s and retrying would succeed (one 429 only): raising shows it did not.
     _next(sandbox, "customerStatus", "rate_limit", retry_after=60)
-    started = time.monotonic()
     with pytest.raises(RateLimited) as info:
         client.customer_status("SALLY-1")
     assert info.value.retry_after == 60
     assert isinstance(info.value, NotSent)
-    assert time.monotonic() - started < 1
+    assert sandbox.state()["calls"]["customerStatus"] == 1
 
 
 def test_token_expiring_mid_run_is_renewed_before_use(sandbox, client):
@@ -187,15 +186,14 @@ def test_deadline_cuts_a_slow_read_short_as_ambiguous_and_starts_nothing_after_i
         sandbox, make_client):
     client = make_client(read_timeout=10.0)
     client.log_in()
+    # Without the deadline the read would wait the 5 s latency out and succeed.
     sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 5.0}}})
-    started = time.monotonic()
-    with client.deadline(started + 0.5):
+    with client.deadline(time.monotonic() + 0.5):
         with pytest.raises(Ambiguous):
             client.customer_status("SALLY-1")
         calls = sandbox.state()["calls"].get("customerStatus", 0)
         with pytest.raises(NotSent):                     # past the deadline: not sent
             client.customer_status("SALLY-1")
-    assert time.monotonic() - started < 2.5              # not the 10 s read timeout
     assert sandbox.state()["calls"].get("customerStatus", 0) == calls
     sandbox.set_faults({})
     assert client.customer_status("SALLY-1").customer_id == "SALLY-1"   # bound lifted

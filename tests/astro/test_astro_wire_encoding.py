@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from bridge.astro import Ambiguous, AstroError, AuthError, BusinessError, InvalidClientID, NotSent, \
-    RateLimited
+from bridge.astro import Ambiguous, AuthError, BusinessError, InvalidClientID, NotSent, \
+    ProtocolError, RateLimited
 from bridge.astro.protocol import encode_json, form_body, interpret, interpret_token, \
     retry_after_seconds
 
@@ -46,14 +46,19 @@ def _answer(doc, status=200, headers=None, endpoint="customerStatus"):
     return interpret(endpoint, status, headers or {}, json.dumps(doc).encode())
 
 
-def test_both_spellings_of_the_status_fields_are_understood():
+def test_every_spelling_of_the_status_fields_is_understood():
     assert _answer({"astro_status": 100, "astro_status_message": "Success",
                     "returnData": {"a": 1}}) == {"a": 1}
     assert _answer({"status": "100", "status_message": "Success", "returnData": [1]}) == [1]
-    with pytest.raises(BusinessError) as info:
-        _answer({"status": 310, "status_message": "No Customer Found", "returnData": None})
-    assert (info.value.code, info.value.message, info.value.endpoint) == \
-        (310, "No Customer Found", "customerStatus")
+    assert _answer({"status": 100, "returnData": {"astro_customer_id": "7"}}) == \
+        {"astro_customer_id": "7"}
+    assert _answer({"astro_status": 100, "astro_status_message": "Success"}) is None
+    for message_key in ("astro_status_message", "status_message", "status_messsage"):
+        with pytest.raises(BusinessError) as info:
+            _answer({"status": 320, message_key: "Customer Already Linked"},
+                    endpoint="linkCustomer")
+        assert (info.value.code, info.value.message, info.value.endpoint) == \
+            (320, "Customer Already Linked", "linkCustomer")
 
 
 def test_answer_amounts_are_read_as_decimal():
@@ -86,10 +91,18 @@ def test_unparsable_success_answer_is_ambiguous():
         interpret("addPointsByDollar", 200, {}, b"<html>proxy says hi</html>")
 
 
-def test_token_answer_gives_token_expiry_and_created():
-    body = json.dumps({"access_token": "abc", "token_type": "bearer", "expires": "1800",
-                       "created": "1700000000"}).encode()
+@pytest.mark.parametrize("expires,created", [("1800", "1700000000"), (1800, 1700000000)])
+def test_token_times_are_read_as_strings_or_as_numbers(expires, created):
+    body = json.dumps({"access_token": "abc", "token_type": "bearer", "expires": expires,
+                       "created": created}).encode()
     assert interpret_token(200, {}, body) == ("abc", 1800.0, 1700000000.0)
+
+
+@pytest.mark.parametrize("expires", ["soon", [1800], "NaN", -5])
+def test_token_with_unusable_expiry_is_not_sent_never_a_python_error(expires):
+    body = json.dumps({"access_token": "abc", "expires": expires}).encode()
+    with pytest.raises(NotSent, match="expires"):
+        interpret_token(200, {}, body)
 
 
 def test_token_refusals_are_auth_errors_and_bad_client_id_is_its_own():
@@ -117,7 +130,14 @@ def test_token_refusal_in_a_200_envelope_is_an_auth_error():
         _answer({"astro_status": 130, "astro_status_message": "Invalid or Expired Token"})
 
 
-def test_wrong_url_is_a_plain_astro_error_not_a_business_answer():
-    with pytest.raises(AstroError) as info:
-        interpret("customerStatus", 404, {}, b"<html>Not Found</html>")
-    assert type(info.value) is AstroError
+@pytest.mark.parametrize("status,body", [
+    (404, b"<html>Not Found</html>"),                      # a wrong base_url
+    (302, b""),                                            # a login page in the way
+    (400, b'{"astro_status": 100, "returnData": {}}'),     # success under an error status
+    (200, b'{"unexpected": "shape"}'),
+    (200, b"[" * 100000)])                                 # JSON nested too deep to read
+def test_an_answer_that_is_not_astros_is_a_protocol_error_and_ambiguous(status, body):
+    with pytest.raises(ProtocolError) as info:
+        interpret("addPointsByDollar", status, {}, body)
+    assert isinstance(info.value, Ambiguous)       # the call was sent: it may have happened
+    assert f"HTTP {status}" in str(info.value)

@@ -2,13 +2,16 @@
 import os
 from pathlib import Path
 
+from decimal import Decimal
+
 import pytest
 
 from bridge.config import ConfigError, demo_config, load_config
 from bridge.passwords import hash_password, verify_password
+from tests.conftest import TEST_HASH_N
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "bridge.example.toml"
-HASH = hash_password("front-pw")
+HASH = hash_password("front-pw", n=TEST_HASH_N)
 
 
 def write(tmp_path, text, name="bridge.toml"):
@@ -58,6 +61,8 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert (store.phase, store.points, store.timezone, store.convert_upc,
             store.refund_remove_items, store.button_auth) == (
         "rest", True, "America/New_York", True, False, "mapped")
+    assert (store.max_subtotal, store.max_qty, store.walk_in) == (
+        Decimal("10000.00"), 999, "ignore")
     assert config.login_param == "login" and config.max_lines == 500
     assert config.max_id_length == 64
     assert config.legacy_paths == ("/",)
@@ -65,6 +70,16 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert config.failure_report_days == 30
     assert config.journal_path == str(tmp_path / "astro-bridge.db")
     assert verify_password("front-pw", store.button_user("frontdesk").password_hash)
+
+
+@pytest.mark.parametrize("given", ["max_subtotal = 250", "max_subtotal = 250.0",
+                                   'max_subtotal = "250.00"'])
+def test_a_store_s_limits_are_read_as_money(tmp_path, given):
+    store = load_config(write(tmp_path, minimal(given + '\nmax_qty = 12\nwalk_in = "refuse"'))
+                        ).store("main")
+    assert (store.max_subtotal, store.max_qty, store.walk_in) == (
+        Decimal("250.00"), 12, "refuse")
+    assert str(store.max_subtotal) == "250.00"
 
 
 def test_unknown_time_zone_names_file_key_and_zone(tmp_path):
@@ -78,6 +93,10 @@ def test_unknown_time_zone_names_file_key_and_zone(tmp_path):
     ('points = "yes"', "bridge.toml: stores.main.points: must be true or false, not str"),
     ('colour = "red"', "bridge.toml: stores.main.colour: unknown option"),
     ('button_auth = "sso"', "bridge.toml: stores.main.button_auth: must be one of mapped, delegate, not 'sso'"),
+    ('max_subtotal = 0', "bridge.toml: stores.main.max_subtotal: must be an amount greater than 0 with at most two decimals, like 10000.00, not 0"),
+    ('max_subtotal = "12.345"', "bridge.toml: stores.main.max_subtotal: must be an amount greater than 0 with at most two decimals, like 10000.00, not '12.345'"),
+    ('max_qty = 10000', "bridge.toml: stores.main.max_qty: must be between 1 and 9999, not 10000"),
+    ('walk_in = "drop"', "bridge.toml: stores.main.walk_in: must be one of ignore, refuse, not 'drop'"),
 ])
 def test_store_option_errors(tmp_path, extra, expected):
     assert error_of(tmp_path, minimal(extra)) == expected
@@ -183,5 +202,6 @@ def test_demo_config_is_the_embedded_default(tmp_path):
     assert store.astro.base_url == "http://127.0.0.1:5000/api/json"
     assert store.points and store.phase == "rest" and store.timezone == "America/New_York"
     assert verify_password("demo-button", store.button_user("demo").password_hash)
+    assert verify_password("demo-admin", config.admin("admin").password_hash)
     assert "demo-password" not in repr(config)
     assert config.journal_path == os.path.join(str(tmp_path), "j.db")

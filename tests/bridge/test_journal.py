@@ -1,11 +1,14 @@
 """The journal on real SQLite files: idempotency, double clicks, leases, durability."""
 import datetime as dt
+import sqlite3
 import threading
+import time
 
 import pytest
 
 from bridge.config import AstroLogin, Store
-from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal
+from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal, JournalError
+from bridge.reasons import Reason
 from bridge.translate import fingerprint, plan_sale, sale_key_for
 from legacy_qs import parse
 
@@ -106,7 +109,7 @@ def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
 
     def grab(i):
         barrier.wait()
-        wins.append(journal.claim_sale(key, f"w{i}", 30, T0))
+        wins.append(journal.claim_sale(key, f"w{i}"))
 
     threads = [threading.Thread(target=grab, args=(i,)) for i in range(5)]
     for t in threads:
@@ -116,14 +119,42 @@ def test_one_journal_shared_by_threads_claims_a_sale_once(journal):
     assert sorted(wins) == [False, False, False, False, True]
 
 
-def test_claim_lease_blocks_others_until_released_or_expired(journal):
-    key = record(journal).sale_key
-    assert journal.claim_sale(key, "web-1", 30, T0)
-    assert not journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=10))
-    assert journal.due_sales(T0 + dt.timedelta(seconds=10), 10) == []
-    assert journal.claim_sale(key, "worker", 30, T0 + dt.timedelta(seconds=31))
-    journal.release_sale(key, "worker")
-    assert journal.claim_sale(key, "web-1", 30, T0 + dt.timedelta(seconds=32))
+def test_claim_lease_blocks_others_until_released_or_expired(tmp_path):
+    with Journal(tmp_path / "journal.db", lease_seconds=0.3) as journal:
+        key = record(journal).sale_key
+        assert journal.claim_sale(key, "web-1")
+        assert not journal.claim_sale(key, "worker")
+        assert journal.due_sales(T0, 10) == []
+        time.sleep(0.4)                          # not renewed: the lease runs out
+        assert journal.due_sales(T0, 10) == [key]
+        assert journal.claim_sale(key, "worker")
+        journal.release_sale(key, "worker")
+        assert journal.claim_sale(key, "web-1")
+
+
+def test_a_held_sale_stays_held_while_its_holder_works(tmp_path):
+    with Journal(tmp_path / "journal.db", lease_seconds=0.6) as journal:
+        key = record(journal).sale_key
+        with journal.holding(key, "worker-1") as held:
+            assert held
+            time.sleep(1.5)                      # 2.5 lease lengths: the heartbeat renews
+            assert not journal.claim_sale(key, "worker-2")
+            assert journal.due_sales(T0, 10) == []
+            assert journal.still_holding(key, "worker-1")
+        assert journal.claim_sale(key, "worker-2")      # released at the end of the block
+
+
+def test_a_lease_taken_over_tells_its_old_holder(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path, lease_seconds=0.3) as journal, Journal(path) as other:
+        key = record(journal).sale_key
+        with journal.holding(key, "paused") as held:
+            assert held
+            # The holder's process stalls: its lease runs out and another takes the sale.
+            other.release_sale(key, "paused")
+            assert other.claim_sale(key, "other")
+            time.sleep(0.3)
+            assert not journal.still_holding(key, "paused")
 
 
 def test_sale_survives_reopening_the_file(tmp_path):
@@ -207,16 +238,20 @@ def test_passthrough_sale_is_recorded_but_never_due(journal):
 
 def test_failure_report_filters_and_hides(journal):
     first = journal.record_failure(
-        "main", "transaction", "No Item Found", sale_key="main-1", customer_id="C-1",
+        "main", "transaction", "No Item Found", reason=Reason.NO_ITEM_FOUND,
+        sale_key="main-1", customer_id="C-1",
         item_code="850000000018", description="Cat toy", transaction_id="main-1-2",
         endpoint="addTransactionBatch", status_code=None, at=T0)
-    journal.record_failure("east", "points", "could not tell", at=T0 + dt.timedelta(hours=1))
+    journal.record_failure("east", "points", "could not tell", reason=Reason.POINTS_UNCERTAIN,
+                           at=T0 + dt.timedelta(hours=1))
     rows = journal.failures(store="main")
     assert [(f.id, f.item_code, f.description, f.transaction_id, f.kind, f.at) for f in rows] == [
         (first, "850000000018", "Cat toy", "main-1-2", "transaction", T0)]
     assert [f.store_id for f in journal.failures()] == ["east", "main"]
     assert [f.store_id for f in journal.failures(since=T0 + dt.timedelta(minutes=1))] == ["east"]
-    assert [f.store_id for f in journal.failures(reason="No Item Found")] == ["main"]
+    assert [f.store_id for f in journal.failures(reason=Reason.NO_ITEM_FOUND)] == ["main"]
+    assert [f.reason for f in journal.failures()] == [Reason.POINTS_UNCERTAIN,
+                                                      Reason.NO_ITEM_FOUND]
     assert journal.hide_failure(first)
     assert journal.failures(store="main") == []
     assert journal.failures(store="main", include_hidden=True)[0].hidden
@@ -250,8 +285,10 @@ def test_journal_times_must_carry_a_time_zone(journal):
 
 
 def test_retried_failure_lines_are_remembered(journal):
-    old = journal.record_failure("main", "transaction", "No Item Found", at=T0 - dt.timedelta(days=40))
-    new = journal.record_failure("main", "transaction", "No Item Found", at=T0)
+    old = journal.record_failure("main", "transaction", "No Item Found",
+                                 reason=Reason.NO_ITEM_FOUND, at=T0 - dt.timedelta(days=40))
+    new = journal.record_failure("main", "transaction", "No Item Found",
+                                 reason=Reason.NO_ITEM_FOUND, at=T0)
     assert journal.retried_failure_ids() == set()
     assert journal.mark_failure_retried(old, T0) and journal.mark_failure_retried(new, T0)
     assert not journal.mark_failure_retried(999, T0)
@@ -266,7 +303,7 @@ def test_a_journal_file_is_migrated_by_the_steps_added_since(tmp_path, monkeypat
     from bridge.journal import schema
     path = tmp_path / "old.db"
     with Journal(path) as j:
-        j.record_failure("main", "points", "x", at=T0)
+        j.record_failure("main", "points", "x", reason=Reason.POINTS_UNCERTAIN, at=T0)
     monkeypatch.setattr(schema, "MIGRATIONS", [*schema.MIGRATIONS, ["CREATE TABLE later (x TEXT)"]])
     with Journal(path) as j:
         [f] = j.failures()
@@ -276,6 +313,53 @@ def test_a_journal_file_is_migrated_by_the_steps_added_since(tmp_path, monkeypat
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(schema.MIGRATIONS)
     assert conn.execute("SELECT COUNT(*) FROM later").fetchone()[0] == 0
     conn.close()
+
+
+def test_a_failure_is_recorded_with_its_reason_and_only_a_known_one(journal):
+    with pytest.raises(TypeError):               # no reason: refused, nothing recorded
+        journal.record_failure("main", "transaction", "No Item Found")
+    with pytest.raises(ValueError):
+        journal.record_failure("main", "transaction", "x", reason="Bad luck")
+    # The reason is what the caller said, whatever the message says.
+    journal.record_failure("main", "transaction", "No Item Found", reason=Reason.GIVEN_UP)
+    [f] = journal.failures()
+    assert f.reason is Reason.GIVEN_UP
+    assert journal.failures(reason=Reason.NO_ITEM_FOUND) == []
+
+
+def test_failures_of_an_older_journal_get_their_reason_once(tmp_path):
+    import sqlite3
+
+    from bridge.journal import MIGRATIONS
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)           # a journal as the release before reasons made it
+    for step in MIGRATIONS[:2]:
+        for statement in step:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    old = [("transaction", "No Item Found"), ("points", "points may or may not have been "
+                                              "awarded (the answer was lost)"),
+           ("transaction", "SaleID 7 was already used for a different sale; this sale was "
+                           "NOT sent"),
+           ("customer", "Astro refused to add POS customer C-9: Duplicate email"),
+           ("transaction", "gave up after 72 hours: addTransactionBatch: HTTP 503"),
+           ("redemption", "Missing Required Customer Information: customer_email_address")]
+    conn.executemany("INSERT INTO failures (store_id, at, message, kind) VALUES (?, ?, ?, ?)",
+                     [("main", T0.timestamp() + i, message, kind)
+                      for i, (kind, message) in enumerate(old)])
+    conn.commit()
+    conn.close()
+    with Journal(path) as j:
+        assert [f.reason for f in reversed(j.failures())] == [
+            Reason.NO_ITEM_FOUND, Reason.POINTS_UNCERTAIN, Reason.SALE_ID_REUSED,
+            Reason.CUSTOMER_REFUSED, Reason.GIVEN_UP, Reason.MISSING_EMAIL]
+        first = j.failures()[-1].id
+    conn = sqlite3.connect(path)           # the migration ran once: it is not run again
+    conn.execute("UPDATE failures SET reason = ? WHERE id = ?", (Reason.REFUSED.value, first))
+    conn.commit()
+    conn.close()
+    with Journal(path) as j:
+        assert j.failures()[-1].reason is Reason.REFUSED
 
 
 def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
@@ -289,3 +373,47 @@ def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
     conn.close()
     with pytest.raises(JournalError, match="newer than this astro-bridge"):
         Journal(path)
+
+
+def _break_commits(path, table):
+    """Make every COMMIT that wrote to `table` fail, the way SQLite fails a COMMIT: a
+    deferred foreign key, checked at COMMIT, that the write leaves broken."""
+    with sqlite3.connect(path) as db:
+        db.executescript(f"""
+            CREATE TABLE commit_breaker (
+                sale_key TEXT REFERENCES sales (sale_key) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER break_insert AFTER INSERT ON {table}
+                BEGIN INSERT INTO commit_breaker VALUES ('no such sale'); END;
+            CREATE TRIGGER break_update AFTER UPDATE ON {table}
+                BEGIN INSERT INTO commit_breaker VALUES ('no such sale'); END;""")
+
+
+def _mend_commits(path):
+    with sqlite3.connect(path) as db:
+        db.executescript("DROP TRIGGER break_insert; DROP TRIGGER break_update;"
+                         " DELETE FROM commit_breaker;")
+
+
+def test_a_failed_commit_keeps_nothing_says_so_and_the_journal_goes_on(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path) as journal:
+        _break_commits(path, "failures")
+        with pytest.raises(JournalError, match="nothing of it was kept"):
+            journal.record_failure("main", "transaction", "No Item Found",
+                                   reason=Reason.NO_ITEM_FOUND, sale_key="main-1")
+        assert journal.failures() == []
+        # The same thread's next writes work (the connection is not left in the failed
+        # transaction), before and after the cause is fixed.
+        key = record(journal).sale_key
+        journal.mark_step_done(key, 0, {"astro_customer_id": "A-1"})
+        _mend_commits(path)
+        journal.record_failure("main", "transaction", "No Item Found",
+                               reason=Reason.NO_ITEM_FOUND, sale_key=key)
+        assert [f.sale_key for f in journal.failures()] == [key]
+        assert journal.get_sale(key).steps[0].state == DONE
+
+
+def test_commits_are_on_disk_when_they_return(journal):
+    journal.health_check()
+    # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
+    assert journal._conn().execute("PRAGMA synchronous").fetchone()[0] == 2

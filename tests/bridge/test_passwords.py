@@ -3,20 +3,42 @@ from click.testing import CliRunner
 
 from bridge.cli import main
 from bridge.passwords import hash_password, is_password_hash, verify_password
+from tests.conftest import TEST_HASH_N
 
 
 def test_a_hash_verifies_its_password_and_nothing_else():
-    encoded = hash_password("demo-button")
+    encoded = hash_password("demo-button", n=TEST_HASH_N)
     assert verify_password("demo-button", encoded)
     assert not verify_password("demo-button ", encoded)
     assert not verify_password("", encoded)
 
 
 def test_two_hashes_of_one_password_differ_by_salt():
-    first, second = hash_password("same"), hash_password("same")
+    first, second = hash_password("same", n=TEST_HASH_N), hash_password("same", n=TEST_HASH_N)
     assert first != second
-    assert first.startswith("scrypt$16384$8$1$")
     assert "same" not in first
+
+
+def test_new_hashes_cost_owasps_minimum_and_old_cheaper_ones_still_verify():
+    new = hash_password("demo-admin")
+    assert new.startswith("scrypt$131072$8$1$")            # N=2**17
+    assert verify_password("demo-admin", new)
+    # Made before the cost was raised (config/demo.toml's admin hash at N=2**14): its
+    # cost is in the hash, so it is checked at that cost and still lets its user in.
+    old = ("scrypt$16384$8$1$kPLsLWL2rA9FYSokEaXvRQ==$"
+           "iWoFvyd2ADpn3XxB+IonTd7UN0AhzErAgIBuE4s8NX8=")
+    assert verify_password("demo-admin", old)
+    assert not verify_password("demo-admin!", old)
+
+
+def test_an_unknown_user_is_checked_at_the_cost_of_the_configured_hashes():
+    from bridge.passwords import nobody_hash
+    old = hash_password("pw", n=2**14)                     # made before the cost was raised
+    assert nobody_hash(old).startswith("scrypt$16384$8$1$")
+    assert nobody_hash(None).startswith("scrypt$131072$8$1$")
+    assert nobody_hash("not a hash").startswith("scrypt$131072$8$1$")
+    for password in ("pw", "", "x"):
+        assert not verify_password(password, nobody_hash(old))
 
 
 def test_malformed_hash_is_refused_without_error():
@@ -24,7 +46,7 @@ def test_malformed_hash_is_refused_without_error():
     assert not verify_password("x", "scrypt$3$8$1$AAAA$AAAA")       # n not a power of 2
     assert not verify_password("x", "scrypt$16384$8$1$!!$??")
     assert not is_password_hash("md5$abc")
-    assert is_password_hash(hash_password("x"))
+    assert is_password_hash(hash_password("x", n=TEST_HASH_N))
 
 
 def test_hash_password_command_reads_stdin_and_prints_a_verifiable_hash():
@@ -90,10 +112,10 @@ def test_verified_cache_is_invalidated_by_a_changed_hash_and_expires():
 def test_web_gate_caches_a_right_mapped_password_and_still_refuses_wrong_ones(
         sandbox, tmp_path):
     import webtest
-    from bridge.config import demo_config
     from bridge.journal import Journal
-    from bridge.web.app import create_app
-    config = demo_config(sandbox.api_url, str(tmp_path / "bridge.db"))
+    from bridge.app import create_app
+    from tests.conftest import demo_config_for_tests
+    config = demo_config_for_tests(sandbox.api_url, str(tmp_path / "bridge.db"))
     query = ("apiusername=demo&apipassword={}&CustomerID=SALLY-1&UPC1=012345678905"
              "&Qty1=1&SubTotal=10.00&SaleID={}")
     with Journal(tmp_path / "bridge.db") as journal:

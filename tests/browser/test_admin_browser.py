@@ -13,12 +13,13 @@ from selenium.webdriver.common.by import By
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bridge.config import AdminUser, demo_config
+from bridge.config import AdminUser
 from bridge.journal import Journal
 from bridge.passwords import hash_password
 from bridge.sandbox.server import SandboxServer
-from bridge.web import create_app
+from bridge.app import create_app
 from bridge.web.serving import BridgeServer
+from tests.conftest import TEST_HASH_N, demo_config_for_tests
 
 PASSWORD = "office password"
 
@@ -28,8 +29,8 @@ def bridge(tmp_path):
     """The bridge (main app with /admin) over HTTP on a free port, on a sandbox Astro."""
     sandbox = SandboxServer().start()
     config = dataclasses.replace(
-        demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
-        admins=(AdminUser("office", hash_password(PASSWORD, n=2**10)),))
+        demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
+        admins=(AdminUser("office", hash_password(PASSWORD, n=TEST_HASH_N)),))
     journal = Journal(config.journal_path)
     app = create_app(config, journal)
     server = BridgeServer(app, "127.0.0.1", 0).start()

@@ -274,6 +274,33 @@ def test_qty_magnitude_is_at_most_9999(qty, ok):
         assert error_of(query).problem.startswith("must be between -9999 and 9999")
 
 
+@pytest.mark.parametrize("qty", ["1000", "-1000", "9999"])
+def test_a_store_s_max_qty_bounds_quantities_either_way_naming_the_limit(qty):
+    assert parse(f"{BASE}&UPC1=A&Qty1=-999", max_qty=999).lines[0].qty == -999
+    err = error_of(f"{BASE}&UPC1=A&Qty1={qty}", max_qty=999)
+    assert (err.param, err.limit) == ("Qty1", "max_qty")
+    assert str(err) == f"Qty1: must be between -999 and 999 (the store's max_qty), got '{qty}'"
+
+
+@pytest.mark.parametrize("subtotal", ["99999999999999999999999", "10000.01", "-10000.01"])
+def test_a_store_s_max_subtotal_bounds_the_subtotal_either_way(subtotal):
+    limit = Decimal("10000.00")
+    assert parse(f"{BASE}&SubTotal=-10000.00", max_subtotal=limit).subtotal == -limit
+    err = error_of(f"{BASE}&SubTotal={subtotal}", max_subtotal=limit)
+    assert (err.param, err.limit) == ("SubTotal", "max_subtotal")
+    assert err.problem.startswith("must be between -10000.00 and 10000.00 (the store's "
+                                  "max_subtotal)")
+    assert parse(f"{BASE}&SubTotal={subtotal}").subtotal == Decimal(subtotal)   # no store
+
+
+@pytest.mark.parametrize("query", ["UPC1=A", "CustomerID=&UPC1=A"])
+def test_a_walk_in_parses_only_when_asked_for(query):
+    assert str(error_of(query)) == "CustomerID: is required"
+    sale = parse(query, walk_in=True)
+    assert sale.walk_in and sale.customer.id == "" and sale.lines[0].upc == "A"
+    assert not parse(f"{BASE}&UPC1=A", walk_in=True).walk_in
+
+
 def test_qty_zero_skips_the_line_with_warning():
     sale = parse(f"{BASE}&UPC1=A&Qty1=0&UPC2=B")
     assert [ln.upc for ln in sale.lines] == ["B"]

@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 
 from bridge.astro import AstroClient
-from bridge.config import demo_config
 from bridge.journal import Journal
 from bridge.migrate.phases import ShadowEvaluator
+from tests.conftest import demo_config_for_tests
 
 # A button sale of the seeded customer Sally, with a SaleID and the real Astro login.
 SALE = ("apiusername=demo&apipassword=demo-password&CustomerID=SALLY-1&FirstName=Sally"
@@ -33,7 +33,7 @@ def make_config(sandbox, tmp_path):
     """make_config(phase, **store_options) -> a Config whose one store `demo` is on the
     sandbox, with the sandbox's /legacy as its legacy URL."""
     def make(phase="passthrough", **options):
-        config = demo_config(sandbox.api_url, str(tmp_path / "bridge.db"))
+        config = demo_config_for_tests(sandbox.api_url, str(tmp_path / "bridge.db"))
         store = dataclasses.replace(config.stores[0], phase=phase,
                                     legacy_url=sandbox.legacy_url, **options)
         return dataclasses.replace(config, stores=(store,))

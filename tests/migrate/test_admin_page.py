@@ -7,7 +7,8 @@ import webtest
 from bridge.config import AdminUser
 from bridge.migrate.phases import answer_legacy
 from bridge.passwords import hash_password
-from bridge.web.app import create_app
+from bridge.app import create_app
+from tests.conftest import TEST_HASH_N
 
 PASSWORD = "report reader"
 
@@ -21,7 +22,7 @@ def test_migration_page_needs_a_login_then_shows_the_store_verdict(
                   "&FirstName=Bo&LastName=Dog&UPC1=0012345678905", journal, shadow=shadow)
     assert shadow.drain(10)
     config = dataclasses.replace(config, admins=(
-        AdminUser("owner", hash_password(PASSWORD, n=2**10)),))
+        AdminUser("owner", hash_password(PASSWORD, n=TEST_HASH_N)),))
     app = webtest.TestApp(create_app(config, journal))
 
     assert "/admin/login" in app.get("/admin/migration", status=303).location

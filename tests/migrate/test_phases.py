@@ -5,8 +5,8 @@ import datetime as dt
 import requests
 
 import legacy_qs
-from bridge import translate
-from bridge.deliver import Worker
+from bridge import intake
+from bridge.delivery import Worker
 
 from bridge.migrate.phases import answer_legacy
 from bridge.migrate.report import readiness
@@ -119,11 +119,8 @@ def test_switching_to_rest_never_resends_sales_recorded_under_passthrough_or_sha
     assert journal.pending_steps(first.sale_key) == ()
     assert journal.pending_steps(second.sale_key) == ()
     # ...and the same sale clicked again under rest is the sale already recorded.
-    sale = legacy_qs.parse(sale_query)
-    key = translate.sale_key_for(rest, sale)
-    plan = translate.plan_sale(sale, rest, key, today=dt.date.today())
-    again = journal.record_sale(rest.id, sale, plan, translate.fingerprint(sale, rest),
-                                dt.datetime.now(dt.timezone.utc))
+    again = intake.take_in(journal, rest, legacy_qs.parse(sale_query),
+                           now=dt.datetime.now(dt.timezone.utc))
     assert (again.sale_key, again.created) == (first.sale_key, False)
     assert journal.get_sale(first.sale_key).status == "passthrough"
     assert sandbox.state()["calls"] == calls_before

@@ -7,7 +7,7 @@ from bridge.config import AstroLogin, Store
 from bridge.migrate.outcome import (CUSTOMER_CREATE, CUSTOMER_FOUND, LINE_NO_ITEM,
                                     LINE_PUNCHED, LineOutcome, MigrationRecord,
                                     ShadowOutcome)
-from bridge.migrate.page import render_html
+from bridge.admin.migration import render_html
 from bridge.migrate.report import build_report
 
 T0 = dt.datetime(2026, 11, 1, 12, tzinfo=dt.timezone.utc)

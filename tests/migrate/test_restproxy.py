@@ -13,7 +13,8 @@ import requests
 import waitress
 import webtest
 
-from bridge.migrate.restproxy import install_rest_proxy
+from bridge.reasons import Reason
+from bridge.web.restproxy import install_rest_proxy
 
 TOKEN_BODY = urlencode({"username": "demo", "password": "demo-password",
                         "grant_type": "password", "client_id": "demo-client"}).encode()
@@ -117,9 +118,9 @@ def test_batch_is_forwarded_unchanged_and_its_refused_line_lands_in_the_failure_
 
     [failure] = journal.failures(store="demo")
     assert (failure.kind, failure.endpoint, failure.customer_id, failure.transaction_id,
-            failure.item_code, failure.message) == (
+            failure.item_code, failure.message, failure.reason) == (
         "transaction", "addTransactionBatch", "SALLY-1", "S-77-2", "850000000018",
-        "No Item Found")
+        "No Item Found", Reason.NO_ITEM_FOUND)
     for text in (journal_text(), caplog.text):
         assert "demo-password" not in text and token not in text
 
@@ -231,7 +232,7 @@ def test_answer_lost_after_astro_did_the_work_is_504(make_config, journal, sandb
 
 
 def test_bridge_web_app_answers_rest_calls_through_the_proxy(make_config, journal, sandbox):
-    from bridge.web.app import create_app
+    from bridge.app import create_app
     pos = webtest.TestApp(create_app(make_config("rest"), journal))
     token = _token(pos)
     answer = _call(pos, "addTransactionBatch", {"customerID": "SALLY-1", "transactions": [

@@ -214,3 +214,30 @@ def test_a_return_with_points_on_deducts_its_points(replay, sandbox, tmp_path):
     assert result.exit_code == 0, result.output
     assert "sent:              1 sales" in result.stdout
     assert [p["pointsQty"] for p in sandbox.state()["points_transactions"]] == [-10]
+
+
+def test_replayed_refund_takes_its_original_sales_items_off_the_cards(
+        replay, sandbox, config, tmp_path):
+    # As the button does with refund_remove_items: the refund names its original sale
+    # (its own SaleID here) and that sale is in the journal, recorded earlier in the run.
+    with open(config) as f:
+        text = f.read()
+    with open(config, "w") as f:
+        f.write(text.replace('button_auth = "delegate"\n',
+                             'button_auth = "delegate"\nrefund_remove_items = true\n'))
+    urls = tmp_path / "buttons.txt"
+    sale = {"CustomerID": "SALLY-1", "SaleID": "R77", "Date": "2025-02-03",
+            "UPC1": "012345678905", "Qty1": "2", "UPC2": "WASH-SELF", "Qty2": "1"}
+    refund = {"CustomerID": "SALLY-1", "SaleID": "R77", "Date": "2025-02-03", "Refund": "1",
+              "UPC1": "012345678905", "Qty1": "2"}
+    urls.write_text("".join(f"https://bridge.example/?{urlencode(q)}\n" for q in (sale, refund)))
+    result = replay(urls)
+    assert result.exit_code == 0, result.output
+    assert "sent:              2 sales" in result.stdout
+    state = sandbox.state()
+    punched = {c["astro_program_title"]: c["punches"] for c in state["cards"]
+               if c["customerID"] == "SALLY-1"}
+    assert punched.get("Buy 12 Get 1 Dog Kibble", 0) == 0     # the refunded punches are off
+    assert punched["Buy 10 Get 1 Self-Wash"] == 1
+    lines = state["transactions"]
+    assert (lines["demo-R77-1"]["deleted"], lines["demo-R77-2"]["deleted"]) == (True, False)

@@ -1,29 +1,29 @@
 """A replay stopped at any point resumes where it stopped, exactly once in Astro."""
 import signal
-import subprocess
 import time
 
+from tests.clock import wait_until
 from tests.replay.conftest import (ENROLLED, astro_bridge_command, expected_punches, punches,
                                    sales_rows, write_csv)
 
 
+def _once_astro_has(sandbox, proc, transactions: int) -> None:
+    """Wait until the running replay `proc` got `transactions` to Astro."""
+    def sent():
+        assert proc.proc.poll() is None, proc.text
+        return len(sandbox.state()["transactions"]) >= transactions
+    wait_until(sent, "the replay to get going")
+
+
 def test_killed_replay_resumes_and_every_line_is_punched_exactly_once(
-        replay, sandbox, config, tmp_path):
+        replay, sandbox, config, tmp_path, processes):
     rows = sales_rows(40, customers=6)
     path = write_csv(tmp_path / "sales.csv", rows)
     sandbox.set_faults({"endpoints": {"*": {"latency": 0.02}}})
-    proc = subprocess.Popen(
-        [*astro_bridge_command(), "replay", path, "--store", "demo", "--config", config,
-         "--concurrency", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 20
-        while len(sandbox.state()["transactions"]) < 6:
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the replay did not get going"
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait(timeout=10)
+    proc = processes([*astro_bridge_command(), "replay", path, "--store", "demo",
+                      "--config", config, "--concurrency", "2"])
+    _once_astro_has(sandbox, proc, 6)
+    proc.stop(signal.SIGKILL)
     sent_before = len(sandbox.state()["transactions"])
     assert 6 <= sent_before < sum(r[7] in ENROLLED for r in rows)  # stopped midway
 
@@ -63,22 +63,19 @@ def test_dropped_answers_and_rate_limits_are_retried_without_double_punches(
     assert time.monotonic() - started >= 1.0  # Retry-After was honoured
 
 
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(replay, sandbox, config, tmp_path):
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume_even_started_ignoring_it(
+        replay, sandbox, config, tmp_path, processes):
     rows = sales_rows(30, customers=4)
     path = write_csv(tmp_path / "sales.csv", rows)
     sandbox.set_faults({"endpoints": {"*": {"latency": 0.02}}})
-    proc = subprocess.Popen(
-        [*astro_bridge_command(), "replay", path, "--store", "demo", "--config", config],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while len(sandbox.state()["transactions"]) < 3:
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 1, out + err
-    assert "stopped: interrupted" in out and "Run the same command again to resume" in out
-    assert "Traceback" not in err
+    # As a background job of a script starts it: SIGINT ignored. Ctrl-C still stops it.
+    proc = processes([*astro_bridge_command(), "replay", path, "--store", "demo",
+                      "--config", config], sigint_ignored=True)
+    _once_astro_has(sandbox, proc, 3)
+    assert proc.stop(signal.SIGINT, timeout=20) == 1, proc.text
+    assert "stopped: interrupted" in proc.text
+    assert "Run the same command again to resume" in proc.text
+    assert "Traceback" not in proc.text
     sandbox.clear_faults()
     assert replay(path).exit_code == 0
     assert punches(sandbox.state()) == expected_punches(rows)

@@ -5,7 +5,7 @@ KIBBLE, PUPPY_KIBBLE, WASH, BIRD_SEED = "012345678905", "072030001234", "WASH-SE
 
 def _cards(api, program_id, **extra):
     return [c for c in api.status(**extra)["astroCardData"]
-            if c["astro_program_id"] == program_id]
+            if c["astro_program_id"] == str(program_id)]   # ids are text on the wire
 
 
 def test_a_line_of_quantity_q_punches_q_times(api):
@@ -13,7 +13,7 @@ def test_a_line_of_quantity_q_punches_q_times(api):
     assert line["transaction_status"] == 100
     assert line["transaction_status_message"] == "Transaction Added"
     assert (line["astro_program_id"], line["astro_program_title"]) == (
-        101, "Buy 12 Get 1 Dog Kibble")
+        "101", "Buy 12 Get 1 Dog Kibble")
     [card] = _cards(api, 101)
     assert card["astro_card_status"] == "active"
     assert [p["imported_transaction_id"] for p in card["cardPurchases"]] == ["S1-1"] * 3

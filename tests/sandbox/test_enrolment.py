@@ -17,7 +17,7 @@ def test_enrolling_makes_the_programs_items_count_from_the_next_call(sandbox, ap
     sandbox.enrol(104)
     assert _result(api, "T-2", BIRD_SEED) == "Transaction Added"
     offers = api.ok("listOffers", {})["program_list"]
-    assert 104 in {o["astro_program_id"] for o in offers}
+    assert "104" in {o["astro_program_id"] for o in offers}
     assert {"astro_program_id": 104, "enrolled": True}.items() <= next(
         p for p in sandbox.state()["programs"] if p["astro_program_id"] == 104).items()
 

@@ -5,14 +5,14 @@ KIBBLE, CHEWS, BIRD_SEED = "012345678905", "012345678912", "850000000018"
 def test_list_offers_shows_enrolled_programs_and_offers_only(api):
     programs = api.ok("listOffers", {})["program_list"]
     ids = {p["astro_program_id"] for p in programs}
-    assert {101, 102, 103, 301} == ids   # 104 (bird seed) is not enrolled
-    kibble = next(p for p in programs if p["astro_program_id"] == 101)
+    assert {"101", "102", "103", "301"} == ids   # 104 (bird seed) is not enrolled
+    kibble = next(p for p in programs if p["astro_program_id"] == "101")
     assert kibble["astro_mfg_name"] == "Acme Pet Foods"
 
 
 def test_eligible_purchase_items_single_and_batch(api):
     [item] = api.ok("eligiblePurchaseItems", {"item_code": KIBBLE})
-    assert item["available_programs"][0]["astro_mfg_program_id"] == 101
+    assert item["available_programs"][0]["astro_mfg_program_id"] == "101"
     found = api.ok("eligiblePurchaseItems", {"item_code_batch": [KIBBLE, BIRD_SEED,
                                                                    "WASH-SELF"]})
     assert [i["item_code"] for i in found] == [KIBBLE, "WASH-SELF"]

@@ -26,7 +26,7 @@ def test_eligible_rewards_are_those_the_balance_covers(api):
     assert api.status()["astroPointsEligibleRewards"] == []
     _add(api, "100")
     assert [r["astro_points_reward_id"] for r in api.status()[
-        "astroPointsEligibleRewards"]] == [501]
+        "astroPointsEligibleRewards"]] == ["501"]
     _add(api, "100")
     rewards = api.status()["astroPointsEligibleRewards"]
     assert [(r["pointsRewardTitle"], r["pointsRequired"]) for r in rewards] == [

@@ -67,4 +67,4 @@ def test_reward_status_lists_unredeemed_free_goods_with_their_program(api):
     assert api.ok("customerRewardStatus", {"customerID": "SALLY-1"}) == []
     api.buy("SALLY-1", ("W-1", "WASH-SELF", 10))
     [reward] = api.ok("customerRewardStatus", {"customerID": "SALLY-1"})
-    assert (reward["astro_program_id"], reward["astro_item_id"]) == (102, "WASH-FREE")
+    assert (reward["astro_program_id"], reward["astro_item_id"]) == ("102", "WASH-FREE")

@@ -1,6 +1,6 @@
 """A sandbox with a state file keeps its account across restarts, even kill -9."""
 import json
-import subprocess
+import signal
 import sys
 from pathlib import Path
 
@@ -47,20 +47,15 @@ def test_reset_also_resets_the_state_file(tmp_path):
         assert sb.state()["points_transactions"] == []
 
 
-def test_answered_write_survives_kill_9(tmp_path):
+def test_answered_write_survives_kill_9(tmp_path, processes):
     db = tmp_path / "sandbox.db"
     cli = Path(sys.executable).with_name("astro-bridge")
-    proc = subprocess.Popen([str(cli), "sandbox", "--port", "0", "--state", str(db)],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        api_url = proc.stdout.readline().split(": ", 1)[1].strip()
-        answer = _call(api_url, "addPointsByDollar", {"customerID": "SALLY-1",
-                                                      "dollarAmount": "42.00"})
-        assert answer["returnData"]["total_points"] == 42
-    finally:
-        proc.kill()   # SIGKILL: no chance to flush anything
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    proc = processes([cli, "sandbox", "--port", "0", "--state", db])
+    api_url = proc.wait_line("Astro sandbox: ")
+    answer = _call(api_url, "addPointsByDollar", {"customerID": "SALLY-1",
+                                                  "dollarAmount": "42.00"})
+    assert answer["returnData"]["total_points"] == 42
+    proc.stop(signal.SIGKILL)   # no chance to flush anything
     with SandboxServer(state_path=db) as sb:
         assert [t["pointsQty"] for t in sb.state()["points_transactions"]] == [42]
 

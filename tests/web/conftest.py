@@ -2,19 +2,20 @@
 retry worker, for the web tests. Real HTTP, real SQLite; nothing mocked."""
 import dataclasses
 import logging
-import time
 from urllib.parse import urlencode
 
 import pytest
 import requests
 
-from bridge.config import RetryPolicy, demo_config
-from bridge.deliver import Worker
+from bridge.config import RetryPolicy
+from bridge.delivery import Worker
 from bridge.journal import Journal
-from bridge.web import create_app
-from bridge.web.clients import StoreClients
+from bridge.app import create_app
+from bridge.astro import AstroClient, StoreClients
 from bridge.web.serving import BridgeServer
-from bridge.web.throttle import LoginThrottle, ThrottlePolicy
+from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
+from tests.clock import ManualClock, wait_until
+from tests.conftest import demo_config_for_tests
 
 SALLY = {
     "apiusername": "demo", "apipassword": "demo-button",
@@ -30,15 +31,17 @@ TEST_THROTTLE = ThrottlePolicy(free_failures=1, base_delay=0.05, max_delay=0.1,
 
 
 class LiveBridge:
-    """The bridge under test: `.click(params)` is a button click over HTTP."""
+    """The bridge under test: `.click(params)` is a button click over HTTP. Its login
+    throttle runs on `.clock`, which moves only when the test advances it."""
 
-    def __init__(self, config, sandbox, *, worker: bool = True):
+    def __init__(self, config, sandbox, *, worker: bool = True, client_factory=AstroClient):
         self.config = config
         self.sandbox = sandbox
         self.journal = Journal(config.journal_path)
-        self.clients = StoreClients(config)
+        self.clients = StoreClients(config, factory=client_factory)
+        self.clock = ManualClock()
         self.app = create_app(config, self.journal, self.clients,
-                              throttle=LoginThrottle(TEST_THROTTLE))
+                              throttle=LoginThrottle(TEST_THROTTLE, clock=self.clock))
         self.server = BridgeServer(self.app).start()
         self.url = self.server.url
         self.worker = Worker(self.journal, self.clients, retry=config.retry,
@@ -60,14 +63,12 @@ class LiveBridge:
         headers = {"Accept": "application/json"} if json else {}
         return self.http.get(self.url + answer.headers["Location"], headers=headers)
 
-    def wait_status(self, sale_key, wanted=("delivered", "partial"), timeout=10.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_status(self, sale_key, wanted=("delivered", "partial"), timeout=15.0):
+        """The sale once its status is one of `wanted` (bounded wait)."""
+        def reached():
             sale = self.journal.get_sale(sale_key)
-            if sale.status in wanted:
-                return sale
-            time.sleep(0.05)
-        raise AssertionError(f"{sale_key} is {self.journal.get_sale(sale_key).status}")
+            return sale if sale.status in wanted else None
+        return wait_until(reached, f"{sale_key} to be {' or '.join(wanted)}", timeout)
 
     def close(self):
         self.server.stop(drain=2)
@@ -85,7 +86,7 @@ def sale_key_of(answer) -> str:
 
 @pytest.fixture
 def bridge_config(sandbox, tmp_path):
-    return dataclasses.replace(demo_config(sandbox.api_url, str(tmp_path / "journal.db")),
+    return dataclasses.replace(demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
                                request_deadline=3.0, retry=FAST_RETRY)
 
 

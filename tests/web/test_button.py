@@ -1,6 +1,7 @@
 """Button clicks over real HTTP against the sandbox: customers, receipts, exactly once."""
 import threading
 
+from bridge.reasons import Reason
 from tests.web.conftest import SALLY, sale_key_of
 
 
@@ -138,7 +139,8 @@ def test_sale_id_reused_for_a_different_sale_is_refused_and_reported(bridge, san
     assert sandbox.state()["transactions"] == sent       # nothing of OTHER's sale sent
     assert not any(c["customerID"] == "OTHER" for c in sandbox.state()["customers"])
     failures = [f for f in bridge.journal.failures(store="demo") if f.id not in before]
-    assert [(f.kind, f.customer_id) for f in failures] == [("transaction", "OTHER")]
+    assert [(f.kind, f.customer_id, f.reason) for f in failures] == [
+        ("transaction", "OTHER", Reason.SALE_ID_REUSED)]
     assert "SaleID lj1x was already used for a different sale" in failures[0].message
     assert any(r.name == "bridge.sale" and r.sale["outcome"] == "conflict"
                for r in caplog.records)

@@ -8,7 +8,8 @@ import threading
 from urllib.parse import urlencode, urlsplit
 
 from bridge.passwords import hash_password
-from tests.web.test_serve import Bridge
+from tests.conftest import TEST_HASH_N
+from tests.web.test_serve import serve, url_of
 
 WARM_UP = 5_000
 MEASURED = 15_000
@@ -62,7 +63,8 @@ def send_all(url: str, n: int, offset: int) -> list[int]:
     return statuses
 
 
-def test_memory_levels_off_over_20000_requests_that_record_nothing(tmp_path, sandbox):
+def test_memory_levels_off_over_20000_requests_that_record_nothing(tmp_path, sandbox,
+                                                                  processes):
     config = tmp_path / "bridge.toml"
     config.write_text(f"""
 [server]
@@ -77,11 +79,11 @@ password = "demo-password"
 client_id = "demo-client"
 [[stores.demo.buttons]]
 username = "demo"
-password_hash = "{hash_password('demo-button', n=2**8)}"
+password_hash = "{hash_password('demo-button', n=TEST_HASH_N)}"
 """)
-    bridge = Bridge("--config", str(config), cwd=tmp_path)
+    bridge = serve(processes, "--config", str(config), cwd=tmp_path)
     try:
-        url = bridge.url()
+        url = url_of(bridge)
         warm = send_all(url, WARM_UP, 0)
         before = rss_mb(bridge.proc.pid)
         measured = send_all(url, MEASURED, WARM_UP)

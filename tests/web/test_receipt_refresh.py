@@ -2,9 +2,9 @@
 when the sale's next attempt is due (3 to 60 s), never every 3 s for days."""
 import datetime as dt
 
+from bridge import intake
 from bridge.config import demo_config
 from bridge.journal import Journal
-from bridge.translate import fingerprint, plan_sale, sale_key_for
 from bridge.web.receipt import ReceiptView
 from legacy_qs import parse
 
@@ -15,10 +15,7 @@ def pending_sale(tmp_path, received_at=T0):
     store = demo_config("http://127.0.0.1:9/api/json", str(tmp_path / "j.db")).store("demo")
     journal = Journal(tmp_path / "journal.db")
     sale = parse("CustomerID=SALLY-1&UPC1=012345678905&SaleID=R1")
-    plan = plan_sale(sale, store, sale_key_for(store, sale), today=received_at.date())
-    key = journal.record_sale(store.id, sale, plan, fingerprint(sale, store),
-                              received_at).sale_key
-    return journal, key
+    return journal, intake.take_in(journal, store, sale, now=received_at).sale_key
 
 
 def refresh(journal, key, now):

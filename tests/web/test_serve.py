@@ -1,65 +1,31 @@
 """`astro-bridge serve` as a process: the demo, configuration errors, SIGTERM and
 SIGKILL in the middle of a delivery."""
 import os
-import queue
 import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
 
 from bridge.journal import Journal
 from bridge.passwords import hash_password
+from tests.clock import wait_until
+from tests.conftest import TEST_HASH_N
 from tests.web.conftest import SALLY
 
 CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
 
 
-class Bridge:
-    """`astro-bridge serve ...` in a subprocess, its output lines read as they come."""
+def serve(processes, *args, cwd):
+    """`astro-bridge serve --port 0 ARGS` as a process (tests.processes.CommandProcess)."""
+    env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
+    return processes(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env)
 
-    def __init__(self, *args, cwd):
-        env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
-        self.proc = subprocess.Popen(CLI + ["serve", "--port", "0", *args], cwd=cwd, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
-        self.lines: queue.Queue = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
 
-    def _read(self):
-        for line in self.proc.stdout:
-            self.output.append(line)
-            self.lines.put(line)
-
-    def wait_line(self, prefix, timeout=15.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            if line.startswith(prefix):
-                return line[len(prefix):].strip()
-        raise AssertionError(f"no line {prefix!r} in {''.join(self.output)}")
-
-    def url(self) -> str:
-        return self.wait_line("astro-bridge listening on ")
-
-    def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
+def url_of(bridge) -> str:
+    return bridge.wait_line("astro-bridge listening on ")
 
 
 def write_config(tmp_path, sandbox) -> str:
@@ -81,19 +47,10 @@ password_env = "TEST_ASTRO_PASSWORD"
 client_id = "demo-client"
 [[stores.demo.buttons]]
 username = "demo"
-password_hash = "{hash_password('demo-button')}"
+password_hash = "{hash_password('demo-button', n=TEST_HASH_N)}"
 """)
     os.environ["TEST_ASTRO_PASSWORD"] = "demo-password"
     return str(path)
-
-
-def wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def click_in_background(url, params) -> dict:
@@ -111,8 +68,8 @@ def click_in_background(url, params) -> dict:
     return result
 
 
-def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path):
-    bridge = Bridge(cwd=tmp_path)
+def test_serve_without_config_runs_the_demo_and_prints_its_button(tmp_path, processes):
+    bridge = serve(processes, cwd=tmp_path)
     try:
         sandbox_url = bridge.wait_line("Astro sandbox: ")
         button = bridge.wait_line("Demo button: ")
@@ -153,12 +110,12 @@ def test_serve_with_a_bad_config_says_why_in_one_line_and_exits_2(tmp_path):
         "not 'later'"]
 
 
-def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
-    bridge = Bridge("--config", write_config(tmp_path, sandbox), cwd=tmp_path)
-    url = bridge.url()
+def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox, processes):
+    bridge = serve(processes, "--config", write_config(tmp_path, sandbox), cwd=tmp_path)
+    url = url_of(bridge)
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.6}}})
     click = click_in_background(url, {**SALLY, "SaleID": "T-1"})
-    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    wait_until(lambda: sandbox.state()["calls"].get("addTransactionBatch"), "the batch")
     assert bridge.stop(signal.SIGTERM) == 0
     click["thread"].join(10)
     assert click["answer"].status_code == 303
@@ -169,26 +126,27 @@ def test_sigterm_lets_the_sale_in_flight_finish(tmp_path, sandbox):
 
 
 def test_bridge_killed_mid_delivery_delivers_the_rest_exactly_once_after_restart(
-        tmp_path, sandbox):
+        tmp_path, sandbox, processes):
     config = write_config(tmp_path, sandbox)
-    bridge = Bridge("--config", config, cwd=tmp_path)
-    url = bridge.url()
+    bridge = serve(processes, "--config", config, cwd=tmp_path)
+    url = url_of(bridge)
     # The batch reaches Astro and is done there, but its answer never comes back.
     sandbox.set_faults({"endpoints": {"addTransactionBatch": {"latency": 0.8}}})
     click_in_background(url, {**SALLY, "SaleID": "K-1"})
-    wait_for(lambda: sandbox.state()["calls"].get("addTransactionBatch"), 10, "the batch")
+    wait_until(lambda: sandbox.state()["calls"].get("addTransactionBatch"), "the batch")
     bridge.stop(signal.SIGKILL)
-    wait_for(lambda: sandbox.state()["handled"].get("addTransactionBatch"), 5, "Astro's work")
+    wait_until(lambda: sandbox.state()["handled"].get("addTransactionBatch"), "Astro's work")
     sandbox.clear_faults()
     assert sandbox.state()["calls"].get("addPointsByDollar") is None
 
-    restarted = Bridge("--config", config, cwd=tmp_path)
+    restarted = serve(processes, "--config", config, cwd=tmp_path)
     try:
-        restarted.url()
+        url_of(restarted)
         with Journal(str(tmp_path / "journal.db")) as journal:
-            # The killed request's lease on the sale runs out first (about 11 s here).
-            wait_for(lambda: journal.get_sale("demo-K-1").status == "delivered", 30,
-                     "the worker to finish the sale")
+            # The killed request's lease on the sale runs out first (15 s after
+            # its last renewal).
+            wait_until(lambda: journal.get_sale("demo-K-1").status == "delivered",
+                       "the worker to finish the sale", 60)
     finally:
         assert restarted.stop() == 0
     state = sandbox.state()

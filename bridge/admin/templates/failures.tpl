@@ -73,8 +73,27 @@
 <br><span class="row-hint">{{step}}</span>
 % end
 </td>
+% if r.question:
+<td><button type="submit" name="only" value="awarded:{{r.id}}" id="awarded-{{r.id}}">Points were awarded</button><button type="submit" name="only" value="not_awarded:{{r.id}}" id="not-awarded-{{r.id}}">Points were not awarded</button></td>
+% else:
 <td><button type="submit" name="only" value="retry:{{r.id}}" id="retry-{{r.id}}">Retry</button><button type="submit" name="only" value="hide:{{r.id}}" class="secondary" id="hide-{{r.id}}">Hide</button></td>
+% end
 </tr>
+% if r.question:
+% q = r.question
+<tr class="points-history" id="history-{{r.id}}"><td></td><td colspan="11">
+<p>Sale <code>{{q.sale_key}}</code> of {{q.received_at.strftime('%Y-%m-%d %H:%M')}} UTC, {{q.dollar_amount}} dollars: were its points awarded? The customer's points history around the sale (as Astro showed it when the bridge checked):</p>
+<table class="history"><thead><tr><th>Points transaction</th><th>Date</th><th>Description</th><th>Points</th><th>Made by the bridge for</th><th>When</th></tr></thead><tbody>
+% for t in q.evidence:
+<tr><td><code>{{t.get('id')}}</code></td><td>{{t.get('date') or ''}}</td><td>{{t.get('description') or ''}}</td><td>{{'' if t.get('points') is None else t.get('points')}}</td><td>{{t.get('sale') or 'not the bridge'}}</td><td>{{'after the award was sent' if t.get('new') else 'before'}}</td></tr>
+% end
+% if not q.evidence:
+<tr><td colspan="6">No points history was read.</td></tr>
+% end
+</tbody></table>
+<p class="muted">An entry of this amount that the bridge did not make, after the award was sent, may be this sale's award or another channel's (a register, Astro's site). Check in Astro, then answer: "were awarded" sends nothing; "were not awarded" sends the points once.</p>
+</td></tr>
+% end
 % end
 </tbody>
 </table>

@@ -1,5 +1,6 @@
-% rebase('layout.tpl', title='Refund receipt' if view.refund else 'Astro receipt')
-<h1>{{'Refund' if view.refund else 'Sale'}} for {{view.customer_name or view.customer_id}}</h1>
+% heading = {'refund': 'Refund', 'return': 'Return'}.get(view.kind, 'Sale')
+% rebase('layout.tpl', title=heading + ' receipt' if view.kind != 'sale' else 'Astro receipt')
+<h1>{{heading}} for {{view.customer_name or view.customer_id}}</h1>
 <div class="card {{view.tone}}">
 <p class="status">{{view.status_text}}</p>
 % for problem in view.problems:

@@ -20,9 +20,11 @@ import hashlib
 import hmac
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from bridge.astro import AstroClient
+from bridge.astro.client import AstroClient
+from bridge.astro.errors import AstroError
 from bridge.config import Config, Store
 
 # The readiness probe must answer fast: short timeouts, no retries.
@@ -31,17 +33,11 @@ PROBE_TIMEOUTS = dict(connect_timeout=2.0, read_timeout=3.0, max_retries=0)
 
 def request_timeouts(deadline: float) -> dict:
     """AstroClient timeouts for a bridge whose button requests may spend `deadline`
-    seconds delivering: a call should not outlive the request by much (what is left is
-    the worker's job), but a slow Astro must still get a fair chance to answer."""
+    seconds delivering: a slow Astro gets a fair chance to answer, yet a call started
+    early in the request gets its full read timeout within it (a points call is only
+    started with a full read timeout left; bridge.delivery.points)."""
     return dict(connect_timeout=min(3.0, max(1.0, deadline)),
-                read_timeout=min(10.0, deadline + 2.0), max_retries=1, backoff=0.2)
-
-
-def call_bound(timeouts: dict) -> float:
-    """The longest one client call can take with these timeouts (all its retries)."""
-    tries = timeouts["max_retries"] + 1
-    return tries * (timeouts["connect_timeout"] + timeouts["read_timeout"]) \
-        + timeouts["backoff"] * 2 ** tries
+                read_timeout=min(10.0, max(1.0, deadline - 1.0)), max_retries=2, backoff=0.2)
 
 
 class StoreClients:
@@ -59,8 +55,6 @@ class StoreClients:
         self._key = os.urandom(32)              # digests of passwords, this process only
         self.on_delegate_login = on_delegate_login
         self.timeouts = request_timeouts(config.request_deadline)
-        # A button request holds its sale this long: its deadline plus one last call.
-        self.lease_seconds = config.request_deadline + call_bound(self.timeouts) + 1.0
 
     def __call__(self, store: Store | str) -> AstroClient | None:
         store = self._store(store)
@@ -115,6 +109,26 @@ class StoreClients:
             return self._factory(a.base_url, a.username, a.password.reveal(), a.client_id,
                                  **PROBE_TIMEOUTS)
         return None
+
+    def login_problems(self, stores) -> list[tuple[Store, AstroError | None]]:
+        """Each of `stores` with the error of logging in with its own Astro login now, or
+        None: accepted, or no login of its own to try (a delegate store; Astro checks
+        its buttons' logins at each click). Fresh short-timeout clients, in parallel."""
+        def problem(store: Store) -> AstroError | None:
+            client = self.probe(store)
+            if client is None:
+                return None
+            try:
+                client.log_in()
+                return None
+            except AstroError as e:
+                return e
+            finally:
+                client.close()
+
+        stores = list(stores)
+        with ThreadPoolExecutor(max_workers=min(8, len(stores) or 1)) as pool:
+            return list(zip(stores, pool.map(problem, stores)))
 
     def close(self) -> None:
         with self._lock:

@@ -1,5 +1,5 @@
 """Client address, scheme and host come from proxy headers only behind a trusted proxy."""
-from bridge.web.proxy import Origin, request_origin, trusted_networks
+from bridge.webbase.proxy import Origin, request_origin, trusted_networks
 
 NETS = trusted_networks(["10.0.0.1", "192.168.0.0/16"])
 

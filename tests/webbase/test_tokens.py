@@ -1,5 +1,5 @@
 """Receipt and CSRF tokens are bound to the sale key and to the secret."""
-from bridge.web.tokens import Signer
+from bridge.webbase.tokens import Signer
 
 
 def test_receipt_token_opens_only_its_own_sale():

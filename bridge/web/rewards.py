@@ -13,14 +13,13 @@ needs the customer's email or mailing address, that page is a form asking for it
 """
 from __future__ import annotations
 
-import functools
 from urllib.parse import quote
 
 import bottle
 
 from bridge import redeem
-from bridge.admin.app import TEMPLATES as ADMIN_TEMPLATES
 from bridge.astro import AstroError
+from bridge.web import render
 
 _SUCCESS = (redeem.REDEEMED, redeem.ALREADY)
 _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
@@ -28,17 +27,9 @@ _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
                       "pending": "Being redeemed"}
 
 
-@functools.cache
-def _lookup() -> list[str]:
-    """The one lookup list of these pages (bottle caches a compiled template under the
-    identity of its lookup list: a new list per render would compile it again)."""
-    from bridge.web import render      # the receipt's layout and stylesheet
-    return ADMIN_TEMPLATES + [str(render.TEMPLATES)]
-
-
 def _render(name: str, **kw) -> str:
     kw.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=_lookup(), **kw)
+    return bottle.template(name, template_lookup=render.LOOKUP, **kw)
 
 
 def _customer_id(sale) -> str | None:

@@ -1,63 +1,17 @@
-"""Delivering recorded sales to the sandbox Astro over real HTTP, exactly once."""
+"""Delivering recorded sales to the sandbox Astro over real HTTP, exactly once: the
+step machine (bridge.delivery.machine)."""
 import datetime as dt
 import time
 from dataclasses import replace
 
-import pytest
-
 from bridge.astro import AstroClient
-from bridge.config import RetryPolicy, demo_config
-from bridge.deliver import Worker, deliver_sale
+from bridge.delivery import Worker
 from bridge.journal import Journal, utcnow
-from bridge.translate import fingerprint, original_sale_key, plan_sale, sale_key_for
-from legacy_qs import parse
-
-KIBBLE, PUPPY, BIRD_SEED = "012345678905", "072030001234", "850000000018"
-FAST = RetryPolicy(backoff_base=0.01, backoff_max=0.05, give_up_after=72 * 3600)
-
-
-@pytest.fixture
-def store(sandbox, tmp_path):
-    return demo_config(sandbox.api_url, str(tmp_path / "j.db")).store("demo")
-
-
-@pytest.fixture
-def journal(tmp_path):
-    with Journal(tmp_path / "journal.db") as j:
-        yield j
-
-
-@pytest.fixture
-def client(sandbox):
-    # No retries inside the client: each fault reaches delivery as it happened.
-    with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client",
-                     connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01) as c:
-        yield c
-
-
-def record(journal, store, query, received_at=None):
-    sale = parse(query, convert_upc=store.convert_upc)
-    key = sale_key_for(store, sale) or journal.new_sale_key(store.id)
-    original = None
-    if original_sale_key(store, sale):
-        found = journal.get_sale(original_sale_key(store, sale))
-        original = found.plan if found else None
-    plan = plan_sale(sale, store, key, today=dt.date(2026, 3, 14), original=original)
-    return journal.record_sale(store.id, sale, plan, fingerprint(sale, store),
-                               received_at or utcnow()).sale_key
-
-
-def deliver(journal, client, key, **kw):
-    return deliver_sale(journal, client, key, retry=FAST, **kw)
-
-
-def customer(sandbox, customer_id):
-    return next(c for c in sandbox.state()["customers"] if c["customerID"] == customer_id)
-
-
-def points_transactions(sandbox, astro_id):
-    return [t for t in sandbox.state()["points_transactions"] if t["astro_customer_id"] == astro_id]
-
+from bridge.reasons import Reason
+from tests.clock import wait_until
+from tests.delivery.conftest import (BIRD_SEED, FAST, KIBBLE, PUPPY, customer, deliver, later,
+                                     points_transactions, record)
+from tests.hooks import HookedClient
 
 def test_new_pos_customer_found_by_email_is_linked(sandbox, journal, client, store):
     key = record(journal, store, f"CustomerID=POS-77&FirstName=Pat&LastName=Unlinked"
@@ -139,7 +93,9 @@ def test_points_done_then_dropped_are_never_awarded_twice(sandbox, journal, clie
     first = deliver(journal, client, key)
     assert first.status == "pending"
     assert journal.get_sale(key).steps[2].state == "uncertain"
-    second = deliver(journal, client, key)
+    assert deliver(journal, client, key).status == "pending"     # Astro may still work on it
+    assert len(points_transactions(sandbox, "1001")) == 1
+    second = deliver(journal, client, key, now=later())
     assert second.status == "delivered"
     assert journal.get_sale(key).steps[2].result["reconciled"] is True
     assert [t["pointsQty"] for t in points_transactions(sandbox, "1001")] == [120]
@@ -153,7 +109,7 @@ def test_points_lost_before_the_work_are_sent_again_once(sandbox, journal, clien
                                   "fault": "status", "status": 500, "work": False}]})
     assert deliver(journal, client, key).status == "pending"
     assert journal.get_sale(key).steps[1].state == "uncertain"
-    assert deliver(journal, client, key).status == "delivered"
+    assert deliver(journal, client, key, now=later()).status == "delivered"
     assert [t["pointsQty"] for t in points_transactions(sandbox, "1001")] == [50]
 
 
@@ -161,13 +117,18 @@ def test_undecidable_points_go_to_a_person_not_to_astro(sandbox, journal, client
     key = record(journal, store, "CustomerID=SALLY-1&SubTotal=20.00")
     sandbox.set_faults({"next": [{"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
     deliver(journal, client, key)
-    client.add_points_by_dollar("SALLY-1", 7)      # another award lands meanwhile
-    outcome = deliver(journal, client, key)
+    client.add_points_by_dollar("SALLY-1", 7)      # another channel awards points meanwhile
+    outcome = deliver(journal, client, key, now=later())
     assert outcome.status == "failed"
     assert sorted(t["pointsQty"] for t in points_transactions(sandbox, "1001")) == [7, 20]
+    assert journal.get_sale(key).steps[1].state == "undecided"
     [failure] = journal.failures(kind="points")
     assert (failure.sale_key, failure.customer_id, failure.endpoint) == (key, "SALLY-1", "addPointsByDollar")
-    assert "check" in failure.message
+    assert failure.message.startswith("Points uncertain: ")
+    assert failure.reason is Reason.POINTS_UNCERTAIN
+    # Nothing sends it again on its own: it waits for a person.
+    assert deliver(journal, client, key, now=later(120)).status == "failed"
+    assert len(points_transactions(sandbox, "1001")) == 2
 
 
 def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, client, store):
@@ -178,9 +139,9 @@ def test_no_item_found_is_a_failure_record_with_all_fields(sandbox, journal, cli
     assert [ln["result"] for ln in outcome.receipt["lines"]] == ["added", "failed"]
     [f] = journal.failures()
     assert (f.store_id, f.sale_key, f.customer_id, f.item_code, f.description, f.transaction_id,
-            f.endpoint, f.message, f.kind) == (
+            f.endpoint, f.message, f.kind, f.reason) == (
         "demo", key, "SALLY-1", BIRD_SEED, "Bird Seed 10lb", f"{key}-2",
-        "addTransactionBatch", "No Item Found", "transaction")
+        "addTransactionBatch", "No Item Found", "transaction", Reason.NO_ITEM_FOUND)
     assert f.status_code is not None and f.at.tzinfo is not None
 
 
@@ -197,7 +158,7 @@ def test_deadline_passed_sends_nothing_and_leaves_it_to_the_worker(sandbox, jour
 
 def test_sale_held_by_another_worker_is_left_alone(sandbox, journal, client, store):
     key = record(journal, store, f"CustomerID=SALLY-1&UPC1={KIBBLE}")
-    assert journal.claim_sale(key, "other-worker", 60)
+    assert journal.claim_sale(key, "other-worker")
     outcome = deliver(journal, client, key)
     assert not outcome.claimed and outcome.status == "pending"
     assert sandbox.state()["calls"] == {}
@@ -210,9 +171,7 @@ def test_worker_thread_retries_until_delivered_and_stops(sandbox, journal, clien
     worker = Worker(journal, lambda store_id: client, retry=FAST, poll_interval=0.02)
     worker.start()
     try:
-        limit = time.monotonic() + 10
-        while journal.get_sale(key).status == "pending" and time.monotonic() < limit:
-            time.sleep(0.02)
+        wait_until(lambda: journal.get_sale(key).status != "pending", "the worker")
     finally:
         assert worker.stop(timeout=5)
     sale = journal.get_sale(key)
@@ -226,8 +185,8 @@ def test_worker_gives_up_old_sales_and_reports_them(sandbox, journal, client, st
                  received_at=old)
     assert Worker(journal, lambda store_id: client, retry=FAST).run_once() == 1
     assert journal.get_sale(key).status == "given_up"
-    assert {(f.kind, f.item_code) for f in journal.failures()} == {
-        ("customer", None), ("transaction", KIBBLE)}
+    assert {(f.kind, f.item_code, f.reason) for f in journal.failures()} == {
+        ("customer", None, Reason.GIVEN_UP), ("transaction", KIBBLE, Reason.GIVEN_UP)}
     assert sandbox.state()["calls"] == {}
 
 
@@ -254,8 +213,8 @@ def test_astro_password_never_reaches_the_journal(sandbox, tmp_path, client, sto
         sandbox.set_faults({"next": [
             {"endpoint": "customerStatus", "count": 1, "fault": "status", "status": 503},
             {"endpoint": "addPointsByDollar", "count": 1, "fault": "drop"}]})
-        for _ in range(5):
-            if deliver(journal, client, key).finished:
+        for attempt in range(5):
+            if deliver(journal, client, key, now=later(60 * attempt)).finished:
                 break
         stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
         assert journal.get_sale(key).status == "partial"
@@ -279,39 +238,36 @@ def test_email_of_another_linked_customer_is_not_taken_for_a_link(sandbox, journ
     assert journal.known_customer("demo", "DUP-1") == dup["astro_customer_id"]
 
 
-def _link_during_search(sandbox, pos_id, astro_id):
-    """While the bridge waits for searchCustomer, another register links `pos_id` to
-    `astro_id` (so the bridge's linkCustomer answers 320)."""
-    import threading
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
+def _client_racing(sandbox, other_register):
+    """The bridge's client, with `other_register(client)` (another register's own real
+    client) acting right after the bridge got searchCustomer's answer, before its next
+    call: exactly the window a real race would hit."""
+    def act():
         with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.link_customer(pos_id, astro_id)
-    thread = threading.Thread(target=other_register)
-    thread.start()
-    return thread
+            other_register(other)
+    return HookedClient(sandbox.api_url, "demo", "demo-password", "demo-client",
+                        connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01,
+                        after={"searchCustomer": act})
 
 
-def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, client, store):
+def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-RACE&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-RACE", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-RACE", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
+    assert sandbox.state()["calls"]["linkCustomer"] == 2     # the other register's, ours
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "linked"
     assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == "1002"
     assert journal.known_customer("demo", "POS-RACE") == "1002"
 
 
-def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, client,
-                                                                   store):
+def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-LATE&FirstName=Lee&LastName=Late"
                                  f"&Email=pat@example.com&UPC1={KIBBLE}")
-    other = _link_during_search(sandbox, "POS-FIRST", "1002")
-    outcome = deliver(journal, client, key)
-    other.join()
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-FIRST", "1002")) \
+            as client:
+        outcome = deliver(journal, client, key)
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "created"
     late = customer(sandbox, "POS-LATE")
@@ -322,26 +278,33 @@ def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journ
 
 
 def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, client, store):
-    # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
-    # email's account is Sally's (skipped), and Astro refuses to add DUP-2 again.
-    import threading
+    # The email's account is Sally's (skipped), and Astro refuses to add DUP-2.
     key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
-    sandbox.set_faults({"endpoints": {"searchCustomer": {"latency": 0.6}}})
-
-    def other_register():
-        time.sleep(0.2)
-        with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
-            other.add_customer("DUP-2", "Dee", "Two")
-    thread = threading.Thread(target=other_register)
-    thread.start()
+    sandbox.set_faults({"next": [{"endpoint": "addCustomer", "fault": "answer", "status": 200,
+                                  "body": '{"astro_status": 400, "astro_status_message": '
+                                          '"Incomplete Request", "returnData": null}'}]})
     outcome = deliver(journal, client, key)
-    thread.join()
     assert outcome.status == "failed"
     [failure] = journal.failures(kind="customer")
-    assert failure.customer_id == "DUP-2"
-    assert failure.message.startswith("Astro refused to add POS customer DUP-2: ")
+    assert (failure.customer_id, failure.reason) == ("DUP-2", Reason.CUSTOMER_REFUSED)
+    assert failure.message.startswith("Astro refused to add POS customer DUP-2: "
+                                      "Incomplete Request")
     assert "belongs to Astro customer 1001, linked to POS customer SALLY-1" in failure.message
     assert journal.known_customer("demo", "DUP-2") is None
+
+
+def test_customer_added_meanwhile_by_another_register_is_used(sandbox, journal, store):
+    # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
+    # bridge's addCustomer is refused, and DUP-2 is linked now: the sale goes to it.
+    key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
+    with _client_racing(sandbox, lambda other: other.add_customer("DUP-2", "Dee", "Two")) \
+            as client:
+        outcome = deliver(journal, client, key)
+    assert outcome.status == "delivered" and journal.failures() == []
+    dup = customer(sandbox, "DUP-2")
+    assert sandbox.state()["transactions"][f"{key}-1"]["astro_customer_id"] == \
+        dup["astro_customer_id"]
+    assert journal.known_customer("demo", "DUP-2") == dup["astro_customer_id"]
 
 
 def test_cached_customer_unknown_to_astro_is_resolved_again(sandbox, journal, client, store):

@@ -1,32 +1,50 @@
-"""Plain guidance for each failure reason: what the store can do about it.
+"""Failure reasons and, for each, plain guidance: what the store can do about it.
 
-Pure: a reason (the message Astro or the bridge gave) and, where it helps, the item code
-in; a `Guidance` (a title and a few steps in plain words) out. The admin pages and the
-`astro-bridge failures` command show it next to each failure, so the person looking at a
-failure does not have to know Astro's messages by heart.
+`Reason` is why a line is in the failure report. It is fixed when the failure is
+recorded (`Journal.record_failure(..., reason=...)`) and stored with it, so the report
+lists and filters by it without reading the message again: the bridge's own failures
+name theirs (`SALE_ID_REUSED`, `POINTS_UNCERTAIN`, `GIVEN_UP`, ...), and a refusal from
+Astro takes the reason of Astro's message (`astro_reason`). `guidance_for(reason,
+item_code=...)` gives a `Guidance` (a title and a few steps in plain words). The admin
+pages and the `astro-bridge failures` command show it next to each failure, so the
+person looking at a failure does not have to know Astro's messages by heart.
+
+`reason_of_old_failure(kind, message)` classifies the failures of journals written
+before reasons were stored (the journal's migration calls it once per old row).
+
+Pure; may import the standard library only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-NO_ITEM_FOUND = "No Item Found"
-ALREADY_EXISTS = "TransactionID Already Exists"
-MISSING_EMAIL = "Missing email"
-MISSING_ADDRESS = "Missing address"
-MISSING_BOTH = "Missing email and address"
-POINTS_UNCERTAIN = "Points uncertain"
-REDEMPTION_UNCERTAIN = "Redemption uncertain"
-NOT_ELIGIBLE = "Not eligible"
-NO_POINT_REWARDS = "No Astro point rewards are available"
-NOT_REACHED = "Astro not reached"
-SALE_ID_REUSED = "SaleID reused"
+
+class Reason(StrEnum):
+    """Why a failure was recorded; its value is what the report shows and filters by
+    (and what the journal stores)."""
+
+    NO_ITEM_FOUND = "No Item Found"
+    ALREADY_EXISTS = "TransactionID Already Exists"
+    MISSING_EMAIL = "Missing email"
+    MISSING_ADDRESS = "Missing address"
+    MISSING_BOTH = "Missing email and address"
+    NOT_ELIGIBLE = "Not eligible"
+    NO_POINT_REWARDS = "No Astro point rewards are available"
+    CUSTOMER_REFUSED = "Customer not accepted by Astro"
+    POINTS_UNCERTAIN = "Points uncertain"
+    REDEMPTION_UNCERTAIN = "Redemption uncertain"
+    SALE_ID_REUSED = "SaleID reused"
+    GIVEN_UP = "Given up"
+    NOT_REACHED = "Astro not reached"
+    REFUSED = "Refused by Astro"       # any other refusal: Astro's message says why
 
 
 @dataclass(frozen=True)
 class Guidance:
     """What a failure reason means and what the store can do, in plain words."""
 
-    reason: str
+    reason: Reason
     title: str
     steps: tuple[str, ...]
 
@@ -47,47 +65,52 @@ def _gtin_check_ok(code: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
-def reason_of(message: str | None, *, uncertain: bool = False) -> str:
-    """The reason a failure is listed and filtered under, from the message it carries.
-
-    Known Astro messages keep their exact text; a redemption refused for a missing
-    email or address becomes `Missing email` / `Missing address`; a points step that
-    cannot be decided is `Points uncertain`."""
-    if uncertain:
-        return POINTS_UNCERTAIN
-    text = (message or "").strip()
-    low = text.lower()
-    # Lines the bridge itself wrote start with their reason ("Points uncertain: ...").
-    for own in (POINTS_UNCERTAIN, REDEMPTION_UNCERTAIN):
-        if low.startswith(own.lower()):
-            return own
-    if low == NO_ITEM_FOUND.lower():
-        return NO_ITEM_FOUND
-    if "already used for a different sale" in low or "already used by a different sale" in low:
-        return SALE_ID_REUSED
-    if low == ALREADY_EXISTS.lower():
-        return ALREADY_EXISTS
+def astro_reason(message: str | None, *, otherwise: Reason = Reason.REFUSED) -> Reason:
+    """The reason of a refusal from Astro, from its message: Astro's known messages
+    (any case), a redemption refused for a missing email and/or address, not eligible;
+    `otherwise` for any other message (the report shows the message itself)."""
+    low = (message or "").strip().lower()
+    for known in (Reason.NO_ITEM_FOUND, Reason.ALREADY_EXISTS, Reason.NO_POINT_REWARDS):
+        if low == known.lower():
+            return known
     if "missing" in low or "requir" in low:
         email, address = "email" in low, "address" in low.replace("email_address", "")
         if email and address:
-            return MISSING_BOTH
+            return Reason.MISSING_BOTH
         if email:
-            return MISSING_EMAIL
+            return Reason.MISSING_EMAIL
         if address:
-            return MISSING_ADDRESS
+            return Reason.MISSING_ADDRESS
     if "not eligible" in low:
-        return NOT_ELIGIBLE
-    if low == NO_POINT_REWARDS.lower():
-        return NO_POINT_REWARDS
-    return text or "Unknown"
+        return Reason.NOT_ELIGIBLE
+    return otherwise
 
 
-def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
-    """Guidance for one reason (as given by `reason_of`); any other reason gets the
+def reason_of_old_failure(kind: str, message: str | None) -> Reason:
+    """The reason of a failure recorded before reasons were stored, read from its kind
+    and message as the report used to read them (for the journal's migration only)."""
+    low = (message or "").strip().lower()
+    if kind == "points" and ("uncertain" in low or "may or may not" in low):
+        return Reason.POINTS_UNCERTAIN
+    for own in (Reason.POINTS_UNCERTAIN, Reason.REDEMPTION_UNCERTAIN):
+        if low.startswith(own.lower()):
+            return own
+    if "already used for a different sale" in low or "already used by a different sale" in low:
+        return Reason.SALE_ID_REUSED
+    if low.startswith("gave up after"):
+        return Reason.GIVEN_UP
+    if kind == "customer":
+        return Reason.CUSTOMER_REFUSED
+    return astro_reason(message)
+
+
+def guidance_for(reason: Reason, *, item_code: str | None = None) -> Guidance:
+    """Guidance for one reason; a refusal Astro gave no known reason for gets the
     general advice to read the message and retry once the cause is fixed."""
-    if reason == NO_ITEM_FOUND:
+    reason = Reason(reason)
+    if reason == Reason.NO_ITEM_FOUND:
         return _no_item_found(item_code)
-    if reason == ALREADY_EXISTS:
+    if reason == Reason.ALREADY_EXISTS:
         return Guidance(reason, "Probably a duplicate: this line was sent before", (
             "Astro already has a purchase with this transaction id on the customer's "
             "account, so the purchase is most likely counted already.",
@@ -96,9 +119,8 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "If it is there, hide this failure. If it is not, the id was used by another "
             "sale: ring the item up again as a new sale.",
         ))
-    if reason in (MISSING_EMAIL, MISSING_ADDRESS, MISSING_BOTH):
-        what = {MISSING_EMAIL: "email address", MISSING_ADDRESS: "mailing address",
-                MISSING_BOTH: "email and mailing address"}[reason]
+    if reason in _MISSING:
+        what = _MISSING[reason]
         return Guidance(reason, f"The reward needs the customer's {what}", (
             f"This program mails or sends the reward, so Astro refuses the redemption "
             f"without the customer's {what}. The reward was NOT redeemed.",
@@ -106,18 +128,21 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             f"page asks for the {what} and saves it on the customer first.",
             "Do not hand the reward over until the page says it was redeemed.",
         ))
-    if reason == POINTS_UNCERTAIN:
+    if reason == Reason.POINTS_UNCERTAIN:
         return Guidance(reason, "Points may or may not have been applied", (
             "Astro did not answer after the points call was sent (points earned for a "
             "sale, or points taken for a reward), and the bridge could not tell from the "
             "customer's points history whether it happened.",
-            "Before retrying, open the customer in Astro and look at the points "
-            "transactions of that day: is there an entry for this sale's amount, or a "
-            "'Redeemed' entry for this reward?",
-            "If there is, hide this line (a retry would apply the points twice). If there "
-            "is not, retry it.",
+            "Points earned for a sale: the line shows the customer's points history "
+            "around the sale. Look in Astro too: is there an entry for this sale's amount "
+            "that no other sale explains? Then answer \"Points were awarded\" (nothing "
+            "is sent); if not, \"Points were not awarded\" (they are sent once). A Retry "
+            "never sends them.",
+            "Points taken for a reward: is there a 'Redeemed' entry for this reward? If "
+            "there is, hide this line (a retry would take the points twice). If there is "
+            "not, retry it.",
         ))
-    if reason == REDEMPTION_UNCERTAIN:
+    if reason == Reason.REDEMPTION_UNCERTAIN:
         return Guidance(reason, "The reward may or may not have been redeemed", (
             "Astro did not answer the redemption and the bridge could not read the "
             "customer's cards afterwards.",
@@ -125,20 +150,20 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "shows a redemption date, it was redeemed (hide this line); if not, retry it.",
             "Until then, do not hand the reward over.",
         ))
-    if reason == NOT_ELIGIBLE:
+    if reason == Reason.NOT_ELIGIBLE:
         return Guidance(reason, "Astro says the reward is not available", (
             "The card may not be complete yet, or the reward was redeemed already "
             "(perhaps at another register).",
             "Check the customer's cards in Astro; hide this failure if the reward was "
             "used.",
         ))
-    if reason == NO_POINT_REWARDS:
+    if reason == Reason.NO_POINT_REWARDS:
         return Guidance(reason, "Not enough points for this reward", (
             "The customer's points balance no longer covers the reward (points may have "
             "been used in the meantime). The reward was NOT redeemed.",
             "Check the balance in Astro; hide this failure if it is right.",
         ))
-    if reason == SALE_ID_REUSED:
+    if reason == Reason.SALE_ID_REUSED:
         return Guidance(reason, "A sale number was used twice: this sale was NOT sent", (
             "The POS sent a SaleID the bridge had already recorded for another sale "
             "(another customer, other items, amounts or day). To never count a sale twice "
@@ -149,10 +174,25 @@ def guidance_for(reason: str, *, item_code: str | None = None) -> Guidance:
             "sale id), then hide this line. Retry cannot send it: it has no sale of its "
             "own in the journal.",
         ))
-    if reason == NOT_REACHED:
+    if reason == Reason.NOT_REACHED:
         return Guidance(reason, "Astro could not be reached", (
             "Nothing was recorded at Astro. The bridge keeps retrying by itself; Retry "
             "sends it now.",
+        ))
+    if reason == Reason.CUSTOMER_REFUSED:
+        return Guidance(reason, "The customer could not be linked or added in Astro", (
+            "Astro refused to add the POS customer (the message says why, e.g. an email "
+            "or phone number that belongs to another customer's account). Nothing of the "
+            "sale was sent: its lines wait for the customer.",
+            "Fix the customer's details in the POS or in Astro, then Retry: the sale is "
+            "sent with the same ids, so nothing is counted twice.",
+        ))
+    if reason == Reason.GIVEN_UP:
+        return Guidance(reason, "The bridge stopped trying: not delivered", (
+            "Astro could not be reached (or kept failing) for as long as the bridge "
+            "retries a sale, so this part of the sale was not delivered.",
+            "Once Astro answers again, Retry: it sends the same ids, so what did reach "
+            "Astro is not counted twice.",
         ))
     return Guidance(reason, "Astro refused this", (
         "Read the message: it is Astro's own words.",
@@ -179,4 +219,9 @@ def _no_item_found(item_code: str | None) -> Guidance:
         steps.append("This is a store item number: it counts only in a custom program "
                      "that lists it.")
     steps.append("If the item is in no program at all, nothing is wrong: hide the failure.")
-    return Guidance(NO_ITEM_FOUND, "The item is in none of the store's programs", tuple(steps))
+    return Guidance(Reason.NO_ITEM_FOUND, "The item is in none of the store's programs",
+                    tuple(steps))
+
+
+_MISSING = {Reason.MISSING_EMAIL: "email address", Reason.MISSING_ADDRESS: "mailing address",
+            Reason.MISSING_BOTH: "email and mailing address"}
