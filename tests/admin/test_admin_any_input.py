@@ -82,6 +82,14 @@ def test_a_bad_days_on_the_action_form_is_refused_naming_it(admin):
     assert 'filter "days"' in page.html.select_one(".problem").get_text()
 
 
+def test_a_failure_whose_item_code_has_digits_beyond_ascii_is_listed(admin, journal):
+    site, _ = admin
+    journal.record_failure("demo", "transaction", "No Item Found", sale_key="demo-2",
+                           item_code="0" + "\u00b2" * 12, reason=Reason.NO_ITEM_FOUND)
+    page = site.get("/admin/failures", status=200)
+    assert len(page.html.select("tr.failure")) == 2
+
+
 def _cookie(payload: dict) -> str:
     raw = json.dumps(payload).replace('"E"', "1e999").encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode() + ".x"
