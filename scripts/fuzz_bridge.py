@@ -37,7 +37,10 @@ from bridge.passwords import hash_password
 
 BUTTON_PASSWORD = "fuzz-button"
 ADMIN_PASSWORD = "fuzz-admin"
-UPCS = ("012345678905", "072030001234", "WASH-SELF", "850000000018", "0012345678905")
+# Item codes of valid sales: in a program, in none (a failure to list), an EAN-13 of a
+# UPC-A, a store item number, and digits beyond ASCII ("²" passes str.isdigit).
+UPCS = ("012345678905", "072030001234", "WASH-SELF", "850000000018", "0012345678905",
+        "0" + "\u00b2" * 12)
 CLI = [str(Path(sys.executable).with_name("astro-bridge"))]
 if not Path(CLI[0]).exists():
     CLI = [sys.executable, "-c", "from bridge.cli import main; main()"]
