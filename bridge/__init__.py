@@ -10,6 +10,7 @@ its row:
     bridge.metrics     -                                              prometheus_client
     bridge.salelog     metrics                                        -
     bridge.reasons     -                                              -
+    bridge.spreadsheet -                                              -
     bridge.config      passwords                                      -
     bridge.translate   legacy_qs, config                              -
     bridge.astro       config, metrics                                requests, urllib3
@@ -19,7 +20,8 @@ its row:
                        translate
     bridge.redeem      astro, journal, reasons                        -
     bridge.replay      legacy_qs, astro, config, delivery, intake,    click
-                       journal, reasons, salelog, translate
+                       journal, reasons, salelog, spreadsheet,
+                       translate
     bridge.migrate     legacy_qs, astro, config, intake, journal,     requests
                        passwords, reasons, salelog, translate
     bridge.webbase     config                                         bottle

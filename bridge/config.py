@@ -17,8 +17,8 @@ one of the three.
 
 The file layout (config/bridge.example.toml documents every option)::
 
-    [server]   host, port, legacy_paths, login_param, max_lines, request_deadline_seconds,
-               trusted_proxies, secret_key(_env|_file), log_json
+    [server]   host, port, legacy_paths, login_param, max_lines, max_id_length,
+               request_deadline_seconds, trusted_proxies, secret_key(_env|_file), log_json
     [journal]  path | url(_env|_file), dedupe_window_seconds
     [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
     [reports]  failure_report_days
@@ -169,6 +169,7 @@ class Config:
     legacy_paths: tuple[str, ...] = ("/",)   # always contains "/"
     login_param: str = "login"
     max_lines: int = 500
+    max_id_length: int = 64             # longest CustomerID / SaleID a button may send
     request_deadline: float = 8.0       # seconds a button request may spend delivering
     dedupe_window: float = 120.0        # seconds an identical sale without SaleID is a repeat
     retry: RetryPolicy = RetryPolicy()
@@ -196,7 +197,8 @@ class Config:
         """The keyword arguments of `legacy_qs.parse` for a click of `store`: its
         item-code rule, its limits and whether it takes walk-ins. Without a store, the
         format's own bounds only, walk-ins parsed (the store is not known yet)."""
-        options = {"max_lines": self.max_lines, "login_param": self.login_param}
+        options = {"max_lines": self.max_lines, "login_param": self.login_param,
+                   "max_id_length": self.max_id_length}
         if store is None:
             return {**options, "walk_in": True}
         return {**options, "convert_upc": store.convert_upc, "max_qty": store.max_qty,
@@ -350,7 +352,7 @@ class _Reader:
                          "rest_proxy"):
                 raise self.fail(k, "unknown section")
         server = self.table(data, "server", "", {
-            "host", "port", "legacy_paths", "login_param", "max_lines",
+            "host", "port", "legacy_paths", "login_param", "max_lines", "max_id_length",
             "request_deadline_seconds", "trusted_proxies", "secret_key", "secret_key_env",
             "secret_key_file", "log_json"})
         journal = self.table(data, "journal", "", {"path", "url", "url_env", "url_file",
@@ -365,6 +367,9 @@ class _Reader:
         max_lines = self.get(server, "max_lines", "server.", int, 500)
         if max_lines < 1:
             raise self.fail("server.max_lines", f"must be at least 1, not {max_lines}")
+        max_id_length = self.get(server, "max_id_length", "server.", int, 64)
+        if max_id_length < 1:
+            raise self.fail("server.max_id_length", f"must be at least 1, not {max_id_length}")
         days = self.get(reports, "failure_report_days", "reports.", int, 30)
         if days < 1:
             raise self.fail("reports.failure_report_days", f"must be at least 1, not {days}")
@@ -385,6 +390,7 @@ class _Reader:
             legacy_paths=self.legacy_paths(server),
             login_param=self.text(server, "login_param", "server.", "login"),
             max_lines=max_lines,
+            max_id_length=max_id_length,
             request_deadline=self.positive(server, "request_deadline_seconds", "server.", 8),
             dedupe_window=self.positive(journal, "dedupe_window_seconds", "journal.", 120),
             retry=RetryPolicy(backoff_base=base, backoff_max=cap,

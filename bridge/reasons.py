@@ -63,7 +63,8 @@ class Guidance:
 def upc_a_of(code: str | None) -> str | None:
     """The 12-digit UPC-A of an EAN-13 that is one (leading 0, valid check digit), else
     None. Programs list UPC-A codes, so `0012345678905` must be sent as `012345678905`."""
-    if not code or len(code) != 13 or not code.isdigit() or code[0] != "0":
+    # ASCII digits only: "²" is a digit to str.isdigit() but not to int().
+    if not code or len(code) != 13 or not _digits(code) or code[0] != "0":
         return None
     return code[1:] if _gtin_check_ok(code) else None
 
@@ -71,13 +72,17 @@ def upc_a_of(code: str | None) -> str | None:
 def other_gtin_form(code: str | None) -> str | None:
     """The same product's code in its other GTIN form: the UPC-A of an EAN-13 with a
     leading 0, the EAN-13 of a UPC-A; None for anything else (store item numbers)."""
-    if not code or not code.isdigit():
+    if not code or not _digits(code):
         return None
     if len(code) == 13 and code.startswith("0"):
         return code[1:]
     if len(code) == 12:
         return "0" + code
     return None
+
+
+def _digits(code: str) -> bool:
+    return code.isascii() and code.isdigit()
 
 
 def _gtin_check_ok(code: str) -> bool:
@@ -353,7 +358,7 @@ def _no_item_found(item_code: str | None, cause: ItemCause) -> Guidance:
     if upc:
         steps.append(f"This code is an EAN-13: its UPC-A is {upc}. Put {upc} on the item "
                      f"in the POS so future sales match.")
-    if item_code and not item_code.isdigit():
+    if item_code and not _digits(item_code):
         steps.append("This is a store item number: it counts only in a custom program "
                      "that lists it.")
     steps.append("If the item is in no program at all, nothing is wrong: hide the failure.")

@@ -277,7 +277,8 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
             steps.append(TransactionsStep(len(steps), customer_id, lines, day, sale_key))
 
     if store.points and sale.subtotal is not None and sale.subtotal != 0:
-        amount = -abs(sale.subtotal) if sale.refund else sale.subtotal
+        # copy_* are exact: abs() and - round to the context's 28 digits.
+        amount = sale.subtotal.copy_abs().copy_negate() if sale.refund else sale.subtotal
         steps.append(PointsStep(len(steps), customer_id, amount))
 
     return Plan(sale_key=sale_key, store_id=store.id, customer_id=customer_id,

@@ -13,6 +13,9 @@ Decisions where the specification is silent:
   date-time in full ISO 8601 (a plain date as YYYY-MM-DD).
 - Error text is ``"<param>: <problem>"`` (e.g. ``UPC1: given twice``); every
   password given (apipassword, login) is replaced by ``***`` in it.
+- Bounds: `Date` years 1000..9998; CustomerID and SaleID at most
+  ``max_id_length`` (default ``MAX_ID_LENGTH``, 64) characters; line numbers at
+  most 9 digits.
 - The printable form has exactly the documented keys: no password, no `extra`
   (`from_printable` accepts an optional ``extra`` list to restore them).
 
@@ -21,6 +24,7 @@ May import: the standard library only (pure: text in, values out; no I/O, no con
 from legacy_qs.encode import encode
 from legacy_qs.errors import LegacyQSError
 from legacy_qs.model import Customer, LegacySale, Line
-from legacy_qs.parse import parse
+from legacy_qs.parse import MAX_ID_LENGTH, parse
 
-__all__ = ["parse", "encode", "LegacySale", "Customer", "Line", "LegacyQSError"]
+__all__ = ["parse", "encode", "LegacySale", "Customer", "Line", "LegacyQSError",
+           "MAX_ID_LENGTH"]

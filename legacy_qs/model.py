@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from legacy_qs.dates import parse_date
+from legacy_qs.dates import PROBLEM as DATE_PROBLEM, parse_date
 from legacy_qs.errors import LegacyQSError
 from legacy_qs.money import format_money
 
@@ -180,4 +180,4 @@ def _opt_date(value) -> dt.date | dt.datetime | None:
     try:
         return parse_date(_text(value, "date"))
     except ValueError:
-        raise LegacyQSError("date", "must be YYYY-MM-DD or an ISO 8601 date-time", got=value) from None
+        raise LegacyQSError("date", DATE_PROBLEM, got=value) from None

@@ -5,16 +5,19 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from legacy_qs.dates import parse_date
+from legacy_qs import dates
 from legacy_qs.decoding import to_pairs
 from legacy_qs.errors import LegacyQSError
 from legacy_qs.itemcodes import normalize
 from legacy_qs.model import Customer, LegacySale, Line
 from legacy_qs.money import parse_money
-from legacy_qs.names import Name, classify
+from legacy_qs.names import MAX_LINE_DIGITS, Name, classify
 
 MAX_DESCRIPTION = 200
 MAX_QTY = 9999                 # the format's bound; a store's max_qty may be lower
+# CustomerID and SaleID go to Astro in ids (a sale's transactionIDs are its SaleID and
+# a line number); Astro refuses longer ones, so the sale could never be delivered.
+MAX_ID_LENGTH = 64
 _QTY = re.compile(r"([+-]?)([0-9]+)(?:\.0*)?")
 _EMAIL = re.compile(r"[^@\s]+@(?:[^@\s.]+\.)+[^@\s.]{2,}")
 _TRUE = {"1", "true", "yes"}
@@ -30,6 +33,7 @@ def parse(
     max_qty: int | None = None,
     max_subtotal: Decimal | None = None,
     walk_in: bool = False,
+    max_id_length: int = MAX_ID_LENGTH,
 ) -> LegacySale:
     """The sale in `query`, or LegacyQSError naming the offending parameter.
 
@@ -41,7 +45,8 @@ def parse(
 
     `query` is a full URL, a query string (str or bytes, e.g. a POST body), a form
     mapping (dict, bottle FormsDict; values already percent-decoded; a list value
-    means the name was repeated) or a list of (name, value) pairs. Pure and total:
+    means the name was repeated) or a list of (name, value) pairs. A CustomerID or
+    SaleID longer than `max_id_length` characters is refused. Pure and total:
     any text or bytes gives a sale or a LegacyQSError, never another exception
     (TypeError only for an input of an unsupported type). The password is kept in
     `.password` but never appears in the error text, `repr` or the printable form.
@@ -51,7 +56,7 @@ def parse(
         params, nameless = _collect(pairs, login_param)
         username, password = _credentials(params, login_param)
         sale = _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
-                     walk_in)
+                     walk_in, max_id_length)
         if max_subtotal is not None and sale.subtotal is not None \
                 and abs(sale.subtotal) > max_subtotal:
             raise LegacyQSError(
@@ -92,6 +97,9 @@ def _collect(pairs, login_param: str) -> tuple[dict, int]:
         name = classify(raw_name, login_param)
         if name.kind == "line0":
             raise LegacyQSError(name.canonical, "line numbers start at 1")
+        if name.kind == "line_too_big":
+            raise LegacyQSError(name.canonical, f"a line number has at most "
+                                                f"{MAX_LINE_DIGITS} digits")
         if name.key in params:
             first = params[name.key][0].canonical
             raise LegacyQSError(first, "given twice")
@@ -122,14 +130,14 @@ def _credentials(params: dict, login_param: str) -> tuple[str | None, str | None
 
 
 def _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
-          walk_in) -> LegacySale:
+          walk_in, max_id_length) -> LegacySale:
     warnings: list[str] = []
-    customer = _customer(params, warnings, walk_in)
+    customer = _customer(params, warnings, walk_in, max_id_length)
     lines = _lines(params, max_lines, convert_upc, max_qty, warnings)
     subtotal = _converted(
         params, "SubTotal", parse_money, "must be an amount like 12.34 (at most two decimals)"
     )
-    date = _converted(params, "Date", parse_date, "must be YYYY-MM-DD or an ISO 8601 date-time")
+    date = _converted(params, "Date", dates.parse_date, dates.PROBLEM)
     refund = _refund(params)
     extra = []
     for name, value in params.values():
@@ -144,7 +152,7 @@ def _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
         subtotal=subtotal,
         username=username,
         password=password,
-        sale_id=_value(params, "SaleID"),
+        sale_id=_id(params, "SaleID", max_id_length),
         date=date,
         refund=refund,
         store=_value(params, "Store"),
@@ -153,8 +161,17 @@ def _sale(params, nameless, username, password, max_lines, convert_upc, max_qty,
     )
 
 
-def _customer(params: dict, warnings: list[str], walk_in: bool) -> Customer:
-    customer_id = _value(params, "CustomerID")
+def _id(params: dict, canonical: str, most: int) -> str | None:
+    value = _value(params, canonical)
+    if value is not None and len(value) > most:
+        raise LegacyQSError(canonical, f"longer than {most} characters, the most an id may "
+                                       f"have", got=value)
+    return value
+
+
+def _customer(params: dict, warnings: list[str], walk_in: bool,
+              max_id_length: int) -> Customer:
+    customer_id = _id(params, "CustomerID", max_id_length)
     if customer_id is None:
         if not walk_in:
             raise LegacyQSError("CustomerID", "is required")

@@ -11,7 +11,8 @@ receipts, and
 the migration readiness report (bridge.admin.migration). bridge.app mounts it.
 
 May import: bridge.webbase and everything below it but replay (legacy_qs, config, astro,
-intake, journal, delivery, redeem, reasons, migrate, passwords, translate, salelog), bottle.
+intake, journal, delivery, redeem, reasons, migrate, passwords, translate, salelog,
+spreadsheet), bottle.
 Never bridge.web (a sibling) nor bridge.app / bridge.cli (above).
 """
 from bridge.admin.app import create_admin_app, mount_admin

@@ -15,16 +15,18 @@ import bottle
 
 from bridge.admin import failure_routes
 from bridge.admin.migration import install_admin_route
-from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager
+from bridge.admin.sessions import COOKIE, LOGIN_COOKIE, SessionManager, read_cookie
 from bridge.passwords import nobody_hash, verify_password
 from bridge.webbase.proxy import request_origin
-from bridge.webbase.render import set_security_headers
+from bridge.webbase.render import see_other, set_security_headers
 from bridge.webbase.throttle import LoginThrottle, throttle_key
 from bridge.webbase.tokens import Signer
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = [str(HERE / "templates")]
 STATIC = HERE / "static"
+# The longest address kept to return to after the login.
+MAX_NEXT = 2000
 
 
 def render(name: str, **kw) -> str:
@@ -87,8 +89,11 @@ class AdminWeb:
     def set_cookie(self, spec) -> None:
         bottle.response.add_header("Set-Cookie", spec.header())
 
+    def cookie(self, name: str) -> str | None:
+        return read_cookie(bottle.request.environ.get("HTTP_COOKIE"), name)
+
     def session(self):
-        return self.sessions.current(bottle.request.get_cookie(COOKIE))
+        return self.sessions.current(self.cookie(COOKIE))
 
     def require_session(self):
         """The current session, or a redirect to the login page (GET) / 403 (POST)."""
@@ -98,8 +103,9 @@ class AdminWeb:
                 target = bottle.request.fullpath
                 if bottle.request.query_string:
                     target += "?" + bottle.request.query_string
-                raise bottle.HTTPResponse(status=303, headers={
-                    "Location": f"{self.prefix()}/login?next={quote(target, safe='')}"})
+                # An address too long to carry along is dropped: the login still works.
+                back = f"?next={quote(target, safe='')}" if len(target) <= MAX_NEXT else ""
+                raise see_other(f"{self.prefix()}/login{back}")
             raise bottle.HTTPResponse(self.page("message.tpl", title="Not logged in",
                                                 message="Log in again, then repeat."),
                                       status=403)
@@ -122,8 +128,9 @@ class AdminWeb:
     def safe_next(self, target: str | None) -> str:
         """Only a path inside this app is a valid place to return to after login."""
         default = f"{self.prefix()}/failures"
-        if not target:
-            return default
+        if not target or len(target) > MAX_NEXT or not target.isprintable() \
+                or not target.isascii():
+            return default                # control characters cannot go in a Location
         parts = urlsplit(target)
         if parts.scheme or parts.netloc or not target.startswith(self.prefix() + "/"):
             return default
@@ -161,18 +168,18 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
     @app.get("/")
     def index():
         web.require_session()
-        bottle.redirect(f"{web.prefix()}/failures", 303)
+        return see_other(f"{web.prefix()}/failures")
 
     @app.get("/login")
     def login_form():
         if web.session() is not None:
-            bottle.redirect(web.safe_next(bottle.request.query.get("next")), 303)
+            return see_other(web.safe_next(bottle.request.query.getunicode("next")))
         return _login_page(web)
 
     @app.post("/login")
     def login():
         forms = bottle.request.forms
-        nonce = bottle.request.get_cookie(LOGIN_COOKIE)
+        nonce = web.cookie(LOGIN_COOKIE)
         if not web.sessions.login_csrf_ok(nonce, forms.get("csrf")):
             bottle.response.status = 403
             return _login_page(web, error="The login form expired. Please try again.")
@@ -201,14 +208,14 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
                                username=username)
         session, cookie = web.sessions.start(admin.name, secure=web.secure(), path=web.path())
         web.set_cookie(cookie)
-        bottle.redirect(web.safe_next(forms.getunicode("next")), 303)
+        return see_other(web.safe_next(forms.getunicode("next")))
 
     @app.post("/logout")
     def logout():
         session = web.require_session()
         web.require_csrf(session)
         web.set_cookie(web.sessions.end(session, secure=web.secure(), path=web.path()))
-        bottle.redirect(f"{web.prefix()}/login?logged_out=1", 303)
+        return see_other(f"{web.prefix()}/login?logged_out=1")
 
     failure_routes.install(app, web)
     install_admin_route(app, web)   # GET /migration: the readiness report (bridge.migrate)
@@ -218,18 +225,26 @@ def create_admin_app(config, journal, clients, **options) -> bottle.Bottle:
 def mount_admin(parent: bottle.Bottle, config, journal, clients, **options) -> bottle.Bottle:
     """Mount the admin app on the main app at /admin/ (and send /admin there); returns it."""
     admin = create_admin_app(config, journal, clients, **options)
+
+    def admin_wsgi(environ, start_response):
+        # bottle hands a mounted app PATH_INFO already decoded from UTF-8, and the
+        # mounted app decodes it again: a character beyond Latin-1 would raise, one
+        # within it would be dropped. Back to what PEP 3333 says it is (bytes as Latin-1).
+        environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
+        return admin.wsgi(environ, start_response)
+
     # As a plain WSGI app (not bottle's route merging), so SCRIPT_NAME says where the
     # admin app lives and every URL it makes follows the mount point.
-    parent.mount("/admin/", admin.wsgi)
+    parent.mount("/admin/", admin_wsgi)
 
     @parent.get("/admin")
     def to_admin():
-        bottle.redirect(bottle.request.script_name.rstrip("/") + "/admin/", 303)
+        return see_other(bottle.request.script_name.rstrip("/") + "/admin/")
     return admin
 
 
 def _login_page(web: AdminWeb, error: str | None = None, username: str = "") -> str:
-    nonce, cookie = web.sessions.login_nonce(bottle.request.get_cookie(LOGIN_COOKIE),
+    nonce, cookie = web.sessions.login_nonce(web.cookie(LOGIN_COOKIE),
                                              secure=web.secure(), path=web.path())
     if cookie is not None:
         web.set_cookie(cookie)

@@ -14,6 +14,7 @@ reload repeats nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Callable
 from urllib.parse import urlencode
 
@@ -21,9 +22,18 @@ import bottle
 
 from bridge.admin import actions
 from bridge.admin.report import Filters, build_report, report_csv
+from bridge.webbase.render import see_other
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
 MAX_DAYS = 3660
+# ASCII digits only ("²" is a digit to str.isdigit, not to int), and few enough for a
+# SQLite INTEGER (a longer number is no line of the report).
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def number(text: str | None) -> int | None:
+    """`text` as a whole number when it is one (1 to 18 ASCII digits), else None."""
+    return int(text) if text and _NUMBER.fullmatch(text) else None
 
 
 class FilterError(ValueError):
@@ -38,12 +48,13 @@ def _whole_number(params, name: str, label: str, default: int, most: int) -> int
     text = (params.get(name) or "").strip()
     if not text:
         return default
-    if not text.isdigit() or not 1 <= int(text) <= most:
+    value = number(text)
+    if value is None or not 1 <= value <= most:
         shown = text if len(text) <= 20 else text[:20] + "..."
         raise FilterError(name, f"The filter \"{name}\" ({label}) must be a whole number "
                                 f"from 1 to {most}; \"{shown}\" is not. Nothing is shown "
                                 f"for it: fix the value and try again.")
-    return int(text)
+    return value
 
 
 def filters_from(params, default_days: int) -> Filters:
@@ -179,13 +190,12 @@ def install(app: bottle.Bottle, web) -> None:
                        "still_failing": sum(not r.ok for r in results)}
         query = "&".join(x for x in (back, urlencode({k: v for k, v in summary.items() if v}))
                          if x)
-        bottle.redirect(f"{web.prefix()}/failures" + (f"?{query}" if query else ""), 303)
+        return see_other(f"{web.prefix()}/failures" + (f"?{query}" if query else ""))
 
-    @app.get("/customers/<store>/<customer_id>")
+    @app.get("/customers/<store>/<customer_id:path>")     # a CustomerID may hold "/"
     def customer_page(store, customer_id):
         session = web.require_session()
-        sales = [s for s in web.journal.sales(store_id=store, limit=2000)
-                 if (s.sale.get("customer") or {}).get("id") == customer_id][:100]
+        sales = web.journal.sales(store_id=store, customer_id=customer_id, limit=100)
         return web.page("customer.tpl", session=session, title=f"Customer {customer_id}",
                         store=store, customer_id=customer_id, sales=sales,
                         receipt_url=web.receipt_url)
@@ -197,15 +207,14 @@ def _chosen(forms) -> tuple[str | None, list[int]]:
     only = forms.get("only")
     if only:
         action, _, one = only.partition(":")
-        return action, [int(one)] if one.isdigit() else []
-    ids = [int(v) for v in forms.getall("ids") if v.isdigit()]
+        return action, [n for n in [number(one)] if n is not None]
+    ids = [n for n in map(number, forms.getall("ids")) if n is not None]
     return forms.get("action"), ids
 
 
 def _summary(q) -> tuple[str | None, str]:
     def n(name):
-        v = q.get(name, "")
-        return int(v) if v.isdigit() else 0
+        return number(q.get(name)) or 0
     parts, bad = [], False
     if n("retried"):
         parts.append(f"{n('retried')} retried and delivered.")

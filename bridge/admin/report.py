@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from bridge.delivery.programs import known_programs
 from bridge.reasons import Cause, Guidance, ItemCause, Reason, guidance_for
 from bridge.journal import UNDECIDED
+from bridge.spreadsheet import safe_row
 from bridge.translate import POINTS
 
 TRANSACTION = "transaction"
@@ -282,18 +283,12 @@ def failure_fields(r: FailureRow) -> dict:
 
 def report_csv(report: Report) -> str:
     """The report's failure lines as CSV, routine ones too (header first, newest first,
-    UTC dates; `routine` yes or no)."""
+    UTC dates; `routine` yes or no); no cell starts like a formula (bridge.spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="
+")
     writer.writerow(CSV_COLUMNS)
     for r in report.all_rows:
         fields = {**failure_fields(r), "routine": "yes" if r.routine else "no"}
-        writer.writerow([_cell(fields[c]) if c in ("description", "message")
-                         else "" if fields[c] is None else fields[c] for c in CSV_COLUMNS])
+        writer.writerow(safe_row(fields[c] for c in CSV_COLUMNS))
     return out.getvalue()
-
-
-def _cell(text: str | None) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

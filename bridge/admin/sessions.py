@@ -19,19 +19,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Protocol
 
-from bridge.webbase.tokens import b64, mac
+from bridge.webbase.tokens import b64, mac, same
 
 COOKIE = "astro_bridge_admin"
 LOGIN_COOKIE = "astro_bridge_admin_login"
 DEFAULT_MAX_AGE = 8 * 3600
 LOGIN_COOKIE_MAX_AGE = 3600
+
+
+def read_cookie(header: str | None, name: str) -> str | None:
+    """The value of cookie `name` in a request's Cookie header (the first one), or None.
+
+    Read by hand, not with http.cookies: that drops every cookie after one it cannot
+    parse (another site on the same host may set a JSON cookie), and takes quadratic
+    time on some quoted values (CVE-2024-7592). The bridge's cookies are never quoted."""
+    for part in (header or "").split(";"):
+        key, sep, value = part.partition("=")
+        if sep and key.strip() == name:
+            return value.strip()
+    return None
 
 
 def _unb64(text: str) -> bytes:
@@ -129,12 +141,13 @@ class SessionManager:
             return None
         try:
             data = json.loads(_unb64(payload))
-            user, sid, expires = str(data["u"]), str(data["s"]), int(data["e"])
+            user, sid, expires = str(data["u"]), str(data["s"]), data["e"]
         except (ValueError, KeyError, TypeError):
             return None
+        if type(expires) is not int:      # 1e999 (inf), 1.5, "x": no session of ours
+            return None
         fp = self._fingerprint(user)
-        if fp is None or not hmac.compare_digest(self._mac("session", payload, fp),
-                                                     signature):
+        if fp is None or not same(self._mac("session", payload, fp), signature):
             return None
         if expires <= self._clock() or self._ended.session_ended(sid):
             return None
@@ -153,14 +166,14 @@ class SessionManager:
 
     def csrf_ok(self, session: Session | None, token: str | None) -> bool:
         """True when `token` belongs to `session`; constant time."""
-        return (session is not None and bool(token)
-                and hmac.compare_digest(self.csrf_token(session), token))
+        return session is not None and same(self.csrf_token(session), token)
 
     def login_nonce(self, cookie: str | None, *, secure: bool,
                     path: str) -> tuple[str, CookieSpec | None]:
         """The pre-session nonce of the login form: the one in `cookie` when it has the
         right shape, else a new one with the cookie that sets it."""
-        if cookie and len(cookie) == 24 and cookie.replace("-", "").replace("_", "").isalnum():
+        if cookie and len(cookie) == 24 and cookie.isascii() \
+                and cookie.replace("-", "").replace("_", "").isalnum():
             return cookie, None
         nonce = b64(os.urandom(18))
         return nonce, CookieSpec(LOGIN_COOKIE, nonce, LOGIN_COOKIE_MAX_AGE, path, secure)
@@ -171,5 +184,4 @@ class SessionManager:
 
     def login_csrf_ok(self, nonce: str | None, token: str | None) -> bool:
         """True when `token` was made for the pre-session `nonce`."""
-        return (bool(nonce) and bool(token)
-                and hmac.compare_digest(self.login_csrf_token(nonce), token))
+        return bool(nonce) and same(self.login_csrf_token(nonce), token)

@@ -15,7 +15,7 @@ import datetime
 import email.utils
 import json
 import math
-from decimal import Decimal, ROUND_HALF_UP
+from decimal import Context, Decimal, ROUND_HALF_UP
 from typing import Any, Iterable, Mapping
 
 import requests
@@ -59,7 +59,11 @@ def money(amount: Decimal) -> str:
     """``amount`` as JSON number text with exactly two decimals (half up)."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise TypeError(f"money must be a finite Decimal, not {amount!r}")
-    return format(amount.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
+    # Precision for every digit: the default 28 makes quantize raise InvalidOperation
+    # for a larger amount (Astro, not the encoder, is where such an amount is refused).
+    digits = max(28, amount.adjusted() + 4)
+    return format(amount.quantize(_CENT, rounding=ROUND_HALF_UP,
+                                  context=Context(prec=digits)), "f")
 
 
 def encode_json(value: Any) -> str:

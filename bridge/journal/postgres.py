@@ -181,6 +181,11 @@ class PostgresBackend:
                                        statement)
         return _INTEGER.sub("BIGINT", statement)
 
+    def json_text(self, column: str, *keys: str) -> str:
+        """SQL for the text at `keys` inside the JSON text of `column`."""
+        path = ", ".join(f"'{k}'" for k in keys)
+        return f"jsonb_extract_path_text(CAST({column} AS jsonb), {path})"
+
     def close(self) -> None:
         self._pool.close()
 

@@ -191,9 +191,13 @@ class SalesJournal(JournalBase):
         return _sale_record(row, steps)
 
     def sales(self, store_id: str | None = None, status: str | None = None,
-              limit: int = 100) -> list[SaleRecord]:
-        """The newest sales first, optionally of one store and/or one status."""
-        where, args = where_equal(store_id=store_id, status=status)
+              limit: int = 100, *, customer_id: str | None = None) -> list[SaleRecord]:
+        """The newest sales first, optionally of one store, one status and/or one
+        customer (the POS CustomerID)."""
+        # The customer is picked in SQL: loading many sales to pick a few in Python costs
+        # megabytes per call.
+        where, args = where_equal(store_id=store_id, status=status, **{
+            self._backend.json_text("sale_json", "customer", "id"): customer_id})
         with self._read() as conn:
             keys = [r["sale_key"] for r in conn.execute(
                 f"SELECT sale_key FROM sales {where} ORDER BY received_at_us DESC LIMIT ?",

@@ -107,6 +107,10 @@ class SQLiteBackend:
     def ddl(self, statement: str) -> str:
         return statement
 
+    def json_text(self, column: str, *keys: str) -> str:
+        """SQL for the text at `keys` inside the JSON text of `column`."""
+        return f"json_extract({column}, '$.{'.'.join(keys)}')"
+
     def close(self) -> None:
         """Close this thread's connection and those of threads that have ended.
 

@@ -97,6 +97,7 @@ class LegacyAnswer:
 
 def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
                   login_param: str = "login", max_lines: int = 500,
+                  max_id_length: int = legacy_qs.MAX_ID_LENGTH,
                   dedupe_window: float = 120.0, shadow: "ShadowEvaluator | None" = None,
                   now: datetime.datetime | None = None,
                   login: str = LOGIN_CHECKED) -> LegacyAnswer:
@@ -124,7 +125,8 @@ def answer_legacy(store, raw_query: str, journal, *, method: str = "GET",
     try:
         # As bytes again, so the parser decodes them (UTF-8, else Latin-1) as usual.
         sale = legacy_qs.parse(raw_query.encode("latin-1", "replace"), max_lines=max_lines,
-                               convert_upc=store.convert_upc, login_param=login_param)
+                               convert_upc=store.convert_upc, login_param=login_param,
+                               max_id_length=max_id_length)
     except legacy_qs.LegacyQSError as e:
         # str(e) names the parameter; legacy_qs already took any password out of it.
         journal.record_unreadable_sale(store.id, store.phase, str(e), now)
@@ -156,8 +158,8 @@ def button_redirect(store, config, journal, raw: bytes, *, method: str = "GET",
     text = raw.decode("latin-1")    # one character per byte: the redirect keeps the bytes
     answer = answer_legacy(store, text, journal, method=method,
                            login_param=config.login_param, max_lines=config.max_lines,
-                           dedupe_window=config.dedupe_window, shadow=shadow,
-                           login=login)
+                           max_id_length=config.max_id_length,
+                           dedupe_window=config.dedupe_window, shadow=shadow, login=login)
     # One line per click: outcome passthrough/shadow, whether it was recorded.
     log_sale(store.id, answer.sale_key or NO_SALE, store.phase, time.monotonic() - started,
              via="legacy", login=login,

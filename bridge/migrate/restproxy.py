@@ -47,6 +47,7 @@ TRANSACTION_ENDPOINTS = ("addTransactionBatch", "addTransaction")
 REDEMPTION_ENDPOINTS = ("addRedemption", "redeemPoints")
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 30.0
+MAX_BODY = 256 * 1024          # the most a call may send (the button's limit too)
 
 
 @dataclass(frozen=True)
@@ -186,13 +187,16 @@ def _gateway_error(status: int) -> ProxyAnswer:
                         else "Astro gave no answer: the call may have been processed")
 
 
-def answer(proxy: RestProxy | None, endpoint: str, body: bytes,
+def answer(proxy: RestProxy | None, endpoint: str, body: bytes | None,
            headers: dict[str, str]) -> ProxyAnswer:
     """The answer to a POS's `POST /api/json/<endpoint>/`: Astro's, forwarded by `proxy`;
     404 for a name that is no endpoint; 503 naming the missing option when no store is
-    chosen (`proxy` None), forwarding nothing."""
+    chosen (`proxy` None); 413 for a body over MAX_BODY (`body` None: one that was not
+    even read). Those forward nothing."""
     if not _ENDPOINT.match(endpoint):
         return _json_answer(404, "Unknown endpoint")
     if proxy is None:
         return _json_answer(503, "REST proxy off: several stores and no [rest_proxy] store")
+    if body is None or len(body) > MAX_BODY:
+        return _json_answer(413, f"Request too large: at most {MAX_BODY} bytes")
     return proxy.forward(endpoint, body, headers)

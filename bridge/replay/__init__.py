@@ -10,5 +10,5 @@ through the bridge's own translation, journal and delivery.
 - `progress` and `summary` are what the user sees.
 
 May import: legacy_qs, bridge.translate, config, astro, intake, journal, delivery,
-reasons, salelog, and click (the progress bar). Never the web side.
+reasons, salelog, spreadsheet, and click (the progress bar). Never the web side.
 """

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from bridge.replay.grouping import InvalidSale
 from bridge.replay.rows import Source
+from bridge.spreadsheet import safe_row
 
 REPORT_COLUMNS = ("file", "line", "sale_id", "status", "reason")
 
@@ -135,7 +136,8 @@ class Report:
                 else:
                     self.not_shown += 1
             if self._writer is not None:
-                self._writer.writerow((source.file, source.line, sale_id or "", status, reason))
+                self._writer.writerow(safe_row((source.file, source.line, sale_id, status,
+                                                reason)))
 
     def listing(self, path_hint: bool) -> list[str]:
         """The rows kept for the screen, and how many more there are."""

@@ -127,7 +127,8 @@ def token_reply(rt: Runtime) -> Reply:
 
 
 def call_reply(rt: Runtime, endpoint: str) -> Reply:
-    auth = bottle.request.get_header("Authorization") or ""
+    # As received: bottle's get_header decodes UTF-8 and raises on other bytes.
+    auth = bottle.request.environ.get("HTTP_AUTHORIZATION") or ""
     scheme, _, value = auth.partition(" ")
     if scheme.lower() != "bearer" or rt.tokens.check(value.strip()) is None:
         return failure_reply("invalid_token")

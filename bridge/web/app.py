@@ -43,13 +43,14 @@ from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_che
 from bridge.web.receipt import ReceiptView
 from bridge.web.rewards import install_redeem_routes, rewards_panel
 from bridge.webbase.proxy import request_origin
-from bridge.webbase.render import set_security_headers
+from bridge.webbase.render import see_other, set_security_headers
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy, throttle_key
 from bridge.webbase.tokens import Signer
 
 log = logging.getLogger("bridge.web")
 
 MAX_BODY = 256 * 1024          # a button form is a few KB; 500 lines stay far below this
+                               # (the REST proxy has the same limit: bridge.migrate.restproxy)
 READY_CACHE_SECONDS = 5.0
 
 
@@ -287,10 +288,9 @@ class BridgeWeb:
         return outcome.status
 
     def to_receipt(self, sale_key: str, *, repeat: bool = False) -> bottle.HTTPResponse:
-        url = (f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
-               f"?t={self.signer.receipt_token(sale_key)}" + ("&repeat=1" if repeat else ""))
-        # Relative Location (RFC 7231): right behind any proxy, whatever its scheme.
-        return bottle.HTTPResponse(status=303, headers={"Location": url})
+        return see_other(f"{_prefix()}/receipt/{quote(sale_key, safe='')}"
+                         f"?t={self.signer.receipt_token(sale_key)}"
+                         + ("&repeat=1" if repeat else ""))
 
     def make_store_sales_due(self, store: Store) -> None:
         """A delegate store got a working login again: its waiting sales are due now."""
@@ -395,8 +395,9 @@ def create_web_app(config: Config, journal: Journal, clients: StoreClients | Non
     for path in config.legacy_paths:
         app.route(path, ["GET", "POST"], web.button)
     app.route("/button", "GET", lambda: web.builder(None))
-    app.route("/receipt/<sale_key>", "GET", web.receipt)
-    app.route("/receipt/<sale_key>/again", "POST", web.again)
+    # Any character: a SaleID may hold "/" (the server decodes the %2F of the link).
+    app.route(r"/receipt/<sale_key:re:[\s\S]+>", "GET", web.receipt)
+    app.route(r"/receipt/<sale_key:re:[\s\S]+>/again", "POST", web.again)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
     install_redeem_routes(app, web)
 
@@ -453,8 +454,9 @@ def _prefix() -> str:
 
 
 def _own_base_url(config: Config) -> str:
-    scheme = request_origin(bottle.request.environ, config.trusted_proxies).scheme
-    return f"{scheme}://{bottle.request.urlparts.netloc}{_prefix()}"
+    # Not bottle's request.url: it believes X-Forwarded-Host from anyone.
+    origin = request_origin(bottle.request.environ, config.trusted_proxies)
+    return f"{origin.scheme}://{origin.host}{_prefix()}"
 
 
 def _int(text, default: int) -> int:

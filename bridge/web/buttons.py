@@ -49,10 +49,14 @@ def normalize_host(host: str) -> str:
         raise ButtonError("host", "is required")
     if "://" not in host:
         host = "https://" + host
-    parts = urlsplit(host)
+    problem = ButtonError("host", "is not a web address like https://bridge.example.com")
+    try:
+        parts = urlsplit(host)
+    except ValueError:                       # e.g. "http://[x": an unclosed IPv6 bracket
+        raise problem from None
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
             or parts.fragment or any(c.isspace() for c in host):
-        raise ButtonError("host", "is not a web address like https://bridge.example.com")
+        raise problem
     return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 

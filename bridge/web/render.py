@@ -8,13 +8,16 @@ import bottle
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+# One list for every render: bottle caches a compiled template under the identity of
+# its lookup list, so a new list per call compiles (and keeps) the template again.
+LOOKUP = [str(TEMPLATES)]
 
 
 def page(name: str, **values) -> str:
     """Render templates/<name>.tpl (SimpleTemplate; `{{x}}` is HTML-escaped)."""
     values.setdefault("error", None)
     values.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=[str(TEMPLATES)], **values)
+    return bottle.template(name, template_lookup=LOOKUP, **values)
 
 
 def error_page(status: int, title: str, message: str, **values) -> bottle.HTTPResponse:
@@ -37,7 +40,9 @@ def notice_page(title: str, message: str) -> bottle.HTTPResponse:
 
 def wants_json() -> bool:
     """True when the client prefers JSON (`Accept: application/json`)."""
-    accept = bottle.request.get_header("Accept", "") or ""
+    # From the environ as received (latin-1): bottle's get_header decodes UTF-8 and
+    # raises on any other byte.
+    accept = bottle.request.environ.get("HTTP_ACCEPT") or ""
     return "application/json" in accept and "text/html" not in accept
 
 

@@ -20,12 +20,15 @@ def install_rest_proxy(app: bottle.Bottle, config, journal) -> RestProxy | None:
     @app.route(API_PREFIX + "/<endpoint>/", method="POST")
     def rest_proxy(endpoint: str):
         req = bottle.request
-        headers = {"Content-Type": req.get_header("Content-Type") or ""}
-        if req.get_header("Authorization") is not None:
-            headers["Authorization"] = req.get_header("Authorization")
-        if not headers["Content-Type"]:
-            del headers["Content-Type"]
-        answer = restproxy.answer(proxy, endpoint, req.body.read(), headers)
+        # The headers as received (the Latin-1 text of their bytes), so they go on
+        # unchanged; bottle's get_header decodes UTF-8 (and raises on other bytes).
+        headers = {name: req.environ[key] for name, key in (
+            ("Content-Type", "CONTENT_TYPE"), ("Authorization", "HTTP_AUTHORIZATION"))
+            if req.environ.get(key)}
+        # A body over the limit is not read at all (None), so nothing of it is forwarded.
+        limit = restproxy.MAX_BODY
+        body = req.body.read(limit + 1) if req.content_length <= limit else None
+        answer = restproxy.answer(proxy, endpoint, body, headers)
         status = f"{answer.status} {answer.reason}" if answer.reason else answer.status
         response = bottle.HTTPResponse(body=answer.body, status=status)
         if answer.content_type is not None:

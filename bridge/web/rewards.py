@@ -29,7 +29,7 @@ _FROM_RECEIPT_TEXT = {"done": "Redeemed", "failed": "NOT redeemed",
 
 def _render(name: str, **kw) -> str:
     kw.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=[str(render.TEMPLATES)], **kw)
+    return bottle.template(name, template_lookup=render.LOOKUP, **kw)
 
 
 def _customer_id(sale) -> str | None:
@@ -68,7 +68,7 @@ def _action(sale_key: str) -> str:
 def install_redeem_routes(app: bottle.Bottle, web) -> None:
     """Add POST /receipt/<sale_key>/redeem to the main app."""
 
-    @app.post("/receipt/<sale_key>/redeem")
+    @app.post(r"/receipt/<sale_key:re:[\s\S]+>/redeem")     # a SaleID may hold "/"
     def redeem_route(sale_key):
         form = bottle.request.forms
         token = form.get("t")

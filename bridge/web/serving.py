@@ -5,15 +5,114 @@ serves in a background thread; `.stop(drain=...)` stops accepting new connection
 lets the requests in flight finish for up to `drain` seconds, then closes what is left.
 A button request cut off this way is not lost: its sale was committed to the journal
 before any call to Astro, so the retry worker finishes it.
+
+Request framing (RFC 9112), fixed in waitress's request parser since no WSGI-level
+guard can see it (waitress takes Transfer-Encoding out of the environ and rewrites
+Content-Length):
+- a request with both Content-Length and Transfer-Encoding is answered 400 and its
+  connection closed; waitress would serve it by Transfer-Encoding and keep the
+  connection, so a proxy in front that frames by Content-Length would pass the bytes
+  after the chunked body on as a second request (request smuggling);
+- `Expect: 100-continue` on a request without a body gets its answer; waitress sends
+  the 100 and then waits for a body that never comes.
+- a request waitress refuses (400 for a bad header, 413 for a body over `max_body`)
+  has its Content-Length body read and dropped before the answer, unless the client
+  waits on `Expect: 100-continue` (then the answer comes at once and no 100): closing
+  a connection with unread data resets it, and a client still sending would lose the
+  answer. (A chunked body over the limit is answered 413 at once.)
 """
+import ctypes
+import io
 import logging
+import re
 import threading
 import time
 
 from waitress import create_server
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.receiver import FixedStreamReceiver
 
 log = logging.getLogger("bridge.web")
+
+# waitress reads a whole body before the app sees it: bounded well above what any
+# route takes (the app refuses more than its own, smaller, limit with its own page).
+MAX_REQUEST_BODY = 1024 * 1024
+
+
+class _Dropped:
+    """A body buffer that keeps nothing (for the body of a refused request)."""
+
+    def append(self, data: bytes) -> None:
+        pass
+
+    def __len__(self) -> int:
+        return 0
+
+    def getfile(self):
+        return io.BytesIO()
+
+    def close(self) -> None:
+        pass
+
+
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*([0-9]{1,15})[ \t]*\r?$", re.I | re.M)
+
+
+class _RequestParser(HTTPRequestParser):
+    """waitress's parser with the fixes of the module docstring."""
+
+    _head = b""
+    _dropping: FixedStreamReceiver | None = None
+
+    def parse_header(self, header_plus):
+        self._head = header_plus
+        super().parse_header(header_plus)
+        if "CONTENT_LENGTH" in self.headers and (
+                self.chunked or "TRANSFER_ENCODING" in self.headers):
+            raise ParsingError("Content-Length and Transfer-Encoding together")
+        if self.body_rcv is None:       # nothing to read: no 100, the answer comes now
+            self.expect_continue = False
+
+    def received(self, data):
+        if self._dropping is not None:  # the body of a refused request: read, dropped
+            consumed = self._dropping.received(data)
+            self.completed = self._dropping.completed
+            return consumed
+        consumed = super().received(data)
+        if self.error is not None and self.headers_finished and not self.chunked:
+            if self.expect_continue:    # the client waits: no 100, the answer now
+                self.expect_continue = False
+            else:
+                # The answer waits until the body is read: closing a connection with
+                # unread data resets it, and a client still sending loses the answer.
+                found = _CONTENT_LENGTH.search(self._head)
+                if found and int(found.group(1)):
+                    self._dropping = FixedStreamReceiver(int(found.group(1)), _Dropped())
+                    self.completed = False
+        return consumed
+
+
+class _Channel(HTTPChannel):
+    parser_class = _RequestParser
+
+
+M_MMAP_THRESHOLD = -3          # glibc's mallopt parameter number
+
+
+def return_large_blocks(threshold: int = 128 * 1024) -> None:
+    """Have the C allocator give blocks of `threshold` bytes or more back to the system
+    when they are freed, so the server's memory levels off.
+
+    glibc raises its mmap threshold after a large block is freed; later large blocks
+    then come from each thread's heap and stay in RSS: a password check takes 16 MiB
+    (scrypt), so 8 server threads keep 128 MiB for good. A fixed threshold stops that.
+    Does nothing where there is no glibc mallopt."""
+    try:
+        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, threshold)
+    except (OSError, AttributeError):
+        pass
 
 
 class _InFlight:
@@ -52,11 +151,14 @@ class BridgeServer:
     """waitress in a background thread (see the module docstring)."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8,
-                 channel_timeout: int = 60):
+                 channel_timeout: int = 60, max_body: int = MAX_REQUEST_BODY):
+        return_large_blocks()
         self._app = _InFlight(app)
         self._server = create_server(self._app, host=host, port=port, threads=threads,
                                      channel_timeout=channel_timeout, ident="astro-bridge",
-                                     clear_untrusted_proxy_headers=False)
+                                     clear_untrusted_proxy_headers=False,
+                                     max_request_body_size=max_body)
+        self._server.channel_class = _Channel
         self.host = self._server.effective_host
         self.port = self._server.effective_port
         self._thread: threading.Thread | None = None

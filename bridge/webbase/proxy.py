@@ -1,10 +1,12 @@
-"""Which address and scheme a request really came from, behind trusted proxies only.
+"""Which address, scheme and host a request really came from, behind trusted proxies only.
 
-`Forwarded` (RFC 7239), or else `X-Forwarded-For` / `X-Forwarded-Proto`, are believed
-only when the direct peer (REMOTE_ADDR) is one of the configured trusted proxies; from
-anyone else they are ignored, so a client cannot choose its own address (and dodge the
-login throttle) by sending the header itself. With a chain of proxies the client is the
-right-most address that is not itself a trusted proxy.
+`Forwarded` (RFC 7239), or else `X-Forwarded-For` / `X-Forwarded-Proto` /
+`X-Forwarded-Host`, are believed only when the direct peer (REMOTE_ADDR) is one of the
+configured trusted proxies; from anyone else they are ignored, so a client cannot
+choose its own address (and dodge the login throttle) by sending the header itself, nor
+the host of the addresses the bridge makes. With a chain of proxies the client is the
+right-most address that is not itself a trusted proxy; the scheme and host are the ones
+the client used (the left-most).
 """
 import ipaddress
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ class Origin:
 
     address: str
     scheme: str
+    host: str                 # host[:port] the client asked for
 
 
 def trusted_networks(entries: Iterable[str]) -> tuple[_Network, ...]:
@@ -54,9 +57,10 @@ def _strip_port(node: str) -> str:
     return node
 
 
-def _forwarded(header: str) -> tuple[list[str], list[str]]:
-    """Addresses (for=) and schemes (proto=) of a Forwarded header, hop by hop."""
-    fors, protos = [], []
+def _forwarded(header: str) -> tuple[list[str], list[str], list[str]]:
+    """Addresses (for=), schemes (proto=) and hosts (host=) of a Forwarded header, hop
+    by hop."""
+    fors, protos, hosts = [], [], []
     for element in header.split(","):
         pairs = {}
         for part in element.split(";"):
@@ -66,24 +70,31 @@ def _forwarded(header: str) -> tuple[list[str], list[str]]:
             fors.append(_strip_port(pairs["for"]))
         if "proto" in pairs:
             protos.append(pairs["proto"].lower())
-    return fors, protos
+        if pairs.get("host"):
+            hosts.append(pairs["host"])
+    return fors, protos, hosts
+
+
+def _list(environ: Mapping, key: str) -> list[str]:
+    return [v.strip() for v in environ.get(key, "").split(",") if v.strip()]
 
 
 def request_origin(environ: Mapping, nets: tuple[_Network, ...]) -> Origin:
-    """The client address and scheme of a WSGI request (see the module docstring)."""
+    """The client address, scheme and host of a WSGI request (see the module
+    docstring)."""
     peer = environ.get("REMOTE_ADDR") or ""
     scheme = environ.get("wsgi.url_scheme") or "http"
+    host = environ.get("HTTP_HOST") or (
+        f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}".rstrip(":"))
     if not nets or not _is_trusted(peer, nets):
-        return Origin(peer, scheme)
+        return Origin(peer, scheme, host)
     forwarded = environ.get("HTTP_FORWARDED")
     if forwarded:
-        hops, protos = _forwarded(forwarded)
+        hops, protos, hosts = _forwarded(forwarded)
     else:
-        hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")
-                if h.strip()]
-        hops = [_strip_port(h) for h in hops]
-        protos = [p.strip().lower() for p in
-                  environ.get("HTTP_X_FORWARDED_PROTO", "").split(",") if p.strip()]
+        hops = [_strip_port(h) for h in _list(environ, "HTTP_X_FORWARDED_FOR")]
+        protos = [p.lower() for p in _list(environ, "HTTP_X_FORWARDED_PROTO")]
+        hosts = _list(environ, "HTTP_X_FORWARDED_HOST")
     address = peer
     for hop in reversed(hops):
         address = hop
@@ -93,4 +104,4 @@ def request_origin(environ: Mapping, nets: tuple[_Network, ...]) -> Origin:
         address = peer
     if protos and protos[0] in ("http", "https"):
         scheme = protos[0]
-    return Origin(address, scheme)
+    return Origin(address, scheme, hosts[0] if hosts else host)

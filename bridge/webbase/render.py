@@ -1,4 +1,5 @@
-"""The headers every page of the bridge carries, the button side's and the admin's."""
+"""The headers every page of the bridge carries, the button side's and the admin's, and
+the one way both redirect (`see_other`)."""
 import bottle
 
 # Every answer of the bridge: nothing cached (receipts hold customer data), no Referer
@@ -19,3 +20,14 @@ def set_security_headers() -> None:
     """The after_request hook: put SECURITY_HEADERS on the current response."""
     for name, value in SECURITY_HEADERS.items():
         bottle.response.set_header(name, value)
+
+
+def see_other(location: str) -> bottle.HTTPResponse:
+    """A 303 to `location`, a path on this site, keeping the headers already set (a
+    cookie). Relative (RFC 7231): right behind any proxy, and never a host that a
+    request header named (bottle.redirect would build it from X-Forwarded-Host)."""
+    answer = bottle.response.copy(cls=bottle.HTTPResponse)
+    answer.status = 303
+    answer.body = ""
+    answer.set_header("Location", location)
+    return answer

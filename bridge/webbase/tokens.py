@@ -9,9 +9,12 @@ they stay valid across restarts of the same bridge.
 import base64
 import hashlib
 import hmac
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+
+_ISSUED = re.compile(r"[0-9]{1,12}")
 
 
 def b64(raw: bytes) -> str:
@@ -24,6 +27,15 @@ def mac(key: bytes, purpose: str, value: str) -> str:
     passes as another), as b64. Every signed token of the bridge is made with it."""
     msg = purpose.encode("utf-8") + b"\0" + value.encode("utf-8")
     return b64(hmac.new(key, msg, hashlib.sha256).digest())
+
+
+def same(expected: str, given: str | None) -> bool:
+    """True when `given` is the token `expected`, in constant time. Any text may come
+    in (a request's value: non-ASCII, empty, None) and gets a plain False."""
+    if not given:
+        return False
+    # As bytes: compare_digest refuses str with non-ASCII characters (TypeError).
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8", "replace"))
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ class Signer:
 
     def receipt_token_ok(self, sale_key: str, token: str | None) -> bool:
         """True when `token` was made by receipt_token(sale_key); constant time."""
-        return bool(token) and hmac.compare_digest(self.receipt_token(sale_key), token)
+        return same(self.receipt_token(sale_key), token)
 
     def csrf_token(self, sale_key: str) -> str:
         """A token for a form about `sale_key`, valid for csrf_max_age seconds."""
@@ -59,8 +71,9 @@ class Signer:
     def csrf_token_ok(self, sale_key: str, token: str | None) -> bool:
         """True when `token` came from csrf_token(sale_key) and has not expired."""
         issued, _, mac = (token or "").partition(".")
-        if not issued.isdigit() or not mac:
+        # ASCII digits only, and few: "²" is a digit to isdigit() but not to int().
+        if not _ISSUED.fullmatch(issued) or not mac:
             return False
         if not 0 <= self.clock() - int(issued) <= self.csrf_max_age:
             return False
-        return hmac.compare_digest(self._mac("csrf", issued + ":" + sale_key), mac)
+        return same(self._mac("csrf", issued + ":" + sale_key), mac)

@@ -133,6 +133,19 @@ def test_csv_export_has_the_listed_lines(app, journal, config, client):
     assert {x["message"] for x in everything} == {"No Item Found", "'=HYPERLINK(\"x\")"}
 
 
+def test_no_csv_cell_starts_like_a_formula(app, journal):
+    journal.record_failure("demo", "transaction", "-1+1", reason=Reason.REFUSED,
+                           item_code="@SUM(1+1)",
+                           customer_id='=HYPERLINK("http://evil.example/x","open")',
+                           description="+cmd", sale_key="\tdemo-1", transaction_id="\rdemo-1-1")
+    log_in(app)
+    [row] = list(csv.DictReader(io.StringIO(app.get("/failures.csv").text)))
+    assert (row["customer"], row["item_code"], row["description"], row["message"],
+            row["sale_key"], row["transaction_or_reward_id"]) == (
+        '\'=HYPERLINK("http://evil.example/x","open")', "'@SUM(1+1)", "'+cmd", "'-1+1",
+        "'\tdemo-1", "'\rdemo-1-1")
+
+
 def test_csv_needs_a_login(app):
     assert "/admin/login?next=" in app.get("/failures.csv", status=303).headers["Location"]
 

@@ -104,3 +104,23 @@ def test_a_logout_on_one_bridge_holds_on_every_bridge_of_the_journal(journal):
     other, _ = one.start("admin", secure=False, path="/admin")
     one.end(other, secure=False, path="/admin")
     assert not journal.session_ended(session.sid)
+
+
+def test_a_cookie_whose_expiry_is_not_a_whole_number_is_no_session():
+    import base64
+    import json
+
+    m = manager({"admin": "hash-1"})
+    for expires in ("1e999", "1.5", "true", '"2"', "null"):
+        payload = base64.urlsafe_b64encode(
+            f'{{"u":"admin","s":"x","e":{expires}}}'.encode()).rstrip(b"=").decode()
+        assert m.current(payload + ".sig") is None
+    assert m.current("\u00e9.\u00e9") is None      # a non-ASCII signature: refused
+
+
+def test_the_session_cookie_is_read_next_to_cookies_http_cookies_cannot_parse():
+    from bridge.admin.sessions import read_cookie
+
+    header = 'prefs={"k":1}; tracker="a\\"b; astro_bridge_admin=v.1; other=x'
+    assert read_cookie(header, "astro_bridge_admin") == "v.1"
+    assert read_cookie(header, "missing") is None and read_cookie(None, "x") is None

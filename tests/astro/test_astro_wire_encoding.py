@@ -23,6 +23,11 @@ def test_huge_and_tiny_amounts_never_use_exponent_notation():
     assert encode_json(Decimal("1E-7")) == "0.00"
 
 
+def test_an_amount_beyond_28_digits_is_written_exactly_not_refused():
+    assert encode_json(Decimal("9" * 40 + ".995")) == "1" + "0" * 40 + ".00"
+    assert encode_json(Decimal("-" + "9" * 40 + ".99")) == "-" + "9" * 40 + ".99"
+
+
 def test_floats_are_refused_so_no_binary_noise_reaches_astro():
     with pytest.raises(TypeError):
         encode_json({"dollarAmount": 0.1 + 0.2})

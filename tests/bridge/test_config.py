@@ -64,6 +64,7 @@ def test_defaults_of_a_minimal_file(tmp_path):
     assert (store.max_subtotal, store.max_qty, store.walk_in) == (
         Decimal("10000.00"), 999, "ignore")
     assert config.login_param == "login" and config.max_lines == 500
+    assert config.max_id_length == 64
     assert config.legacy_paths == ("/",)
     assert config.secret_key is None
     assert config.failure_report_days == 30
@@ -108,6 +109,10 @@ def test_global_option_errors(tmp_path):
         "bridge.toml: server.trusted_proxies[1]: not an IP address or CIDR network: 'proxy'"
     assert error_of(tmp_path, minimal(top="[journal]\ndedupe_window_seconds = 0")) == \
         "bridge.toml: journal.dedupe_window_seconds: must be greater than 0, not 0"
+    assert error_of(tmp_path, minimal(top="[server]\nmax_id_length = 0")) == \
+        "bridge.toml: server.max_id_length: must be at least 1, not 0"
+    assert load_config(write(tmp_path, minimal(top="[server]\nmax_id_length = 20"))
+                       ).max_id_length == 20
     assert error_of(tmp_path, "[server]\nport = 8080\n") == \
         "bridge.toml: stores: at least one store is required ([stores.<id>])"
 

@@ -15,6 +15,12 @@ def test_the_upc_a_of_an_ean_13_that_is_one():
     assert upc_a_of("012345678905") is None and upc_a_of("WASH-SELF") is None
 
 
+def test_an_item_code_of_digits_beyond_ascii_is_a_store_item_number_not_a_gtin():
+    code = "0" + "\u00b2" * 12           # "²" is a digit to str.isdigit(), not to int()
+    assert upc_a_of(code) is None
+    assert "custom program" in text("No Item Found", item_code=code)
+
+
 def test_no_item_found_names_the_three_causes_and_the_upc_when_it_helps():
     t = text("No Item Found", item_code="0012345678905")
     assert "not enrolled" in t and "exception" in t and "its upc-a is 012345678905" in t

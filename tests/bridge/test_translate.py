@@ -94,6 +94,11 @@ def test_refund_with_negative_subtotal_still_deducts():
     assert p.manual_removals[0].qty == 1
 
 
+def test_refund_of_a_subtotal_beyond_28_digits_deducts_it_exactly():
+    p = plan(f"CustomerID=C-1&UPC1=012345678905&SubTotal={'9' * 40}.99&Refund=1")
+    assert p.steps[1].dollar_amount == Decimal("-" + "9" * 40 + ".99")
+
+
 def test_returned_item_in_an_ordinary_sale_is_not_sent():
     p = plan("CustomerID=C-1&UPC1=012345678905&Qty1=-1&UPC2=072030001234")
     assert [ln.item_code for ln in p.steps[1].lines] == ["072030001234"]

@@ -41,6 +41,32 @@ def test_line_number_zero_is_an_error():
     assert str(error_of(f"{BASE}&UPC0=A")) == "UPC0: line numbers start at 1"
 
 
+def test_a_line_number_of_more_than_nine_digits_is_an_error_naming_it():
+    assert str(error_of(f"{BASE}&UPC1234567890=A")) == \
+        "UPC1234567890: a line number has at most 9 digits"
+    err = error_of(f"{BASE}&Qty{'7' * 5000}=1")      # int() of it would raise
+    assert str(err) == f"Qty{'7' * 17}...: a line number has at most 9 digits"
+    assert parse(f"{BASE}&UPC000000000123456789=A").lines[0].index == 123456789
+
+
+@pytest.mark.parametrize("param", ["CustomerID", "SaleID", "TransactionID"])
+def test_an_id_longer_than_the_bound_is_an_error_naming_it(param):
+    name = "SaleID" if param == "TransactionID" else param
+    query = f"CustomerID=C&{param}={'x' * 65}" if param != "CustomerID" else "CustomerID=" + "x" * 65
+    assert str(error_of(query)) == (f"{name}: longer than 64 characters, the most an id may "
+                                    f"have, got '{'x' * 40}...'")
+    assert str(error_of(query.replace("x" * 65, "x" * 11), max_id_length=10)).startswith(
+        f"{name}: longer than 10 characters")
+    assert parse(query.replace("x" * 65, "x" * 64)) is not None
+
+
+@pytest.mark.parametrize("value", ["0999-12-31", "9999-01-01", "0001-01-01T00:00:00+14:00",
+                                   "9999-12-31T23:59:59-12:00"])
+def test_a_date_outside_the_years_1000_to_9998_is_an_error_naming_date(value):
+    assert str(error_of(f"{BASE}&Date={value}")).startswith(
+        "Date: must be YYYY-MM-DD or an ISO 8601 date-time, in the years 1000 to 9998")
+
+
 def test_lines_keep_the_order_of_n_and_gaps_are_fine():
     sale = parse(f"{BASE}&UPC10=C&UPC2=B&UPC7=X")
     assert [(ln.index, ln.upc) for ln in sale.lines] == [(2, "B"), (7, "X"), (10, "C")]
@@ -402,7 +428,8 @@ def test_date_time_without_zone_stays_naive_for_the_store_zone():
 @pytest.mark.parametrize("value", ["2024-02-30", "01/05/2024", "2024-5-1", "today", "2024-05-01T25:00"])
 def test_bad_date_is_an_error_naming_date(value):
     err = error_of({"CustomerID": "C-1", "Date": value})
-    assert str(err) == f"Date: must be YYYY-MM-DD or an ISO 8601 date-time, got '{value}'"
+    assert str(err) == (f"Date: must be YYYY-MM-DD or an ISO 8601 date-time, in the years "
+                        f"1000 to 9998, got '{value}'")
 
 
 def test_date_absent_is_none():

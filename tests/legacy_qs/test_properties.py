@@ -57,7 +57,10 @@ def amounts(draw):
 
 
 offsets = st.integers(-23 * 60 + 1, 23 * 60 - 1).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
-dates = st.none() | st.dates() | st.datetimes(timezones=st.none() | offsets)
+# The years a sale date may have (legacy_qs.dates.MIN_YEAR..MAX_YEAR).
+FIRST, LAST = dt.datetime(1000, 1, 1), dt.datetime(9998, 12, 31, 23, 59, 59)
+dates = (st.none() | st.dates(FIRST.date(), LAST.date())
+         | st.datetimes(FIRST, LAST, timezones=st.none() | offsets))
 
 _KNOWN = re.compile(
     r"apiusername|apipassword|customerid|firstname|lastname|email|phone|subtotal|saleid"

@@ -94,3 +94,18 @@ def test_line_items_are_counted_the_same_in_every_format(replay, tmp_path):
         ["S1", "2025-01-02", "C1", "", "", "", "", "012345678905", "", "1", ""]])
     result = replay(csv_path, "--dry-run")
     assert "read:              1 sales, 2 line items" in result.stdout, result.output
+
+
+def test_report_cells_that_start_like_a_formula_stay_text(replay, tmp_path):
+    sales = write_csv(tmp_path / "sales.csv", [
+        ["=HYPERLINK(\"http://evil.example/\",\"open\")", "2025-01-02", "C1", "", "", "", "",
+         "WASH-SELF", "", "two", ""],
+        ["@SUM(1+1)", "2025-01-02", "C2", "", "", "", "", "WASH-SELF", "", "+1+1", ""],
+        ["-S3", "2025-01-02", "C3", "", "", "", "", "WASH-SELF", "", "-x", ""]])
+    report = tmp_path / "r.csv"
+    assert replay(sales, "--report", report).exit_code == 1
+    rows = report_rows(report)
+    assert [rows[n]["sale_id"] for n in (2, 3, 4)] == [
+        "'=HYPERLINK(\"http://evil.example/\",\"open\")", "'@SUM(1+1)", "'-S3"]
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+               for r in rows.values() for cell in r.values())

@@ -20,3 +20,12 @@ def test_csrf_token_expires():
     now[0] += 61
     assert not s.csrf_token_ok("demo-1", t)
     assert not s.csrf_token_ok("demo-1", "garbage")
+
+
+def test_tokens_of_any_text_are_refused_not_raised():
+    now = [5000.0]
+    s = Signer(b"k", clock=lambda: now[0])
+    issued = s.csrf_token("demo-1").split(".")[0]
+    for token in ("\u00e9", "\u00b2.x", "9" * 5000 + ".x", f"{issued}.\u00e9\u00e9", "", None):
+        assert not s.receipt_token_ok("demo-1", token)
+        assert not s.csrf_token_ok("demo-1", token)
