@@ -26,6 +26,8 @@ KEYED = (
     ("customer_points", ("store_id", "customer_id")),
     ("points_awards", ("store_id", "customer_id", "points_transaction_id")),
     ("sale_fingerprints", ("store_id", "fingerprint")),
+    ("item_programs", ("store_id", "item_code")),
+    ("store_programs", ("store_id",)),
     ("secrets", ("name",)),
 )
 # Tables whose rows the journal numbers: copied with new numbers.
