@@ -5,6 +5,7 @@ values to text)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import os
@@ -39,6 +40,8 @@ class JournalBase:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._commits = itertools.count()   # write transactions committed (see `commits`)
+        self._committed = 0
 
     # -- connections and transactions --------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -61,12 +64,33 @@ class JournalBase:
         return conn
 
     @contextmanager
+    def atomically(self) -> Iterator[None]:
+        """Every journal call this thread makes inside the block is part of ONE write
+        transaction: one commit at the end, or nothing of it kept when the block raises.
+        Blocks nest (an inner block joins the outer one). Never wait for the network
+        inside: other writers wait for the block."""
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        with self._transaction(write=True) as conn:
+            self._local.unit = conn
+            try:
+                yield
+            finally:
+                self._local.unit = None
+
+    @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """The one place a transaction runs. A write takes SQLite's write lock at BEGIN,
         so two writers never both read-then-write the same rows. Whatever fails inside,
         including the COMMIT itself, the transaction is rolled back (or, when even that
         fails, the connection is dropped and the next call opens a new one) and the
-        error reaches the caller: a sqlite3 error as JournalError, others unchanged."""
+        error reaches the caller: a sqlite3 error as JournalError, others unchanged.
+        Inside `atomically` it joins the block's transaction."""
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            yield unit
+            return
         conn = self._conn()
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -76,6 +100,8 @@ class JournalBase:
         try:
             yield conn
             conn.execute("COMMIT")
+            if write:
+                self._committed = next(self._commits) + 1
         except BaseException as e:
             self._abandon(conn)
             if isinstance(e, sqlite3.Error):
@@ -106,6 +132,11 @@ class JournalBase:
             conn.close()
         except sqlite3.Error:
             pass
+
+    @property
+    def commits(self) -> int:
+        """Write transactions this Journal committed so far (what a benchmark counts)."""
+        return self._committed
 
     def clock(self) -> float:
         """Now on the journal's clock, in epoch seconds. Leases are measured on it, so

@@ -234,19 +234,25 @@ class SalesJournal(JournalBase):
                          " WHERE sale_key = ? AND claimed_by = ?", (sale_key, holder))
 
     @contextlib.contextmanager
-    def holding(self, sale_key: str, holder: str) -> Iterator[bool]:
-        """Claim the sale for the block (yields False, holding nothing, when someone
-        else holds it); the lease is renewed every `lease_seconds / 5` seconds by this
-        journal's heartbeat thread until the block ends, then released."""
-        if not self.claim_sale(sale_key, holder):
-            yield False
+    def holding(self, sale_key: str, holder: str, *, claimed: bool = False) -> Iterator["Hold"]:
+        """Claim the sale for the block (the Hold yielded is false, holding nothing, when
+        someone else holds it); the lease is renewed every `lease_seconds / 5` seconds by
+        this journal's heartbeat thread until the block ends, then released. `claimed`:
+        the caller has claimed it already (e.g. in the transaction that recorded it).
+        `hold.release()` inside a block of `atomically` gives the lease back with that
+        block's commit; the end of the block then writes nothing more."""
+        hold = Hold(self, sale_key, holder)
+        if not claimed and not self.claim_sale(sale_key, holder):
+            hold.held = False
+            yield hold
             return
         self._heartbeat().add(sale_key, holder)
         try:
-            yield True
+            yield hold
         finally:
             self._heartbeat().remove(sale_key, holder)
-            self.release_sale(sale_key, holder)
+            if not hold.released:
+                self.release_sale(sale_key, holder)
 
     def still_holding(self, sale_key: str, holder: str) -> bool:
         """False once the heartbeat found the lease taken over (the holder must stop)."""
@@ -369,6 +375,23 @@ class SalesJournal(JournalBase):
         with self._write() as conn:
             conn.execute("UPDATE sales SET receipt_json = ?, updated_at = ? WHERE sale_key = ?",
                          (to_json(receipt), time.time(), sale_key))
+
+
+class Hold:
+    """A lease held on a sale for a `holding` block; false when it was not obtained."""
+
+    def __init__(self, journal: "SalesJournal", sale_key: str, holder: str):
+        self.journal, self.sale_key, self.holder = journal, sale_key, holder
+        self.held, self.released = True, False
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def release(self) -> None:
+        """Give the sale back now (inside the caller's transaction, when there is one)."""
+        if self.held and not self.released:
+            self.journal.release_sale(self.sale_key, self.holder)
+            self.released = True
 
 
 class _Heartbeat:
