@@ -114,6 +114,11 @@ class SandboxServer:
         """What the account holds, call counters and faults (GET /_sandbox/state)."""
         return self._control("GET", "/state")
 
+    def call_log(self) -> list[dict[str, Any]]:
+        """The latest calls (GET /_sandbox/calls): endpoint, and when each came in and
+        was answered, in seconds on one clock of the sandbox."""
+        return self._control("GET", "/calls")["calls"]
+
     def reset(self) -> None:
         """Back to the seed: state, faults, tokens and counters."""
         self._control("POST", "/reset")
