@@ -128,9 +128,12 @@ def test_office_hides_one_failure_fixes_and_retries_another_then_cashier_redeems
     assert len(links) == 2
     shot("customer")
 
-    # Sally buys her twelfth bag: the receipt offers the free bag; the cashier redeems it.
+    # Sally buys her twelfth bag: the receipt offers the free bag (at once, or a moment
+    # later when Astro's read went out before the bag was punched: the page reloads
+    # itself once it has the reward's id); the cashier redeems it.
     browser.get(button(base, "2003", ("012345678905", "Acme Adult Kibble", 11)))
-    redeem_buttons = browser.find_elements(By.CSS_SELECTOR, "form.redeem button")
+    redeem_buttons = WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "form.redeem button"))
     assert len(redeem_buttons) == 1
     shot("receipt-reward-ready")
     click(browser, redeem_buttons[0])

@@ -1,7 +1,4 @@
 <h2 id="rewards">Rewards ready</h2>
-% if problem:
-<div class="card warn"><p>{{problem}}</p></div>
-% end
 % for r in rewards:
 <div class="card reward">
 <form method="post" action="{{action}}" class="redeem">
@@ -20,7 +17,7 @@
 </form>
 </div>
 % end
-% if not rewards and not problem:
+% if not rewards:
 <p class="muted">No other reward is ready.</p>
 % end
 % if earlier:
