@@ -8,13 +8,16 @@ import bottle
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+# One list for every render: bottle caches a compiled template under the id of its
+# lookup list, so a new list per call compiled every page again (the receipt's cost).
+LOOKUP = [str(TEMPLATES)]
 
 
 def page(name: str, **values) -> str:
     """Render templates/<name>.tpl (SimpleTemplate; `{{x}}` is HTML-escaped)."""
     values.setdefault("error", None)
     values.setdefault("static_prefix", bottle.request.script_name.rstrip("/"))
-    return bottle.template(name, template_lookup=[str(TEMPLATES)], **values)
+    return bottle.template(name, template_lookup=LOOKUP, **values)
 
 
 def error_page(status: int, title: str, message: str, **values) -> bottle.HTTPResponse:
