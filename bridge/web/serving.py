@@ -51,7 +51,7 @@ class _InFlight:
 class BridgeServer:
     """waitress in a background thread (see the module docstring)."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8,
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 32,
                  channel_timeout: int = 60):
         self._app = _InFlight(app)
         self._server = create_server(self._app, host=host, port=port, threads=threads,
