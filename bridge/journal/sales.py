@@ -369,6 +369,27 @@ class SalesJournal(JournalBase):
                          " WHERE sale_key = ?", (timestamp(now or utcnow()), sale_key))
             return True
 
+    def retry_with_customer(self, sale_key: str, customer: dict, plan: Plan,
+                            now: dt.datetime | None = None) -> bool:
+        """A sale whose customer Astro refused, to be sent again with the customer as the
+        POS gives it now (`customer`: the printable customer; `plan`: the sale's plan
+        with that customer, every id the same): both stored, the failed steps pending,
+        the sale due now. False (nothing changed) unless its customer step failed."""
+        with self.atomically(), self._write() as conn:
+            row = conn.execute("SELECT sale_json, plan_json FROM sales WHERE sale_key = ?",
+                               (sale_key,)).fetchone()
+            failed = conn.execute("SELECT 1 FROM steps WHERE sale_key = ? AND kind = ?"
+                                  " AND state = ?", (sale_key, CUSTOMER, FAILED)).fetchone()
+            if row is None or failed is None:
+                return False
+            if Plan.from_dict(from_json(row["plan_json"])).transaction_ids() != \
+                    plan.transaction_ids():
+                raise ValueError("the corrected plan must keep the sale's ids")
+            printable = {**from_json(row["sale_json"]), "customer": customer}
+            conn.execute("UPDATE sales SET sale_json = ?, plan_json = ? WHERE sale_key = ?",
+                         (to_json(printable), to_json(plan.to_dict()), sale_key))
+            return self.retry_sale(sale_key, now)
+
     # -- receipts ----------------------------------------------------------------------
     def set_receipt(self, sale_key: str, receipt: dict) -> None:
         """Store the receipt data (JSON-able) the receipt page shows."""

@@ -131,12 +131,32 @@ class BridgeWeb:
         recorded = self.record(store, sale, client=client)
         if recorded.conflict:
             return self.sale_id_conflict(store, sale, recorded.sale_key, started)
+        retried = not recorded.created and self.customer_corrected(sale, recorded.sale_key)
         outcome = self.deliver(store, client, recorded) if (
-            recorded.created or self.pending(recorded.sale_key)) else "repeat"
+            recorded.created or retried or self.pending(recorded.sale_key)) else "repeat"
         log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
                  time.monotonic() - started, via="button", **_kind(sale))
-        repeat = not recorded.created and not sale.sale_id
+        repeat = not recorded.created and not sale.sale_id and not retried
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def customer_corrected(self, sale: legacy_qs.LegacySale, sale_key: str) -> bool:
+        """The button clicked again for a sale whose customer Astro refused, with the
+        customer corrected in the POS (a name added, ...): the sale is to be sent again
+        with it (its failures leave the report; a new refusal is listed anew). True when
+        it was made pending again."""
+        found = self.journal.get_sale(sale_key)
+        if found is None or found.plan.steps[0].customer == sale.customer:
+            return False
+        step = dataclasses.replace(found.plan.steps[0], customer=sale.customer)
+        plan = dataclasses.replace(found.plan, steps=(step, *found.plan.steps[1:]))
+        before = self.journal.failures(sale_key=sale_key)
+        if not self.journal.retry_with_customer(sale_key,
+                                                sale.to_printable()["customer"], plan):
+            return False
+        for failure in before:
+            self.journal.mark_failure_retried(failure.id, utcnow())
+        log.info("%s: sent again with the customer corrected in the POS", sale_key)
+        return True
 
     def parse(self, raw: bytes, store: Store | None = None) -> legacy_qs.LegacySale:
         """The click's sale as `store` reads it (its item-code rule and limits); without a

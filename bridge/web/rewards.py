@@ -53,12 +53,15 @@ def rewards_panel(web, sale, data: dict, token: str) -> str:
     if not customer_id or sale.sale.get("refund"):
         return ""
     rewards = stored_rewards(data)
+    # A card this sale completed whose reward Astro has not shown yet (being read again).
+    confirming = [f"Free: {r.get('program_title') or 'item'}"
+                  for r in data.get("rewards_ready") or () if not r.get("reward_id")]
     earlier = [(r, _FROM_RECEIPT_TEXT.get(r.state, r.state))
                for r in web.journal.redemptions_of_sale(sale.sale_key)]
-    if not rewards and not earlier:
+    if not rewards and not earlier and not confirming:
         return ""
     return _render("redeem_panel.tpl", rewards=rewards, earlier=earlier,
-                   action=_action(sale.sale_key), token=token,
+                   confirming=confirming, action=_action(sale.sale_key), token=token,
                    csrf=web.signer.csrf_token(sale.sale_key))
 
 

@@ -17,7 +17,12 @@
 </form>
 </div>
 % end
-% if not rewards:
+% for title in confirming:
+<div class="card reward confirming">
+<p><strong>{{title}}</strong> <span class="muted">· Astro is confirming it: the Redeem button comes in a moment</span></p>
+</div>
+% end
+% if not rewards and not confirming:
 <p class="muted">No other reward is ready.</p>
 % end
 % if earlier:
