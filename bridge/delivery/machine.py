@@ -135,7 +135,7 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     `card_progress` False: no customerStatus read for the receipt (replay, where nobody
     looks at a receipt). When the read that went with the writes cannot tell the receipt
     exactly (bridge.delivery.overlap), it is read once more; `read_again` False: when
-    only the rewards ready are in doubt, not in this attempt (a cashier is waiting): the
+    only the point rewards are in doubt, not in this attempt (a cashier is waiting): the
     receipt is stored with what could be told, marked `checking`, for the caller to have
     it read in the background.
     """
@@ -356,7 +356,7 @@ class _Delivery:
             return True
         read, _ = self.read
         seen = status_after(read, self.sale, award=self.award, removals=self.removed)
-        return not seen.cards_known or (self.read_again and not seen.rewards_known)
+        return not seen.cards_known or (self.read_again and not seen.point_rewards_known)
 
     def customer_round(self) -> list[_Call]:
         step = self.sale.plan.steps[0]

@@ -11,20 +11,19 @@ customer's other cards of it show), the award's points on the balance.
 
 What cannot be told that way is said, with what can be told filled in:
 
-- the cards (`cards_known` False): a line of a program the customer has no card of yet
-  (how many punches it needs is not in the read), a line or removal the read should
-  have shown but did not;
-- the rewards ready (`rewards_known` False): a card completed by a line the read did not
-  see (its free good, and that reward's id, are Astro's to give: it is shown without
-  them), an award the read did
-  not see that raises the balance (the point rewards it makes affordable are not in the
-  read: those it lists stay).
+- the cards (`cards_known` False): a card completed by a line the read did not see (its
+  free good, and that reward's id, are Astro's to give: it is shown without them), a
+  line of a program the customer has no card of yet (how many punches it needs is not
+  in the read), a line or removal the read should have shown but did not;
+- the point rewards (`point_rewards_known` False): an award the read did not see that
+  raises the balance (the point rewards it makes affordable are not in the read: those
+  it lists stay; the balance itself is known).
 
-The caller then reads once more (the writes are answered by then), or, for the rewards
-only, has it read in the background.
+The caller then reads once more (the writes are answered by then), or, for the point
+rewards only, has it read in the background.
 
     status_after(read, sale, *, award=None, removals=False)
-        -> Overlap(status, cards_known, rewards_known)
+        -> Overlap(status, cards_known, point_rewards_known)
 """
 from __future__ import annotations
 
@@ -45,11 +44,11 @@ class Overlap:
     which parts it tells exactly (module docstring)."""
     status: CustomerStatus
     cards_known: bool
-    rewards_known: bool
+    point_rewards_known: bool
 
     @property
     def exact(self) -> bool:
-        return self.cards_known and self.rewards_known
+        return self.cards_known and self.point_rewards_known
 
 
 def status_after(read: CustomerStatus, sale: SaleRecord, *,
@@ -61,7 +60,7 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
     `sale` is the sale with the round's results recorded (its lines added or already
     there); `award` the (points transaction id, points) of the award answered in the
     round, if any; `removals` True when the round took lines off the cards."""
-    cards_known, rewards_known = not removals, True
+    cards_known, rewards_known = not removals, True     # rewards: the point rewards
     cards = list(read.cards)
     seen = Counter(p.transaction_id for c in read.cards for p in c.purchases
                    if p.transaction_id)
@@ -92,7 +91,7 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
             if len(purchases) >= card.purchase_required_count:
                 # Complete: its free good is Astro's to make; until a read shows it, one
                 # without an id (nothing to redeem it by yet).
-                rewards_known = False
+                cards_known = False
                 card = dataclasses.replace(card, status="completed", free_goods=(
                     *card.free_goods, FreeGood(None, None, None, card.reward_count, None)))
             cards[at] = dataclasses.replace(card, purchases=purchases)
