@@ -1,8 +1,8 @@
 """AstroClient: the only code in the project that speaks HTTP to Astro.
 
-One ``requests.Session`` per thread using the client (a Session is not thread-safe;
-each keeps its connections alive for its thread), one cached token (shared by the
-threads, guarded by a lock), timeouts on every request, and retries with exponential
+A small pool of ``requests.Session`` objects, each used by one call at a time (a
+Session is not thread-safe; each keeps its connection alive; at most `IDLE_SESSIONS`
+wait idle), one cached token (shared by the threads, guarded by a lock), timeouts on every request, and retries with exponential
 backoff and jitter for NotSent failures only: a call that may have been processed
 (Ambiguous) is never resent here, the caller decides.
 
@@ -50,7 +50,10 @@ CLOCK_SKEW_TOLERANCE = 120.0
 # of a busy store to have a round on the wire at once.
 ROUND_THREADS = 64
 # Seconds the last call of a round waits at most for the others to be sent first.
-SEND_WAIT = 0.02
+SEND_WAIT = 0.005
+# Sessions (each one keep-alive connection) kept for the next calls; more are made when
+# more calls are in flight at once, and closed when they come back to a full pool.
+IDLE_SESSIONS = 16
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class AstroClient:
     def __init__(self, base_url: str, username: str, password: str, client_id: str, *,
                  connect_timeout: float = 3.0, read_timeout: float = 10.0,
                  max_retries: int = 3, backoff: float = 0.25, max_retry_after: float = 30,
-                 token_margin: float = 60.0, pool_size: int = 2):
+                 token_margin: float = 60.0, pool_size: int = 1):
         self.base_url = base_url.rstrip("/")
         self.username = username
         self._password = password
@@ -106,11 +109,12 @@ class AstroClient:
         self.token_margin = token_margin
         self._token: _Token | None = None
         self._token_lock = threading.Lock()
-        self._local = threading.local()          # .deadline (see deadline()), .session
+        self._local = threading.local()          # .deadline (see deadline()), .sending
         self._pool_size = pool_size
-        self._sessions: list[requests.Session] = []
+        self._idle: list[requests.Session] = []  # last in, first out: the warm ones
         self._sessions_lock = threading.Lock()
         self._rounds: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
@@ -129,28 +133,34 @@ class AstroClient:
     def close(self) -> None:
         """Close every thread's connections and the round threads."""
         with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
+            sessions, self._idle = self._idle, []
             rounds, self._rounds = self._rounds, None
+            self._closed = True
         if rounds is not None:
             rounds.shutdown(wait=False, cancel_futures=True)
         for session in sessions:
             session.close()
 
-    @property
-    def _session(self) -> requests.Session:
-        """This thread's session (made on first use)."""
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # max_retries=0: urllib3 must not resend anything behind our back.
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size,
-                                  max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            with self._sessions_lock:
-                self._sessions.append(session)
-            self._local.session = session
+    def _checkout(self) -> requests.Session:
+        """A session for one call: an idle one, else a new one."""
+        with self._sessions_lock:
+            if self._idle:
+                return self._idle.pop()
+            self._closed = False
+        session = requests.Session()
+        # max_retries=0: urllib3 must not resend anything behind our back.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size,
+                              max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         return session
+
+    def _checkin(self, session: requests.Session) -> None:
+        with self._sessions_lock:
+            if not self._closed and len(self._idle) < IDLE_SESSIONS:
+                self._idle.append(session)
+                return
+        session.close()
 
     def together(self, calls: Sequence[Callable[[], Any]]) -> list[CallResult]:
         """Run `calls` (each makes one or more calls of this client) at the same time and
@@ -230,14 +240,17 @@ class AstroClient:
         if sending is not None and endpoint != "token":
             sending.set()                       # see together()
         started = time.monotonic()
+        session = self._checkout()
         try:
-            response = self._session.post(url, data=data, headers=headers,
-                                          timeout=timeout, allow_redirects=False)
+            response = session.post(url, data=data, headers=headers, timeout=timeout,
+                                    allow_redirects=False)
         except requests.RequestException as exc:
             error = protocol.transport_error(endpoint, exc)
             log.warning("astro %s failed: %s after %.3fs", endpoint, type(error).__name__,
                         time.monotonic() - started)
             raise error from None  # the cause holds the request, headers and all
+        finally:
+            self._checkin(session)
         log.info("astro %s -> HTTP %s in %.3fs", endpoint, response.status_code,
                  time.monotonic() - started)
         return interpret(response.status_code, response.headers, response.content,
