@@ -4,7 +4,8 @@ secrets. The only package with SQL.
 
 SQLite in WAL mode with synchronous=FULL (a commit is on disk when it returns); one
 connection per thread; every transaction runs in one place (`base`: a failed COMMIT is
-rolled back and reaches the caller as JournalError); the schema is created and migrated
+rolled back and reaches the caller as JournalError; `atomically` makes several calls one
+transaction; this process's writers take turns on a lock of their own); the schema is created and migrated
 through `PRAGMA user_version` (`schema`). The interface speaks in domain values (plans,
 steps, failures, aware datetimes), never SQL, and keeps to unique constraints and
 conditional updates with row counts (never read-then-write for uniqueness), so a
@@ -19,6 +20,8 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
 
     j = Journal(path, lease_seconds=15)      # creates/migrates the file; j.close()
                                              # (also a context manager)
+    with j.atomically(): ...                 # every call inside: ONE commit (nests)
+    j.commits -> int                         # write transactions committed so far
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
@@ -31,7 +34,10 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     # leases (on the journal's clock, j.clock(); free after lease_seconds unrenewed)
     j.claim_sale(key, holder) -> bool        j.release_sale(key, holder)
     j.renew_leases([(key, holder)]) -> [lost keys]
-    with j.holding(key, holder) as held: ... # claim, heartbeat renewal, release
+    with j.holding(key, holder, claimed=False) as hold: ...
+                                             # claim (unless claimed), heartbeat renewal,
+                                             # release (hold.release() inside atomically
+                                             # releases with that commit)
     j.still_holding(key, holder) -> bool     # False once the heartbeat lost the lease
     j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
     j.mark_step_failed(key, n, error, result=None)         # business failure, final
@@ -41,6 +47,8 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.schedule_retry(key, at, error, *, counted=True)   # counted: an attempt, not a wait
     j.give_up(key, reason) -> list[StepRecord]
     j.retry_sale(key, now=None) -> bool      # person's Retry: failed/given_up -> pending
+    j.retry_with_customer(key, customer, plan, now=None) -> bool
+                                             # a refused customer, corrected: sent again
     j.set_receipt(key, receipt)
     # points (bridge.journal.points): one award of a customer at a time, in sale order
     j.points_snapshot(store_id, customer_id) -> PointsSnapshot | None

@@ -13,6 +13,7 @@ import secrets as _secrets
 import sqlite3
 import threading
 import time
+import contextlib
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -40,6 +41,7 @@ class JournalBase:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._writers = threading.Lock()    # one write transaction of this process at a time
         self._commits = itertools.count()   # write transactions committed (see `commits`)
         self._committed = 0
 
@@ -92,22 +94,26 @@ class JournalBase:
             yield unit
             return
         conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as e:
-            self._abandon(conn)
-            raise JournalError(f"journal transaction not started: {e}") from e
-        try:
-            yield conn
-            conn.execute("COMMIT")
-            if write:
-                self._committed = next(self._commits) + 1
-        except BaseException as e:
-            self._abandon(conn)
-            if isinstance(e, sqlite3.Error):
-                raise JournalError(f"journal {'write' if write else 'read'} failed, "
-                                   f"nothing of it was kept: {e}") from e
-            raise
+        # This process's writers queue here: SQLite's own wait for its write lock sleeps
+        # in steps of up to 100 ms, which a busy till would feel on every click.
+        writing = self._writers if write else contextlib.nullcontext()
+        with writing:
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.Error as e:
+                self._abandon(conn)
+                raise JournalError(f"journal transaction not started: {e}") from e
+            try:
+                yield conn
+                conn.execute("COMMIT")
+                if write:
+                    self._committed = next(self._commits) + 1
+            except BaseException as e:
+                self._abandon(conn)
+                if isinstance(e, sqlite3.Error):
+                    raise JournalError(f"journal {'write' if write else 'read'} failed, "
+                                       f"nothing of it was kept: {e}") from e
+                raise
 
     def _write(self):
         """One write transaction (see `_transaction`)."""
