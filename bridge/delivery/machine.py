@@ -36,7 +36,7 @@ from typing import Any, Callable
 from bridge.astro import (AstroError, AuthError, BusinessError, CallResult, CustomerNotFound,
                           CustomerStatus, NotSent, Purchase, RateLimited)
 from bridge.config import RetryPolicy
-from bridge.delivery.overlap import status_after
+from bridge.delivery.overlap import card_sizes_of, status_after
 from bridge.delivery.points import PointsAward, WaitForPoints, note_points
 from bridge.delivery.receipt import receipt_data
 from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, PointsSnapshot,
@@ -48,6 +48,10 @@ from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS
 log = logging.getLogger(__name__)
 
 ALREADY_LINKED_CODE = 320
+# The punches a card of each program needs, (store, program id) -> count, as customers'
+# cards read by this process showed them: Astro's programs, the same for every customer,
+# so a read from before a customer's first punch of a program can still be told.
+_CARD_SIZES: dict[tuple[str, str], int] = {}
 FAILURE_KIND = {CUSTOMER: "customer", TRANSACTIONS: "transaction", POINTS: "points",
                 REMOVE_TRANSACTION: "transaction"}
 
@@ -286,8 +290,16 @@ class _Delivery:
         read, asked_at = self.read
         if self.read_after_writes:
             return receipt_data(self.sale, read, asked_at)
-        seen = status_after(read, self.sale, award=self.award, removals=self.removed)
+        seen = self.seen()
         return receipt_data(self.sale, seen.status, asked_at, checking=not seen.exact)
+
+    def seen(self):
+        """What the read that went with the writes tells (bridge.delivery.overlap)."""
+        read, _ = self.read
+        sizes = {program: size for (store, program), size in list(_CARD_SIZES.items())
+                 if store == self.store}
+        return status_after(read, self.sale, award=self.award, removals=self.removed,
+                            card_sizes=sizes)
 
     def stop_for(self, stop: _Stop) -> None:
         """Keep the first reason to leave work for later (a wait gives way to an error)."""
@@ -354,8 +366,7 @@ class _Delivery:
             return False           # waiting (e.g. for another sale's points): no receipt yet
         if self.read is None:
             return True
-        read, _ = self.read
-        seen = status_after(read, self.sale, award=self.award, removals=self.removed)
+        seen = self.seen()
         return not seen.cards_known or (self.read_again and not seen.point_rewards_known)
 
     def customer_round(self) -> list[_Call]:
@@ -494,6 +505,9 @@ class _Delivery:
             return
         status, asked_at = result.value
         self.read, self.read_after_writes = (status, asked_at), not self.writing
+        for program, size in card_sizes_of(status).items() if hasattr(status, "cards") \
+                else ():
+            _CARD_SIZES[(self.store, program)] = size
         if self.snapshot_needed:
             # The points as they are before the award: its snapshot.
             self.snapshot_needed = False

@@ -14,7 +14,8 @@ What cannot be told that way is said, with what can be told filled in:
 - the cards (`cards_known` False): a card completed by a line the read did not see (its
   free good, and that reward's id, are Astro's to give: it is shown without them), a
   line of a program the customer has no card of yet (how many punches it needs is not
-  in the read), a line or removal the read should have shown but did not;
+  in the read, nor known from other customers' cards), a line or removal the read
+  should have shown but did not;
 - the point rewards (`point_rewards_known` False): an award the read did not see that
   raises the balance (the point rewards it makes affordable are not in the read: those
   it lists stay; the balance itself is known).
@@ -22,14 +23,16 @@ What cannot be told that way is said, with what can be told filled in:
 The caller then reads once more (the writes are answered by then), or, for the point
 rewards only, has it read in the background.
 
-    status_after(read, sale, *, award=None, removals=False)
+    status_after(read, sale, *, award=None, removals=False, card_sizes=None)
         -> Overlap(status, cards_known, point_rewards_known)
+    card_sizes_of(status) -> {program id: punches a card needs}
 """
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
+from typing import Mapping
 
 from bridge.astro import Card, CardPurchase, CustomerStatus, FreeGood, PointsTransaction
 from bridge.journal import SaleRecord
@@ -52,14 +55,16 @@ class Overlap:
 
 
 def status_after(read: CustomerStatus, sale: SaleRecord, *,
-                 award: tuple[str, int | None] | None = None,
-                 removals: bool = False) -> Overlap:
+                 award: tuple[str, int | None] | None = None, removals: bool = False,
+                 card_sizes: Mapping[str, int] | None = None) -> Overlap:
     """The customer's status after this sale's writes, from `read`, a customerStatus sent
     together with them, and whether it is exact (module docstring).
 
     `sale` is the sale with the round's results recorded (its lines added or already
     there); `award` the (points transaction id, points) of the award answered in the
-    round, if any; `removals` True when the round took lines off the cards."""
+    round, if any; `removals` True when the round took lines off the cards;
+    `card_sizes` the punches a card of each program needs, as other customers' cards
+    showed them (`card_sizes_of`), for a program the customer has no card of yet."""
     cards_known, rewards_known = not removals, True     # rewards: the point rewards
     cards = list(read.cards)
     seen = Counter(p.transaction_id for c in read.cards for p in c.purchases
@@ -75,7 +80,7 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
             if at is None:
                 required = next((c.purchase_required_count for c in cards
                                  if c.program_id == program_id and c.purchase_required_count),
-                                None)
+                                (card_sizes or {}).get(program_id))
                 if not required:
                     cards_known = False
                     break
@@ -114,6 +119,12 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
             r for r in read.eligible_point_rewards
             if r.points_required is None or r.points_required <= balance)),
         cards_known, rewards_known and points <= 0)
+
+
+def card_sizes_of(status: CustomerStatus) -> dict[str, int]:
+    """The punches a card of each program needs, as this customer's cards show it."""
+    return {c.program_id: c.purchase_required_count for c in status.cards
+            if c.program_id and c.purchase_required_count}
 
 
 def _lines_of(sale: SaleRecord):

@@ -114,9 +114,12 @@ def test_a_card_completed_by_lines_the_read_did_not_see_rolls_over_and_is_read_a
     assert [c["punches"] for c in data["line_cards"][f"{KEY}-1"]] == [12, 2]
 
 
-def test_a_first_card_of_a_program_cannot_be_told_from_a_read_without_one():
-    after = status_after(read([], 0, []), TWO, award=None)
-    assert not after.cards_known
+def test_a_first_card_of_a_program_is_told_when_other_customers_cards_show_its_size():
+    assert not status_after(read([], 0, []), TWO, award=None).cards_known
+    after = status_after(read([], 0, []), TWO, award=None, card_sizes={"101": 12})
+    [new] = after.status.cards
+    assert (new.card_id, len(new.purchases), new.purchase_required_count) == (None, 2, 12)
+    assert after.exact
 
 
 def test_a_line_sent_in_an_earlier_attempt_that_the_read_does_not_show_cannot_be_told():
