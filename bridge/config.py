@@ -18,7 +18,8 @@ one of the three.
 The file layout (config/bridge.example.toml documents every option)::
 
     [server]   host, port, legacy_paths, login_param, max_lines, max_id_length,
-               request_deadline_seconds, trusted_proxies, secret_key(_env|_file), log_json
+               request_deadline_seconds, threads, trusted_proxies, secret_key(_env|_file),
+               log_json
     [journal]  path | url(_env|_file), dedupe_window_seconds
     [delivery] retry_backoff_base_seconds, retry_backoff_max_seconds, give_up_after_hours
     [reports]  failure_report_days
@@ -171,6 +172,7 @@ class Config:
     max_lines: int = 500
     max_id_length: int = 64             # longest CustomerID / SaleID a button may send
     request_deadline: float = 8.0       # seconds a button request may spend delivering
+    threads: int = 32                   # requests answered at once (tills waiting on Astro)
     dedupe_window: float = 120.0        # seconds an identical sale without SaleID is a repeat
     retry: RetryPolicy = RetryPolicy()
     secret_key: Secret | None = None
@@ -353,7 +355,8 @@ class _Reader:
                 raise self.fail(k, "unknown section")
         server = self.table(data, "server", "", {
             "host", "port", "legacy_paths", "login_param", "max_lines", "max_id_length",
-            "request_deadline_seconds", "trusted_proxies", "secret_key", "secret_key_env",
+            "request_deadline_seconds", "threads", "trusted_proxies", "secret_key",
+            "secret_key_env",
             "secret_key_file", "log_json"})
         journal = self.table(data, "journal", "", {"path", "url", "url_env", "url_file",
                                                    "dedupe_window_seconds"})
@@ -370,6 +373,9 @@ class _Reader:
         max_id_length = self.get(server, "max_id_length", "server.", int, 64)
         if max_id_length < 1:
             raise self.fail("server.max_id_length", f"must be at least 1, not {max_id_length}")
+        threads = self.get(server, "threads", "server.", int, 32)
+        if not 1 <= threads <= 512:
+            raise self.fail("server.threads", f"must be between 1 and 512, not {threads}")
         days = self.get(reports, "failure_report_days", "reports.", int, 30)
         if days < 1:
             raise self.fail("reports.failure_report_days", f"must be at least 1, not {days}")
@@ -392,6 +398,7 @@ class _Reader:
             max_lines=max_lines,
             max_id_length=max_id_length,
             request_deadline=self.positive(server, "request_deadline_seconds", "server.", 8),
+            threads=threads,
             dedupe_window=self.positive(journal, "dedupe_window_seconds", "journal.", 120),
             retry=RetryPolicy(backoff_base=base, backoff_max=cap,
                               give_up_after=3600 * self.positive(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bridge.reasons import Reason, astro_reason
 from bridge.astro import Ambiguous, AstroError, BusinessError, NotSent
@@ -57,6 +58,16 @@ class Reward:
     item_id: str | None = None       # free goods: the item handed over
     program_title: str | None = None
     points_required: int | None = None
+    reward_type: str | None = None   # point rewards: e.g. "dollar_off"
+    reward_value: str | None = None  # ...and its value ("5.00": $5 off)
+
+    def handing_over(self) -> str:
+        """What the cashier does with the reward once it is redeemed."""
+        if self.kind == POINTS and self.reward_type == "dollar_off" and self.reward_value:
+            return f"Take {dollars(self.reward_value)} off this sale."
+        if self.kind == POINTS:
+            return "Give it to the customer with this sale."
+        return "Hand it over."
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,10 @@ def rewards_ready(status) -> tuple[Reward, ...]:
     for r in status.eligible_point_rewards:
         if r.reward_id and (r.points_required is None or r.points_required <= balance):
             rewards.append(Reward(POINTS, r.reward_id, r.title or "Points reward",
-                                  points_required=r.points_required))
+                                  points_required=r.points_required,
+                                  reward_type=r.reward_type,
+                                  reward_value=None if r.reward_value is None
+                                  else str(r.reward_value)))
     return tuple(rewards)
 
 
@@ -211,7 +225,18 @@ def redeem(client, journal, *, store: str, customer_id: str, reward: Reward,
     except AstroError as exc:
         return _failed(journal, key, reward, exc, endpoint, now)
     journal.finish_redemption(key, "done", when=now)
-    return RedeemOutcome(REDEEMED, reward, f"Redeemed: {reward.title}. Hand it over.")
+    return RedeemOutcome(REDEEMED, reward, f"Redeemed: {reward.title}. {reward.handing_over()}")
+
+
+def dollars(value) -> str:
+    """"$5" for 5.00, "$5.50" for 5.5: money as a cashier says it."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    return f"${amount:,.0f}" if amount == amount.to_integral_value() else f"${amount:,.2f}"
 
 
 def _attempt_fields(store, customer_id, sale_key, reward: Reward, now) -> dict:

@@ -1,22 +1,29 @@
 #!/usr/bin/env python3
-"""What the bridge costs a sale, measured against the sandbox in one run.
+"""What the bridge costs a cashier and a store, against the sandbox Astro, in one run.
 
-1. Overhead, sandbox at zero latency: N button clicks through the real bridge (waitress,
-   journal on disk, 303 to the receipt, receipt fetched) against the same REST calls made
-   directly with AstroClient. The calls to replay are read off the sandbox's own call
-   counters during the bridge run, so both sides make the same calls. Prints ms per
-   sale for each and the ratio.
-2. The cashier's wait, sandbox latency L on every call: click to receipt for a known
-   customer (Sally, linked and cached) and for a new customer (search, then addCustomer),
-   in units of L, with the calls each one made.
-3. With --journal postgresql://...: throughput of whole bridges (`astro-bridge serve`
-   processes, 8 request threads each) at 32 concurrent tills, sandbox latency L on
-   every call: sales/s with one bridge on a SQLite file, then one and two bridges on
-   the PostgreSQL journal (the tills spread over them, as a load balancer would), side
-   by side, each against the first.
+The sandbox Astro runs in a process of its own (`astro-bridge sandbox --control`), as
+the real Astro is a remote API; `--in-process` serves it from this process instead (the
+set-up of the earlier figures: everything shares one interpreter). The bridge (waitress,
+a journal on disk with synchronous=FULL, no retry worker) and the tills (HTTP clients)
+run in this process. Every figure is a ratio to a baseline measured in the same run.
 
-    .venv/bin/python scripts/bench_bridge.py [--sales 200] [--latency 0.05]
-        [--journal postgresql://user@host/db [--tills 32] [--till-sales 10]]
+1. Our own cost, sandbox at zero latency: N clicks of a known customer through the real
+   bridge (click -> 303 -> receipt), against the same REST calls made directly with
+   AstroClient one after the other (the calls read off the sandbox's counters during the
+   bridge run, so both sides make the same calls): ms per sale, the ratio, and the
+   journal commits per click.
+2. The cashier's wait with latency L on every Astro call, click to receipt: median and
+   p90 of M clicks, in L, for a known customer (2 lines), a known customer with 20 lines
+   (2 in a program, 18 in none, as a pet store's sale goes), and a new customer (lookup,
+   then addCustomer); with the calls per sale of each kind of customer, and how many of
+   the known customer's rounds overlapped on the wire (the sandbox's call log).
+3. Tills in parallel at L: 1, 8 and 32 tills clicking at the same time, each for a known
+   customer of its own: clicks per second, p50 and p99 of the wait in L.
+
+    .venv/bin/python scripts/bench_bridge.py [--sales 200] [--latency 0.05] [--clicks 30]
+        [--tills 1,8,32] [--per-till 10] [--in-process]
+
+On a machine shared with other work the figures are indicative: run it twice.
 """
 import argparse
 import os
@@ -32,40 +39,100 @@ from urllib.parse import urlencode
 
 import requests
 
-from bridge.astro import AstroClient
+from bridge.app import create_app
+from bridge.astro import AstroClient, StoreClients
 from bridge.config import demo_config
 from bridge.journal import Journal
-from bridge.sandbox.server import SandboxServer
-from bridge.app import create_app
-from bridge.astro import StoreClients
-from bridge.config import DEMO_BUTTON_HASH
 from bridge.web.serving import BridgeServer
 
-ITEMS = (("012345678905", "Adult Kibble 30 lb"), ("072030001234", "Puppy Kibble 15 lb"))
+KIBBLE = (("012345678905", "Adult Kibble 30 lb"), ("072030001234", "Puppy Kibble 15 lb"))
+# A big basket: the two bags and 18 things in no program (toys, leashes, treats).
+BASKET = KIBBLE + tuple((f"4000000{n:05d}", f"Toy {n}") for n in range(18))
 
 
-def button_query(sale_id: str, customer: str, email: str) -> str:
+class RemoteSandbox:
+    """The control routes of a sandbox Astro over HTTP (as SandboxServer offers them)."""
+
+    def __init__(self, base_url: str):
+        self.base_url, self.api_url = base_url, base_url + "/api/json"
+        self.http = requests.Session()
+
+    def _do(self, method: str, path: str, json=None):
+        answer = self.http.request(method, f"{self.base_url}/_sandbox{path}", json=json,
+                                   timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    def set_faults(self, faults):
+        return self._do("POST", "/faults", faults)
+
+    def clear_faults(self):
+        return self._do("DELETE", "/faults")
+
+    def reset(self):
+        self._do("POST", "/reset")
+
+    def state(self):
+        return self._do("GET", "/state")
+
+    def call_log(self):
+        return self._do("GET", "/calls")["calls"]
+
+    def stop(self):
+        self.http.close()
+
+
+class SandboxProcess(RemoteSandbox):
+    """`astro-bridge sandbox --control` on a free port, in a process of its own."""
+
+    def __init__(self):
+        cli = Path(sys.executable).with_name("astro-bridge")
+        self.proc = subprocess.Popen([str(cli), "sandbox", "--control", "--port", "0"],
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("Astro sandbox: "):
+            self.proc.kill()
+            sys.exit(f"bench: the sandbox did not start ({line!r})")
+        super().__init__(line.split(": ", 1)[1].strip().removesuffix("/api/json"))
+
+    def stop(self):
+        super().stop()
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class SandboxInProcess(RemoteSandbox):
+    def __init__(self):
+        from bridge.sandbox.server import SandboxServer
+        self.server = SandboxServer(control=True).start()
+        super().__init__(self.server.base_url)
+
+    def stop(self):
+        super().stop()
+        self.server.stop()
+
+
+def button_query(sale_id: str, customer: str, items=KIBBLE) -> str:
     pairs = [("apiusername", "demo"), ("apipassword", "demo-button"),
              ("CustomerID", customer), ("FirstName", "Bench"), ("LastName", "Customer"),
-             ("Email", email), ("SaleID", sale_id)]
-    for n, (upc, desc) in enumerate(ITEMS, 1):
+             ("Email", f"{customer.lower()}@example.com"), ("SaleID", sale_id)]
+    for n, (upc, desc) in enumerate(items, 1):
         pairs += [(f"UPC{n}", upc), (f"Description{n}", desc), (f"Qty{n}", "1")]
-    pairs.append(("SubTotal", "74.98"))
+    pairs.append(("SubTotal", f"{37.49 * len(items):.2f}"))
     return urlencode(pairs)
 
 
 def click(http: requests.Session, base: str, query: str) -> float:
     """One button click followed to its receipt; seconds from click to receipt."""
     t0 = time.perf_counter()
-    r = http.get(f"{base}/?{query}", timeout=30)
+    r = http.get(f"{base}/?{query}", timeout=60)
     elapsed = time.perf_counter() - t0
     if r.status_code != 200 or "/receipt/" not in r.url:
         sys.exit(f"bench: the click did not end on a receipt ({r.status_code} {r.url})")
+    if "Saved. It is being sent" in r.text:
+        sys.exit("bench: a click ended on a pending receipt: the bridge could not deliver "
+                 "within its deadline (a loaded machine?)")
     return elapsed
-
-
-def call_counts(sandbox: SandboxServer) -> dict:
-    return dict(sandbox.state()["calls"])
 
 
 def delta(after: dict, before: dict) -> dict:
@@ -73,222 +140,176 @@ def delta(after: dict, before: dict) -> dict:
             if after.get(k, 0) != before.get(k, 0)}
 
 
-def direct_sale(client: AstroClient, customer: str, n: int, calls_per_sale: dict) -> None:
-    """The REST calls the bridge made for one sale, made straight with AstroClient."""
-    for _ in range(calls_per_sale.get("customerStatus", 0)):
-        client.customer_status(customer)
-    if calls_per_sale.get("addTransactionBatch"):
-        client.add_transaction_batch(customer, [
-            {"transactionID": f"direct-{n}-{i}", "item_code": upc, "item_qty": 1,
-             "item_transaction_date": "2026-11-22"}
-            for i, (upc, _) in enumerate(ITEMS, 1)], sale_id=f"direct-{n}")
-    for _ in range(calls_per_sale.get("customerPointsStatus", 0)):
-        client.customer_points_status(customer)
-    if calls_per_sale.get("addPointsByDollar"):
-        client.add_points_by_dollar(customer, Decimal("74.98"))
+def percentile(values, p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def direct_sales(client: AstroClient, customer: str, n: int, totals: dict) -> None:
+    """The REST calls the bridge made for `n` sales (`totals` per endpoint), made
+    straight with AstroClient, one after the other, sale by sale."""
+    for i in range(n):
+        per_sale = {k: v // n + (1 if i < v % n else 0) for k, v in totals.items()}
+        for _ in range(per_sale.get("addTransactionBatch", 0)):
+            client.add_transaction_batch(customer, [
+                {"transactionID": f"direct-{i}-{j}", "item_code": upc, "item_qty": 1,
+                 "item_transaction_date": "2026-11-22"}
+                for j, (upc, _) in enumerate(KIBBLE, 1)], sale_id=f"direct-{i}")
+        for _ in range(per_sale.get("addPointsByDollar", 0)):
+            client.add_points_by_dollar(customer, Decimal("74.98"))
+        for _ in range(per_sale.get("customerStatus", 0)):
+            client.customer_status(customer)
+        for _ in range(per_sale.get("customerPointsStatus", 0)):
+            client.customer_points_status(customer)
+
+
+def overlapped_rounds(log: list[dict]) -> tuple[int, int]:
+    """(rounds whose batch, award and read overlapped on the wire, rounds): for each
+    batch, the award and the customerStatus that came in nearest to it; overlapped when
+    all three had come in before any was answered."""
+    rounds, overlapped = 0, 0
+    for batch in (c for c in log if c["endpoint"] == "addTransactionBatch"):
+        trio = [batch]
+        for endpoint in ("addPointsByDollar", "customerStatus"):
+            near = [c for c in log if c["endpoint"] == endpoint]
+            if near:
+                trio.append(min(near, key=lambda c: abs(c["received"] - batch["received"])))
+        if len(trio) < 3:
+            continue
+        rounds += 1
+        if max(c["received"] for c in trio) < min(c["answered"] for c in trio):
+            overlapped += 1
+    return overlapped, rounds
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sales", type=int, default=200, help="sales per measurement")
+    ap.add_argument("--sales", type=int, default=200, help="sales of the zero-latency run")
     ap.add_argument("--latency", type=float, default=0.05, help="L, seconds per call")
-    ap.add_argument("--waits", type=int, default=10, help="clicks per cashier-wait case")
-    ap.add_argument("--journal", metavar="URL",
-                    help="a PostgreSQL journal: also measure one and two bridges on it")
-    ap.add_argument("--tills", type=int, default=32, help="concurrent tills (part 3)")
-    ap.add_argument("--till-sales", type=int, default=10, help="sales per till (part 3)")
-    ap.add_argument("--only-fleet", action="store_true", help="part 3 only")
+    ap.add_argument("--clicks", type=int, default=30, help="clicks per cashier-wait case")
+    ap.add_argument("--tills", default="1,8,32", help="tills clicking at once")
+    ap.add_argument("--per-till", type=int, default=10, help="clicks of each till")
+    ap.add_argument("--in-process", action="store_true",
+                    help="serve the sandbox from this process (one interpreter for all)")
     args = ap.parse_args()
-    if not args.only_fleet:
-        per_sale_and_wait(args)
-    if args.journal:
-        fleet_throughput(args)
-
-
-def per_sale_and_wait(args) -> None:
-    """Parts 1 and 2."""
-
-    with tempfile.TemporaryDirectory() as tmp, SandboxServer(control=True) as sandbox:
-        config = demo_config(sandbox.api_url, str(Path(tmp) / "bench.db"))
-        journal = Journal(config.journal_location)
-        clients = StoreClients(config)
-        server = BridgeServer(create_app(config, journal, clients), "127.0.0.1", 0).start()
-        http = requests.Session()
-        try:
-            # Warm up: token, Sally known to the bridge, connections open.
-            click(http, server.url, button_query("warm-1", "SALLY-1", "sally@example.com"))
-
-            # 1. Overhead at zero latency. The sandbox is reset before each side so both
-            # start from the same account (Sally's card history makes customerStatus
-            # slower as it grows).
-            sandbox.reset()
-            click(http, server.url, button_query("warm-2", "SALLY-1", "sally@example.com"))
-            before = call_counts(sandbox)
-            t0 = time.perf_counter()
-            for i in range(args.sales):
-                click(http, server.url, button_query(f"ovh-{i}", "SALLY-1", "sally@example.com"))
-            bridge_s = (time.perf_counter() - t0) / args.sales
-            made = delta(call_counts(sandbox), before)
-            per_sale = {k: round(v / args.sales) for k, v in made.items()}
-
-            sandbox.reset()
-            direct = AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client")
-            direct.customer_status("SALLY-1")          # token + connection, like the warm-up
-            t0 = time.perf_counter()
-            for i in range(args.sales):
-                direct_sale(direct, "SALLY-1", i, per_sale)
-            direct_s = (time.perf_counter() - t0) / args.sales
-            direct.close()
-
-            print(f"1. per-sale cost, sandbox at zero latency, {args.sales} sales")
-            print(f"   REST calls per sale (from the sandbox's counters): {per_sale}")
-            print(f"   bridge (click -> 303 -> receipt): {bridge_s * 1000:8.2f} ms/sale")
-            print(f"   same calls with AstroClient:      {direct_s * 1000:8.2f} ms/sale")
-            print(f"   ratio bridge/direct: {bridge_s / direct_s:.2f}   "
-                  f"overhead: {(bridge_s - direct_s) * 1000:.2f} ms/sale")
-
-            # 2. The cashier's wait with latency L per call.
-            L = args.latency
-            print(f"2. cashier's wait, click to receipt, sandbox latency L = {L * 1000:.0f} ms "
-                  f"per call, {args.waits} clicks each")
-            cases = (
-                ("known customer (Sally)", lambda i: ("SALLY-1", "sally@example.com")),
-                ("new customer", lambda i: (f"NEW-{i}", f"new{i}@example.com")),
-            )
-            for name, who in cases:
-                sandbox.reset()
-                click(http, server.url, button_query(f"warm-{name[:3]}", "SALLY-1",
-                                                     "sally@example.com"))
-                sandbox.set_faults({"endpoints": {"*": {"latency": L}}})
-                waits = []
-                before = call_counts(sandbox)
-                for i in range(args.waits):
-                    customer, email = who(i)
-                    waits.append(click(http, server.url,
-                                       button_query(f"wait-{name[:3]}-{i}", customer, email)))
-                made = delta(call_counts(sandbox), before)
-                calls = sum(made.values()) / args.waits
-                med = statistics.median(waits)
-                print(f"   {name:24s} median {med * 1000:7.1f} ms = {med / L:5.2f} L   "
-                      f"({calls:.1f} calls/sale: "
-                      + ", ".join(f"{k} {v / args.waits:g}" for k, v in sorted(made.items()))
-                      + ")")
-        finally:
-            http.close()
-            server.stop(drain=5)
-            app_clients_close = getattr(clients, "close", None)
-            if app_clients_close:
-                app_clients_close()
-            journal.close()
-
-
-
-# -- 3. whole bridges, one and two, on one journal ---------------------------------------
-CLI = str(Path(sys.executable).with_name("astro-bridge"))
-
-
-def fleet_config(folder: Path, api_url: str, journal_line: str) -> Path:
-    """A bridge.toml for the sandbox's demo store with the given [journal] line."""
-    path = folder / f"bridge-{abs(hash(journal_line))}.toml"
-    path.write_text(f"""
-[journal]
-{journal_line}
-[stores.demo]
-name = "Demo Pet Supply"
-[stores.demo.astro]
-base_url = "{api_url}"
-username = "demo"
-password = "demo-password"
-client_id = "demo-client"
-[[stores.demo.buttons]]
-username = "demo"
-password_hash = "{DEMO_BUTTON_HASH}"
-""")
-    return path
-
-
-def start_bridges(config: Path, count: int, folder: Path) -> tuple[list, list[str]]:
-    """`count` astro-bridge serve processes on free ports; (processes, base URLs)."""
-    procs = [subprocess.Popen([CLI, "serve", "--config", str(config), "--port", "0"],
-                              cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True) for _ in range(count)]
-    urls = []
-    for proc in procs:
-        for line in proc.stdout:
-            if line.startswith("astro-bridge listening on "):
-                urls.append(line.split()[-1])
-                break
-        else:
-            sys.exit("bench: a bridge did not start")
-    return procs, urls
-
-
-def stop_bridges(procs) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        proc.wait(30)
-
-
-def tills_throughput(urls: list[str], tills: int, sales: int, run: str) -> float:
-    """Sales/s of `tills` tills clicking `sales` sales each, till t on urls[t % n],
-    each till with its own customer (made and cached by a first, unmeasured sale)."""
-    def till(t: int, first: int, count: int, errors: list) -> None:
-        http = requests.Session()
-        base = urls[t % len(urls)]
-        try:
-            for i in range(first, first + count):
-                click(http, base, button_query(f"{run}-{t}-{i}", f"TILL-{run}-{t}",
-                                               f"till{t}.{run}@example.com"))
-        except SystemExit as e:
-            errors.append(str(e))
-        finally:
-            http.close()
-
-    def all_tills(first: int, count: int) -> float:
-        errors: list = []
-        threads = [threading.Thread(target=till, args=(t, first, count, errors))
-                   for t in range(tills)]
-        t0 = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            sys.exit(errors[0])
-        return time.perf_counter() - t0
-
-    all_tills(0, 1)                     # every till's customer made, passwords checked
-    return tills * sales / all_tills(1, sales)
-
-
-def fleet_throughput(args) -> None:
-    """Part 3: one bridge on SQLite, one and two bridges on the PostgreSQL journal."""
     L = args.latency
-    run = f"r{int(time.time())}"
-    with tempfile.TemporaryDirectory() as tmp, \
-            SandboxServer(control=True, threads=4 * args.tills) as sandbox:
-        folder = Path(tmp)
-        os.environ["BENCH_JOURNAL_URL"] = args.journal
-        sqlite = fleet_config(folder, sandbox.api_url, 'path = "bench.db"')
-        postgres = fleet_config(folder, sandbox.api_url, 'url_env = "BENCH_JOURNAL_URL"')
+
+    sandbox = SandboxInProcess() if args.in_process else SandboxProcess()
+    tmp = tempfile.TemporaryDirectory()
+    config = demo_config(sandbox.api_url, str(Path(tmp.name) / "bench.db"))
+    journal = Journal(config.journal_location)
+    clients = StoreClients(config)
+    app = create_app(config, journal, clients)
+    server = BridgeServer(app, "127.0.0.1", 0, threads=config.threads).start()
+    http = requests.Session()
+    print(f"astro-bridge bench: sandbox {'in this process' if args.in_process else 'in its own process'}, "
+          f"journal {config.journal_path} (synchronous=FULL), {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    try:
+        # 1. Our own cost at zero latency. The sandbox is reset before each side so both
+        # start from the same account (Sally's card history makes customerStatus slower
+        # as it grows).
+        sandbox.reset()
+        click(http, server.url, button_query("warm-1", "SALLY-1"))
+        click(http, server.url, button_query("warm-2", "SALLY-1"))
+        before, commits = sandbox.state()["calls"], journal.commits
+        t0 = time.perf_counter()
+        for i in range(args.sales):
+            click(http, server.url, button_query(f"ovh-{i}", "SALLY-1"))
+        bridge_s = (time.perf_counter() - t0) / args.sales
+        made = delta(sandbox.state()["calls"], before)
+        per_click_commits = (journal.commits - commits) / args.sales
+
+        sandbox.reset()
+        direct = AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client")
+        direct.customer_status("SALLY-1")          # token + connection, like the warm-up
+        direct.add_points_by_dollar("SALLY-1", Decimal("74.98"))
+        t0 = time.perf_counter()
+        direct_sales(direct, "SALLY-1", args.sales, made)
+        direct_s = (time.perf_counter() - t0) / args.sales
+        direct.close()
+
+        print(f"1. our own cost, sandbox at zero latency, {args.sales} sales of a known customer")
+        print("   REST calls per sale (sandbox's counters): "
+              + ", ".join(f"{k} {v / args.sales:g}" for k, v in sorted(made.items())))
+        print(f"   bridge (click -> 303 -> receipt): {bridge_s * 1000:8.2f} ms/sale, "
+              f"{per_click_commits:.2f} journal commits per click")
+        print(f"   same calls with AstroClient:      {direct_s * 1000:8.2f} ms/sale")
+        print(f"   ratio bridge/direct: {bridge_s / direct_s:.2f}   "
+              f"difference: {(bridge_s - direct_s) * 1000:+.2f} ms/sale")
+
+        # 2. The cashier's wait with latency L per call.
+        print(f"2. cashier's wait, click to receipt, sandbox latency L = {L * 1000:.0f} ms "
+              f"per call, {args.clicks} clicks each")
+        cases = (
+            ("known customer, 2 lines", lambda i: ("SALLY-1", KIBBLE)),
+            ("known customer, 20 lines", lambda i: ("SALLY-1", BASKET)),
+            ("new customer, 2 lines", lambda i: (f"NEW-{i}", KIBBLE)),
+        )
+        for n, (name, who) in enumerate(cases):
+            sandbox.reset()
+            click(http, server.url, button_query(f"warm-{n}", "SALLY-1"))
+            sandbox.set_faults({"endpoints": {"*": {"latency": L}}})
+            waits = []
+            before, log_from = sandbox.state()["calls"], len(sandbox.call_log())
+            for i in range(args.clicks):
+                customer, items = who(i)
+                waits.append(click(http, server.url,
+                                   button_query(f"wait-{n}-{i}", customer, items)))
+            made = delta(sandbox.state()["calls"], before)
+            calls = sum(made.values()) / args.clicks
+            med, p90 = statistics.median(waits), percentile(waits, 90)
+            print(f"   {name:26s} median {med / L:5.2f} L  p90 {p90 / L:5.2f} L  "
+                  f"({med * 1000:6.1f} / {p90 * 1000:6.1f} ms)")
+            print(f"   {'':26s} {calls:.2f} calls/sale: "
+                  + ", ".join(f"{k} {v / args.clicks:g}" for k, v in sorted(made.items())))
+            if n == 0:
+                overlapped, rounds = overlapped_rounds(sandbox.call_log()[log_from:])
+                print(f"   {'':26s} rounds overlapping on the wire (sandbox call log): "
+                      f"{overlapped} of {rounds}")
+
+        # 3. Tills in parallel.
+        print(f"3. tills clicking at the same time, L = {L * 1000:.0f} ms, "
+              f"{args.per_till} clicks per till, a known customer per till")
+        tills = [int(t) for t in args.tills.split(",")]
+        sandbox.reset()
+        for t in range(max(tills)):           # each till's customer: new once, then known
+            click(http, server.url, button_query(f"till-warm-{t}", f"TILL-{t}"))
         sandbox.set_faults({"endpoints": {"*": {"latency": L}}})
-        print(f"3. throughput, {args.tills} concurrent tills x {args.till_sales} sales, "
-              f"sandbox latency L = {L * 1000:.0f} ms per call, whole bridges "
-              f"(astro-bridge serve, 8 request threads each)")
-        results = []
-        for name, config, count in (("SQLite file, 1 bridge", sqlite, 1),
-                                    ("PostgreSQL, 1 bridge", postgres, 1),
-                                    ("PostgreSQL, 2 bridges", postgres, 2)):
-            procs, urls = start_bridges(config, count, folder)
-            try:
-                rate = tills_throughput(urls, args.tills, args.till_sales,
-                                        f"{run}-{len(results)}")
-            finally:
-                stop_bridges(procs)
-            results.append(rate)
-            print(f"   {name:24s} {rate:7.1f} sales/s   x{rate / results[0]:.2f}")
-        print(f"   two bridges / one bridge on PostgreSQL: x{results[2] / results[1]:.2f}")
+        for count in tills:
+            waits: list[float] = []
+            lock = threading.Lock()
+            go = threading.Barrier(count + 1)
+
+            def till(t: int, count=count) -> None:
+                session = requests.Session()
+                go.wait()
+                for i in range(args.per_till):
+                    w = click(session, server.url,
+                              button_query(f"till-{count}-{t}-{i}", f"TILL-{t}"))
+                    with lock:
+                        waits.append(w)
+                session.close()
+
+            threads = [threading.Thread(target=till, args=(t,)) for t in range(count)]
+            for th in threads:
+                th.start()
+            go.wait()
+            t0 = time.perf_counter()
+            for th in threads:
+                th.join()
+            took = time.perf_counter() - t0
+            print(f"   {count:3d} till(s): {len(waits) / took:6.1f} clicks/s   "
+                  f"p50 {statistics.median(waits) / L:5.2f} L   "
+                  f"p99 {percentile(waits, 99) / L:5.2f} L")
+    finally:
+        http.close()
+        server.stop(drain=5)
+        app.config["bridge.web"].close()
+        clients.close()
+        journal.close()
+        sandbox.stop()
+        tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -285,8 +285,7 @@ def report_csv(report: Report) -> str:
     """The report's failure lines as CSV, routine ones too (header first, newest first,
     UTC dates; `routine` yes or no); no cell starts like a formula (bridge.spreadsheet)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="
-")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.all_rows:
         fields = {**failure_fields(r), "routine": "yes" if r.routine else "no"}

@@ -9,7 +9,7 @@ it); nothing of HTTP pages, the journal or the layers above.
 answer the client cannot use is ProtocolError, an Ambiguous; "No Customer Found" is
 CustomerNotFound, a BusinessError). Nothing else escapes it.
 """
-from bridge.astro.client import AstroClient
+from bridge.astro.client import AstroClient, CallResult
 from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
                                  CustomerNotFound, InvalidClientID, NotSent, ProtocolError,
                                  RateLimited)
@@ -20,7 +20,7 @@ from bridge.astro.models import (Card, CardPurchase, CustomerMatch, CustomerStat
 from bridge.astro.stores import StoreClients
 
 __all__ = [
-    "AstroClient",
+    "AstroClient", "CallResult",
     "AstroError", "NotSent", "RateLimited", "Ambiguous", "ProtocolError", "AuthError",
     "InvalidClientID", "BusinessError", "CustomerNotFound",
     "Card", "CardPurchase", "CustomerMatch", "CustomerStatus", "EligibleItem", "Eligibility",

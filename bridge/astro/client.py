@@ -1,9 +1,13 @@
 """AstroClient: the only code in the project that speaks HTTP to Astro.
 
-One ``requests.Session`` with a connection pool, one cached token (shared by the
-threads using the client, guarded by a lock), timeouts on every request, and retries
-with exponential backoff and jitter for NotSent failures only: a call that may have
-been processed (Ambiguous) is never resent here, the caller decides.
+A small pool of ``requests.Session`` objects, each used by one call at a time (a
+Session is not thread-safe; each keeps its connection alive; at most `IDLE_SESSIONS`
+wait idle), one cached token (shared by the threads, guarded by a lock), timeouts on every request, and retries with exponential
+backoff and jitter for NotSent failures only: a call that may have been processed
+(Ambiguous) is never resent here, the caller decides.
+
+`client.together(calls)` runs a few calls at the same time (a round: they overlap on
+the wire) and gives each one's answer or error; each call keeps the caller's deadline.
 
 `with client.deadline(t):` (t a `time.monotonic()` value) bounds the calls this thread
 makes inside the block: each request's timeouts are cut to what is left until t, no
@@ -14,19 +18,22 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from concurrent.futures import ThreadPoolExecutor
 import logging
 import random
 import threading
 import time
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Iterable, Iterator, Mapping, Sequence, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from bridge.astro import protocol
 from bridge.metrics import ASTRO_CALLS
-from bridge.astro.errors import (Ambiguous, AuthError, BusinessError, CustomerNotFound,
+from bridge.astro.errors import (Ambiguous, AstroError, AuthError, BusinessError,
+                                 CustomerNotFound,
                                  InvalidClientID, NotSent, ProtocolError, RateLimited)
 from bridge.astro.models import (CustomerMatch, CustomerStatus, EligibleItem, Eligibility,
                                  LineResult, Malformed, Offer, PointsAward, PointsStatus,
@@ -39,6 +46,33 @@ T = TypeVar("T")
 # A token whose `created` is further than this from our clock comes from a server
 # clock we cannot trust: count its lifetime from when we received it instead.
 CLOCK_SKEW_TOLERANCE = 120.0
+
+
+# Threads that run the calls of rounds (`together`), per client: enough for every till
+# of a busy store to have a round on the wire at once.
+ROUND_THREADS = 64
+# Seconds the last call of a round waits at most for the others to be sent first.
+SEND_WAIT = 0.005
+# Sessions (each one keep-alive connection) kept for the next calls; more are made when
+# more calls are in flight at once, and closed when they come back to a full pool.
+IDLE_SESSIONS = 16
+
+
+@dataclass(frozen=True)
+class CallResult(Generic[T]):
+    """One call's outcome in a round: its value, or the AstroError it raised."""
+    value: Any = None
+    error: AstroError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def get(self) -> Any:
+        """The value, or the error raised again."""
+        if self.error is not None:
+            raise self.error
+        return self.value
 
 
 class _Token:
@@ -65,7 +99,7 @@ class AstroClient:
     def __init__(self, base_url: str, username: str, password: str, client_id: str, *,
                  connect_timeout: float = 3.0, read_timeout: float = 10.0,
                  max_retries: int = 3, backoff: float = 0.25, max_retry_after: float = 30,
-                 token_margin: float = 60.0, pool_size: int = 16):
+                 token_margin: float = 60.0, pool_size: int = 1):
         self.base_url = base_url.rstrip("/")
         self.username = username
         self._password = password
@@ -77,12 +111,12 @@ class AstroClient:
         self.token_margin = token_margin
         self._token: _Token | None = None
         self._token_lock = threading.Lock()
-        self._local = threading.local()          # .deadline: see deadline()
-        self._session = requests.Session()
-        # max_retries=0: urllib3 must not resend anything behind our back.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._local = threading.local()          # .deadline (see deadline()), .sending
+        self._pool_size = pool_size
+        self._idle: list[requests.Session] = []  # last in, first out: the warm ones
+        self._sessions_lock = threading.Lock()
+        self._rounds: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
@@ -99,8 +133,77 @@ class AstroClient:
         self.close()
 
     def close(self) -> None:
-        """Close the pooled connections."""
-        self._session.close()
+        """Close every thread's connections and the round threads."""
+        with self._sessions_lock:
+            sessions, self._idle = self._idle, []
+            rounds, self._rounds = self._rounds, None
+            self._closed = True
+        if rounds is not None:
+            rounds.shutdown(wait=False, cancel_futures=True)
+        for session in sessions:
+            session.close()
+
+    def _checkout(self) -> requests.Session:
+        """A session for one call: an idle one, else a new one."""
+        with self._sessions_lock:
+            if self._idle:
+                return self._idle.pop()
+            self._closed = False
+        session = requests.Session()
+        # max_retries=0: urllib3 must not resend anything behind our back.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size,
+                              max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def _checkin(self, session: requests.Session) -> None:
+        with self._sessions_lock:
+            if not self._closed and len(self._idle) < IDLE_SESSIONS:
+                self._idle.append(session)
+                return
+        session.close()
+
+    def together(self, calls: Sequence[Callable[[], Any]]) -> list[CallResult]:
+        """Run `calls` (each makes one or more calls of this client) at the same time and
+        return their CallResults in the same order. The others run in the client's round
+        threads; the last runs in this thread, sent once the others are on their way (up
+        to `SEND_WAIT` seconds), so a read listed last tends to reach Astro after the
+        writes before it (it may still be answered first). Each call is bounded by this
+        thread's deadline. Only AstroErrors are caught into CallResults: anything else is
+        raised (after every call has ended)."""
+        calls = list(calls)
+        if len(calls) <= 1:
+            return [_result(call) for call in calls]
+        at = getattr(self._local, "deadline", None)
+
+        def bounded(call, sending: threading.Event):
+            self._local.sending = sending
+            try:
+                with self.deadline(at):
+                    return _result(call)
+            finally:
+                self._local.sending = None
+                sending.set()
+
+        on_the_way = [threading.Event() for _ in calls[:-1]]
+        futures = [self._round_threads().submit(bounded, call, sending)
+                   for call, sending in zip(calls[:-1], on_the_way)]
+        try:
+            give_up = time.monotonic() + SEND_WAIT
+            for sending in on_the_way:
+                sending.wait(max(0.0, give_up - time.monotonic()))
+            last = _result(calls[-1])
+        finally:
+            done = [f.result() for f in futures]
+        return done + [last]
+
+    def _round_threads(self) -> ThreadPoolExecutor:
+        with self._sessions_lock:
+            if self._rounds is None:
+                self._rounds = ThreadPoolExecutor(ROUND_THREADS,
+                                                  thread_name_prefix="astro-round")
+            return self._rounds
 
     @contextlib.contextmanager
     def deadline(self, at: float | None) -> Iterator["AstroClient"]:
@@ -135,10 +238,14 @@ class AstroClient:
               interpret: Callable[..., T]) -> T:
         url = f"{self.base_url}/{endpoint}/"
         timeout = self._timeout(endpoint)
+        sending = getattr(self._local, "sending", None)
+        if sending is not None and endpoint != "token":
+            sending.set()                       # see together()
         started = time.monotonic()
+        session = self._checkout()
         try:
-            response = self._session.post(url, data=data, headers=headers,
-                                          timeout=timeout, allow_redirects=False)
+            response = session.post(url, data=data, headers=headers, timeout=timeout,
+                                    allow_redirects=False)
         except requests.RequestException as exc:
             error = protocol.transport_error(endpoint, exc)
             seconds = time.monotonic() - started
@@ -146,6 +253,8 @@ class AstroClient:
             log.warning("astro %s failed: %s after %.3fs", endpoint, type(error).__name__,
                         seconds)
             raise error from None  # the cause holds the request, headers and all
+        finally:
+            self._checkin(session)
         seconds = time.monotonic() - started
         ASTRO_CALLS.labels(endpoint, str(response.status_code)).observe(seconds)
         log.info("astro %s -> HTTP %s in %.3fs", endpoint, response.status_code, seconds)
@@ -436,6 +545,13 @@ class AstroClient:
             return [Offer.from_data(d) for d in records(data)]
 
         return self._read("listOffers", {}, offers)
+
+
+def _result(call: Callable[[], Any]) -> CallResult:
+    try:
+        return CallResult(call())
+    except AstroError as e:
+        return CallResult(error=e)
 
 
 def _compact(payload: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ text Astro sent (its date formats are not documented).
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Callable, ClassVar, Mapping
@@ -95,14 +96,19 @@ class _Record:
                             else f"expected an object, got {type(data).__name__}")
         required = cls.required if required is None else required
         values = {}
-        for f in fields(cls):
-            if "wire" in f.metadata:
-                name = f.metadata["wire"]
-                values[f.name] = f.metadata["convert"](data.get(name))
-                if name in required and (data.get(name) in (None, "")
-                                             or values[f.name] is None):
-                    raise Malformed(f"no usable {name}")
+        for attr, name, convert in _wired(cls):
+            value = values[attr] = convert(data.get(name))
+            if name in required and (value is None or data.get(name) in (None, "")):
+                raise Malformed(f"no usable {name}")
         return cls(**values, raw=data)
+
+
+@functools.lru_cache(maxsize=None)
+def _wired(cls: type) -> tuple[tuple[str, str, Callable[[Any], Any]], ...]:
+    """(attribute, wire name, converter) of each wired field of a record class: read once
+    per class, not once per record (a customer's card history has hundreds)."""
+    return tuple((f.name, f.metadata["wire"], f.metadata["convert"])
+                 for f in fields(cls) if "wire" in f.metadata)
 
 
 def _raw() -> Any:

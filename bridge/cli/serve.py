@@ -153,13 +153,14 @@ def serve(config_path, host, port, log_json):
         port = DEMO_PORT if sandbox else config.port
     try:
         try:
-            server = BridgeServer(app, host, port)
+            server = BridgeServer(app, host, port, threads=config.threads)
         except OSError as e:
             if not sandbox or port_given:
                 source = port_source if e.errno == errno.EADDRINUSE else host_source
                 raise UsageError(f"{source}: cannot listen on {host}:{port}: "
                                  f"{e.strerror or e}") from None
-            server = BridgeServer(app, host, 0)   # the demo's default port is busy: any will do
+            # the demo's default port is busy: any will do
+            server = BridgeServer(app, host, 0, threads=config.threads)
     except ValueError:   # waitress: the host is not an address nor a known name
         _close(app, clients, journal, sandbox)
         raise UsageError(f"{host_source} {host!r}: not an address or host name this "

@@ -2,25 +2,36 @@
 the retry worker and replay alike.
 
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
-                 retry=RetryPolicy(), holder=None, rng=None, card_progress=True)
-        -> DeliveryOutcome                                     (bridge.delivery.machine)
+                 retry=RetryPolicy(), holder=None, rng=None, card_progress=True,
+                 started=None) -> DeliveryOutcome              (bridge.delivery.machine)
+    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
+        -> attempt id | None        # claim + write-ahead, in the caller's transaction
+    new_holder() -> str                                        (bridge.delivery.machine)
     retry_delay(attempt, retry, rng=None) -> seconds           (bridge.delivery.machine)
     receipt_data(sale, status, fetched_at=None) -> dict        (bridge.delivery.receipt)
+    current_receipt(sale) -> dict; after_redemption(receipt, kind, reward_id, points)
+    status_after(read, sale, award=None, removals=False)       (bridge.delivery.overlap)
     reconcile_points(...) -> Reconciliation                    (bridge.delivery.reconcile)
     Worker(journal, client_for, *, retry=..., concurrency=8, ...)        (.worker)
     learn_refused_items(journal, client_for, now, *, holder, days=30) -> LearnOutcome
                                                                (bridge.delivery.programs)
 
-Modules: `machine` (one attempt: the lease, the steps in plan order, what each outcome
+Modules: `machine` (one attempt: the lease, the rounds of calls, what each outcome
 means), `points` (the points step), `reconcile` (was a lost award applied? pure),
-`receipt` (what the receipt shows), `programs` (which programs list the refused item
-codes; routine lines), `worker` (the retry thread).
+`overlap` (what a read sent with the writes saw; pure), `receipt` (what the receipt
+shows; pure), `programs` (which programs list the refused item codes; routine lines),
+`worker` (the retry thread).
 
 `deliver_sale` holds the sale (a lease the journal's heartbeat renews; a lease not
-renewed for 15 s is free, so a killed process's sales are taken over quickly), runs its
-open steps in plan order, records each outcome, and releases it. With a `deadline` no
-new call starts after it and each call is cut short by it; what is left stays pending
-for the worker.
+renewed for 15 s is free, so a killed process's sales are taken over quickly), sends
+its open steps in rounds of calls that overlap on the wire (a cached customer's sale:
+addTransactionBatch, addPointsByDollar and customerStatus together), records each
+round's outcomes in one journal commit that also writes ahead what the next round needs
+(the points step taken, uncertain, before the award is sent), and releases it with the
+last one. The button request claims the sale and writes its first round ahead in the
+transaction that records it (`start_delivery`): a cached customer's click makes two
+commits. With a `deadline` no new round starts after it and each call is cut short by
+it; what is left stays pending for the worker.
 
 Outcomes per step:
 
@@ -51,18 +62,23 @@ Outcomes per step:
   knows, and settled again once Astro was asked). A sale whose only refused lines are
   routine is `delivered`.
 
-When a sale has nothing left to do, customerStatus is read once and the receipt data is
-stored with the sale (`SaleRecord.receipt`, shape in bridge.delivery.receipt).
+The receipt data (`SaleRecord.receipt`, shape in bridge.delivery.receipt) is stored with
+the results of the attempt's last round, from the customerStatus sent with the writes
+(bridge.delivery.overlap tells what it saw; only when that cannot be told is it read
+once more). Showing a receipt reads nothing from Astro.
 
 May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
 pages (web, admin), replay or migrate.
 """
-from bridge.delivery.machine import DeliveryOutcome, deliver_sale, retry_delay
+from bridge.delivery.machine import (DeliveryOutcome, deliver_sale, new_holder, retry_delay,
+                                     start_delivery)
+from bridge.delivery.overlap import status_after
 from bridge.delivery.programs import LearnOutcome, learn_refused_items
-from bridge.delivery.receipt import receipt_data
+from bridge.delivery.receipt import after_redemption, current_receipt, receipt_data
 from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
-__all__ = ["DeliveryOutcome", "deliver_sale", "retry_delay", "receipt_data",
+__all__ = ["DeliveryOutcome", "deliver_sale", "new_holder", "retry_delay", "start_delivery",
+           "status_after", "receipt_data", "current_receipt", "after_redemption",
            "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

@@ -1,31 +1,47 @@
-"""The step machine: one delivery attempt of one recorded sale.
+"""The step machine: one delivery attempt of one recorded sale, in rounds.
 
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
-                 retry=RetryPolicy(), holder=None, rng=None, card_progress=True)
-        -> DeliveryOutcome
+                 retry=RetryPolicy(), holder=None, rng=None, card_progress=True,
+                 claimed=False) -> DeliveryOutcome
+    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
+        -> bool                       # claim + write-ahead, inside the caller's transaction
     retry_delay(attempt, retry, rng=None) -> seconds
 
-The rules are in the package docstring (bridge.delivery).
+A round is the calls that can go out together (AstroClient.together: they overlap on the
+wire), and each round's results are recorded in ONE journal commit, which also writes
+ahead what the next round needs before it is sent (the points step taken, uncertain).
+The rounds of a sale:
+
+    lookup   customerStatus + searchCustomer by email and by phone     (customer not cached)
+    link     linkCustomer (an account found, linked to no other POS customer), or
+    add      addCustomer; each followed, when Astro says no, by a customerStatus check
+    writes   addTransactionBatch + removeTransaction(s) + addPointsByDollar + customerStatus
+    read     customerStatus again, only when the receipt cannot be told from the read
+             that went with the writes (bridge.delivery.overlap)
+
+A cached customer's click is one round (writes), a new customer's three. The rules are
+in the package docstring (bridge.delivery).
 """
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import contextlib
 import logging
 import random
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from bridge.astro import (Ambiguous, AstroError, AuthError, BusinessError, CustomerNotFound,
+from bridge.astro import (AstroError, AuthError, BusinessError, CallResult, CustomerNotFound,
                           CustomerStatus, NotSent, Purchase, RateLimited)
 from bridge.config import RetryPolicy
+from bridge.delivery.overlap import card_sizes_of, status_after
 from bridge.delivery.points import PointsAward, WaitForPoints, note_points
 from bridge.delivery.programs import known_programs, routine_lines
-from bridge.delivery.receipt import store_receipt
-from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, SaleRecord,
-                            StepRecord, utcnow)
+from bridge.delivery.receipt import receipt_data
+from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, PointsSnapshot,
+                            SaleRecord, StepRecord, utcnow)
 from bridge.reasons import Reason, astro_reason
 from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, CustomerStep,
                               PointsStep, RemoveStep, Step, TransactionsStep)
@@ -33,6 +49,10 @@ from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS
 log = logging.getLogger(__name__)
 
 ALREADY_LINKED_CODE = 320
+# The punches a card of each program needs, (store, program id) -> count, as customers'
+# cards read by this process showed them: Astro's programs, the same for every customer,
+# so a read from before a customer's first punch of a program can still be told.
+_CARD_SIZES: dict[tuple[str, str], int] = {}
 FAILURE_KIND = {CUSTOMER: "customer", TRANSACTIONS: "transaction", POINTS: "points",
                 REMOVE_TRANSACTION: "transaction"}
 
@@ -72,35 +92,81 @@ def retry_delay(attempt: int, retry: RetryPolicy, rng: random.Random | None = No
     return raw * (0.5 + rng.random() / 2)
 
 
+def new_holder() -> str:
+    """A holder name for one delivery (leases, bridge.journal.sales)."""
+    return f"deliver-{uuid.uuid4().hex[:12]}"
+
+
+def start_delivery(journal: Journal, sale_key: str, holder: str, *, client=None,
+                   deadline: float | None = None,
+                   now: Callable[[], dt.datetime] = utcnow) -> str | None:
+    """Claim the recorded, pending sale for `holder` and write ahead what its first round
+    needs (a cached customer's step done, the points step taken): journal only, so a
+    caller can make it part of the transaction that records the sale (one commit).
+    Returns the attempt's id when claimed (None else), for
+    `deliver_sale(..., holder=holder, started=<it>)`."""
+    sale = journal.get_sale(sale_key)
+    if sale is None or sale.status != SALE_PENDING or not journal.claim_sale(sale_key, holder):
+        return None
+    attempt = _attempt_of(holder)
+    _Delivery(journal, client, sale, holder, attempt, deadline, now, RetryPolicy(), None,
+              True, None).ahead()
+    return attempt
+
+
+def _attempt_of(holder: str) -> str:
+    # The attempt that begins an award is known by it: a holder is reused by a resumed
+    # replay run, an attempt never.
+    return f"{holder}:{uuid.uuid4().hex[:8]}"
+
+
 def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | None = None,
                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
                  holder: str | None = None, rng: random.Random | None = None,
-                 card_progress: bool = True) -> DeliveryOutcome:
+                 card_progress: bool = True, started: str | None = None,
+                 read_again: bool = True) -> DeliveryOutcome:
     """Deliver what is left of the recorded sale `sale_key` and record every outcome.
 
     The sale is held (a lease renewed by the journal's heartbeat) for the attempt, so a
     button request and workers never deliver one sale at the same time; `holder` names
     the holder (default: a new one; a replay run passes its run id to take back what a
-    killed run of it held). `deadline` is a `time.monotonic()` value: no new network call
-    starts after it and each call is cut short by it (AstroClient.deadline); a points
-    call only starts with a full read timeout left. What is left stays pending for the
-    worker. Never raises for Astro trouble (it is recorded and scheduled); KeyError when
-    the sale is not in the journal; any other error reaches the caller (the sale stays
-    recorded). `card_progress` False: the receipt is stored without reading the
-    customer's cards (one call less; replay, where nobody looks at a receipt).
+    killed run of it held); `started`: the attempt `start_delivery` began for `holder`
+    (the sale is claimed already). `deadline` is a `time.monotonic()` value: no new
+    round starts after it and each call is cut short by it (AstroClient.deadline); a
+    points call only starts with a full read timeout left. What is left stays pending
+    for the worker. The receipt data is stored with the last round's results. Never
+    raises for Astro trouble (it is recorded and scheduled); KeyError when the sale is
+    not in the journal; any other error reaches the caller (the sale stays recorded).
+    `card_progress` False: no customerStatus read for the receipt (replay, where nobody
+    looks at a receipt). When the read that went with the writes cannot tell the receipt
+    exactly (bridge.delivery.overlap), it is read once more; `read_again` False: when
+    only the point rewards are in doubt, not in this attempt (a cashier is waiting): the
+    receipt is stored with what could be told, marked `checking`, for the caller to have
+    it read in the background.
     """
-    sale = journal.get_sale(sale_key)
-    if sale is None:
-        raise KeyError(sale_key)
-    if sale.status != SALE_PENDING:
-        return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
-    holder = holder or f"deliver-{uuid.uuid4().hex[:12]}"
-    with journal.holding(sale_key, holder) as held:
-        if not held:
-            return DeliveryOutcome(sale_key, sale.status, claimed=False, receipt=sale.receipt)
+    if started is None:
+        sale = journal.get_sale(sale_key)
+        if sale is None:
+            raise KeyError(sale_key)
+        if sale.status != SALE_PENDING:
+            return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
+        holder = holder or new_holder()
+        with journal.atomically():
+            started = start_delivery(journal, sale_key, holder, client=client,
+                                     deadline=deadline, now=now)
+        if started is None:
+            sale = journal.get_sale(sale_key)
+            return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt,
+                                   claimed=sale.status != SALE_PENDING)
+    with journal.holding(sale_key, holder, claimed=True) as hold:
+        sale = journal.get_sale(sale_key)
+        if sale is None:
+            raise KeyError(sale_key)
+        if sale.status != SALE_PENDING:
+            return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
         with _bounded(client, deadline):
-            return _deliver_held(journal, client, sale_key, holder, deadline, now, retry,
-                                 rng, card_progress)
+            return _Delivery(journal, client, sale, holder, started, deadline, now, retry,
+                             rng, card_progress, hold, read_again).run()
 
 
 def _bounded(client, deadline: float | None):
@@ -110,213 +176,396 @@ def _bounded(client, deadline: float | None):
     return client.deadline(deadline)
 
 
-def _deliver_held(journal: Journal, client, sale_key: str, holder: str, deadline, now, retry,
-                  rng, card_progress: bool) -> DeliveryOutcome:
-    # Read again under the lease: the sale may have moved since the first look.
-    sale = journal.get_sale(sale_key)
-    if sale.status != SALE_PENDING:
-        return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
-    stop = _Delivery(journal, client, sale, holder, deadline, now, retry, rng).run()
-    retry_at = None
-    if stop is not None and stop.scheduled:
-        retry_at = journal.get_sale(sale_key).next_attempt_at
-    elif stop is not None:
-        retry_at = stop.retry_at or now()
-        journal.schedule_retry(sale_key, retry_at, stop.error, counted=stop.counted)
-    sale = journal.get_sale(sale_key)
-    receipt = sale.receipt
-    if sale.status != SALE_PENDING:
-        # Card progress needs one more call; past the deadline the receipt goes without.
-        receipt = store_receipt(journal, client if card_progress and not _past(deadline)
-                                else None, sale, now)
-    return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
-                           error=stop.error if stop else None, receipt=receipt)
-
-
 def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
+@dataclass
+class _Lookup:
+    """What the lookup round found of a POS customer not linked in Astro."""
+    match: Any = None                # the CustomerMatch to link, or None: add one
+    what: str | None = None          # "email" | "phone"
+    taken: list[str] = field(default_factory=list)   # why a found account was not linked
+    checking: str | None = None      # "link" | "add": Astro said no; is it linked now?
+    refusal: BusinessError | None = None
+
+
+@dataclass
+class _Call:
+    what: str                        # status | search | link | add | batch | remove | points
+    run: Callable[[], Any]
+    step: Step | None = None
+    detail: str | None = None        # search: "email" | "phone"
+
+
 class _Delivery:
-    """One attempt at one sale."""
+    """One attempt at one sale (see the module docstring)."""
 
-    def __init__(self, journal, client, sale: SaleRecord, holder: str, deadline, now, retry,
-                 rng):
+    def __init__(self, journal: Journal, client, sale: SaleRecord, holder: str, attempt: str,
+                 deadline, now, retry: RetryPolicy, rng, card_progress: bool, hold,
+                 read_again: bool = True):
         self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
-        self.deadline, self.now, self.retry, self.rng = deadline, now, retry, rng
-        self.key = sale.sale_key
+        self.attempt, self.deadline, self.now, self.retry = attempt, deadline, now, retry
+        self.rng, self.card_progress, self.hold = rng, card_progress, hold
+        self.read_again = read_again
+        self.key, self.store, self.cid = sale.sale_key, sale.store_id, sale.plan.customer_id
         self.reresolved = False      # the customer was resolved again in this attempt
+        self.lookup: _Lookup | None = None
+        self.sent: set[int] = set()  # steps sent in this attempt (never twice in one)
+        self.stop: _Stop | None = None
+        self.read: tuple[Any, dt.datetime] | None = None   # the receipt's latest read
+        self.read_after_writes = False   # ...sent after every write had its answer
+        self.award: tuple[str, int | None] | None = None   # answered in this attempt
+        self.removed = False         # a removal was answered in this attempt
+        self.snapshot_needed = False   # the customer's points are read before the award
+        self.writing = False         # the round in flight sends writes
+        self.points_in_doubt = False   # the award of this attempt is uncertain
 
-    def run(self) -> _Stop | None:
-        for record in self.journal.pending_steps(self.key):
-            step = self.sale.plan.step(record.n)
-            try:
-                self.check_time()
-                if not self.journal.still_holding(self.key, self.holder):
-                    raise _Stop("the lease on this sale was lost; another delivery has it")
-                if isinstance(step, CustomerStep):
-                    self.customer(step)
-                elif isinstance(step, TransactionsStep):
-                    self.transactions(step)
-                elif isinstance(step, PointsStep):
-                    PointsAward(self.journal, self.client, self.sale, step, self.holder,
-                                self.now, self.deadline).run(record)
-                elif isinstance(step, RemoveStep):
-                    self.remove(step)
-            except _Stop as stop:
-                return stop
-            except WaitForPoints as wait:
-                return _Stop(str(wait), wait.retry_at, counted=wait.counted,
-                             scheduled=wait.scheduled)
-            except BusinessError as e:
-                if isinstance(e, CustomerNotFound) and self.stale_customer(step):
-                    return self.run()        # resolve the customer again, then the rest
-                self.fail(step, record, e)
-                if isinstance(step, CustomerStep):
-                    self.fail_rest(step.n, "the customer could not be linked in Astro")
-                    return None
-            except (NotSent, AuthError) as e:
-                wait = retry_delay(self.sale.attempts, self.retry, self.rng)
-                if isinstance(e, RateLimited) and e.retry_after:
-                    wait = max(wait, e.retry_after)
-                return _Stop(str(e), self.now() + dt.timedelta(seconds=wait))
-            except AstroError as e:
-                # Ambiguous, or an answer the client could not place: maybe processed.
-                # Ids make customer and transaction steps safe to re-send; points stay
-                # uncertain until reconciled.
-                wait = retry_delay(self.sale.attempts, self.retry, self.rng)
-                return _Stop(str(e), self.now() + dt.timedelta(seconds=wait))
-        return None
-
-    def stale_customer(self, step: Step) -> bool:
-        """Astro answered `No Customer Found` to a write step for the customer the step
-        before resolved (e.g. from the cache, and the link is gone in Astro): forget the
-        cached link and put the customer step back to pending, once per delivery. True
-        when the steps are to be run again."""
-        if self.reresolved or isinstance(step, CustomerStep):
-            return False
-        record = next((s for s in self.journal.get_sale(self.key).steps
-                       if s.kind == CUSTOMER), None)
-        if record is None or record.state != DONE:
-            return False
-        self.reresolved = True
-        log.info("%s: Astro does not know customer %s any more; resolving it again",
-                 self.key, step.customer_id)
-        self.journal.forget_customer(self.sale.store_id, step.customer_id)
-        self.journal.mark_step_pending(self.key, record.n)
-        return True
-
-    def check_time(self) -> None:
-        if _past(self.deadline):
-            raise _Stop("request deadline reached; the worker finishes the delivery")
-
-    def fail(self, step: Step, record: StepRecord, e: BusinessError) -> None:
-        current = next((s for s in self.journal.pending_steps(self.key) if s.n == step.n),
-                       record)
-        if current.state == UNCERTAIN:
-            # Sent before and maybe applied: never failed (a Retry would send it again).
-            message = (f"Points uncertain: Astro refused to show the customer's points "
-                       f"({e.message}); whether the award was applied is for a person to "
-                       f"decide")
-            reason = Reason.POINTS_UNCERTAIN
-            self.journal.mark_step_undecided(self.key, step.n, message, current.result)
-        else:
-            message = e.message
-            reason = (Reason.CUSTOMER_REFUSED if isinstance(step, CustomerStep)
-                      else astro_reason(e.message))
-            self.journal.mark_step_failed(self.key, step.n, message)
-        self.journal.record_failure(
-            self.sale.store_id, FAILURE_KIND[step.kind], message, reason=reason,
-            sale_key=self.key,
-            customer_id=step.customer_id, item_code=getattr(step, "item_code", None),
-            transaction_id=getattr(step, "transaction_id", None), endpoint=e.endpoint,
-            status_code=e.code, at=self.now())
-
-    def fail_rest(self, after: int, reason: str) -> None:
-        for record in self.journal.pending_steps(self.key):
-            if record.n > after and record.state == PENDING:
-                self.journal.mark_step_failed(self.key, record.n, reason)
-
-    # -- customer --------------------------------------------------------------------
-    def customer(self, step: CustomerStep) -> None:
-        """Resolve the POS customer: the cache, customerStatus, then an Astro account
-        found by email or phone that no other POS customer is linked to (linkCustomer),
-        else addCustomer. Only links Astro confirmed are cached."""
-        store, cid, c = self.sale.store_id, step.customer_id, step.customer
-        known = self.journal.known_customer(store, cid)
-        if known:
-            return self.customer_done(step, known, "known")
-        status = self.linked_status(cid)
-        if status is not None:
-            return self.customer_done(step, status.astro_customer_id, "found")
-        taken = []     # why an account found by email/phone was not linked
-        for what, value in (("email", c.email), ("phone", c.phone)):
-            if not value:
-                continue
-            self.check_time()
-            match = self.client.search_customer(**{what: value})
-            if match is None or not match.astro_customer_id:
-                continue
-            if match.customer_id and match.customer_id != cid:
-                taken.append(f"its {what} belongs to Astro customer {match.astro_customer_id},"
-                             f" linked to POS customer {match.customer_id}")
-                continue
-            self.check_time()
-            try:
-                self.client.link_customer(cid, match.astro_customer_id)
-            except BusinessError as e:
-                if e.code != ALREADY_LINKED_CODE:
-                    raise
-                # Already linked: to this POS customer (done), or not: add our own.
-                self.check_time()
-                status = self.linked_status(cid)
-                if status is not None:
-                    return self.customer_done(step, status.astro_customer_id, "linked")
-                taken.append(f"its {what} belongs to Astro customer "
-                             f"{match.astro_customer_id}, already linked to another POS customer")
-                break
-            return self.customer_done(step, match.astro_customer_id, "linked")
-        self.check_time()
+    # -- the attempt ---------------------------------------------------------------------
+    def run(self) -> DeliveryOutcome:
         try:
-            astro_id = self.client.add_customer(cid, c.first_name or "", c.last_name or "",
-                                                email=c.email, phone=c.phone)
+            if self.reconcile_points():
+                with self.journal.atomically():
+                    self.refresh()
+                    self.ahead()
+        except _Stop as stop:
+            self.stop_for(stop)
+        except AstroError as e:
+            self.stop_for(self.transport_stop(e))
+        while True:
+            calls = self.next_round()
+            if not calls:
+                break
+            if _past(self.deadline):
+                self.stop_for(_Stop("request deadline reached; the worker finishes the "
+                                    "delivery"))
+                break
+            if not self.journal.still_holding(self.key, self.holder):
+                self.stop_for(_Stop("the lease on this sale was lost; another delivery has "
+                                    "it"))
+                break
+            self.writing = any(c.what in WRITES for c in calls)
+            results = self.client.together([c.run for c in calls])
+            with self.journal.atomically():
+                self.refresh()
+                for call, result in zip(calls, results):
+                    self.record(call, result)
+                self.refresh()
+                if self.stop is None or not self.stop.counted:
+                    self.ahead()
+                if not self.next_round(peek=True):
+                    return self.finish()
+        with self.journal.atomically():
+            self.refresh()
+            return self.finish()
+
+    def refresh(self) -> None:
+        self.sale = self.journal.get_sale(self.key)
+
+    def finish(self) -> DeliveryOutcome:
+        """Inside the last round's transaction: the receipt stored, the retry scheduled
+        when work is left, the lease given back."""
+        retry_at, stop = None, self.stop
+        if self.sale.status == SALE_PENDING:
+            if stop is None:
+                stop = _Stop("not finished in this attempt", self.now() + dt.timedelta(
+                    seconds=retry_delay(self.sale.attempts, self.retry, self.rng)))
+            if stop.scheduled:
+                retry_at = self.sale.next_attempt_at
+            else:
+                retry_at = stop.retry_at or self.now()
+                self.journal.schedule_retry(self.key, retry_at, stop.error,
+                                            counted=stop.counted)
+        receipt = self.receipt()
+        self.journal.set_receipt(self.key, receipt)
+        if self.hold is not None:
+            self.hold.release()
+        status = self.sale.status
+        return DeliveryOutcome(self.key, status, retry_at=retry_at,
+                               error=stop.error if stop and status == SALE_PENDING else None,
+                               receipt=receipt)
+
+    def receipt(self) -> dict:
+        if self.read is None or not self.card_progress:
+            return receipt_data(self.sale, None)
+        read, asked_at = self.read
+        if self.read_after_writes:
+            return receipt_data(self.sale, read, asked_at)
+        seen = self.seen()
+        return receipt_data(self.sale, seen.status, asked_at, checking=not seen.exact)
+
+    def seen(self):
+        """What the read that went with the writes tells (bridge.delivery.overlap)."""
+        read, _ = self.read
+        sizes = {program: size for (store, program), size in list(_CARD_SIZES.items())
+                 if store == self.store}
+        return status_after(read, self.sale, award=self.award, removals=self.removed,
+                            card_sizes=sizes)
+
+    def stop_for(self, stop: _Stop) -> None:
+        """Keep the first reason to leave work for later (a wait gives way to an error)."""
+        if self.stop is None or (not self.stop.counted and stop.counted):
+            self.stop = stop
+
+    def transport_stop(self, e: AstroError) -> _Stop:
+        wait = retry_delay(self.sale.attempts, self.retry, self.rng)
+        if isinstance(e, RateLimited) and e.retry_after:
+            wait = max(wait, e.retry_after)
+        return _Stop(str(e), self.now() + dt.timedelta(seconds=wait))
+
+    # -- planning ------------------------------------------------------------------------
+    def step_record(self, n: int) -> StepRecord | None:
+        return next((s for s in self.sale.steps if s.n == n), None)
+
+    def customer_open(self) -> bool:
+        record = self.step_record(0)
+        return record is not None and record.kind == CUSTOMER and record.state == PENDING
+
+    def customer_done_now(self) -> bool:
+        record = self.step_record(0)
+        return record is not None and record.kind == CUSTOMER and record.state == DONE
+
+    def next_round(self, peek: bool = False) -> list[_Call]:
+        """The calls of the next round ([] when nothing is left to send in this attempt);
+        `peek`: only say what they would be (inside a transaction: nothing is sent)."""
+        if self.stop is not None and self.stop.counted:
+            return []
+        if self.customer_open():
+            return self.customer_round()
+        calls = []
+        for step in self.sale.plan.steps:
+            record = self.step_record(step.n)
+            if record is None or step.n in self.sent:
+                continue
+            if isinstance(step, TransactionsStep) and record.state == PENDING:
+                calls.append(_Call("batch", self.batch_call(step), step))
+            elif isinstance(step, RemoveStep) and record.state == PENDING:
+                calls.append(_Call("remove", self.remove_call(step), step))
+            elif (isinstance(step, PointsStep) and record.state == UNCERTAIN
+                  and (record.result or {}).get("attempt") == self.attempt):
+                calls.append(_Call("points", self.points(step).call, step))
+        if calls:
+            if self.card_progress or self.snapshot_needed:
+                calls.append(_Call("status", self.status_call()))   # last: see together()
+        elif self.read_needed():
+            calls.append(_Call("status", self.status_call()))
+        if not peek:
+            self.sent.update(c.step.n for c in calls if c.step is not None)
+        return calls
+
+    def read_needed(self) -> bool:
+        """A read of its own: the customer's points before their first award, or the
+        receipt's, when the read that went with the writes could not tell it (or there
+        was none: nothing to send in this attempt but the sale's receipt)."""
+        if not self.customer_done_now():
+            return False
+        if self.snapshot_needed:
+            return True
+        if not self.card_progress or self.read_after_writes:
+            return False
+        if self.sale.status == SALE_PENDING and not self.sent:
+            return False           # waiting (e.g. for another sale's points): no receipt yet
+        if self.read is None:
+            return True
+        seen = self.seen()
+        return not seen.cards_known or (self.read_again and not seen.point_rewards_known)
+
+    def customer_round(self) -> list[_Call]:
+        step = self.sale.plan.steps[0]
+        c = step.customer
+        lookup = self.lookup
+        if lookup is None:
+            calls = [_Call("status", self.status_call(), step)]
+            for what, value in (("email", c.email), ("phone", c.phone)):
+                if value:
+                    calls.append(_Call("search", self.search_call(what, value), step, what))
+            return calls
+        if lookup.checking:
+            return [_Call("status", self.status_call(), step)]
+        if lookup.match is not None:
+            astro_id = lookup.match.astro_customer_id
+            return [_Call("link", lambda: self.client.link_customer(self.cid, astro_id), step)]
+        return [_Call("add", lambda: self.client.add_customer(
+            self.cid, c.first_name or "", c.last_name or "", email=c.email, phone=c.phone),
+            step)]
+
+    def status_call(self):
+        # Replay's reads serve only the points snapshot: customerPointsStatus is enough.
+        points_only = not self.card_progress and not self.customer_open()
+
+        def read():
+            asked_at = self.now()
+            if points_only:
+                return self.client.customer_points_status(self.cid), asked_at
+            return self.client.customer_status(self.cid), asked_at
+        return read
+
+    def search_call(self, what: str, value: str):
+        return lambda: self.client.search_customer(**{what: value})
+
+    def batch_call(self, step: TransactionsStep):
+        day = dt.date.fromisoformat(step.transaction_date)
+        purchases = [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
+        return lambda: self.client.add_transaction_batch(step.customer_id, purchases,
+                                                         sale_id=step.sale_id)
+
+    def remove_call(self, step: RemoveStep):
+        return lambda: self.client.remove_transaction(step.customer_id, step.transaction_id,
+                                                      step.quantity)
+
+    def points(self, step: PointsStep) -> PointsAward:
+        return PointsAward(self.journal, self.client, self.sale, step, self.holder, self.now,
+                           self.deadline, self.attempt)
+
+    # -- writing ahead (inside a transaction) --------------------------------------------
+    def ahead(self) -> None:
+        """Write what the next round needs before it is sent: a cached customer's step
+        done (no call needed), the points step taken when that round sends it."""
+        if self.customer_open():
+            known = self.journal.known_customer(self.store, self.cid)
+            if not known:
+                return
+            self.customer_done(self.sale.plan.steps[0], known, "known")
+        record = next((s for s in self.sale.steps if s.kind == POINTS), None)
+        if (record is None or record.state != PENDING or record.n in self.sent
+                or not self.customer_done_now() or self.snapshot_needed):
+            return
+        award = self.points(self.sale.plan.step(record.n))
+        if not award.time_left():
+            self.stop_for(_Stop("points are sent by the worker: too little time left in "
+                                "this request for a full read timeout", counted=False))
+            return
+        turn = award.begin()
+        if turn.needs_read:
+            self.snapshot_needed = True      # the next round reads their points first
+        elif turn.lease_lost:
+            self.stop_for(_Stop("another delivery took this sale over"))
+        elif turn.waiting_for:
+            self.stop_for(_Stop(f"waiting for the points of {turn.waiting_for} (the same "
+                                f"customer's awards go one at a time)", counted=False,
+                                scheduled=True))
+        else:
+            self.refresh()
+
+    # -- recording a round's results (inside its transaction) ----------------------------
+    def record(self, call: _Call, result: CallResult) -> None:
+        try:
+            getattr(self, f"got_{call.what}")(call, result)
+        except BusinessError as e:
+            step = call.step
+            if isinstance(e, CustomerNotFound) and not isinstance(step, CustomerStep):
+                if self.customer_open():     # being resolved again since another answer
+                    self.sent.discard(step.n)
+                    return
+                if self.stale_customer(step):
+                    return
+            self.fail(step, e)
+            if isinstance(step, CustomerStep):
+                self.fail_rest(step.n, "the customer could not be linked in Astro")
+        except (NotSent, AuthError) as e:
+            self.stop_for(self.transport_stop(e))
+        except AstroError as e:
+            # Ambiguous, or an answer the client could not place: maybe processed. Ids
+            # make customer and transaction steps safe to re-send; points stay uncertain
+            # until reconciled.
+            self.stop_for(_Stop(str(e), self.now() + dt.timedelta(
+                seconds=retry_delay(self.sale.attempts, self.retry, self.rng))))
+
+    def got_status(self, call: _Call, result: CallResult) -> None:
+        if call.step is None:
+            return self.got_read(result)
+        # The customer's lookup, or a check after Astro said no to a link or an add.
+        lookup = self.lookup or _Lookup()
+        if not result.ok and isinstance(result.error, CustomerNotFound):
+            if lookup.checking == "link":
+                lookup.taken.append(f"its {lookup.what} belongs to Astro customer "
+                                    f"{lookup.match.astro_customer_id}, already linked to "
+                                    f"another POS customer")
+                lookup.match = None
+            elif lookup.checking == "add":
+                e = lookup.refusal
+                why = f"Astro refused to add POS customer {self.cid}: {e.message}"
+                if lookup.taken:
+                    why += f" ({'; '.join(lookup.taken)})"
+                raise BusinessError(why, endpoint=e.endpoint, code=e.code, data=e.data)
+            lookup.checking = None
+            self.lookup = lookup
+            return
+        status, asked_at = result.get()
+        note_points(self.journal, self.store, self.cid, status, asked_at)
+        how = "linked" if lookup.checking == "link" else "found"
+        self.customer_done(call.step, status.astro_customer_id, how)
+
+    def got_read(self, result: CallResult) -> None:
+        """The receipt's read (with the writes, or after them)."""
+        if not result.ok:
+            if isinstance(result.error, CustomerNotFound) and self.customer_open():
+                return                   # the customer is being resolved again
+            log.info("receipt without card progress for %s: %s", self.key, result.error)
+            self.read, self.read_after_writes = None, True     # no second try for it
+            return
+        status, asked_at = result.value
+        self.read, self.read_after_writes = (status, asked_at), not self.writing
+        for program, size in card_sizes_of(status).items() if hasattr(status, "cards") \
+                else ():
+            _CARD_SIZES[(self.store, program)] = size
+        if self.snapshot_needed:
+            # The points as they are before the award: its snapshot.
+            self.snapshot_needed = False
+            note_points(self.journal, self.store, self.cid, status, asked_at,
+                        history_needed=False)
+            return
+        if self.points_in_doubt:
+            return                       # an award in doubt is decided by its own snapshot
+        if self.award is None:
+            note_points(self.journal, self.store, self.cid, status, asked_at)
+        elif any(str(t.points_transaction_id) == str(self.award[0])
+                 for t in getattr(status, "points_transactions", ())):
+            # finish_points_award added the award to the snapshot already; a read that
+            # shows it is newer still (another channel's transactions too).
+            note_points(self.journal, self.store, self.cid, status, self.now())
+
+    def got_search(self, call: _Call, result: CallResult) -> None:
+        if not self.customer_open():
+            return                       # customerStatus found it: the search is moot
+        match = result.get()
+        lookup = self.lookup = self.lookup or _Lookup()
+        if match is None or not match.astro_customer_id:
+            return
+        if match.customer_id and match.customer_id != self.cid:
+            lookup.taken.append(f"its {call.detail} belongs to Astro customer "
+                                f"{match.astro_customer_id}, linked to POS customer "
+                                f"{match.customer_id}")
+            return
+        if lookup.match is None or (lookup.what == "phone" and call.detail == "email"):
+            lookup.match, lookup.what = match, call.detail
+
+    def got_link(self, call: _Call, result: CallResult) -> None:
+        try:
+            astro_id = result.get()
+        except BusinessError as e:
+            if e.code != ALREADY_LINKED_CODE:
+                raise
+            # Already linked: to this POS customer (done), or not: add our own.
+            self.lookup.checking = "link"
+            return
+        self.customer_done(call.step, astro_id, "linked")
+
+    def got_add(self, call: _Call, result: CallResult) -> None:
+        try:
+            astro_id = result.get()
         except BusinessError as e:
             # Another register (or a delivery of another sale) may have added the same
             # POS customer meanwhile: then it is linked now.
-            self.check_time()
-            status = self.linked_status(cid)
-            if status is not None:
-                return self.customer_done(step, status.astro_customer_id, "found")
-            why = f"Astro refused to add POS customer {cid}: {e.message}"
-            if taken:
-                why += f" ({'; '.join(taken)})"
-            raise BusinessError(why, endpoint=e.endpoint, code=e.code, data=e.data) from e
-        self.customer_done(step, astro_id, "created")
+            self.lookup.checking, self.lookup.refusal = "add", e
+            return
+        self.customer_done(call.step, astro_id, "created")
+        # A new account has no points history yet: the snapshot its first award needs.
+        self.journal.note_points_read(self.store, self.cid, 0, [], self.now())
 
-    def linked_status(self, cid: str) -> CustomerStatus | None:
-        """customerStatus of the POS customer, or None when no Astro account is linked.
-        What it shows of the customer's points is kept (their points snapshot)."""
-        try:
-            asked_at = self.now()
-            status = self.client.customer_status(cid)
-        except CustomerNotFound:
-            return None
-        note_points(self.journal, self.sale.store_id, cid, status, asked_at)
-        return status
-
-    def customer_done(self, step: CustomerStep, astro_id: str | None, how: str) -> None:
-        if astro_id:   # cache only a link Astro confirmed with its account id
-            self.journal.remember_customer(self.sale.store_id, step.customer_id, astro_id,
-                                           self.now())
-        self.journal.mark_step_done(self.key, step.n,
-                                    {"astro_customer_id": astro_id, "how": how})
-
-    # -- transactions ----------------------------------------------------------------
-    def transactions(self, step: TransactionsStep) -> None:
-        day = dt.date.fromisoformat(step.transaction_date)
-        purchases = [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
-        results = self.client.add_transaction_batch(step.customer_id, purchases,
-                                                    sale_id=step.sale_id)
+    def got_batch(self, call: _Call, result: CallResult) -> None:
+        step = call.step
+        results = result.get()
         by_id = {r.transaction_id: r for r in results if r.transaction_id}
         lines, problems = [], 0
         for i, ln in enumerate(step.lines):
@@ -332,7 +581,7 @@ class _Delivery:
                 problems += 1
                 message = (r.message if r is not None else None) or "no result for this line"
                 self.journal.record_failure(
-                    self.sale.store_id, "transaction", message,
+                    self.store, "transaction", message,
                     reason=astro_reason(message), sale_key=self.key,
                     customer_id=step.customer_id, item_code=ln.item_code,
                     description=ln.description, transaction_id=ln.transaction_id,
@@ -351,10 +600,106 @@ class _Delivery:
                 self.journal, self.sale.store_id, codes.values()))
         self.journal.mark_step_done(self.key, step.n, {"lines": lines}, problems=problems)
 
-    # -- refunds ---------------------------------------------------------------------
-    def remove(self, step: RemoveStep) -> None:
-        removed = self.client.remove_transaction(step.customer_id, step.transaction_id,
-                                                 step.quantity)
-        self.journal.mark_step_done(self.key, step.n, {
+    def got_remove(self, call: _Call, result: CallResult) -> None:
+        removed = result.get()
+        self.removed = True
+        self.journal.mark_step_done(self.key, call.step.n, {
             "removed": [{"transaction_id": r.transaction_id, "deleted": r.deleted}
                         for r in removed]})
+
+    def got_points(self, call: _Call, result: CallResult) -> None:
+        record = self.step_record(call.step.n)
+        snapshot = (record.result or {}).get("snapshot") if record else None
+        if result.ok:
+            self.award = (result.value.points_transaction_id, result.value.total_points)
+        else:
+            self.points_in_doubt = not isinstance(result.error,
+                                                  (NotSent, AuthError, BusinessError))
+        self.points(call.step).answered(
+            result, PointsSnapshot.from_dict(snapshot) if snapshot else None)
+
+    # -- customers -----------------------------------------------------------------------
+    def customer_done(self, step: CustomerStep, astro_id: str | None, how: str) -> None:
+        if astro_id:   # cache only a link Astro confirmed with its account id
+            self.journal.remember_customer(self.store, step.customer_id, astro_id,
+                                           self.now())
+        self.journal.mark_step_done(self.key, step.n,
+                                    {"astro_customer_id": astro_id, "how": how})
+        self.refresh()
+
+    def stale_customer(self, step: Step) -> bool:
+        """Astro answered `No Customer Found` to a write step for the customer the step
+        before resolved (e.g. from the cache, and the link is gone in Astro): forget the
+        cached link and put the customer step back to pending, once per delivery. True
+        when the customer is to be resolved again (and the step sent again)."""
+        if self.reresolved or not self.customer_done_now():
+            return False
+        self.reresolved = True
+        log.info("%s: Astro does not know customer %s any more; resolving it again",
+                 self.key, step.customer_id)
+        self.journal.forget_customer(self.store, step.customer_id)
+        self.journal.mark_step_pending(self.key, 0)
+        self.refresh()
+        self.lookup, self.read, self.read_after_writes = None, None, False
+        self.sent.discard(step.n)
+        return True
+
+    # -- failures ------------------------------------------------------------------------
+    def fail(self, step: Step, e: BusinessError) -> None:
+        self.refresh()
+        current = self.step_record(step.n)
+        if current.state == UNCERTAIN:
+            # Sent before and maybe applied: never failed (a Retry would send it again).
+            message = (f"Points uncertain: Astro refused to show the customer's points "
+                       f"({e.message}); whether the award was applied is for a person to "
+                       f"decide")
+            reason = Reason.POINTS_UNCERTAIN
+            self.journal.mark_step_undecided(self.key, step.n, message, current.result)
+        else:
+            message = e.message
+            reason = (Reason.CUSTOMER_REFUSED if isinstance(step, CustomerStep)
+                      else astro_reason(e.message))
+            self.journal.mark_step_failed(self.key, step.n, message)
+        self.journal.record_failure(
+            self.store, FAILURE_KIND[step.kind], message, reason=reason,
+            sale_key=self.key,
+            customer_id=step.customer_id, item_code=getattr(step, "item_code", None),
+            transaction_id=getattr(step, "transaction_id", None), endpoint=e.endpoint,
+            status_code=e.code, at=self.now())
+        self.refresh()
+
+    def fail_rest(self, after: int, reason: str) -> None:
+        for record in self.journal.pending_steps(self.key):
+            if record.n > after and record.state == PENDING:
+                self.journal.mark_step_failed(self.key, record.n, reason)
+        self.refresh()
+
+    # -- an award left uncertain by an earlier attempt -----------------------------------
+    def reconcile_points(self) -> bool:
+        """Decide an award an earlier attempt left uncertain, before anything else of the
+        sale's points (reads only; each outcome its own commit). True when it was not
+        applied: the award is to be sent (again)."""
+        record = next((s for s in self.sale.steps if s.kind == POINTS), None)
+        if (record is None or record.state != UNCERTAIN or self.customer_open()
+                or (record.result or {}).get("attempt") == self.attempt):
+            return False
+        if _past(self.deadline):
+            raise _Stop("request deadline reached; the worker finishes the delivery")
+        step = self.sale.plan.step(record.n)
+        try:
+            return not self.points(step).reconciled(record)
+        except WaitForPoints as wait:
+            raise _Stop(str(wait), wait.retry_at, counted=wait.counted,
+                        scheduled=wait.scheduled) from None
+        except BusinessError as e:
+            with self.journal.atomically():
+                self.refresh()
+                if isinstance(e, CustomerNotFound) and self.stale_customer(step):
+                    raise _Stop(str(e)) from None
+                self.fail(step, e)
+            return False
+        finally:
+            self.refresh()
+
+
+WRITES = ("batch", "remove", "points")

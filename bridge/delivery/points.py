@@ -4,13 +4,14 @@ key.
 - A customer's awards go one at a time, in sale order: the step takes the customer's
   turn (`Journal.begin_points_award`) and is marked uncertain, with the customer's
   snapshot from the journal (their points as last read, plus the awards since), before
-  the call. A later sale of the customer waits until this one is decided.
+  the call: in the commit that precedes the round sending it (`PointsAward.begin`). A
+  later sale of the customer waits until this one is decided.
 - The call gets a full read timeout: with less than that left before the request's
   deadline it is not started (the worker sends it). One cut short would be Ambiguous
   while Astro may still be working on it.
 - Answered: done, its points transaction attributed to the sale. Surely not processed
   (NotSent, AuthError, a refusal): pending again. Anything else (Ambiguous, an answer
-  that cannot be read, a crash): it stays uncertain.
+  that cannot be read, a crash): it stays uncertain (`PointsAward.answered`).
 - The call (with the client's own retries of what was surely not processed) is bounded
   to `call_limit` (connect + read timeout + 1 s), so a process that dies in the middle
   leaves an award that cannot still be running after a known time.
@@ -27,13 +28,11 @@ import contextlib
 import datetime as dt
 import time
 
-from bridge.astro import Ambiguous, AuthError, BusinessError, NotSent
+from bridge.astro import Ambiguous, AuthError, BusinessError, CallResult, NotSent
 from bridge.delivery.reconcile import APPLIED, NOT_APPLIED, reconcile_points
-from bridge.journal import Journal, PointsSnapshot, StepRecord
+from bridge.journal import Journal, PointsSnapshot, PointsTurn, StepRecord
 from bridge.reasons import Reason
 from bridge.translate import PointsStep
-
-
 
 READ_TRIES = 3
 # Seconds a sale waiting for another sale's award of the customer waits at most: it is
@@ -83,65 +82,25 @@ def _bounded(client, seconds: float):
 
 
 class PointsAward:
-    """The points step of one sale in one delivery attempt."""
+    """The points step of one sale in one delivery attempt (`attempt`: its id, kept in
+    the step while it is in flight, so the attempt knows the award it began)."""
 
     def __init__(self, journal: Journal, client, sale, step: PointsStep, holder: str, now,
-                 deadline: float | None):
+                 deadline: float | None, attempt: str = ""):
         self.journal, self.client, self.sale, self.step = journal, client, sale, step
-        self.holder, self.now, self.deadline = holder, now, deadline
+        self.holder, self.now, self.deadline, self.attempt = holder, now, deadline, attempt
         self.key, self.store = sale.sale_key, sale.store_id
         self.read_timeout = getattr(client, "read_timeout", 10.0)
 
-    def run(self, record: StepRecord) -> None:
-        """Reconcile an uncertain award, then send what is still to send. Raises
-        WaitForPoints, or the client's errors (after recording what they mean)."""
-        if record.state == "uncertain" and self.reconciled(record):
-            return
-        self.send()
-
     # -- sending -------------------------------------------------------------------------
-    def send(self) -> None:
-        step, cid = self.step, self.step.customer_id
-        if self.deadline is not None and self.deadline - time.monotonic() < self.read_timeout:
-            raise WaitForPoints("points are sent by the worker: too little time left in "
-                                "this request for a full read timeout", counted=False)
-        turn = self.begin()
-        if turn.needs_read:
-            self.read_points(history_needed=False)
-            turn = self.begin()
-        if turn.lease_lost:
-            raise WaitForPoints("another delivery took this sale over")
-        if turn.waiting_for:
-            raise WaitForPoints(f"waiting for the points of {turn.waiting_for} (the same "
-                                f"customer's awards go one at a time)", counted=False,
-                                scheduled=True)
-        if not turn.started:
-            raise WaitForPoints("the customer's points could not be read before the award")
-        try:
-            with _bounded(self.client, call_limit(self.client)):
-                award = self.client.add_points_by_dollar(cid, step.dollar_amount)
-        except (NotSent, AuthError, BusinessError) as e:
-            # Surely not processed: a re-send is safe (a refusal is recorded as failed
-            # by the caller).
-            self.journal.mark_step_pending(self.key, step.n, None, str(e))
-            raise
-        except BaseException as e:
-            # Sent, outcome unknown: check Astro's history once it has settled.
-            self.journal.mark_step_uncertain(self.key, step.n, _short(e), {
-                **self.in_flight(), "snapshot": turn.snapshot.to_dict(),
-                "settle_at": self.after(self.read_timeout)})
-            raise
-        self.journal.finish_points_award(
-            self.key, step.n, store_id=self.store, customer_id=cid,
-            dollar_amount=step.dollar_amount, points_transaction_id=award.points_transaction_id,
-            points=award.total_points, result={
-                "dollar_amount": str(step.dollar_amount),
-                "points_transaction_id": award.points_transaction_id,
-                "total_points": award.total_points})
+    def time_left(self) -> bool:
+        """A full read timeout is left before the deadline (else the worker sends it)."""
+        return self.deadline is None or self.deadline - time.monotonic() >= self.read_timeout
 
-    def begin(self):
-        # Written before the call: a crash in the middle leaves it uncertain, to be
-        # checked once the call can no longer be running.
+    def begin(self) -> PointsTurn:
+        """Take the customer's turn and mark the step uncertain (journal only; written
+        before the call: a crash in the middle leaves it uncertain, to be checked once
+        the call can no longer be running)."""
         return self.journal.begin_points_award(
             self.key, self.step.n, self.holder, store_id=self.store,
             customer_id=self.step.customer_id,
@@ -149,9 +108,43 @@ class PointsAward:
                     "settle_at": self.after(call_limit(self.client) + self.read_timeout)},
             wait_until=self.now() + dt.timedelta(seconds=WAIT_FOR_TURN))
 
+    def call(self):
+        """addPointsByDollar, bounded by `call_limit` (network only)."""
+        with _bounded(self.client, call_limit(self.client)):
+            return self.client.add_points_by_dollar(self.step.customer_id,
+                                                    self.step.dollar_amount)
+
+    def answered(self, result: CallResult, snapshot: PointsSnapshot | None) -> None:
+        """Record the call's outcome (journal only). Raises the client's error, after
+        recording what it means: surely not processed -> pending again (a refusal is
+        failed by the caller); anything else -> uncertain until Astro has settled."""
+        step = self.step
+        if result.ok:
+            award = result.value
+            self.journal.finish_points_award(
+                self.key, step.n, store_id=self.store, customer_id=step.customer_id,
+                dollar_amount=step.dollar_amount,
+                points_transaction_id=award.points_transaction_id,
+                points=award.total_points, result={
+                    "dollar_amount": str(step.dollar_amount),
+                    "points_transaction_id": award.points_transaction_id,
+                    "total_points": award.total_points})
+            return
+        e = result.error
+        if isinstance(e, (NotSent, AuthError, BusinessError)):
+            # Surely not processed: a re-send is safe.
+            self.journal.mark_step_pending(self.key, step.n, None, str(e))
+        else:
+            # Sent, outcome unknown: check Astro's history once it has settled.
+            self.journal.mark_step_uncertain(self.key, step.n, _short(e), {
+                **self.in_flight(),
+                "snapshot": snapshot.to_dict() if snapshot else None,
+                "settle_at": self.after(self.read_timeout)})
+        raise e
+
     def in_flight(self) -> dict:
         return {"dollar_amount": str(self.step.dollar_amount),
-                "sent_at": self.now().isoformat()}
+                "sent_at": self.now().isoformat(), "attempt": self.attempt}
 
     def after(self, seconds: float) -> str:
         return (self.now() + dt.timedelta(seconds=seconds)).isoformat()

@@ -6,8 +6,9 @@ Two backends behind one interface: a SQLite file in WAL mode with synchronous=FU
 commit is on disk when it returns; one connection per thread; `sqlite`), or a
 PostgreSQL database shared by several bridges (a connection pool; `postgres`). Every
 transaction runs in one place (`base`: a failed COMMIT is rolled back and reaches the
-caller as JournalError); one list of migrations serves both (`schema`). The interface
-speaks in domain values (plans, steps, failures, aware datetimes), never SQL, and keeps
+caller as JournalError; `atomically` makes several calls one transaction; on SQLite
+this process's writers take turns on a lock of their own); one list of migrations
+serves both (`schema`). The interface speaks in domain values (plans, steps, failures, aware datetimes), never SQL, and keeps
 to unique constraints (`INSERT ... ON CONFLICT`) and conditional updates with row counts
 (never read-then-write for uniqueness); the few read-then-write transactions lock
 first (`_lock_customer`, then `_lock_sale`: no-ops on SQLite, whose writers are
@@ -27,6 +28,8 @@ Public interface (times are aware datetimes)::
                                              # creates/migrates the schema (j.migrated:
                                              # steps applied); j.close(); a context
                                              # manager; j.name: for messages (no password)
+    with j.atomically(): ...                 # every call inside: ONE commit (nests)
+    j.commits -> int                         # write transactions committed so far
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
@@ -43,7 +46,10 @@ Public interface (times are aware datetimes)::
     # leases (on the journal's clock, j.clock(); free after lease_seconds unrenewed)
     j.claim_sale(key, holder) -> bool        j.release_sale(key, holder)
     j.renew_leases([(key, holder)]) -> [lost keys]
-    with j.holding(key, holder) as held: ... # claim, heartbeat renewal, release
+    with j.holding(key, holder, claimed=False) as hold: ...
+                                             # claim (unless claimed), heartbeat renewal,
+                                             # release (hold.release() inside atomically
+                                             # releases with that commit)
     j.still_holding(key, holder) -> bool     # False once the heartbeat lost the lease
     j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
     j.mark_step_failed(key, n, error, result=None)         # business failure, final
@@ -53,6 +59,8 @@ Public interface (times are aware datetimes)::
     j.schedule_retry(key, at, error, *, counted=True)   # counted: an attempt, not a wait
     j.give_up(key, reason) -> list[StepRecord]
     j.retry_sale(key, now=None) -> bool      # person's Retry: failed/given_up -> pending
+    j.retry_with_customer(key, customer, plan, now=None) -> bool
+                                             # a refused customer, corrected: sent again
     j.set_receipt(key, receipt)
     # points (bridge.journal.points): one award of a customer at a time, in sale order
     j.points_snapshot(store_id, customer_id) -> PointsSnapshot | None

@@ -5,13 +5,15 @@ UTC epoch microseconds, JSON values to text)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import os
 import secrets as _secrets
 import threading
+import itertools
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Iterator
 
 from bridge.journal.errors import JournalError
 from bridge.metrics import JOURNAL_ERRORS
@@ -52,8 +54,27 @@ class JournalBase:
         self.dialect = self._backend.dialect
         self.lease_seconds = lease_seconds     # see bridge.journal.sales (leases)
         self._lock = threading.Lock()
+        self._local = threading.local()       # a thread's `atomically` transaction
+        self._commits = itertools.count()   # write transactions committed (see `commits`)
+        self._committed = 0
 
     # -- transactions ------------------------------------------------------------------
+    @contextmanager
+    def atomically(self) -> Iterator[None]:
+        """Every journal call this thread makes inside the block is part of ONE write
+        transaction: one commit at the end, or nothing of it kept when the block raises.
+        Blocks nest (an inner block joins the outer one). Never wait for the network
+        inside: other writers wait for the block."""
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        with self._transaction(write=True) as conn:
+            self._local.unit = conn
+            try:
+                yield
+            finally:
+                self._local.unit = None
+
     @contextmanager
     def _transaction(self, write: bool):
         """The one place a transaction runs (a context manager giving the connection).
@@ -62,10 +83,16 @@ class JournalBase:
         constraints, conditional updates, `_lock_sale` / `_lock_customer`). Whatever
         fails inside, including the COMMIT itself, the transaction is rolled back and
         the error reaches the caller: a database error as JournalError, others
-        unchanged."""
+        unchanged. Inside `atomically` it joins the block's transaction."""
+        unit = getattr(self._local, "unit", None)
+        if unit is not None:
+            yield unit
+            return
         try:
             with self._backend.transaction(write) as conn:
                 yield conn
+            if write:
+                self._committed = next(self._commits) + 1
         except JournalError:
             JOURNAL_ERRORS.inc()
             raise
@@ -91,6 +118,11 @@ class JournalBase:
     def _now_us(self, conn) -> int:
         """Now on the journal's clock (epoch microseconds), inside a transaction."""
         return self._backend.now_us(conn)
+
+    @property
+    def commits(self) -> int:
+        """Write transactions this Journal committed so far (what a benchmark counts)."""
+        return self._committed
 
     def clock(self) -> float:
         """Now on the journal's clock, in epoch seconds. Leases are measured on it, so

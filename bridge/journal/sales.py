@@ -300,19 +300,25 @@ class SalesJournal(JournalBase):
                          " WHERE sale_key = ? AND claimed_by = ?", (sale_key, holder))
 
     @contextlib.contextmanager
-    def holding(self, sale_key: str, holder: str) -> Iterator[bool]:
-        """Claim the sale for the block (yields False, holding nothing, when someone
-        else holds it); the lease is renewed every `lease_seconds / 5` seconds by this
-        journal's heartbeat thread until the block ends, then released."""
-        if not self.claim_sale(sale_key, holder):
-            yield False
+    def holding(self, sale_key: str, holder: str, *, claimed: bool = False) -> Iterator["Hold"]:
+        """Claim the sale for the block (the Hold yielded is false, holding nothing, when
+        someone else holds it); the lease is renewed every `lease_seconds / 5` seconds by
+        this journal's heartbeat thread until the block ends, then released. `claimed`:
+        the caller has claimed it already (e.g. in the transaction that recorded it).
+        `hold.release()` inside a block of `atomically` gives the lease back with that
+        block's commit; the end of the block then writes nothing more."""
+        hold = Hold(self, sale_key, holder)
+        if not claimed and not self.claim_sale(sale_key, holder):
+            hold.held = False
+            yield hold
             return
         self._heartbeat().add(sale_key, holder)
         try:
-            yield True
+            yield hold
         finally:
             self._heartbeat().remove(sale_key, holder)
-            self.release_sale(sale_key, holder)
+            if not hold.released:
+                self.release_sale(sale_key, holder)
 
     def still_holding(self, sale_key: str, holder: str) -> bool:
         """False once the heartbeat found the lease taken over (the holder must stop)."""
@@ -433,12 +439,51 @@ class SalesJournal(JournalBase):
                          " WHERE sale_key = ?", (micros(now or utcnow()), sale_key))
             return True
 
+    def retry_with_customer(self, sale_key: str, customer: dict, plan: Plan,
+                            now: dt.datetime | None = None) -> bool:
+        """A sale whose customer Astro refused, to be sent again with the customer as the
+        POS gives it now (`customer`: the printable customer; `plan`: the sale's plan
+        with that customer, every id the same): both stored, the failed steps pending,
+        the sale due now. False (nothing changed) unless its customer step failed."""
+        with self.atomically(), self._write() as conn:
+            self._lock_sale(conn, sale_key)
+            row = conn.execute("SELECT sale_json, plan_json FROM sales WHERE sale_key = ?",
+                               (sale_key,)).fetchone()
+            failed = conn.execute("SELECT 1 FROM steps WHERE sale_key = ? AND kind = ?"
+                                  " AND state = ?", (sale_key, CUSTOMER, FAILED)).fetchone()
+            if row is None or failed is None:
+                return False
+            if Plan.from_dict(from_json(row["plan_json"])).transaction_ids() != \
+                    plan.transaction_ids():
+                raise ValueError("the corrected plan must keep the sale's ids")
+            printable = {**from_json(row["sale_json"]), "customer": customer}
+            conn.execute("UPDATE sales SET sale_json = ?, plan_json = ? WHERE sale_key = ?",
+                         (to_json(printable), to_json(plan.to_dict()), sale_key))
+            return self.retry_sale(sale_key, now)
+
     # -- receipts ----------------------------------------------------------------------
     def set_receipt(self, sale_key: str, receipt: dict) -> None:
         """Store the receipt data (JSON-able) the receipt page shows."""
         with self._write() as conn:
             conn.execute("UPDATE sales SET receipt_json = ?, updated_at_us = ? WHERE sale_key = ?",
                          (to_json(receipt), micros(utcnow()), sale_key))
+
+
+class Hold:
+    """A lease held on a sale for a `holding` block; false when it was not obtained."""
+
+    def __init__(self, journal: "SalesJournal", sale_key: str, holder: str):
+        self.journal, self.sale_key, self.holder = journal, sale_key, holder
+        self.held, self.released = True, False
+
+    def __bool__(self) -> bool:
+        return self.held
+
+    def release(self) -> None:
+        """Give the sale back now (inside the caller's transaction, when there is one)."""
+        if self.held and not self.released:
+            self.journal.release_sale(self.sale_key, self.holder)
+            self.released = True
 
 
 class _Heartbeat:

@@ -4,6 +4,7 @@ write lock at BEGIN (BEGIN IMMEDIATE), so writers run one at a time: the row loc
 PostgreSQL backend takes (`lock_sale`, `lock_customer`, SKIP LOCKED) are not needed."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ class SQLiteBackend:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._writers = threading.Lock()    # one write transaction of this process at a time
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -53,20 +55,23 @@ class SQLiteBackend:
     def transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """See JournalBase._transaction."""
         conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as e:
-            self._abandon(conn)
-            raise JournalError(f"journal transaction not started: {e}") from e
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as e:
-            self._abandon(conn)
-            if isinstance(e, sqlite3.Error):
-                raise JournalError(f"journal {'write' if write else 'read'} failed, "
-                                   f"nothing of it was kept: {e}") from e
-            raise
+        # This process's writers queue here: SQLite's own wait for its write lock sleeps
+        # in steps of up to 100 ms, which a busy till would feel on every click.
+        with self._writers if write else contextlib.nullcontext():
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.Error as e:
+                self._abandon(conn)
+                raise JournalError(f"journal transaction not started: {e}") from e
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as e:
+                self._abandon(conn)
+                if isinstance(e, sqlite3.Error):
+                    raise JournalError(f"journal {'write' if write else 'read'} failed, "
+                                       f"nothing of it was kept: {e}") from e
+                raise
 
     def _abandon(self, conn: sqlite3.Connection) -> None:
         """Leave no transaction open on this thread's connection."""

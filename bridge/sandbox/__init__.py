@@ -12,7 +12,8 @@ answers the legacy query URL (``/legacy`` by default), and injects faults.
     with SandboxServer(config_path=None, state_path=None, control=True,
                        wire=Wire(variants="public-variants", strict=True,
                                  remove_count_field="item_qty")) as sb:
-        sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.reset(),
+        sb.api_url, sb.legacy_url, sb.set_faults({...}), sb.state(), sb.call_log(),
+        sb.reset(),
         sb.enrol(104), sb.enrol(101, enrolled=False)
 
 Seed: ``config/sandbox.toml`` (the packaged ``bridge/sandbox/default.toml`` is the same
@@ -104,7 +105,8 @@ up by it. Latency applies before any fault. ``work`` defaults to false for
 ``status``, true for ``hang`` and ``drop``.
 
 Control routes: ``GET /_sandbox/`` (the account as a page, bridge.sandbox.page, with
-``/_sandbox/page.css``), ``GET /_sandbox/state`` (JSON:
+``/_sandbox/page.css``), ``GET /_sandbox/calls`` (the call log, below),
+``GET /_sandbox/state`` (JSON:
 customers, cards with punches and free goods, transactions by id, points transactions,
 redemptions, offer rewards, programs with their enrolment, ``calls`` and ``handled`` per
 endpoint, ``write_calls``, tokens, faults), ``GET|POST|DELETE /_sandbox/faults``,
@@ -145,6 +147,10 @@ file like any other and ``POST /_sandbox/reset`` undoes it. Answers
                    "enrolled": true}, ...],
      "calls": {"token": 1, "addTransactionBatch": 1}, "handled": {...}, "write_calls": 1,
      "tokens": {"issued": 1, "live": 1, "ttl": 1800}, "faults": {...}}
+
+``GET /_sandbox/calls`` lists the latest 1000 calls, oldest first:
+``{"calls": [{"endpoint": "customerStatus", "received": 5123.201, "answered": 5123.252}]}``
+(seconds on the sandbox's monotonic clock: which calls overlapped).
 
 ``calls`` counts every request received per endpoint (faulted ones too); ``handled``
 those whose work was done; ``write_calls`` the calls of endpoints that change the account.

@@ -57,6 +57,10 @@ def install(app: bottle.Bottle, rt: Runtime) -> None:
     def get_state():
         return _json(state_view(rt))
 
+    @app.get(PREFIX + "/calls")
+    def get_calls():
+        return _json({"calls": rt.logged_calls()})
+
     @app.get(PREFIX + "/faults")
     def get_faults():
         return _json(rt.faults.as_json())

@@ -4,7 +4,8 @@ routes (app, control, legacy) all stand on this module."""
 from __future__ import annotations
 
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from http import HTTPStatus
 from typing import Any, Callable
 
@@ -18,6 +19,7 @@ from bridge.sandbox.tokens import Tokens
 from bridge.sandbox.wire import UNDOCUMENTED, Answer, Wire, dumps, error_envelope
 
 JSON = "application/json"
+CALL_LOG_SIZE = 1000
 
 
 class Reply:
@@ -50,6 +52,9 @@ class Runtime:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.handled: Counter[str] = Counter()
+        # The latest calls, each with when it came in and when it was answered
+        # (time.monotonic() of this process): what overlapped on the wire.
+        self.call_log: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -67,6 +72,7 @@ class Runtime:
         with self._lock:
             self.calls.clear()
             self.handled.clear()
+            self.call_log.clear()
 
     def counters(self) -> dict[str, Any]:
         with self._lock:
@@ -74,8 +80,22 @@ class Runtime:
                     "write_calls": sum(n for e, n in self.calls.items()
                                        if e in WRITE_ENDPOINTS)}
 
+    def logged_calls(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.call_log)
+
     def serve(self, endpoint: str, work: Callable[[], Reply]) -> Any:
-        """Answer one call of `endpoint`, faults applied (see the package docstring)."""
+        """Answer one call of `endpoint`, faults applied (see the package docstring),
+        and log it with the times it came in and was answered."""
+        received = time.monotonic()
+        try:
+            return self._serve(endpoint, work)
+        finally:
+            with self._lock:
+                self.call_log.append({"endpoint": endpoint, "received": received,
+                                      "answered": time.monotonic()})
+
+    def _serve(self, endpoint: str, work: Callable[[], Reply]) -> Any:
         with self._lock:
             self.calls[endpoint] += 1
         decision = self.faults.decide(endpoint)

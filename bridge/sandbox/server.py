@@ -23,12 +23,16 @@ class SandboxServer:
 
     def __init__(self, config_path: str | Path | None = None,
                  state_path: str | Path | None = None, control: bool = True,
-                 host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 host: str = "127.0.0.1", port: int = 0, threads: int = 64,
                  wire: Wire | None = None):
         self.app = create_app(config_path, state_path, control=control, wire=wire)
         self.control = control
         self._server = waitress.create_server(self.app, host=host, port=port,
                                               threads=max(threads, 8), ident="astro-sandbox",
+                                              # Injected latency holds a thread, as a
+                                              # remote Astro's network would not: enough
+                                              # threads and connections for many tills.
+                                              connection_limit=1000,
                                               clear_untrusted_proxy_headers=True)
         self.host = host
         self.port = self._server.effective_port
@@ -113,6 +117,11 @@ class SandboxServer:
     def state(self) -> dict[str, Any]:
         """What the account holds, call counters and faults (GET /_sandbox/state)."""
         return self._control("GET", "/state")
+
+    def call_log(self) -> list[dict[str, Any]]:
+        """The latest calls (GET /_sandbox/calls): endpoint, and when each came in and
+        was answered, in seconds on one clock of the sandbox."""
+        return self._control("GET", "/calls")["calls"]
 
     def reset(self) -> None:
         """Back to the seed: state, faults, tokens and counters."""

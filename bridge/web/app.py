@@ -8,8 +8,9 @@ redirect, render. Routes:
   `/` shows the button URL builder.
 - `GET /button`: the builder with the URL made from the form.
 - `GET /receipt/<sale key>?t=<token>`: the receipt (HTML, or JSON for
-  `Accept: application/json`); `POST /receipt/<sale key>/again`: "send again as a new
-  sale" (signed token + CSRF token).
+  `Accept: application/json`), from the journal alone (no Astro call);
+  `POST /receipt/<sale key>/again`: "send again as a new sale" (signed token + CSRF
+  token); `POST /receipt/<sale key>/refresh`: "refresh from Astro", in the background.
 - `GET /healthz` (process up), `GET /readyz` (journal writable, each store's Astro login
   accepted; 503 with the reasons otherwise), `GET /metrics` (Prometheus' text format:
   bridge.metrics).
@@ -31,7 +32,7 @@ import legacy_qs
 from bridge import intake, translate
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
-from bridge.delivery import deliver_sale, receipt_data
+from bridge.delivery import current_receipt, deliver_sale, new_holder, start_delivery
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.metrics import BacklogCollector, exposition
 from bridge.migrate import phases
@@ -41,7 +42,7 @@ from bridge.web import buttons, render
 from bridge.web.gate import (REFUSED, GateError, PasswordCheck, legacy_login_check,
                              legacy_store, read_login, resolve_store)
 from bridge.web.receipt import ReceiptView
-from bridge.web.rewards import install_redeem_routes, rewards_panel
+from bridge.web.rewards import install_redeem_routes, refresh_receipt, rewards_panel
 from bridge.webbase.proxy import request_origin
 from bridge.webbase.render import see_other, set_security_headers
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy, throttle_key
@@ -52,6 +53,20 @@ log = logging.getLogger("bridge.web")
 MAX_BODY = 256 * 1024          # a button form is a few KB; 500 lines stay far below this
                                # (the REST proxy has the same limit: bridge.migrate.restproxy)
 READY_CACHE_SECONDS = 5.0
+REFRESHING_SECONDS = 1         # a receipt being refreshed from Astro reloads after this
+CHECKING_FOR = 30              # ...for at most this long after its read
+
+
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """A click's sale in the journal: `created` False for a repeat, `conflict` for a
+    reused SaleID; `started`: the delivery attempt begun with it for `holder`."""
+    sale_key: str
+    created: bool
+    conflict: bool
+    holder: str
+    started: str | None
+    deadline: float
 
 
 class BridgeWeb:
@@ -118,15 +133,35 @@ class BridgeWeb:
             return self.legacy_redirect(store, raw)
         if sale.walk_in:
             return self.walk_in(store, started)
-        recorded = self.record(store, sale)
+        recorded = self.record(store, sale, client=client)
         if recorded.conflict:
             return self.sale_id_conflict(store, sale, recorded.sale_key, started)
-        outcome = self.deliver(store, client, recorded.sale_key) if (
-            recorded.created or self.pending(recorded.sale_key)) else "repeat"
+        retried = not recorded.created and self.customer_corrected(sale, recorded.sale_key)
+        outcome = self.deliver(store, client, recorded) if (
+            recorded.created or retried or self.pending(recorded.sale_key)) else "repeat"
         log_sale(store.id, recorded.sale_key, outcome if recorded.created else f"repeat:{outcome}",
                  time.monotonic() - started, via="button", **_kind(sale))
-        repeat = not recorded.created and not sale.sale_id
+        repeat = not recorded.created and not sale.sale_id and not retried
         return self.to_receipt(recorded.sale_key, repeat=repeat)
+
+    def customer_corrected(self, sale: legacy_qs.LegacySale, sale_key: str) -> bool:
+        """The button clicked again for a sale whose customer Astro refused, with the
+        customer corrected in the POS (a name added, ...): the sale is to be sent again
+        with it (its failures leave the report; a new refusal is listed anew). True when
+        it was made pending again."""
+        found = self.journal.get_sale(sale_key)
+        if found is None or found.plan.steps[0].customer == sale.customer:
+            return False
+        step = dataclasses.replace(found.plan.steps[0], customer=sale.customer)
+        plan = dataclasses.replace(found.plan, steps=(step, *found.plan.steps[1:]))
+        before = self.journal.failures(sale_key=sale_key)
+        if not self.journal.retry_with_customer(sale_key,
+                                                sale.to_printable()["customer"], plan):
+            return False
+        for failure in before:
+            self.journal.mark_failure_retried(failure.id, utcnow())
+        log.info("%s: sent again with the customer corrected in the POS", sale_key)
+        return True
 
     def parse(self, raw: bytes, store: Store | None = None) -> legacy_qs.LegacySale:
         """The click's sale as `store` reads it (its item-code rule and limits); without a
@@ -256,33 +291,49 @@ class BridgeWeb:
         if not attempt.ok:
             raise GateError(401, REFUSED)
 
-    def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False):
-        """Write the sale and its plan to the journal (committed before any call)."""
+    def record(self, store: Store, sale: legacy_qs.LegacySale, *, force_new: bool = False,
+               client=None) -> "Recorded":
+        """Write the sale and its plan to the journal (committed before any call). A new
+        sale is also claimed by this request, with its first round written ahead, in the
+        same transaction (one commit: bridge.delivery.start_delivery)."""
         now = utcnow()
+        deadline = time.monotonic() + self.config.request_deadline
         # The worker leaves the sale to this request until its deadline has passed (then
         # the request's lease, or its own end, hands it over), so a fresh sale is not
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
-        return intake.take_in(self.journal, store, sale, now=now,
-                              dedupe_window=self.config.dedupe_window, force_new=force_new,
-                              first_attempt_at=first_attempt)
+        holder = new_holder()
+        with self.journal.atomically():
+            result = intake.take_in(self.journal, store, sale, now=now,
+                                    dedupe_window=self.config.dedupe_window,
+                                    force_new=force_new, first_attempt_at=first_attempt)
+            started = (start_delivery(self.journal, result.sale_key, holder, client=client,
+                                      deadline=deadline)
+                       if result.created and client is not None else None)
+        return Recorded(result.sale_key, result.created, result.conflict, holder, started,
+                        deadline)
 
     def pending(self, sale_key: str) -> bool:
         found = self.journal.get_sale(sale_key)
         return found is not None and found.status == SALE_PENDING
 
-    def deliver(self, store: Store, client, sale_key: str) -> str:
+    def deliver(self, store: Store, client, recorded: "Recorded") -> str:
         """Deliver within the request deadline; what is left is the worker's. Returns
         the sale's status for the log line."""
         if client is None:
             return "pending:no-login"
-        deadline = time.monotonic() + self.config.request_deadline
+        sale_key = recorded.sale_key
         try:
-            outcome = deliver_sale(self.journal, client, sale_key, deadline=deadline,
-                                   retry=self.config.retry)
+            # No second read on the cashier's path: what the round's read could not tell
+            # is read in the background (the receipt reloads once it is in).
+            outcome = deliver_sale(self.journal, client, sale_key, deadline=recorded.deadline,
+                                   retry=self.config.retry, holder=recorded.holder,
+                                   started=recorded.started, read_again=False)
         except Exception:  # the sale is recorded: the worker will finish it
             log.exception("delivery of %s failed unexpectedly; left to the worker", sale_key)
             return "pending:error"
+        if outcome.finished and (outcome.receipt or {}).get("checking"):
+            self.refresh_in_background(client, sale_key)
         if not outcome.claimed:
             return "pending:busy"
         return outcome.status
@@ -305,22 +356,53 @@ class BridgeWeb:
         if found is None:
             return render.error_page(404, "No such receipt",
                                      "This receipt link is not valid (or not complete).")
-        data = found.receipt if (found.receipt and found.status != SALE_PENDING) \
-            else receipt_data(found, None)
+        # Only what the journal holds: the delivery stored what Astro said.
+        data = current_receipt(found)
         view = ReceiptView.of(found, data, repeat=bottle.request.query.get("repeat") == "1")
         if render.wants_json():
             return render.json_answer(view.to_json())
+        refreshing = found.status != SALE_PENDING and (
+            bottle.request.query.get("refreshing") == "1" or _checking(data))
         return render.page("receipt", view=view, token=token,
                            csrf=self.signer.csrf_token(sale_key), prefix=_prefix(),
-                           refresh_seconds=view.refresh_seconds,
+                           refresh_seconds=view.refresh_seconds or (
+                               REFRESHING_SECONDS if refreshing else None),
+                           refreshing=refreshing,
                            rewards_panel="" if found.status == SALE_PENDING
-                           else rewards_panel(self, found, token))
+                           else rewards_panel(self, found, data, token))
+
+    def refresh(self, sale_key: str):
+        """"Refresh from Astro" on a receipt: its customer is read again in the
+        background (never on a click's path) and the page comes back at once."""
+        token = bottle.request.forms.get("t")
+        found = self.posted_sale(sale_key)
+        if found is None:
+            return render.error_page(403, "Not refreshed",
+                                     "This form is out of date. Open the receipt again.")
+        client = self.clients(found.store_id)
+        if client is not None and found.status != SALE_PENDING:
+            self.refresh_in_background(client, sale_key)
+        url = (f"{_prefix()}/receipt/{quote(sale_key, safe='')}?t={quote(token, safe='')}"
+               f"&refreshing=1")
+        return bottle.HTTPResponse(status=303, headers={"Location": url})
+
+    def refresh_in_background(self, client, sale_key: str) -> None:
+        """Read the sale's customer again off the request's path and store its receipt
+        data anew (bridge.web.rewards.refresh_receipt)."""
+        threading.Thread(target=refresh_receipt, args=(self.journal, client, sale_key),
+                         name="astro-bridge-refresh", daemon=True).start()
+
+    def posted_sale(self, sale_key: str):
+        """The sale a receipt's form was posted for, when the form's receipt token and
+        CSRF token are right (None else)."""
+        form = bottle.request.forms
+        if not (self.signer.receipt_token_ok(sale_key, form.get("t"))
+                and self.signer.csrf_token_ok(sale_key, form.get("csrf"))):
+            return None
+        return self.journal.get_sale(sale_key)
 
     def again(self, sale_key: str):
-        form = bottle.request.forms
-        found = self.journal.get_sale(sale_key) if (
-            self.signer.receipt_token_ok(sale_key, form.get("t"))
-            and self.signer.csrf_token_ok(sale_key, form.get("csrf"))) else None
+        found = self.posted_sale(sale_key)
         if found is None:
             return render.error_page(403, "Not sent",
                                      "This form is out of date. Open the receipt again.")
@@ -337,8 +419,9 @@ class BridgeWeb:
             # plan has its day in the store's zone, which the new sale keeps.
             sale = dataclasses.replace(
                 sale, date=dt.date.fromisoformat(found.plan.transaction_date))
-        recorded = self.record(store, sale, force_new=True)
-        outcome = self.deliver(store, self.clients(store), recorded.sale_key)
+        client = self.clients(store)
+        recorded = self.record(store, sale, force_new=True, client=client)
+        outcome = self.deliver(store, client, recorded)
         log_sale(store.id, recorded.sale_key, outcome, time.monotonic() - started,
                  via="send-again", repeat_of=sale_key, **_kind(sale))
         return self.to_receipt(recorded.sale_key)
@@ -398,6 +481,7 @@ def create_web_app(config: Config, journal: Journal, clients: StoreClients | Non
     # Any character: a SaleID may hold "/" (the server decodes the %2F of the link).
     app.route(r"/receipt/<sale_key:re:[\s\S]+>", "GET", web.receipt)
     app.route(r"/receipt/<sale_key:re:[\s\S]+>/again", "POST", web.again)
+    app.route(r"/receipt/<sale_key:re:[\s\S]+>/refresh", "POST", web.refresh)
     app.route("/healthz", "GET", lambda: render.json_answer({"status": "ok"}))
     install_redeem_routes(app, web)
 
@@ -426,6 +510,15 @@ def create_web_app(config: Config, journal: Journal, clients: StoreClients | Non
     for code in (404, 405, 500):
         app.error(code)(on_error)
     return app
+
+
+def _checking(data: dict) -> bool:
+    """The receipt data is being completed by a read in the background (for a little
+    while only: a read that never came back leaves the page as it is)."""
+    if not data.get("checking") or not data.get("fetched_at"):
+        return False
+    age = utcnow() - dt.datetime.fromisoformat(data["fetched_at"])
+    return age.total_seconds() < CHECKING_FOR
 
 
 def _kind(sale: legacy_qs.LegacySale) -> dict:

@@ -1,16 +1,19 @@
 """What the cashier's receipt page says, in plain words, built from the journal's record
-of a sale and its receipt data (bridge.delivery.receipt_data). Pure: values in, values out.
+of a sale and its receipt data (bridge.delivery.receipt). Pure: values in, values out.
 
-The receipt is headed by the sale's kind (a sale, a refund, or a return: a negative
-SubTotal, whose points are deducted). It shows the customer; each line with the program it punched and that card's
-progress (e.g. 7/12), or why it is in no program (quietly, "In no program.", for an
-item no program lists at all: a routine line, marked so in the receipt data by
-bridge.delivery.programs); points earned and the balance;
-rewards ready; failures in plain words; for refunds, the card items staff must remove by
-hand; and, while the sale is still pending, that it is saved and will be sent (the page
-then reloads itself: every 3 s in the first minute, then when the next attempt is due). A sale recorded while its store was in phase passthrough or
-shadow went to Astro through the legacy URL: its receipt says so, and that the bridge
-does not send it again.
+The receipt is read on a phone at a busy till: it opens with one summary line (`2 items
+punched · 74 points · 1 reward ready`), then the cards this sale punched, each program's
+card once with its lines under it (`Buy 12 Get 1 Dog Kibble: card 2/12 (+2)`), the
+points and the rewards ready; then the lines in no program (quietly: nothing to do at
+the till; "In no program." for an item no program lists at all, a routine line marked
+so by bridge.delivery.programs), what went wrong in plain words, and last who and which sale it was. It is
+headed by the sale's kind (a sale, a refund, or a return: a negative SubTotal, whose
+points are deducted). For refunds it lists the card items staff must remove by hand.
+While the sale is still pending it says it is saved and will be sent (the page then
+reloads itself: every 3 s in the first minute, then when the next attempt is due). A
+customer Astro refused to add is told what to fix, and such a sale is not offered to be
+sent again as a new sale (it would be refused the same way). A sale recorded while its
+store was in phase passthrough or shadow went to Astro the old way: its receipt says so.
 """
 import datetime as dt
 import re
@@ -39,12 +42,12 @@ STATUS_TEXT = {
 }
 # Statuses of sales recorded under phase passthrough / shadow (the phase's name).
 for _phase in MIGRATION_PHASES:
-    STATUS_TEXT[_phase] = (
-        f"This sale went to Astro through the legacy Astro URL (the store was in phase "
-        f"{_phase} then). The bridge does not send it again.")
+    STATUS_TEXT[_phase] = ("This sale went to Astro the old way, through Astro's own page, "
+                           "when the store still sent its sales there. Nothing more to do: "
+                           "the bridge does not send it again.")
 TONE = {SALE_DELIVERED: "ok", SALE_PENDING: "warn", SALE_PARTIAL: "warn",
         **{phase: "info" for phase in MIGRATION_PHASES}}
-LEGACY_LINE = "Sent with the sale through the legacy URL, not by the bridge."
+LEGACY_LINE = "Sent with the sale through Astro's own page, not by the bridge."
 
 HOW_TEXT = {
     "known": None,                 # linked before (by this bridge or in Astro)
@@ -64,6 +67,15 @@ class LineView:
     program_title: str | None
     progress: str | None          # "7/12": the card this line punched, after this sale
     reason: str | None            # plain words when the line did not punch
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgramView:
+    """A program this sale punched: its card once, the sale's lines of it under it."""
+    title: str
+    progress: str | None          # "2/12 (+2)"; "12/12, complete; next card 1/12 (+3)"
+    lines: tuple[LineView, ...]
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,11 @@ class ReceiptView:
     can_send_again: bool
     refresh_seconds: int | None
     date: str
+    summary: str                  # "2 items punched · 74 points · 1 reward ready"
+    programs: tuple[ProgramView, ...]   # the cards this sale punched, lines under each
+    other_lines: tuple[LineView, ...]   # the lines that punched nothing, and why
+    customer_problem: str | None  # a customer Astro refused: what to fix
+    checking: bool                # part of the rewards is being read again from Astro
 
     @classmethod
     def of(cls, sale: SaleRecord, data: dict, *, repeat: bool = False,
@@ -112,7 +129,14 @@ class ReceiptView:
         if status == SALE_PENDING and sale.last_error:
             problems.append("Last try: " + _plain_error(sale.last_error))
         customer = data.get("customer") or {}
-        kind = translate.sale_kind(LegacySale.from_printable(sale.sale))
+        printable = LegacySale.from_printable(sale.sale)
+        kind = translate.sale_kind(printable)
+        customer_problem = _customer_problem(sale, printable)
+        if customer_problem:
+            problems = [p for p in problems if not p.startswith(_STEP_WHAT["customer"])]
+        points = _points(data.get("points"), kind != translate.SALE)
+        rewards = _rewards(data)
+        programs = _programs(lines, line_cards, cards)
         return cls(
             sale_key=sale.sale_key, store_id=sale.store_id, status=status,
             status_text=STATUS_TEXT.get(status, status), tone=TONE.get(status, "bad"),
@@ -120,14 +144,20 @@ class ReceiptView:
             customer_id=customer.get("id") or sale.plan.customer_id,
             customer_name=customer.get("name") or "",
             customer_note=HOW_TEXT.get(customer.get("how")),
-            lines=lines, points=_points(data.get("points"), kind != translate.SALE),
-            rewards_ready=_rewards(data),
+            lines=lines, points=points, rewards_ready=rewards,
             problems=tuple(dict.fromkeys(p for p in problems if p)),
             manual_removals=tuple(data.get("manual_removals") or ()),
             removed=tuple(data.get("removed") or ()),
-            repeat=repeat, can_send_again=repeat and not sale.pos_sale_id,
+            repeat=repeat,
+            can_send_again=repeat and not sale.pos_sale_id and not customer_problem,
             refresh_seconds=refresh_after(sale, now) if status == SALE_PENDING else None,
-            date=sale.plan.transaction_date)
+            date=sale.plan.transaction_date,
+            summary=_summary(status, lines, points, rewards, kind),
+            programs=programs,
+            other_lines=tuple(ln for ln in lines
+                              if ln.outcome not in PUNCHED or not ln.program_title),
+            customer_problem=customer_problem,
+            checking=bool(data.get("checking")))
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -164,7 +194,8 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     result = ln.get("result") or "pending"
     if legacy:      # the bridge never sent it, so it knows no result
         return LineView(ln.get("index"), ln.get("item_code"), ln.get("description"),
-                        ln.get("qty"), "legacy", None, None, LEGACY_LINE)
+                        ln.get("qty"), "legacy", None, None, LEGACY_LINE,
+                        ln.get("transaction_id"))
     message = ln.get("message")
     progress = _progress(ln, cards, line_cards)
     reason = None
@@ -181,7 +212,8 @@ def _line(ln: dict, cards: dict, line_cards: dict, *, legacy: bool = False) -> L
     elif result == "pending":
         reason = "Not sent yet."
     return LineView(ln.get("index"), ln.get("item_code"), ln.get("description"),
-                    ln.get("qty"), outcome, ln.get("program_title"), progress, reason)
+                    ln.get("qty"), outcome, ln.get("program_title"), progress, reason,
+                    ln.get("transaction_id"))
 
 
 def _points(p: dict | None, deducted: bool) -> PointsView | None:
@@ -207,9 +239,86 @@ def _points(p: dict | None, deducted: bool) -> PointsView | None:
     return PointsView(state, earned, p.get("balance"), p.get("dollar_amount"), text)
 
 
+PUNCHED = ("punched", "already")
+
+
+def _programs(lines, line_cards: dict, cards: dict) -> tuple[ProgramView, ...]:
+    """Each program the sale's lines punched, in the order of its first line: its card
+    after this sale, once, and the lines under it."""
+    by_title: dict[str, list[LineView]] = {}
+    for line in lines:
+        if line.outcome in PUNCHED and line.program_title:
+            by_title.setdefault(line.program_title, []).append(line)
+    programs = []
+    for title, its_lines in by_title.items():
+        touched, seen = [], set()
+        for line in its_lines:
+            for c in line_cards.get(line.transaction_id) or ():
+                key = c.get("card_id") if c.get("card_id") is not None else id(c)
+                if key not in seen:
+                    seen.add(key)
+                    touched.append(c)
+        touched.sort(key=lambda c: (c.get("card_id") is None, c.get("card_id") or 0))
+        if not touched and cards.get(title):
+            touched = [cards[title]]
+        added = sum(ln.qty or 0 for ln in its_lines)
+        texts = [f"{c['punches']}/{c['required']}" + (", complete" if c.get("complete")
+                                                     else "")
+                 for c in touched if c.get("required")]
+        progress = None
+        if texts:
+            progress = texts[0] + "".join(f"; next card {t}" for t in texts[1:]) + \
+                f" (+{added})"
+        programs.append(ProgramView(title, progress, tuple(its_lines)))
+    return tuple(programs)
+
+
+def _summary(status: str, lines, points: "PointsView | None", rewards, kind: str) -> str:
+    """One line for the top: items punched, points, rewards ready, items refused."""
+    if status in MIGRATION_PHASES:
+        return "Sent the old way, through Astro's own page."
+    parts = []
+    punched = sum(ln.qty or 0 for ln in lines if ln.outcome in PUNCHED)
+    if punched:
+        parts.append(f"{punched} item{'s' if punched != 1 else ''} punched")
+    if points is not None and points.earned is not None:
+        word = "deducted" if kind != translate.SALE else ""
+        parts.append(f"{abs(points.earned)} points" + (f" {word}" if word else ""))
+    if rewards:
+        parts.append(f"{len(rewards)} reward{'s' if len(rewards) != 1 else ''} ready")
+    refused = sum(1 for ln in lines if ln.outcome == "failed")
+    if refused:
+        parts.append(f"{refused} item{'s' if refused != 1 else ''} refused")
+    if status == SALE_PENDING:
+        parts.append("being sent")
+    elif not parts:
+        parts.append("nothing punched")
+    return " · ".join(parts)
+
+
+_NAME_NEEDED = ("Astro needs a first and last name for this customer: add them to the "
+                "POS customer, then press Retry (the same button in the POS) to send the "
+                "sale again.")
+
+
+def _customer_problem(sale: SaleRecord, printable: LegacySale) -> str | None:
+    """What to fix when Astro refused to add the sale's customer (None otherwise)."""
+    step = next((s for s in sale.steps if s.kind == "customer"), None)
+    if step is None or step.state != "failed":
+        return None
+    c = printable.customer
+    if not (c.first_name and c.last_name):
+        return _NAME_NEEDED
+    why = _plain_error(step.error or "").rstrip(".")
+    return (f"Astro did not accept this customer ({why}). Correct the customer in the "
+            f"POS, then press Retry (the same button in the POS) to send the sale again.")
+
+
 def _rewards(data: dict) -> tuple[str, ...]:
     ready = [f"Free: {r.get('item_description') or 'item'} x{r.get('free_qty') or 1}"
-             f" ({r.get('program_title')})" for r in data.get("rewards_ready") or ()]
+             f" ({r.get('program_title')})" + ("" if r.get("reward_id") else
+                                               " (Astro is confirming it)")
+             for r in data.get("rewards_ready") or ()]
     points = data.get("points") or {}
     ready += [f"{r.get('title')} ({r.get('points_required')} points)"
               for r in points.get("rewards") or ()]

@@ -150,7 +150,7 @@ class _InFlight:
 class BridgeServer:
     """waitress in a background thread (see the module docstring)."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8,
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 32,
                  channel_timeout: int = 60, max_body: int = MAX_REQUEST_BODY):
         return_large_blocks()
         self._app = _InFlight(app)

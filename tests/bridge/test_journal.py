@@ -455,3 +455,58 @@ def test_commits_are_on_disk_when_they_return(tmp_path):
         # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
         with journal._read() as conn:
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_journal_calls_inside_atomically_are_one_commit(journal):
+    key = record(journal).sale_key
+    before = journal.commits
+    with journal.atomically():
+        assert journal.claim_sale(key, "me")
+        journal.mark_step_done(key, 0, {"how": "known"})
+        journal.remember_customer("main", "C-1", "1001")
+    assert journal.commits == before + 1
+    sale = journal.get_sale(key)
+    assert sale.steps[0].state == DONE and journal.known_customer("main", "C-1") == "1001"
+
+
+def test_a_failure_inside_atomically_keeps_none_of_it(journal):
+    key = record(journal).sale_key
+    with pytest.raises(RuntimeError):
+        with journal.atomically():
+            journal.mark_step_done(key, 0, {"how": "known"})
+            journal.remember_customer("main", "C-1", "1001")
+            raise RuntimeError("the round's results could not be read")
+    assert journal.get_sale(key).steps[0].state == PENDING
+    assert journal.known_customer("main", "C-1") is None
+
+
+def test_a_lease_released_in_the_last_commit_is_not_released_again(journal):
+    key = record(journal).sale_key
+    assert journal.claim_sale(key, "me")
+    with journal.holding(key, "me", claimed=True) as hold:
+        assert hold
+        with journal.atomically():
+            journal.mark_step_done(key, 0, {"how": "known"})
+            hold.release()
+        commits = journal.commits
+    assert journal.commits == commits                  # nothing written at the block's end
+    assert journal.claim_sale(key, "someone else")
+
+
+def test_a_refused_customer_is_sent_again_with_the_customer_corrected(journal):
+    from dataclasses import replace
+    from legacy_qs.model import Customer
+    key = record(journal).sale_key
+    journal.mark_step_failed(key, 0, "Astro refused to add POS customer C-1")
+    journal.mark_step_failed(key, 1, "the customer could not be linked in Astro")
+    sale = journal.get_sale(key)
+    named = Customer(id="C-1", first_name="Cy", last_name="Named")
+    plan = replace(sale.plan, steps=(replace(sale.plan.steps[0], customer=named),
+                                     *sale.plan.steps[1:]))
+    assert journal.retry_with_customer(key, {"id": "C-1", "first_name": "Cy",
+                                             "last_name": "Named"}, plan)
+    again = journal.get_sale(key)
+    assert again.status == "pending" and [s.state for s in again.steps][:2] == [PENDING] * 2
+    assert again.plan.steps[0].customer == named and again.sale["customer"]["first_name"] == "Cy"
+    assert again.plan.transaction_ids() == sale.plan.transaction_ids()
+    assert not journal.retry_with_customer(key, {"id": "C-1"}, plan)   # nothing failed now

@@ -5,67 +5,10 @@ not enrolled in), the office logs in, hides one line, enrols the store in the pr
 (in the sandbox Astro, while the bridge runs), retries the other line; then Sally fills a card and the cashier redeems the free bag
 from her receipt. Screenshots of each step go to tests/browser/screenshots/.
 """
-import dataclasses
-from urllib.parse import urlencode
-
-import pytest
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bridge.config import AdminUser
-from bridge.journal import Journal
-from bridge.passwords import hash_password
-from bridge.sandbox.server import SandboxServer
-from bridge.app import create_app
-from bridge.web.serving import BridgeServer
-from tests.conftest import TEST_HASH_N, demo_config_for_tests
-
-PASSWORD = "office password"
-
-
-@pytest.fixture
-def bridge(tmp_path):
-    """The bridge (main app with /admin) over HTTP on a free port, on a sandbox Astro."""
-    sandbox = SandboxServer().start()
-    config = dataclasses.replace(
-        demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
-        admins=(AdminUser("office", hash_password(PASSWORD, n=TEST_HASH_N)),))
-    journal = Journal(config.journal_path)
-    app = create_app(config, journal)
-    server = BridgeServer(app, "127.0.0.1", 0).start()
-    try:
-        yield server.url, sandbox, journal
-    finally:
-        server.stop(drain=2)
-        app.config["bridge.web"].clients.close()
-        journal.close()
-        sandbox.stop()
-
-
-def button(base, sale_id, *lines):
-    params = [("apiusername", "demo"), ("apipassword", "demo-button"),
-              ("CustomerID", "SALLY-1"), ("FirstName", "Sally"), ("LastName", "Pet Owner"),
-              ("Email", "sally@example.com"), ("SaleID", sale_id)]
-    for n, (upc, description, qty) in enumerate(lines, 1):
-        params += [(f"UPC{n}", upc), (f"Description{n}", description), (f"Qty{n}", qty)]
-    return f"{base}/?{urlencode(params)}"
-
-
-def click(browser, element):
-    """Click something that loads a new page, and wait until it has loaded."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-
-    def replaced(_):
-        try:
-            old.is_enabled()
-            return False
-        except WebDriverException:     # stale, or "does not belong to the document"
-            return True
-    WebDriverWait(browser, 10).until(replaced)
-    WebDriverWait(browser, 10).until(
-        lambda b: b.execute_script("return document.readyState") == "complete")
+from tests.browser.conftest import PASSWORD, button, click
 
 
 def row_ids(browser, table):
@@ -128,9 +71,12 @@ def test_office_hides_one_failure_fixes_and_retries_another_then_cashier_redeems
     assert len(links) == 2
     shot("customer")
 
-    # Sally buys her twelfth bag: the receipt offers the free bag; the cashier redeems it.
+    # Sally buys her twelfth bag: the receipt offers the free bag (at once, or a moment
+    # later when Astro's read went out before the bag was punched: the page reloads
+    # itself once it has the reward's id); the cashier redeems it.
     browser.get(button(base, "2003", ("012345678905", "Acme Adult Kibble", 11)))
-    redeem_buttons = browser.find_elements(By.CSS_SELECTOR, "form.redeem button")
+    redeem_buttons = WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "form.redeem button"))
     assert len(redeem_buttons) == 1
     shot("receipt-reward-ready")
     click(browser, redeem_buttons[0])

@@ -66,7 +66,8 @@ def test_503_is_retried_later_and_delivered_once(sandbox, journal, client, store
     assert first.status == "pending" and first.retry_at is not None
     assert "503" in first.error
     sale = journal.get_sale(key)
-    assert [s.state for s in sale.steps] == ["done", "pending", "pending"]
+    # The award went out with the batch (one round): it is done, the batch is left.
+    assert [s.state for s in sale.steps] == ["done", "pending", "done"]
     assert sale.attempts == 1
     second = deliver(journal, client, key)
     assert second.status == "delivered"
@@ -238,22 +239,23 @@ def test_email_of_another_linked_customer_is_not_taken_for_a_link(sandbox, journ
     assert journal.known_customer("demo", "DUP-1") == dup["astro_customer_id"]
 
 
-def _client_racing(sandbox, other_register):
+def _client_racing(sandbox, other_register, before):
     """The bridge's client, with `other_register(client)` (another register's own real
-    client) acting right after the bridge got searchCustomer's answer, before its next
-    call: exactly the window a real race would hit."""
+    client) acting after the bridge's lookup round (customerStatus and searchCustomer)
+    was answered, just before its `before` call (linkCustomer or addCustomer) is sent:
+    exactly the window a real race would hit."""
     def act():
         with AstroClient(sandbox.api_url, "demo", "demo-password", "demo-client") as other:
             other_register(other)
     return HookedClient(sandbox.api_url, "demo", "demo-password", "demo-client",
                         connect_timeout=1.0, read_timeout=2.0, max_retries=0, backoff=0.01,
-                        after={"searchCustomer": act})
+                        before={before: act})
 
 
 def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-RACE&Email=pat@example.com&UPC1={KIBBLE}")
-    with _client_racing(sandbox, lambda other: other.link_customer("POS-RACE", "1002")) \
-            as client:
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-RACE", "1002"),
+                        "linkCustomer") as client:
         outcome = deliver(journal, client, key)
     assert sandbox.state()["calls"]["linkCustomer"] == 2     # the other register's, ours
     assert outcome.status == "delivered"
@@ -265,8 +267,8 @@ def test_link_answered_320_for_this_customer_counts_as_linked(sandbox, journal, 
 def test_link_answered_320_for_another_customer_falls_back_to_add(sandbox, journal, store):
     key = record(journal, store, f"CustomerID=POS-LATE&FirstName=Lee&LastName=Late"
                                  f"&Email=pat@example.com&UPC1={KIBBLE}")
-    with _client_racing(sandbox, lambda other: other.link_customer("POS-FIRST", "1002")) \
-            as client:
+    with _client_racing(sandbox, lambda other: other.link_customer("POS-FIRST", "1002"),
+                        "linkCustomer") as client:
         outcome = deliver(journal, client, key)
     assert outcome.status == "delivered"
     assert outcome.receipt["customer"]["how"] == "created"
@@ -294,11 +296,11 @@ def test_add_refused_is_a_customer_failure_that_says_why(sandbox, journal, clien
 
 
 def test_customer_added_meanwhile_by_another_register_is_used(sandbox, journal, store):
-    # While the bridge waits for searchCustomer, another register adds DUP-2 itself: the
-    # bridge's addCustomer is refused, and DUP-2 is linked now: the sale goes to it.
+    # Between the bridge's lookup and its addCustomer, another register adds DUP-2 itself:
+    # the bridge's addCustomer is refused, and DUP-2 is linked now: the sale goes to it.
     key = record(journal, store, f"CustomerID=DUP-2&Email=sally@example.com&UPC1={KIBBLE}")
-    with _client_racing(sandbox, lambda other: other.add_customer("DUP-2", "Dee", "Two")) \
-            as client:
+    with _client_racing(sandbox, lambda other: other.add_customer("DUP-2", "Dee", "Two"),
+                        "addCustomer") as client:
         outcome = deliver(journal, client, key)
     assert outcome.status == "delivered" and journal.failures() == []
     dup = customer(sandbox, "DUP-2")

@@ -96,10 +96,11 @@ def test_passthrough_sale_opened_as_a_receipt_after_the_switch_says_it_went_by_l
                                                "apipassword=demo-button"), status=303)
         page = answer.follow()
         text = " ".join(page.html.get_text(" ").split())
-        assert (f"This sale went to Astro through the legacy Astro URL (the store was in "
-                f"phase {phase} then). The bridge does not send it again.") in text
-        assert "Not sent yet" not in text
-        assert "Sent with the sale through the legacy URL, not by the bridge." in text
+        assert ("This sale went to Astro the old way, through Astro's own page, when the "
+                "store still sent its sales there. Nothing more to do: the bridge does not "
+                "send it again.") in text
+        assert f"phase {phase}" not in text and "Not sent yet" not in text
+        assert "Sent with the sale through Astro's own page, not by the bridge." in text
         doc = rest.get(answer.location, headers={"Accept": "application/json"}).json
         assert (doc["status"], doc["pending"]) == (phase, False)
     assert sandbox.state()["write_calls"] == 0

@@ -30,7 +30,7 @@ def test_line_that_fills_a_card_says_the_card_is_complete(bridge):
     data = bridge.receipt(answer, json=True).json()
     assert [ln["progress"] for ln in data["lines"]] == ["12/12, card complete"]
     page = bridge.receipt(answer)
-    assert "12/12, card complete" in page.text and "Rewards ready" in page.text
+    assert "12/12, complete (+12)" in page.text and "Rewards ready" in page.text
 
 
 def test_line_in_no_program_says_why(bridge):

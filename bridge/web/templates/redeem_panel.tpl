@@ -1,7 +1,4 @@
 <h2 id="rewards">Rewards ready</h2>
-% if problem:
-<div class="card warn"><p>{{problem}}</p></div>
-% end
 % for r in rewards:
 <div class="card reward">
 <form method="post" action="{{action}}" class="redeem">
@@ -20,7 +17,12 @@
 </form>
 </div>
 % end
-% if not rewards and not problem:
+% for title in confirming:
+<div class="card reward confirming">
+<p><strong>{{title}}</strong> <span class="muted">· Astro is confirming it: the Redeem button comes in a moment</span></p>
+</div>
+% end
+% if not rewards and not confirming:
 <p class="muted">No other reward is ready.</p>
 % end
 % if earlier:
