@@ -4,13 +4,21 @@ the retry worker and replay alike.
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
                  retry=RetryPolicy(), holder=None, rng=None, card_progress=True)
         -> DeliveryOutcome                                     (bridge.delivery.machine)
+    deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
+                  retry=RetryPolicy(), holder=None, rng=None)
+        -> [DeliveryOutcome]                                   (bridge.delivery.machine)
     retry_delay(attempt, retry, rng=None) -> seconds           (bridge.delivery.machine)
     receipt_data(sale, status, fetched_at=None) -> dict        (bridge.delivery.receipt)
     reconcile_points(...) -> Reconciliation                    (bridge.delivery.reconcile)
     Worker(journal, client_for, *, retry=..., concurrency=8, ...)        (.worker)
 
+`deliver_sales` is the same attempt for several recorded sales of one customer (replay
+sends a customer's history this way): their transaction lines go out in merged
+addTransactionBatch calls (each line with its own transactionID and date), and each
+sale keeps its own steps, outcome, failures and receipt, as if delivered alone.
+
 Modules: `machine` (one attempt: the lease, the steps in plan order, what each outcome
-means), `points` (the points step), `reconcile` (was a lost award applied? pure),
+means; merged batches), `points` (the points step), `reconcile` (was a lost award applied? pure),
 `receipt` (what the receipt shows), `worker` (the retry thread).
 
 `deliver_sale` holds the sale (a lease the journal's heartbeat renews; a lease not
@@ -51,10 +59,10 @@ stored with the sale (`SaleRecord.receipt`, shape in bridge.delivery.receipt).
 May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
 pages (web, admin), replay or migrate.
 """
-from bridge.delivery.machine import DeliveryOutcome, deliver_sale, retry_delay
+from bridge.delivery.machine import DeliveryOutcome, deliver_sale, deliver_sales, retry_delay
 from bridge.delivery.receipt import receipt_data
 from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
-__all__ = ["DeliveryOutcome", "deliver_sale", "retry_delay", "receipt_data",
+__all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "retry_delay", "receipt_data",
            "Reconciliation", "reconcile_points", "Worker"]

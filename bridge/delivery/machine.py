@@ -1,8 +1,11 @@
-"""The step machine: one delivery attempt of one recorded sale.
+"""The step machine: one delivery attempt of one recorded sale, or of several sales of
+one customer whose transaction lines go out in merged calls.
 
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
                  retry=RetryPolicy(), holder=None, rng=None, card_progress=True)
         -> DeliveryOutcome
+    deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
+                  retry=RetryPolicy(), holder=None, rng=None) -> [DeliveryOutcome]
     retry_delay(attempt, retry, rng=None) -> seconds
 
 The rules are in the package docstring (bridge.delivery).
@@ -116,6 +119,16 @@ def _deliver_held(journal: Journal, client, sale_key: str, holder: str, deadline
     if sale.status != SALE_PENDING:
         return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
     stop = _Delivery(journal, client, sale, holder, deadline, now, retry, rng).run()
+    # Card progress needs one more call; past the deadline the receipt goes without.
+    return conclude(journal, sale_key, stop, now,
+                    client if card_progress and not _past(deadline) else None)
+
+
+def conclude(journal: Journal, sale_key: str, stop: "_Stop | None", now,
+             receipt_client=None) -> DeliveryOutcome:
+    """The end of an attempt at a held sale: what is left is scheduled (`stop`), a sale
+    with nothing left gets its receipt (card progress read with `receipt_client`, none
+    without one), and the outcome says where the sale stands."""
     retry_at = None
     if stop is not None and stop.scheduled:
         retry_at = journal.get_sale(sale_key).next_attempt_at
@@ -125,9 +138,7 @@ def _deliver_held(journal: Journal, client, sale_key: str, holder: str, deadline
     sale = journal.get_sale(sale_key)
     receipt = sale.receipt
     if sale.status != SALE_PENDING:
-        # Card progress needs one more call; past the deadline the receipt goes without.
-        receipt = store_receipt(journal, client if card_progress and not _past(deadline)
-                                else None, sale, now)
+        receipt = store_receipt(journal, receipt_client, sale, now)
     return DeliveryOutcome(sale_key, sale.status, retry_at=retry_at,
                            error=stop.error if stop else None, receipt=receipt)
 
@@ -136,19 +147,32 @@ def _past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
+def purchases(step: TransactionsStep) -> list[Purchase]:
+    """The lines of a transactions step as addTransactionBatch sends them."""
+    day = dt.date.fromisoformat(step.transaction_date)
+    return [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
+
+
 class _Delivery:
-    """One attempt at one sale."""
+    """One attempt at one sale. `send_lines(step)` sends a transactions step's lines and
+    returns Astro's line results (default: its own addTransactionBatch; a merged batch,
+    bridge.delivery.batch, answers from the call it made for several sales)."""
 
     def __init__(self, journal, client, sale: SaleRecord, holder: str, deadline, now, retry,
-                 rng):
+                 rng, send_lines: Callable[[TransactionsStep], list] | None = None):
         self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
         self.deadline, self.now, self.retry, self.rng = deadline, now, retry, rng
         self.key = sale.sale_key
         self.reresolved = False      # the customer was resolved again in this attempt
+        self.send_lines = send_lines or self.own_batch
 
-    def run(self) -> _Stop | None:
+    def run(self, kinds: tuple[str, ...] | None = None) -> _Stop | None:
+        """The open steps in plan order; with `kinds`, only up to the first open step of
+        another kind (the rest is left as it is, for a later `run`)."""
         for record in self.journal.pending_steps(self.key):
             step = self.sale.plan.step(record.n)
+            if kinds is not None and step.kind not in kinds:
+                return None
             try:
                 self.check_time()
                 if not self.journal.still_holding(self.key, self.holder):
@@ -169,7 +193,7 @@ class _Delivery:
                              scheduled=wait.scheduled)
             except BusinessError as e:
                 if isinstance(e, CustomerNotFound) and self.stale_customer(step):
-                    return self.run()        # resolve the customer again, then the rest
+                    return self.run(kinds)   # resolve the customer again, then the rest
                 self.fail(step, record, e)
                 if isinstance(step, CustomerStep):
                     self.fail_rest(step.n, "the customer could not be linked in Astro")
@@ -311,12 +335,14 @@ class _Delivery:
                                     {"astro_customer_id": astro_id, "how": how})
 
     # -- transactions ----------------------------------------------------------------
+    def own_batch(self, step: TransactionsStep) -> list:
+        """The step's lines in an addTransactionBatch of their own."""
+        return self.client.add_transaction_batch(step.customer_id, purchases(step),
+                                                 sale_id=step.sale_id)
+
     def transactions(self, step: TransactionsStep) -> None:
-        day = dt.date.fromisoformat(step.transaction_date)
-        purchases = [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
-        results = self.client.add_transaction_batch(step.customer_id, purchases,
-                                                    sale_id=step.sale_id)
-        by_id = {r.transaction_id: r for r in results if r.transaction_id}
+        results = self.send_lines(step)
+        by_id = {r.transaction_id: r for r in results if r is not None and r.transaction_id}
         lines, problems = [], 0
         for i, ln in enumerate(step.lines):
             r = by_id.get(ln.transaction_id) or (results[i] if i < len(results) else None)
@@ -351,3 +377,134 @@ class _Delivery:
         self.journal.mark_step_done(self.key, step.n, {
             "removed": [{"transaction_id": r.transaction_id, "deleted": r.deleted}
                         for r in removed]})
+
+
+def deliver_sales(journal: Journal, client, sale_keys, *, max_lines: int = 100,
+                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
+                  holder: str | None = None,
+                  rng: random.Random | None = None) -> list[DeliveryOutcome]:
+    """Deliver what is left of several recorded sales of ONE customer, in the order given
+    (oldest first), their transaction lines merged into addTransactionBatch calls of at
+    most `max_lines` lines (whole sales: a sale with more lines goes alone), each line
+    with its own transactionID and date. Returns one DeliveryOutcome per key, in order.
+
+    Each sale keeps its own steps, outcome, failure records and receipt, exactly as
+    `deliver_sale` would record them: the sales are held (leases) for the attempt; the
+    customer is resolved once (the later sales find it in the journal's cache); a line
+    Astro refuses fails that line of its own sale only; `TransactionID Already Exists`
+    for an id of the sale is delivered; points and removals go sale by sale, in order.
+    A merged call that Astro did not take (NotSent) leaves every sale in it pending and
+    no further call is made; one whose answer was lost leaves them pending, to be sent
+    again with the same ids; one Astro refused as a whole (a business error) is sent
+    again sale by sale, so the refusal fails only the sale it concerns. When the
+    customer cannot be resolved now, the later sales are not tried. Receipts are stored
+    without card progress (nothing is read for them: nobody waits at a till).
+    """
+    keys = list(sale_keys)
+    holder = holder or f"deliver-{uuid.uuid4().hex[:12]}"
+    outcomes: dict[str, DeliveryOutcome] = {}
+    with contextlib.ExitStack() as leases:
+        attempts: list[_Delivery] = []
+        for key in keys:
+            sale = journal.get_sale(key)
+            if sale is None:
+                raise KeyError(key)
+            if sale.status == SALE_PENDING:
+                if not leases.enter_context(journal.holding(key, holder)):
+                    outcomes[key] = DeliveryOutcome(key, sale.status, claimed=False,
+                                                    receipt=sale.receipt)
+                    continue
+                sale = journal.get_sale(key)     # again, under the lease
+            if sale.status != SALE_PENDING:
+                outcomes[key] = DeliveryOutcome(key, sale.status, receipt=sale.receipt)
+                continue
+            attempts.append(_Delivery(journal, client, sale, holder, None, now, retry, rng))
+        if len({a.sale.plan.customer_id for a in attempts}) > 1:
+            raise ValueError("deliver_sales takes the sales of one customer")
+        stops = _resolve_customer(attempts)
+        answers = _merged_lines(journal, client, [a for a in attempts if a.key not in stops],
+                                max_lines)
+        for attempt in attempts:
+            if attempt.key not in stops:
+                attempt.send_lines = _answered(attempt, answers.get(attempt.key))
+                stops[attempt.key] = attempt.run()
+            outcomes[attempt.key] = conclude(journal, attempt.key, stops[attempt.key], now)
+    return [outcomes[key] for key in keys]
+
+
+def _resolve_customer(attempts: list[_Delivery]) -> dict[str, _Stop]:
+    """Each sale's customer step, in order (the first resolves the customer, the others
+    find it cached). After one stops, the later ones are not tried: the same customer
+    would stop them too. Returns the stops by sale key."""
+    stops: dict[str, _Stop] = {}
+    first = None
+    for attempt in attempts:
+        if first is not None:
+            stops[attempt.key] = _Stop(first.error, first.retry_at, counted=False)
+            continue
+        stop = attempt.run(kinds=(CUSTOMER,))
+        if stop is not None:
+            stops[attempt.key] = first = stop
+    return stops
+
+
+def _merged_lines(journal: Journal, client, attempts: list[_Delivery],
+                  max_lines: int) -> dict[str, list | AstroError]:
+    """Send the open transactions steps of `attempts` in merged calls; by sale key, the
+    line results of its step (in its lines' order), or the error of its call."""
+    ready = []
+    for attempt in attempts:
+        records = journal.pending_steps(attempt.key)
+        if records and records[0].kind == TRANSACTIONS and records[0].state == PENDING:
+            ready.append((attempt.key, attempt.sale.plan.step(records[0].n)))
+    calls, call, size = [], [], 0
+    for key, step in ready:
+        if call and size + len(step.lines) > max_lines:
+            calls.append(call)
+            call, size = [], 0
+        call.append((key, step))
+        size += len(step.lines)
+    if call:
+        calls.append(call)
+    answers: dict[str, list | AstroError] = {}
+    unsent = None
+    for call in calls:
+        if unsent is not None:           # Astro did not take the last call: no more
+            answers.update((key, unsent) for key, _ in call)
+            continue
+        try:
+            lines = [p for _, step in call for p in purchases(step)]
+            # saleID names one sale: a merged call of several sales goes without it.
+            results = client.add_transaction_batch(
+                call[0][1].customer_id, lines,
+                sale_id=call[0][1].sale_id if len(call) == 1 else None)
+        except (NotSent, AuthError) as e:
+            unsent = e
+            answers.update((key, e) for key, _ in call)
+            continue
+        except AstroError as e:
+            answers.update((key, e) for key, _ in call)
+            continue
+        by_id = {r.transaction_id: r for r in results if r.transaction_id}
+        position = 0
+        for key, step in call:
+            found = []
+            for ln in step.lines:
+                found.append(by_id.get(ln.transaction_id)
+                             or (results[position] if position < len(results) else None))
+                position += 1
+            answers[key] = found
+    return answers
+
+
+def _answered(attempt: _Delivery, answer):
+    """The `send_lines` of a sale whose lines went in a merged call: that call's results
+    for them, or its error; refused as a whole, or not in a merged call at all, the
+    sale's lines go in a call of their own."""
+    def send_lines(step: TransactionsStep) -> list:
+        if answer is None or isinstance(answer, BusinessError):
+            return attempt.own_batch(step)
+        if isinstance(answer, AstroError):
+            raise answer
+        return answer
+    return send_lines
