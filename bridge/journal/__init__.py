@@ -1,6 +1,7 @@
 """The journal: every sale, its plan and delivery state, the customer cache, the failure
-report, redemption attempts, what the phased migration and replay keep, and generated
-secrets. The only package with SQL.
+report, redemption attempts, what the phased migration keeps, and generated secrets.
+The only package with SQL, but for replay's scratch store (bridge.replay.stage: a
+throw-away SQLite file of its own, never the journal, whatever its backend).
 
 SQLite in WAL mode with synchronous=FULL (a commit is on disk when it returns); one
 connection per thread; every transaction runs in one place (`base`: a failed COMMIT is
@@ -12,8 +13,7 @@ PostgreSQL backend can be added behind the same methods.
 
 `Journal` is composed of parts, one module each: `base` (connections, transactions, the
 journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
-`failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales) and `staging`
-(replay staging).
+`failures`, `redemptions` and `migration` (shadow outcomes, unreadable sales).
 
 Public interface (times are aware datetimes; stored as UTC epoch seconds)::
 
@@ -79,9 +79,6 @@ Public interface (times are aware datetimes; stored as UTC epoch seconds)::
     j.record_shadow_outcome(sale_key, outcome, at=None)
     j.record_unreadable_sale(store_id, phase, problem, received_at) -> id
     j.migration_sales(store=None, since=None) -> list[dict]
-    # replay staging (bridge.journal.staging)
-    j.stage_rows(run_id, rows, batch=5000) -> int    j.staged_group_count(run_id) -> int
-    j.staged_groups(run_id) -> iterator of lists of row tuples    j.drop_stage(run_id)
     # secrets and health (bridge.journal.base)
     j.secret(name) -> str                    j.health_check() -> bool
 
@@ -115,7 +112,6 @@ from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   SALE_PENDING, SKIPPED, UNCERTAIN, UNDECIDED,
                                   RecordResult, SaleRecord, StepRecord, derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
-from bridge.journal.staging import StagingJournal
 
 __all__ = [
     "Journal", "JournalError", "utcnow", "MIGRATIONS", "LEASE_SECONDS",
@@ -129,7 +125,7 @@ __all__ = [
 
 
 class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
-              MigrationJournal, StagingJournal):
+              MigrationJournal):
     """The durable record of sales and their delivery. Thread-safe."""
 
     def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):

@@ -83,7 +83,7 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         # secrets and the health check (bridge.journal.base)
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at REAL NOT NULL)",
-        # replay staging (bridge.journal.staging)
+        # replay staging (dropped by a later step: bridge.replay.stage)
         """CREATE TABLE replay_stage (
             run_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
@@ -182,6 +182,12 @@ MIGRATIONS: list[list[str | Callable[[sqlite3.Connection], None]]] = [
         """UPDATE steps SET state = 'undecided' WHERE kind = 'points' AND (
             (state = 'failed' AND error LIKE 'points may or may not have been awarded%')
             OR (state = 'given_up' AND result_json LIKE '%"snapshot"%'))""",
+    ],
+    [
+        # replay stages its input in a scratch file of its own (bridge.replay.stage), no
+        # longer in the journal: what older runs left staged here is of no use
+        "DROP TABLE IF EXISTS replay_order",
+        "DROP TABLE IF EXISTS replay_stage",
     ],
 ]
 

@@ -362,6 +362,29 @@ def test_failures_of_an_older_journal_get_their_reason_once(tmp_path):
         assert j.failures()[-1].reason is Reason.REFUSED
 
 
+def test_what_older_replays_staged_in_the_journal_is_dropped_once_opened(tmp_path):
+    import sqlite3
+
+    from bridge.journal import MIGRATIONS
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)           # a journal of the release that staged replays
+    for step in MIGRATIONS[:4]:
+        for statement in step:
+            if not callable(statement):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute("INSERT INTO replay_stage (run_id, seq, grp, unit, customer, day, file, line)"
+                 " VALUES ('replay-1', 1, 's:1', 0, 'C1', '2025-01-01', 'a.csv', 2)")
+    conn.commit()
+    conn.close()
+    Journal(path).close()
+    conn = sqlite3.connect(path)
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "replay_stage" not in tables and "replay_order" not in tables
+    assert "sales" in tables
+
+
 def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
     import sqlite3
 
