@@ -328,11 +328,12 @@ class _Delivery:
         return status
 
     def customer_done(self, step: CustomerStep, astro_id: str | None, how: str) -> None:
-        if astro_id:   # cache only a link Astro confirmed with its account id
-            self.journal.remember_customer(self.sale.store_id, step.customer_id, astro_id,
-                                           self.now())
-        self.journal.mark_step_done(self.key, step.n,
-                                    {"astro_customer_id": astro_id, "how": how})
+        with self.journal.batch():
+            if astro_id:   # cache only a link Astro confirmed with its account id
+                self.journal.remember_customer(self.sale.store_id, step.customer_id,
+                                               astro_id, self.now())
+            self.journal.mark_step_done(self.key, step.n,
+                                        {"astro_customer_id": astro_id, "how": how})
 
     # -- transactions ----------------------------------------------------------------
     def own_batch(self, step: TransactionsStep) -> list:
@@ -403,48 +404,82 @@ def deliver_sales(journal: Journal, client, sale_keys, *, max_lines: int = 100,
     keys = list(sale_keys)
     holder = holder or f"deliver-{uuid.uuid4().hex[:12]}"
     outcomes: dict[str, DeliveryOutcome] = {}
+    # The journal work between calls to Astro goes in one transaction each time (one
+    # commit, one wait for the write lock, for all the sales), not one per sale and step.
     with contextlib.ExitStack() as leases:
         attempts: list[_Delivery] = []
-        for key in keys:
-            sale = journal.get_sale(key)
-            if sale is None:
-                raise KeyError(key)
-            if sale.status == SALE_PENDING:
-                if not leases.enter_context(journal.holding(key, holder)):
-                    outcomes[key] = DeliveryOutcome(key, sale.status, claimed=False,
-                                                    receipt=sale.receipt)
+        with journal.batch():
+            for key in keys:
+                sale = journal.get_sale(key)
+                if sale is None:
+                    raise KeyError(key)
+                if sale.status == SALE_PENDING:
+                    if not leases.enter_context(journal.holding(key, holder)):
+                        outcomes[key] = DeliveryOutcome(key, sale.status, claimed=False,
+                                                        receipt=sale.receipt)
+                        continue
+                    sale = journal.get_sale(key)     # again, under the lease
+                if sale.status != SALE_PENDING:
+                    outcomes[key] = DeliveryOutcome(key, sale.status, receipt=sale.receipt)
                     continue
-                sale = journal.get_sale(key)     # again, under the lease
-            if sale.status != SALE_PENDING:
-                outcomes[key] = DeliveryOutcome(key, sale.status, receipt=sale.receipt)
-                continue
-            attempts.append(_Delivery(journal, client, sale, holder, None, now, retry, rng))
+                attempts.append(_Delivery(journal, client, sale, holder, None, now, retry,
+                                          rng))
         if len({a.sale.plan.customer_id for a in attempts}) > 1:
             raise ValueError("deliver_sales takes the sales of one customer")
-        stops = _resolve_customer(attempts)
-        answers = _merged_lines(journal, client, [a for a in attempts if a.key not in stops],
-                                max_lines)
-        for attempt in attempts:
-            if attempt.key not in stops:
+        stops = _resolve_customer(journal, attempts)
+        going = [a for a in attempts if a.key not in stops]
+        answers = _merged_lines(journal, client, going, max_lines)
+        calling = [a for a in going if _calls_left(journal, a, answers.get(a.key))]
+
+        def finish():
+            for attempt in attempts:
+                outcomes[attempt.key] = conclude(journal, attempt.key, stops[attempt.key], now)
+            leases.close()          # the leases given back in the same transaction
+
+        with journal.batch():       # what needs no more calls: recorded all at once
+            for attempt in going:
                 attempt.send_lines = _answered(attempt, answers.get(attempt.key))
+                if attempt not in calling:
+                    stops[attempt.key] = attempt.run()
+            if not calling:
+                finish()
+        if calling:
+            for attempt in calling:     # points, removals, lines sent alone: in order
                 stops[attempt.key] = attempt.run()
-            outcomes[attempt.key] = conclude(journal, attempt.key, stops[attempt.key], now)
+            with journal.batch():
+                finish()
     return [outcomes[key] for key in keys]
 
 
-def _resolve_customer(attempts: list[_Delivery]) -> dict[str, _Stop]:
-    """Each sale's customer step, in order (the first resolves the customer, the others
-    find it cached). After one stops, the later ones are not tried: the same customer
-    would stop them too. Returns the stops by sale key."""
+def _calls_left(journal: Journal, attempt: _Delivery, answer) -> bool:
+    """Whether the rest of a sale's attempt calls Astro: points or a removal to send, or
+    lines that go in a call of their own (see `_answered`)."""
+    kinds = {attempt.sale.plan.step(r.n).kind for r in journal.pending_steps(attempt.key)}
+    if kinds & {POINTS, REMOVE_TRANSACTION}:
+        return True
+    return TRANSACTIONS in kinds and (answer is None or isinstance(answer, BusinessError))
+
+
+def _resolve_customer(journal: Journal, attempts: list[_Delivery]) -> dict[str, _Stop]:
+    """Each sale's customer step, in order: once the customer is in the journal's cache
+    (from the start, or resolved by the first sale), the steps of the others need no
+    call and go in one transaction. After one stops, the later ones are not tried: the
+    same customer would stop them too. Returns the stops by sale key."""
     stops: dict[str, _Stop] = {}
-    first = None
-    for attempt in attempts:
-        if first is not None:
-            stops[attempt.key] = _Stop(first.error, first.retry_at, counted=False)
-            continue
+    for n, attempt in enumerate(attempts):
+        if journal.known_customer(attempt.sale.store_id, attempt.sale.plan.customer_id):
+            with journal.batch():
+                for cached in attempts[n:]:
+                    stop = cached.run(kinds=(CUSTOMER,))
+                    if stop is not None:     # e.g. its lease was lost
+                        stops[cached.key] = stop
+            return stops
         stop = attempt.run(kinds=(CUSTOMER,))
         if stop is not None:
-            stops[attempt.key] = first = stop
+            stops[attempt.key] = stop
+            for later in attempts[n + 1:]:
+                stops[later.key] = _Stop(stop.error, stop.retry_at, counted=False)
+            return stops
     return stops
 
 

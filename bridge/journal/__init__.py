@@ -17,8 +17,12 @@ journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
 
 Public interface (times are aware datetimes; stored as UTC epoch seconds)::
 
-    j = Journal(path, lease_seconds=15)      # creates/migrates the file; j.close()
-                                             # (also a context manager)
+    j = Journal(path, lease_seconds=15, yield_writes=False)
+                                             # creates/migrates the file; j.close()
+                                             # (also a context manager); yield_writes:
+                                             # a bulk job leaves room for others' writes
+    with j.batch(): ...                      # this thread's journal calls in ONE write
+                                             # transaction (never across an Astro call)
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
@@ -128,7 +132,8 @@ class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
               MigrationJournal):
     """The durable record of sales and their delivery. Thread-safe."""
 
-    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
-        super().__init__(path, lease_seconds=lease_seconds)
+    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS,
+                 yield_writes: bool = False):
+        super().__init__(path, lease_seconds=lease_seconds, yield_writes=yield_writes)
         with self._write() as conn:
             migrate(conn, self.path)

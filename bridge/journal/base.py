@@ -33,12 +33,15 @@ def utcnow() -> dt.datetime:
 class JournalBase:
     """Connections and transactions; every part of the Journal builds on these."""
 
-    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS):
+    def __init__(self, path: str | os.PathLike, *, lease_seconds: float = LEASE_SECONDS,
+                 yield_writes: bool = False):
         self.path = os.fspath(path)
         self.lease_seconds = lease_seconds     # see bridge.journal.sales (leases)
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # A bulk job (replay) leaves room for the others' writes: see `_turn`.
+        self._turns = threading.Lock() if yield_writes else None
 
     # -- connections and transactions --------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -66,26 +69,67 @@ class JournalBase:
         so two writers never both read-then-write the same rows. Whatever fails inside,
         including the COMMIT itself, the transaction is rolled back (or, when even that
         fails, the connection is dropped and the next call opens a new one) and the
-        error reaches the caller: a sqlite3 error as JournalError, others unchanged."""
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except sqlite3.Error as e:
-            self._abandon(conn)
-            raise JournalError(f"journal transaction not started: {e}") from e
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException as e:
-            self._abandon(conn)
-            if isinstance(e, sqlite3.Error):
-                raise JournalError(f"journal {'write' if write else 'read'} failed, "
-                                   f"nothing of it was kept: {e}") from e
-            raise
+        error reaches the caller: a sqlite3 error as JournalError, others unchanged.
+        Inside `batch()` it is part of the batch's transaction."""
+        batched = getattr(self._local, "batch", None)
+        if batched is not None:
+            yield batched
+            return
+        with self._turn(write):
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.Error as e:
+                self._abandon(conn)
+                raise JournalError(f"journal transaction not started: {e}") from e
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as e:
+                self._abandon(conn)
+                if isinstance(e, sqlite3.Error):
+                    raise JournalError(f"journal {'write' if write else 'read'} failed, "
+                                       f"nothing of it was kept: {e}") from e
+                raise
+
+    @contextmanager
+    def _turn(self, write: bool) -> Iterator[None]:
+        """With `yield_writes`: this process's write transactions go one at a time, and
+        after each the write lock is left free at least as long as it was held, so a
+        writer of another process (a cashier's click on the same journal) finds it free
+        instead of waiting behind a bulk job's writes one after the other. (SQLite hands
+        its lock to whoever asks at the right moment, not to who waited longest.)"""
+        if self._turns is None or not write:
+            yield
+            return
+        with self._turns:
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                time.sleep(time.monotonic() - started)
 
     def _write(self):
         """One write transaction (see `_transaction`)."""
         return self._transaction(write=True)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every journal call this thread makes in the block is part of ONE write
+        transaction, committed when the block ends (nothing of it kept if the block
+        raises): many small writes in a row cost one commit and one wait for the write
+        lock, not one each, so others writing to the journal (a cashier's click) are not
+        kept waiting behind them. Hold it for journal work only, never across a call to
+        Astro. Nested batches are part of the outer one."""
+        if getattr(self._local, "batch", None) is not None:
+            yield
+            return
+        with self._transaction(write=True) as conn:
+            self._local.batch = conn
+            try:
+                yield
+            finally:
+                self._local.batch = None
 
     def _read(self):
         """One read transaction: every SELECT inside sees the same state."""

@@ -18,8 +18,14 @@ Points (`--points`) go per sale, a customer's in sale order.
 
 A sale is prepared (planned) by the thread that sends it, right before it is recorded:
 a refund is then planned against its original sale once that is in the journal (a
-customer's sales go through one thread, oldest first), so with `refund_remove_items`
-its items come off the cards as with the button.
+customer's sales go through one thread, oldest first; an original recorded in the same
+group is found too), so with `refund_remove_items` its items come off the cards as with
+the button.
+
+The journal may be the one a bridge is serving from: a group's sales are recorded in
+one transaction and delivery's journal work goes in a few (Journal.batch), and the run
+opens the journal with `yield_writes`, so a cashier's click is not kept waiting behind
+the run's writes.
 
 Resuming: every sale is recorded in the journal under a key derived from the input
 before anything is sent, so running the same command again finds delivered sales
@@ -43,7 +49,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
-from bridge import intake
+from bridge import intake, translate
 from bridge.delivery import deliver_sales
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
 from bridge.replay.errors import UnusableInput
@@ -55,7 +61,6 @@ from bridge.replay.stage import Stage
 from bridge.replay.summary import Report, Tally
 from bridge.replay.throttle import TokenBucket
 from bridge.replay.workers import Workers
-from bridge.translate import CUSTOMER
 
 # A group of sales left pending (transport trouble, 429, a lost answer) while Astro
 # answers is tried again in place this many times, waiting for its retry time but at
@@ -66,6 +71,9 @@ MAX_WAIT = 30.0
 # The Astro client's own resends of a call it could not send: one, quickly; the run
 # tries the sale again itself, and counts the calls in a row not sent.
 CLIENT_RETRIES = 1
+# A sale this run records is due for a bridge's worker (serve on the same journal) only
+# this long after: the run sends it itself, with the other sales of its customer.
+LEFT_TO_THE_RUN = dt.timedelta(minutes=10)
 DELIVERED = (SALE_DELIVERED, SALE_PARTIAL)
 SALE_ID_CONFLICT = "sale id already used by a different sale"
 
@@ -127,9 +135,15 @@ def _store(config, options: ReplayOptions):
     return dataclasses.replace(store, points=options.points)
 
 
+def _wants_original(store, prepared: intake.Intake) -> bool:
+    """A refund that names an original sale its plan was not made against (yet)."""
+    return (translate.original_sale_key(store, prepared.sale) is not None
+            and prepared.plan.original_sale_key is None)
+
+
 def _nothing_to_send(plan) -> bool:
     """Only the customer step: no line to punch, no points (e.g. every qty was 0)."""
-    return all(step.kind == CUSTOMER for step in plan.steps)
+    return all(step.kind == translate.CUSTOMER for step in plan.steps)
 
 
 class Replay:
@@ -170,16 +184,19 @@ class Replay:
         self.tally.count_invalid(item)
         self.report.invalid(item)
 
-    def _translate(self, item: ReplaySale, journal: Journal) -> intake.Intake | None:
-        """The prepared sale (its original looked up in `journal`), or None when it has
-        nothing to send: a return whose items are taken off cards by hand, as with the
-        button, with points off; or only zero quantities. Skipped, not invalid: the
-        input is fine; the report says why. The input's warnings go to the report."""
+    def _prepare(self, item: ReplaySale, journal: Journal) -> intake.Intake:
+        """The sale prepared (keyed and planned), its original looked up in `journal`."""
+        return intake.prepare(journal, self.store, item.sale, today=self.today,
+                              key=item.sale_key(self.store))
+
+    def _accept(self, item: ReplaySale, prepared: intake.Intake) -> bool:
+        """Count the prepared sale; False when it has nothing to send: a return whose
+        items are taken off cards by hand, as with the button, with points off; or only
+        zero quantities. Skipped, not invalid: the input is fine; the report says why.
+        The input's warnings go to the report."""
         if item.warnings:
             self.tally.count_warnings(len(item.warnings))
             self.report.warned(item.warnings, item.sale.sale_id)
-        prepared = intake.prepare(journal, self.store, item.sale, today=self.today,
-                                  key=item.sale_key(self.store))
         plan = prepared.plan
         if _nothing_to_send(plan):
             why = ("a return: its items are taken off cards by hand" if plan.manual_removals
@@ -188,13 +205,13 @@ class Replay:
                 why += ", and points are off"
             self.tally.count_skipped(why)
             self.report.skipped(item.sources, item.sale.sale_id, why)
-            return None
+            return False
         self.tally.count_valid()
-        return prepared
+        return True
 
     def _dry(self, item: ReplaySale, journal: Journal, lookup) -> None:
-        prepared = self._translate(item, journal)
-        if prepared is None:
+        prepared = self._prepare(item, journal)
+        if not self._accept(item, prepared):
             return
         plan = prepared.plan
         if lookup is not None:
@@ -272,8 +289,11 @@ class Replay:
         when there is nothing to send (already delivered, failed in an earlier run, or
         its sale id is already recorded for a different sale: a failed row)."""
         plan = prepared.plan
-        recorded = intake.record(self.journal, prepared, utcnow(),
-                                 force_new=True)  # the key is the identity here
+        now = utcnow()
+        # The key is the identity here (force_new). The run delivers the sale itself:
+        # a bridge's worker on the same journal leaves it alone unless the run stops.
+        recorded = intake.record(self.journal, prepared, now, force_new=True,
+                                 first_attempt_at=now + LEFT_TO_THE_RUN)
         if recorded.created:
             return True
         if recorded.conflict:
@@ -345,14 +365,24 @@ class Replay:
     def _handle(self, group: list[ReplaySale]) -> None:
         """A customer's sales (in order): each prepared and recorded, then delivered
         together; every one of them is handled when this returns."""
-        to_send = []
-        for item in group:
+        prepared = []
+        for item in group:             # planned before the journal's write lock is taken
             try:
-                prepared = self._translate(item, self.journal)
-                if prepared is not None and self._start(item, prepared):
-                    to_send.append((item, prepared.sale_key))
-            except Exception as exc:  # one bad sale must not stop the others
+                prepared.append((item, self._prepare(item, self.journal)))
+            except Exception as exc:   # one bad sale must not stop the others
                 self._crashed(item, exc)
+        to_send = []
+        with self.journal.batch():     # recorded in one transaction: one commit, not one each
+            for item, ready in prepared:
+                try:
+                    if _wants_original(self.store, ready):
+                        # A refund whose original may be an earlier sale of this group,
+                        # recorded just now: planned again against it.
+                        ready = self._prepare(item, self.journal)
+                    if self._accept(item, ready) and self._start(item, ready):
+                        to_send.append((item, ready.sale_key))
+                except Exception as exc:
+                    self._crashed(item, exc)
         try:
             left = self._deliver(to_send) if to_send else []
         except Exception as exc:
@@ -397,7 +427,8 @@ class Replay:
             yield group
 
     def _run_live(self) -> None:
-        self.journal = Journal(self.config.journal_path)
+        # The bridge may be serving from this journal: its clicks' writes go first.
+        self.journal = Journal(self.config.journal_path, yield_writes=True)
         self.client = self._client()
         self.pending: list = []
         workers = None

@@ -440,3 +440,46 @@ def test_commits_are_on_disk_when_they_return(journal):
     journal.health_check()
     # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
     assert journal._conn().execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_a_batch_is_one_transaction_kept_whole_or_not_at_all(journal, tmp_path):
+    with journal.batch():
+        first = record(journal, QS + "&SaleID=B1").sale_key
+        second = record(journal, QS + "&SaleID=B2").sale_key
+        other = sqlite3.connect(tmp_path / "journal.db")    # another process's view
+        assert other.execute("SELECT COUNT(*) FROM sales").fetchone() == (0,)
+        other.close()                                       # nothing before the end
+    assert journal.get_sale(first) and journal.get_sale(second)
+    with pytest.raises(RuntimeError):
+        with journal.batch():
+            record(journal, QS + "&SaleID=B3")
+            journal.mark_step_done(first, 0)
+            raise RuntimeError("the block fails")
+    assert journal.get_sale("main-B3") is None               # nothing of it was kept
+    assert journal.get_sale(first).steps[0].state == PENDING
+
+
+def test_a_bulk_job_leaves_the_write_lock_free_for_others_between_its_writes(tmp_path):
+    """A replay writes with yield_writes: after each of its write transactions the lock
+    stays free as long as it was held, and a writer waiting meanwhile gets it then,
+    before the bulk job's next write (SQLite itself would hand it to either)."""
+    path = tmp_path / "journal.db"
+    with Journal(path, yield_writes=True) as bulk, Journal(path) as bridge:
+        started = threading.Event()
+
+        def bulk_job():
+            with bulk.batch():
+                started.set()
+                record(bulk, QS + "&SaleID=J1")
+                time.sleep(0.5)               # a long write: the click waits for it
+            record(bulk, QS + "&SaleID=J2")
+
+        job = threading.Thread(target=bulk_job)
+        job.start()
+        started.wait()
+        record(bridge, QS + "&SaleID=CLICK")     # waits for the lock, then gets it
+        job.join()
+    conn = sqlite3.connect(path)
+    written = [key for (key,) in conn.execute("SELECT sale_key FROM sales ORDER BY rowid")]
+    conn.close()
+    assert written == ["main-J1", "main-CLICK", "main-J2"]
