@@ -69,6 +69,10 @@ def split_query(raw: bytes) -> list[tuple[str, str]]:
 
 
 def _form_value(value, recode: bool) -> str:
+    if type(value) is str and not recode and value.isprintable():
+        # The common case, cheap: printable text has no control characters and no
+        # lone surrogates, so cleaning it is only the strip.
+        return value.strip()
     if value is None:  # e.g. a JSON null: the same as an empty field
         return ""
     if isinstance(value, (bytes, bytearray)):
@@ -101,11 +105,15 @@ def form_pairs(form) -> list[tuple[str, str]]:
     else:
         items = form
     pairs = []
-    for item in items:
-        name, value = item
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for one in values:
-            pairs.append((_form_value(name, recode), _form_value(one, recode)))
+    for name, value in items:
+        if type(name) is str and type(value) is str and not recode \
+                and name.isprintable() and value.isprintable():
+            pairs.append((name.strip(), value.strip()))   # the common case, cheap
+        elif isinstance(value, (list, tuple)):
+            for one in value:
+                pairs.append((_form_value(name, recode), _form_value(one, recode)))
+        else:
+            pairs.append((_form_value(name, recode), _form_value(value, recode)))
     return pairs
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _GTIN_CANDIDATE = re.compile(r"[0-9 -]*[0-9][0-9 -]*")
 _CHECKED_LENGTHS = (8, 12, 13, 14)
@@ -27,6 +28,7 @@ class ItemCode:
     warning: str | None = None
 
 
+@lru_cache(maxsize=4096)   # a store sells a few thousand items: each is checked once
 def normalize(given: str, *, convert_upc: bool = True) -> ItemCode:
     """The item code to send for `given` (already trimmed, non-empty).
 

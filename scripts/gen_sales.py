@@ -28,9 +28,9 @@ ITEMS = [  # code, description, price, weight
     ("072030001234", "Kibble Dog Food 15lb", "27.49", 15),
     ("WASH-SELF", "Self-serve dog wash", "12.00", 15),
     ("850000000018", "Catnip Treats", "4.99", 10),
-    ("400000000001", "Chew Toy", "8.99", 15),
-    ("400000000002", "Leash, red", "14.50", 8),
-    ("400000000003", "Poop Bags 120ct", "6.25", 7),
+    ("400000000015", "Chew Toy", "8.99", 15),
+    ("400000000022", "Leash, red", "14.50", 8),
+    ("400000000039", "Poop Bags 120ct", "6.25", 7),
 ]
 FIRST = ["Sally", "Max", "Bella", "Charlie", "Lucy", "Cooper", "Daisy", "Milo", "Luna", "Rocky"]
 LAST = ["Pet Owner", "Smith", "Garcia", "Nguyen", "Okafor", "Kowalski", "Rossi", "Haddad"]

@@ -28,7 +28,14 @@ class AstroError(Exception):
 
 
 class NotSent(AstroError):
-    """The call surely did not reach Astro, or Astro surely did not process it."""
+    """The call surely did not reach Astro, or Astro surely did not process it.
+    ``.reason`` says why no connection could be made (``connection refused``, ``name
+    not resolved``, ``connect timeout``...) when that was the cause, else None."""
+
+    def __init__(self, message: str, *, endpoint: str | None = None,
+                 reason: str | None = None):
+        super().__init__(message, endpoint=endpoint)
+        self.reason = reason
 
 
 class RateLimited(NotSent):

@@ -15,6 +15,7 @@ import datetime
 import email.utils
 import json
 import math
+import socket
 from decimal import Context, Decimal, ROUND_HALF_UP
 from typing import Any, Iterable, Mapping
 
@@ -252,6 +253,28 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
+def _connect_failure(errors) -> str:
+    """Why no connection was made, in a few words (never the URL: it may hold a login)."""
+    def found(*kinds, unless=()):
+        return any(isinstance(e, kinds) and not isinstance(e, unless) for e in errors)
+
+    if found(ConnectionRefusedError):
+        return "connection refused"
+    if found(socket.gaierror):
+        return "name not resolved"
+    if found(u3.SSLError):
+        return "TLS handshake failed"
+    if found(u3.ProxyError):
+        return "proxy refused the connection"
+    # urllib3's NewConnectionError is a ConnectTimeoutError too: not a timeout by itself.
+    if found(u3.ConnectTimeoutError, TimeoutError, unless=u3.NewConnectionError):
+        return "connect timeout"
+    for e in errors:
+        if isinstance(e, OSError) and e.strerror:
+            return e.strerror.lower()
+    return "no connection"
+
+
 def transport_error(endpoint: str, exc: requests.RequestException) -> AstroError:
     """NotSent when the request surely never left; Ambiguous when it may have been read.
 
@@ -261,7 +284,8 @@ def transport_error(endpoint: str, exc: requests.RequestException) -> AstroError
     """
     kind = type(exc).__name__
     if isinstance(exc, requests.ConnectTimeout):
-        return NotSent(f"{endpoint}: connect timeout", endpoint=endpoint)
+        return NotSent(f"{endpoint}: connect timeout", endpoint=endpoint,
+                       reason="connect timeout")
     if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
         return Ambiguous(f"{endpoint}: no complete answer ({kind}); the call may have been "
                          "processed", endpoint=endpoint)
@@ -272,7 +296,9 @@ def transport_error(endpoint: str, exc: requests.RequestException) -> AstroError
                          "been processed", endpoint=endpoint)
     if any(isinstance(e, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError,
                           u3.ProxyError, ConnectionRefusedError)) for e in inner):
-        return NotSent(f"{endpoint}: could not connect", endpoint=endpoint)
+        reason = _connect_failure(inner)
+        return NotSent(f"{endpoint}: could not connect ({reason})", endpoint=endpoint,
+                       reason=reason)
     if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
                         requests.exceptions.InvalidSchema)):
         return AstroError(f"{endpoint}: bad Astro URL ({kind})", endpoint=endpoint)

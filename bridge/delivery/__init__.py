@@ -7,6 +7,9 @@ the retry worker and replay alike.
     start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
         -> attempt id | None        # claim + write-ahead, in the caller's transaction
     new_holder() -> str                                        (bridge.delivery.machine)
+    deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
+                  retry=RetryPolicy(), holder=None, rng=None)
+        -> [DeliveryOutcome]                                   (bridge.delivery.machine)
     retry_delay(attempt, retry, rng=None) -> seconds           (bridge.delivery.machine)
     receipt_data(sale, status, fetched_at=None) -> dict        (bridge.delivery.receipt)
     current_receipt(sale) -> dict; after_redemption(receipt, kind, reward_id, points)
@@ -21,6 +24,11 @@ means), `points` (the points step), `reconcile` (was a lost award applied? pure)
 `overlap` (what a read sent with the writes saw; pure), `receipt` (what the receipt
 shows; pure), `programs` (which programs list the refused item codes; routine lines),
 `worker` (the retry thread).
+
+`deliver_sales` is the same for several recorded sales of one customer (replay sends a
+customer's history this way): their transaction lines go out in merged
+addTransactionBatch calls (each line with its own transactionID and date), and each
+sale keeps its own steps, outcome, failures and receipt, as if delivered alone.
 
 `deliver_sale` holds the sale (a lease the journal's heartbeat renews; a lease not
 renewed for 15 s is free, so a killed process's sales are taken over quickly), sends
@@ -70,15 +78,15 @@ once more). Showing a receipt reads nothing from Astro.
 May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
 pages (web, admin), replay or migrate.
 """
-from bridge.delivery.machine import (DeliveryOutcome, deliver_sale, new_holder, retry_delay,
-                                     start_delivery)
+from bridge.delivery.machine import (DeliveryOutcome, deliver_sale, deliver_sales, new_holder,
+                                     retry_delay, start_delivery)
 from bridge.delivery.overlap import status_after
 from bridge.delivery.programs import LearnOutcome, learn_refused_items
 from bridge.delivery.receipt import after_redemption, current_receipt, receipt_data
 from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
-__all__ = ["DeliveryOutcome", "deliver_sale", "new_holder", "retry_delay", "start_delivery",
+__all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "new_holder", "retry_delay", "start_delivery",
            "status_after", "receipt_data", "current_receipt", "after_redemption",
            "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

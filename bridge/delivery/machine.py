@@ -5,6 +5,9 @@
                  claimed=False) -> DeliveryOutcome
     start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
         -> bool                       # claim + write-ahead, inside the caller's transaction
+    deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
+                  retry=RetryPolicy(), holder=None, rng=None) -> [DeliveryOutcome]
+                                      # one customer's sales, lines in merged calls (replay)
     retry_delay(attempt, retry, rng=None) -> seconds
 
 A round is the calls that can go out together (AstroClient.together: they overlap on the
@@ -124,7 +127,9 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
                  holder: str | None = None, rng: random.Random | None = None,
                  card_progress: bool = True, started: str | None = None,
-                 read_again: bool = True) -> DeliveryOutcome:
+                 read_again: bool = True,
+                 send_lines: Callable[[TransactionsStep], list] | None = None
+                 ) -> DeliveryOutcome:
     """Deliver what is left of the recorded sale `sale_key` and record every outcome.
 
     The sale is held (a lease renewed by the journal's heartbeat) for the attempt, so a
@@ -142,7 +147,8 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     exactly (bridge.delivery.overlap), it is read once more; `read_again` False: when
     only the point rewards are in doubt, not in this attempt (a cashier is waiting): the
     receipt is stored with what could be told, marked `checking`, for the caller to have
-    it read in the background.
+    it read in the background. `send_lines`: what answers the sale's addTransactionBatch
+    instead of a call of its own (deliver_sales: the results of a merged call).
     """
     if started is None:
         sale = journal.get_sale(sale_key)
@@ -166,7 +172,7 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
         with _bounded(client, deadline):
             return _Delivery(journal, client, sale, holder, started, deadline, now, retry,
-                             rng, card_progress, hold, read_again).run()
+                             rng, card_progress, hold, read_again, send_lines).run()
 
 
 def _bounded(client, deadline: float | None):
@@ -203,11 +209,13 @@ class _Delivery:
 
     def __init__(self, journal: Journal, client, sale: SaleRecord, holder: str, attempt: str,
                  deadline, now, retry: RetryPolicy, rng, card_progress: bool, hold,
-                 read_again: bool = True):
+                 read_again: bool = True,
+                 send_lines: Callable[[TransactionsStep], list] | None = None):
         self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
         self.attempt, self.deadline, self.now, self.retry = attempt, deadline, now, retry
         self.rng, self.card_progress, self.hold = rng, card_progress, hold
         self.read_again = read_again
+        self.send_lines = send_lines
         self.key, self.store, self.cid = sale.sale_key, sale.store_id, sale.plan.customer_id
         self.reresolved = False      # the customer was resolved again in this attempt
         self.lookup: _Lookup | None = None
@@ -404,9 +412,9 @@ class _Delivery:
         return lambda: self.client.search_customer(**{what: value})
 
     def batch_call(self, step: TransactionsStep):
-        day = dt.date.fromisoformat(step.transaction_date)
-        purchases = [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
-        return lambda: self.client.add_transaction_batch(step.customer_id, purchases,
+        if self.send_lines is not None:
+            return lambda: self.send_lines(step)
+        return lambda: self.client.add_transaction_batch(step.customer_id, purchases(step),
                                                          sale_id=step.sale_id)
 
     def remove_call(self, step: RemoveStep):
@@ -566,7 +574,7 @@ class _Delivery:
     def got_batch(self, call: _Call, result: CallResult) -> None:
         step = call.step
         results = result.get()
-        by_id = {r.transaction_id: r for r in results if r.transaction_id}
+        by_id = {r.transaction_id: r for r in results if r is not None and r.transaction_id}
         lines, problems = [], 0
         for i, ln in enumerate(step.lines):
             r = by_id.get(ln.transaction_id) or (results[i] if i < len(results) else None)
@@ -703,3 +711,203 @@ class _Delivery:
 
 
 WRITES = ("batch", "remove", "points")
+
+
+def purchases(step: TransactionsStep) -> list[Purchase]:
+    """The lines of a transactions step as addTransactionBatch sends them."""
+    day = dt.date.fromisoformat(step.transaction_date)
+    return [Purchase(ln.transaction_id, ln.item_code, ln.qty, day) for ln in step.lines]
+
+
+# -- several sales of one customer, their lines in merged calls (replay) --------------------
+def deliver_sales(journal: Journal, client, sale_keys, *, max_lines: int = 100,
+                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
+                  holder: str | None = None,
+                  rng: random.Random | None = None) -> list[DeliveryOutcome]:
+    """Deliver what is left of several recorded sales of ONE customer, in the order given
+    (oldest first), their transaction lines merged into addTransactionBatch calls of at
+    most `max_lines` lines (whole sales: a sale with more lines goes alone), each line
+    with its own transactionID and date. Returns one DeliveryOutcome per key, in order.
+    Receipts are stored without card progress (nobody waits at a till).
+
+    Each sale keeps its own steps, outcome, failure records and receipt, exactly as
+    `deliver_sale` records them (it is what records them, its addTransactionBatch
+    answered from the merged call): a line Astro refuses fails that line of its own sale
+    only; `TransactionID Already Exists` for an id of the sale is delivered; points and
+    removals go sale by sale, in order. The customer is resolved once: when it is not in
+    the journal's cache, the first sale is delivered alone and resolves it; when that
+    cannot be done now (Astro not reached), the later sales are not tried. A merged call
+    Astro did not take (NotSent) leaves its sales and the later ones pending and no
+    further merged call is made; one whose answer was lost leaves them pending, to be
+    sent again with the same ids; one Astro refused as a whole (a business error) is
+    sent again sale by sale, so the refusal fails only the sale it concerns. The sales
+    are held (leases) from their claim to their end; the journal work of the sales that
+    need no call of their own is one transaction (one commit) for all of them."""
+    keys = list(sale_keys)
+    holder = holder or new_holder()
+    sales = {}
+    for key in keys:
+        sales[key] = journal.get_sale(key)
+        if sales[key] is None:
+            raise KeyError(key)
+    if len({(s.store_id, s.plan.customer_id) for s in sales.values()}) > 1:
+        raise ValueError("deliver_sales takes the sales of one customer")
+    outcomes = {k: DeliveryOutcome(k, s.status, receipt=s.receipt)
+                for k, s in sales.items() if s.status != SALE_PENDING}
+    pending = [k for k in keys if k not in outcomes]
+    if pending:
+        outcomes.update(_deliver_pending(journal, client, pending, sales[pending[0]],
+                                         max_lines, now, retry, holder, rng))
+    return [outcomes[key] for key in keys]
+
+
+def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecord,
+                     max_lines: int, now, retry, holder: str, rng) -> dict[str, DeliveryOutcome]:
+    outcomes: dict[str, DeliveryOutcome] = {}
+    answers: dict[str, list | AstroError] = {}
+
+    def start(keys) -> dict[str, str]:
+        """Claim the sales and write ahead (a cached customer's step done): one commit."""
+        started = {}
+        with journal.atomically():
+            for key in keys:
+                attempt = start_delivery(journal, key, holder, client=client, now=now)
+                if attempt is None:
+                    sale = journal.get_sale(key)
+                    outcomes[key] = DeliveryOutcome(key, sale.status, receipt=sale.receipt,
+                                                    claimed=sale.status != SALE_PENDING)
+                else:
+                    started[key] = attempt
+        return started
+
+    def deliver(key: str, send_lines=None) -> DeliveryOutcome:
+        return deliver_sale(journal, client, key, now=now, retry=retry, holder=holder,
+                            rng=rng, card_progress=False, started=started[key],
+                            send_lines=send_lines or _answered(client, answers.get(key)))
+
+    def known() -> bool:
+        return bool(journal.known_customer(first.store_id, first.plan.customer_id))
+
+    with contextlib.ExitStack() as leases:
+        started = start(keys)
+        for key in started:                 # renewed by the heartbeat until delivered
+            leases.enter_context(journal.holding(key, holder, claimed=True))
+        left = list(started)
+        if left and not known():
+            # The first sale resolves the customer; its addTransactionBatch is the first
+            # merged call, which carries the next sales' lines too.
+            lead, left = left[0], left[1:]
+            lines = _open_lines(journal, [lead] + left)
+
+            def lead_lines(step: TransactionsStep) -> list:
+                answers.update(_merged_lines(client, lines, max_lines, calls=1))
+                return _answered(client, answers.get(lead))(step)
+
+            outcomes[lead] = deliver(lead, lead_lines)
+            if not known():
+                for key in left:
+                    if outcomes[lead].status == SALE_PENDING:   # not resolved now
+                        outcomes[key] = DeliveryOutcome(
+                            key, SALE_PENDING, retry_at=outcomes[lead].retry_at,
+                            error=outcomes[lead].error)
+                    else:                                       # refused: one by one
+                        outcomes[key] = deliver(key)
+                return outcomes
+            started.update(start(left))      # the customer's steps done, from the cache
+            left = [key for key in left if key in started]
+        rest = _open_lines(journal, [k for k in left if k not in answers])
+        unsent = next((a for a in answers.values() if isinstance(a, (NotSent, AuthError))),
+                      None)
+        if unsent is not None:           # Astro did not take the lead's call: no more
+            answers.update((key, unsent) for key in rest)
+        else:
+            answers.update(_merged_lines(client, rest, max_lines))
+        quiet = [k for k in left if not _calls_left(journal, k, answers.get(k))]
+        with journal.atomically():          # no call to make: their results in one commit
+            for key in quiet:
+                outcomes[key] = deliver(key)
+        for key in left:                    # points, removals, lines sent alone: in order
+            if key not in outcomes:
+                outcomes[key] = deliver(key)
+    return outcomes
+
+
+def _open_lines(journal: Journal, keys: list[str]) -> dict[str, TransactionsStep]:
+    """The transactions step still to send of each sale that has one, by key, in order."""
+    steps = {}
+    for key in keys:
+        sale = journal.get_sale(key)
+        record = next((s for s in sale.steps if s.kind == TRANSACTIONS
+                       and s.state == PENDING), None)
+        if record is not None:
+            steps[key] = sale.plan.step(record.n)
+    return steps
+
+
+def _calls_left(journal: Journal, key: str, answer) -> bool:
+    """Whether the rest of a sale's attempt calls Astro: points or a removal to send or
+    to check, or lines that go in a call of their own (see `_answered`)."""
+    sale = journal.get_sale(key)
+    kinds = {s.kind for s in sale.steps if s.state in (PENDING, UNCERTAIN)}
+    if kinds & {POINTS, REMOVE_TRANSACTION}:
+        return True
+    return TRANSACTIONS in kinds and (answer is None or isinstance(answer, BusinessError))
+
+
+def _merged_lines(client, steps: dict[str, TransactionsStep], max_lines: int,
+                  calls: int | None = None) -> dict[str, list | AstroError]:
+    """Send the transactions steps in merged calls, in order (only the first `calls` of
+    them, when given); by sale key, the line results of its step (in its lines' order),
+    or the error of its call."""
+    groups, call, size = [], [], 0
+    for key, step in steps.items():
+        if call and size + len(step.lines) > max_lines:
+            groups.append(call)
+            call, size = [], 0
+        call.append((key, step))
+        size += len(step.lines)
+    if call:
+        groups.append(call)
+    answers: dict[str, list | AstroError] = {}
+    unsent = None
+    for call in groups[:calls]:
+        if unsent is not None:           # Astro did not take the last call: no more
+            answers.update((key, unsent) for key, _ in call)
+            continue
+        try:
+            lines = [p for _, step in call for p in purchases(step)]
+            # saleID names one sale: a merged call of several sales goes without it.
+            results = client.add_transaction_batch(
+                call[0][1].customer_id, lines,
+                sale_id=call[0][1].sale_id if len(call) == 1 else None)
+        except (NotSent, AuthError) as e:
+            unsent = e
+            answers.update((key, e) for key, _ in call)
+            continue
+        except AstroError as e:
+            answers.update((key, e) for key, _ in call)
+            continue
+        by_id = {r.transaction_id: r for r in results if r.transaction_id}
+        position = 0
+        for key, step in call:
+            found = []
+            for ln in step.lines:
+                found.append(by_id.get(ln.transaction_id)
+                             or (results[position] if position < len(results) else None))
+                position += 1
+            answers[key] = found
+    return answers
+
+
+def _answered(client, answer):
+    """The `send_lines` of a sale whose lines went in a merged call: that call's results
+    for them, or its error; refused as a whole, or not in a merged call at all, the
+    sale's lines go in a call of their own."""
+    def send_lines(step: TransactionsStep) -> list:
+        if answer is None or isinstance(answer, BusinessError):
+            return client.add_transaction_batch(step.customer_id, purchases(step),
+                                                sale_id=step.sale_id)
+        if isinstance(answer, AstroError):
+            raise answer
+        return answer
+    return send_lines

@@ -1,6 +1,7 @@
 """The journal: every sale, its plan and delivery state, the customer cache, the failure
-report, redemption attempts, what the phased migration and replay keep, and generated
-secrets. The only package with SQL.
+report, redemption attempts, what the phased migration keeps, and generated secrets.
+The only package with SQL, but for replay's scratch store (bridge.replay.stage: a
+throw-away SQLite file of its own, never the journal, whatever its backend).
 
 Two backends behind one interface: a SQLite file in WAL mode with synchronous=FULL (a
 commit is on disk when it returns; one connection per thread; `sqlite`), or a
@@ -17,18 +18,22 @@ serialized). Times are stored as exact integer microseconds.
 `Journal` is composed of parts, one module each: `base` (the backend, transactions, the
 journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
 `failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales), `logins`
-(the login throttle's records, ended admin sessions), `staging` (replay staging, on
-SQLite) and `programs` (what Astro lists of item codes and stores). `copy` copies one
+(the login throttle's records, ended admin sessions) and `programs` (what Astro lists of item codes and stores). `copy` copies one
 journal into another (`astro-bridge journal copy`).
 
 Public interface (times are aware datetimes)::
 
-    j = Journal(location, lease_seconds=15)  # a file path, sqlite:///path, or a
+    j = Journal(location, lease_seconds=15, yield_writes=False)
+                                             # a file path, sqlite:///path, or a
                                              # postgresql:// URL (text or a Secret);
                                              # creates/migrates the schema (j.migrated:
                                              # steps applied); j.close(); a context
-                                             # manager; j.name: for messages (no password)
-    with j.atomically(): ...                 # every call inside: ONE commit (nests)
+                                             # manager; j.name: for messages (no
+                                             # password); yield_writes: a bulk job
+                                             # leaves room for others' writes (SQLite)
+    with j.atomically(): ...                 # this thread's journal calls in ONE write
+                                             # transaction, one commit (nests; never
+                                             # across an Astro call)
     j.commits -> int                         # write transactions committed so far
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
@@ -104,9 +109,6 @@ Public interface (times are aware datetimes)::
     j.record_shadow_outcome(sale_key, outcome, at=None)
     j.record_unreadable_sale(store_id, phase, problem, received_at) -> id
     j.migration_sales(store=None, since=None) -> list[dict]
-    # replay staging (bridge.journal.staging)
-    j.stage_rows(run_id, rows, batch=5000) -> int    j.staged_group_count(run_id) -> int
-    j.staged_groups(run_id) -> iterator of lists of row tuples    j.drop_stage(run_id)
     # logins (bridge.journal.logins), shared by every bridge on the journal
     j.login_record(address) -> (record, last seen) | None
     j.change_login_record(address, change, *, now, window, max_records) -> result
@@ -146,7 +148,6 @@ from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   RecordResult, SaleRecord, StepRecord, derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
 from bridge.journal.logins import LoginJournal
-from bridge.journal.staging import StagingJournal
 
 __all__ = [
     "Journal", "JournalError", "utcnow", "MIGRATIONS", "LEASE_SECONDS",
@@ -160,7 +161,7 @@ __all__ = [
 
 
 class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
-              MigrationJournal, StagingJournal, LoginJournal, ProgramsJournal):
+              MigrationJournal, LoginJournal, ProgramsJournal):
     """The durable record of sales and their delivery. Thread-safe.
 
     `location`: a SQLite file's path (or `sqlite:///path`), or a `postgresql://` URL,
@@ -168,8 +169,8 @@ class Journal(PointsJournal, CustomerJournal, FailureJournal, RedemptionJournal,
     to date; `migrated` says how many steps that took (0: it was current)."""
 
     def __init__(self, location: str | os.PathLike, *,
-                 lease_seconds: float = LEASE_SECONDS):
-        super().__init__(location, lease_seconds=lease_seconds)
+                 lease_seconds: float = LEASE_SECONDS, yield_writes: bool = False):
+        super().__init__(location, lease_seconds=lease_seconds, yield_writes=yield_writes)
         try:
             with self._write() as conn:
                 self.migrated = migrate(self._backend, conn, self.name)

@@ -11,7 +11,7 @@ import logging
 import os
 import secrets as _secrets
 import threading
-import itertools
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -47,7 +47,8 @@ def open_backend(location) -> SQLiteBackend | PostgresBackend:
 class JournalBase:
     """The backend and its transactions; every part of the Journal builds on these."""
 
-    def __init__(self, location, *, lease_seconds: float = LEASE_SECONDS):
+    def __init__(self, location, *, lease_seconds: float = LEASE_SECONDS,
+                 yield_writes: bool = False):
         self._backend = open_backend(location)
         self.path = self._backend.path      # the SQLite file; None on PostgreSQL
         self.name = self._backend.name      # for messages: never a password
@@ -57,6 +58,8 @@ class JournalBase:
         self._local = threading.local()       # a thread's `atomically` transaction
         self._commits = itertools.count()   # write transactions committed (see `commits`)
         self._committed = 0
+        # A bulk job (replay) leaves room for the others' writes on SQLite: see `_turn`.
+        self._turns = threading.Lock() if yield_writes and self.dialect == "sqlite" else None
 
     # -- transactions ------------------------------------------------------------------
     @contextmanager
@@ -89,13 +92,31 @@ class JournalBase:
             yield unit
             return
         try:
-            with self._backend.transaction(write) as conn:
+            with self._turn(write), self._backend.transaction(write) as conn:
                 yield conn
             if write:
                 self._committed = next(self._commits) + 1
         except JournalError:
             JOURNAL_ERRORS.inc()
             raise
+
+    @contextmanager
+    def _turn(self, write: bool) -> Iterator[None]:
+        """With `yield_writes` on SQLite: this process's write transactions go one at a
+        time, and after each the write lock is left free at least as long as it was
+        held, so a writer of another process (a cashier's click on the same journal)
+        finds it free instead of waiting behind a bulk job's writes one after the other.
+        (SQLite hands its lock to whoever asks at the right moment, not to who waited
+        longest.)"""
+        if self._turns is None or not write:
+            yield
+            return
+        with self._turns:
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                time.sleep(time.monotonic() - started)
 
     def _write(self):
         """One write transaction (see `_transaction`)."""

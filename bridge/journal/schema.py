@@ -100,7 +100,7 @@ MIGRATIONS: list[list[str | Callable]] = [
         # secrets and the health check (bridge.journal.base)
         "CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
         "CREATE TABLE health (id INTEGER PRIMARY KEY, checked_at REAL NOT NULL)",
-        # replay staging (bridge.journal.staging)
+        # replay staging (dropped by a later step: bridge.replay.stage)
         """CREATE TABLE replay_stage (
             run_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
@@ -275,6 +275,12 @@ MIGRATIONS: list[list[str | Callable]] = [
             programs_json TEXT NOT NULL,
             asked_at_us BIGINT NOT NULL)""",
         "CREATE INDEX failures_reason_at ON failures (reason, at_us)",
+    ],
+    [
+        # replay stages its input in a scratch file of its own (bridge.replay.stage), no
+        # longer in the journal: what older runs left staged here is of no use
+        "DROP TABLE IF EXISTS replay_order",
+        "DROP TABLE IF EXISTS replay_stage",
     ],
 ]
 

@@ -1,8 +1,9 @@
 """From staged rows to sales: which rows make one sale, and the sale's key.
 
-Grouping is done by the journal, not in memory: rows are staged in SQLite and read
-back ordered by (sale day, customer, group, unit), so the rows of one sale arrive
-together whatever their order in the files, and only one sale is in memory at a time.
+Grouping is done by the scratch store (bridge.replay.stage), not in memory: rows are
+staged in SQLite and read back ordered by (customer, sale day, group, unit), so the rows
+of one sale arrive together whatever their order in the files, a customer's sales come
+together, oldest first, and only one sale is in memory at a time.
 
 A sale's key is derived from the input so that replaying the same file again maps
 every sale to the same key (and the journal knows it is already delivered):
@@ -22,9 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Iterator
 
-from legacy_qs import LegacySale
+from legacy_qs import LegacySale, Line
 
-from bridge.replay.rows import Source, StagedRow
+from bridge.replay.rows import Record, Source, StagedRow, unpack
 from bridge.translate import sale_key_for
 
 
@@ -38,6 +39,7 @@ class ReplaySale:
     sources: tuple[Source, ...]
     key_id: str = ""
     line_sources: tuple[Source, ...] = ()   # where each of sale.lines came from
+    warnings: tuple[tuple[Source, str], ...] = ()   # the input's warnings, by place
 
     def line_source(self, index: int) -> Source:
         """The input place of line `index` (1-based) of the sale."""
@@ -92,58 +94,77 @@ def _given_sale_id(rows: list[StagedRow]) -> str | None:
     return group[2:] if group.startswith("s:") else None
 
 
+def _sources(row: StagedRow) -> tuple[Source, ...]:
+    """Every input place of a staged record (a valid CSV record may hold several rows)."""
+    if row.payload is None:
+        return (row.source,)
+    return tuple(Source(row.file, n) for n in unpack(row.payload).rows)
+
+
 def _invalid_all(rows: list[StagedRow], reason: str) -> InvalidSale:
-    return InvalidSale(tuple((row.source, reason) for row in rows), _given_sale_id(rows))
+    return InvalidSale(tuple((source, reason) for row in rows for source in _sources(row)),
+                       _given_sale_id(rows))
 
 
-def _merge_rows(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
-    """The rows of one CSV sale (already valid one by one) as one LegacySale."""
-    sales = [LegacySale.from_printable(json.loads(row.payload)) for row in rows]
-    sources = tuple(row.source for row in rows)
+def _sale(file: str, record: Record) -> ReplaySale:
+    return ReplaySale(
+        sale=record.sale, sources=tuple(Source(file, n) for n in record.rows),
+        line_sources=tuple(Source(file, n) for n in record.line_rows),
+        warnings=tuple((Source(file, n), text) for n, text in record.notes))
+
+
+def _merge(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
+    """The records of one CSV sale (each valid) as one sale: rows of a sale that were
+    not adjacent in the input, or more than are read together."""
+    parts = [_sale(row.file, unpack(row.payload)) for row in rows]
+    sources = tuple(source for part in parts for source in part.sources)
+    first = parts[0].sale
     for what, value in (("customer id", lambda s: s.customer.id),
                         ("date", lambda s: s.date.isoformat()[:10] if s.date else "")):
-        if len({value(s) for s in sales}) > 1:
-            return _invalid_all(rows, f"rows of sale {sales[0].sale_id} disagree on the "
+        if any(value(part.sale) != value(first) for part in parts):
+            return _invalid_all(rows, f"rows of sale {first.sale_id} disagree on the "
                                       f"{what} (lines {_lines_list(sources)})")
-    customer = sales[0].customer
-    for s in sales[1:]:  # fill what the first row left empty (exports vary by row)
-        updates = {f: getattr(s.customer, f) for f in ("first_name", "last_name", "email", "phone")
-                   if getattr(customer, f) is None and getattr(s.customer, f) is not None}
-        if updates:
-            customer = dataclasses.replace(customer, **updates)
-    lines, line_sources = [], []
-    for s, source in zip(sales, sources):
-        for line in s.lines:
-            lines.append(dataclasses.replace(line, index=len(lines) + 1))
+    customer = first.customer
+    for part in parts[1:]:  # fill what the first row left empty (exports vary by row)
+        if part.sale.customer != customer:
+            updates = {f: getattr(part.sale.customer, f)
+                       for f in ("first_name", "last_name", "email", "phone")
+                       if getattr(customer, f) is None
+                       and getattr(part.sale.customer, f) is not None}
+            if updates:
+                customer = dataclasses.replace(customer, **updates)
+    lines, line_sources, amounts = [], [], []
+    for part in parts:
+        for line, source in zip(part.sale.lines, part.line_sources):
+            lines.append(Line(len(lines) + 1, line.upc, line.description, line.qty))
             line_sources.append(source)
-    amounts = [s.subtotal for s in sales if s.subtotal is not None]
-    warnings = []
-    for s in sales:
-        warnings.extend(w for w in s.warnings if w not in warnings)
+        if part.sale.subtotal is not None:
+            amounts.append(part.sale.subtotal)
+    warnings = tuple(w for part in parts for w in part.warnings)
     return ReplaySale(
-        sale=dataclasses.replace(
-            sales[0], customer=customer, lines=tuple(lines),
+        sale=LegacySale(
+            customer=customer, lines=tuple(lines),
             subtotal=sum(amounts, Decimal("0.00")) if amounts else None,
-            refund=any(s.refund for s in sales), warnings=tuple(warnings)),
-        sources=sources, line_sources=tuple(line_sources))
+            username=first.username, sale_id=first.sale_id, date=first.date,
+            refund=any(part.sale.refund for part in parts), store=first.store,
+            extra=first.extra, warnings=tuple(dict.fromkeys(text for _, text in warnings))),
+        sources=sources, line_sources=tuple(line_sources), warnings=warnings)
 
 
 def assemble(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
-    """One group of staged rows (one sale) as a sale, or as invalid with a reason per
-    row: a sale with any invalid row is invalid as a whole, since sending part of it
+    """One group of staged records (one sale) as a sale, or as invalid with a reason
+    per row: a sale with any invalid row is invalid as a whole, since sending part of it
     would give the customer a different purchase than the one made."""
     bad = [row for row in rows if row.error]
     if bad:
         if len(rows) == 1:
             return InvalidSale(((rows[0].source, rows[0].error),), _given_sale_id(rows))
         others = f"another row of this sale is invalid (line {_lines_list(r.source for r in bad)})"
-        return InvalidSale(tuple((row.source, row.error or others) for row in rows),
-                           _given_sale_id(rows))
+        return InvalidSale(tuple((source, row.error or others) for row in rows
+                                 for source in _sources(row)), _given_sale_id(rows))
     if len(rows) == 1:
-        sale = LegacySale.from_printable(json.loads(rows[0].payload))
-        return ReplaySale(sale=sale, sources=(rows[0].source,),
-                          line_sources=(rows[0].source,) * len(sale.lines))
-    return _merge_rows(rows)
+        return _sale(rows[0].file, unpack(rows[0].payload))
+    return _merge(rows)
 
 
 def assemble_sales(groups: Iterable[list[StagedRow]]) -> Iterator[ReplaySale | InvalidSale]:
@@ -164,4 +185,4 @@ def assemble_sales(groups: Iterable[list[StagedRow]]) -> Iterator[ReplaySale | I
             previous = sale_id
             if repeat > 1:
                 sale_id = f"{sale_id}-{repeat}"
-        yield dataclasses.replace(item, key_id=sale_id)
+        yield ReplaySale(item.sale, item.sources, sale_id, item.line_sources, item.warnings)

@@ -5,6 +5,10 @@ record at a time, whatever the file's size.
 Formats:
 - `csv`: one row per line item, columns mapped by a preset (see `presets`) and `--map`;
   each row is checked with the legacy button rules (legacy_qs.parse) as a one-line sale.
+  Adjacent rows of one sale (same sale id, or customer and day, and the same customer
+  fields) are checked in one parse of the whole sale and staged as one record: the
+  same checks, once per sale instead of once per row; when any row fails them, the
+  rows are checked one by one, so each gets its own reason.
 - `urls`: one legacy button URL or bare query string per line (blank lines and lines
   starting with `#` are skipped).
 - `jsonl`: one sale per line in the printable form (`LegacySale.from_printable`).
@@ -14,20 +18,23 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import itertools
 import json
 import os
 import re
+from decimal import Decimal
 from typing import Iterator
 
-from legacy_qs import LegacyQSError, LegacySale, parse
+from legacy_qs import LegacyQSError, LegacySale, Line, parse
+from legacy_qs.money import parse_money
 from legacy_qs.decoding import to_pairs
 from legacy_qs.names import classify
 
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import content_hash
 from bridge.replay.presets import ColumnMap, resolve_columns
-from bridge.replay.rows import StagedRow
+from bridge.replay.rows import StagedRow, pack
 
 FORMATS = ("csv", "urls", "jsonl")
 NEEDS_DATE = "no date (a replayed sale needs its own date)"
@@ -75,6 +82,7 @@ def _encoding(path: str) -> str:
     return "utf-8-sig"
 
 
+@functools.lru_cache(maxsize=4096)  # an export has a few hundred days: each read once
 def normalize_date(text: str) -> str:
     """`YYYY-MM-DD`, an ISO date-time, or `M/D/YYYY` (with any time after it) -> the
     ISO date; raises ValueError otherwise."""
@@ -98,62 +106,183 @@ def _split_name(name: str) -> tuple[str, str]:
     return (first, last) if first else (last, "")
 
 
-def _dump(sale: LegacySale) -> str:
-    data = sale.to_printable()  # never holds the password
-    if sale.date is not None:
-        # The printable form keeps only the day; the plan needs the full value (an
-        # aware date-time is converted to the store's zone), and from_printable takes it.
-        data["date"] = sale.date.isoformat()
-    if sale.extra:  # unknown parameters travel on, as the bridge passes them through
-        data["extra"] = [list(pair) for pair in sale.extra]
-    return json.dumps(data, separators=(",", ":"))
+# Adjacent rows of one sale read as one record, at most (a sale may have more: its
+# records are put together when the sale is assembled, as rows that are not adjacent).
+MAX_ROWS_READ_TOGETHER = 200
+_LINE_WARNING = re.compile(r"^(UPC|Qty|Description)(\d+): (.*)$")
 
 
-def _csv_record(values: list[str], cmap: ColumnMap, header: list[str], file: str,
-                line: int, ordinal: int, shape: str | None = None) -> StagedRow:
-    """`shape`: what is wrong with the row's columns (see `_shape`), when something is;
-    it is the reason given when the row is invalid (its values are then misplaced)."""
-    def get(field):
-        i = cmap.index.get(field)
-        return values[i].strip() if i is not None and i < len(values) else ""
+class _CsvLayout:
+    """Where a CSV's fields are, worked out once per file: the legacy parameter of each
+    mapped column (a CSV row is checked as a one-line button sale)."""
 
-    sale_id, customer = get("sale_id"), get("customer_id")
-    day, error = "", None
-    if not get("date"):
-        error = NEEDS_DATE
+    _CUSTOMER = (("email", "Email"), ("phone", "Phone"))
+    _LINE = (("item_code", "UPC"), ("description", "Description"), ("qty", "Qty"))
+
+    def __init__(self, cmap: ColumnMap, header: list[str]):
+        self.cmap, self.header = cmap, header
+        index = cmap.index
+        self.sale_id, self.customer = index.get("sale_id"), index.get("customer_id")
+        self.date, self.name = index.get("date"), index.get("name")
+        self.first, self.last = index.get("first_name"), index.get("last_name")
+        self.subtotal = index.get("subtotal")
+        self.customer_params = tuple((param, index[f]) for f, param in self._CUSTOMER
+                                     if f in index)
+        self.line_params = tuple((param, index[f]) for f, param in self._LINE if f in index)
+        self.width = max(index.values()) + 1
+
+    def column(self, field: str) -> str | None:
+        i = self.cmap.index.get(field)
+        return self.header[i] if i is not None else None
+
+    def warning(self, text: str, sale: LegacySale) -> tuple[int, str]:
+        """A parse warning of a sale read from CSV rows, in the file's terms: the row
+        it is about (0-based; a customer's warning is the first row's) and its text
+        with the column (`UPC3: ...` -> `UPC: ...`) and, for an item code, the code."""
+        match = _LINE_WARNING.match(text)
+        if match is None:
+            param, sep, rest = text.partition(": ")
+            column = self.column(_PARAM_FIELD.get(param, ""))
+            return 0, f"{column}: {rest}" if sep and column else text
+        param, n, rest = match.group(1), int(match.group(2)), match.group(3)
+        column = self.column(_PARAM_FIELD[param + "1"]) or param
+        rest = rest.replace(f"line {n} skipped", "row skipped")
+        if param == "UPC":
+            code = next((ln.upc for ln in sale.lines if ln.index == n), None)
+            if code:
+                rest += f" ({code})"
+        return n - 1, f"{column}: {rest}"
+
+
+class _CsvRow:
+    """One CSV row, read up to what groups it: its sale id, customer and day (or why it
+    is invalid before any other check: a missing or unreadable date)."""
+
+    __slots__ = ("values", "line", "ordinal", "shape", "sale_id", "customer", "day",
+                 "group", "error", "who")
+
+    def __init__(self, values: list[str], layout: _CsvLayout, line: int, ordinal: int,
+                 shape: str | None):
+        if len(values) < layout.width:
+            values = values + [""] * (layout.width - len(values))
+        self.values, self.line, self.ordinal, self.shape = values, line, ordinal, shape
+        self.sale_id, self.customer = self.get(layout.sale_id), self.get(layout.customer)
+        date = self.get(layout.date)
+        self.day, self.error = "", None
+        if not date:
+            self.error = NEEDS_DATE
+        else:
+            try:
+                self.day = normalize_date(date)
+            except ValueError as e:
+                self.error = f"{layout.column('date')}: {e}"
+        if self.sale_id:
+            self.group = f"s:{self.sale_id}"
+        elif self.customer and self.day:
+            self.group = f"c:{self.customer}|{self.day}"
+        else:
+            self.group = f"x:{ordinal}"  # cannot tell which sale it belongs to: alone
+        # What the rows of one sale read together must share (all but the line).
+        self.who = (self.group, self.day, self.customer,
+                    self.get(layout.name), self.get(layout.first), self.get(layout.last),
+                    *(values[i].strip() for _, i in layout.customer_params))
+
+    def get(self, i: int | None) -> str:
+        return self.values[i].strip() if i is not None else ""
+
+    def staged(self, file: str, payload: str | None, error: str | None, items: int = 1):
+        return StagedRow(self.group, 0, self.customer, self.day, file, self.line, payload,
+                         error, items)
+
+
+def _query(rows: list[_CsvRow], layout: _CsvLayout) -> dict[str, str]:
+    """The legacy query of the sale in `rows`: the first row's customer, sale id and
+    day, line n from row n. UPCn is given even when empty: a description or qty without
+    an item code is a skipped line with a warning, as in a button URL, not an error."""
+    first = rows[0]
+    query = {"CustomerID": first.customer}
+    if layout.name is not None:
+        given, family = _split_name(first.get(layout.name))
     else:
-        try:
-            day = normalize_date(get("date"))
-        except ValueError as e:
-            error = f"{header[cmap.index['date']]}: {e}"
-    if sale_id:
-        group = f"s:{sale_id}"
-    elif customer and day:
-        group = f"c:{customer}|{day}"
-    else:
-        group = f"x:{ordinal}"  # cannot tell which sale it belongs to: alone
-    if error:
-        return StagedRow(group, 0, customer, day, file, line, None, shape or error, 1)
-    first, last = get("first_name"), get("last_name")
-    if "name" in cmap.index:
-        first, last = _split_name(get("name"))
-    query = {"CustomerID": customer, "FirstName": first, "LastName": last,
-             "Email": get("email"), "Phone": get("phone"), "UPC1": get("item_code"),
-             "Description1": get("description"), "Qty1": get("qty"),
-             "SubTotal": get("subtotal"), "SaleID": sale_id, "Date": day}
+        given, family = first.get(layout.first), first.get(layout.last)
+    if given:
+        query["FirstName"] = given
+    if family:
+        query["LastName"] = family
+    for param, i in layout.customer_params:
+        value = first.values[i].strip()
+        if value:
+            query[param] = value
+    for n, row in enumerate(rows, 1):
+        query[f"UPC{n}"] = ""
+        for param, i in layout.line_params:
+            value = row.values[i].strip()
+            if value:
+                query[f"{param}{n}"] = value
+    if first.sale_id:
+        query["SaleID"] = first.sale_id
+    query["Date"] = first.day
+    return query
+
+
+def _csv_record(row: _CsvRow, layout: _CsvLayout, file: str) -> StagedRow:
+    """One row as a one-line sale, or the reason it is invalid. `row.shape`: what is
+    wrong with its columns (see `_shape`), when something is; it is the reason given
+    when the row is invalid (its values are then misplaced)."""
+    if row.error:
+        return row.staged(file, None, row.shape or row.error)
+    query = _query([row], layout)
+    subtotal = row.get(layout.subtotal)
+    if subtotal:
+        query["SubTotal"] = subtotal
     try:
-        # UPC1 is given even when empty: a description or qty without an item code is
-        # a skipped line with a warning, as in a button URL, not an error.
-        sale = parse({k: v for k, v in query.items() if v or k == "UPC1"})
+        sale = parse(query)
     except LegacyQSError as e:
-        field = _PARAM_FIELD.get(e.param)
-        column = header[cmap.index[field]] if field in cmap.index else e.param
-        return StagedRow(group, 0, customer, day, file, line, None,
-                         shape or f"{column}: {e.problem}", 1)
-    if shape and "unterminated" in shape:
+        column = layout.column(_PARAM_FIELD.get(e.param, "")) or e.param
+        return row.staged(file, None, row.shape or f"{column}: {e.problem}")
+    if row.shape and "unterminated" in row.shape:
         # The rest of the file went into one field: the row cannot be trusted.
-        return StagedRow(group, 0, customer, day, file, line, None, shape, 1)
-    return StagedRow(group, 0, customer, day, file, line, _dump(sale), None, 1)
+        return row.staged(file, None, row.shape)
+    return row.staged(file, pack(sale, (row.line,), notes=tuple(
+        layout.warning(w, sale) for w in sale.warnings)), None)
+
+
+def _read_together(rows: list[_CsvRow], layout: _CsvLayout, file: str) -> Iterator[StagedRow]:
+    """Adjacent valid rows of one sale (same sale, customer and day): one parse of the
+    whole sale, one record. When any of them is not a good one-line sale, row by row
+    instead, so each row gets its own reason, as when read alone."""
+    if len(rows) == 1:
+        yield _csv_record(rows[0], layout, file)
+        return
+    amounts = []
+    try:
+        for row in rows:
+            subtotal = row.get(layout.subtotal)
+            if subtotal:
+                amounts.append(parse_money(subtotal))
+        sale = parse(_query(rows, layout))
+    except (ValueError, LegacyQSError):      # ValueError: parse_money's
+        for row in rows:
+            yield _csv_record(row, layout, file)
+        return
+    positions = [ln.index - 1 for ln in sale.lines]
+    notes = []
+    for w in sale.warnings:
+        at, text = layout.warning(w, sale)
+        # A customer's warning is every row's, as each row read alone would say it.
+        notes.extend([(at, text)] if _LINE_WARNING.match(w) else
+                     [(k, text) for k in range(len(rows))])
+    sale = LegacySale(
+        customer=sale.customer,
+        lines=tuple(Line(i, ln.upc, ln.description, ln.qty)
+                    for i, ln in enumerate(sale.lines, 1)),
+        subtotal=sum(amounts, Decimal("0.00")) if amounts else None,
+        username=sale.username, sale_id=sale.sale_id, date=sale.date, refund=sale.refund,
+        store=sale.store, extra=sale.extra,
+        warnings=tuple(dict.fromkeys(text for _, text in notes)))
+    first = rows[0]
+    yield first.staged(file, pack(sale, tuple(r.line for r in rows), tuple(positions),
+                                  tuple(notes)), None, items=len(rows))
 
 
 def _shape(values: list[str], header: list[str], line: int, last: bool) -> str | None:
@@ -185,10 +314,12 @@ def _csv_reader(path: str, file: str):
 
 def read_csv(path: str, file: str, preset: str | None, overrides: dict,
              ordinals: Iterator[int]) -> Iterator[StagedRow]:
-    """Rows of a line-item CSV. Raises UnusableInput (before yielding anything) when
-    the header cannot be mapped."""
+    """Records of a line-item CSV: the adjacent rows of one sale together, any other
+    row alone. Raises UnusableInput (before yielding anything) when the header cannot
+    be mapped."""
     with _csv_reader(path, file) as (reader, header):
-        cmap = resolve_columns(header, preset, overrides, file)
+        layout = _CsvLayout(resolve_columns(header, preset, overrides, file), header)
+        together: list[_CsvRow] = []
         end = reader.line_num
         values = next(reader, None)
         while values is not None:
@@ -196,8 +327,18 @@ def read_csv(path: str, file: str, preset: str | None, overrides: dict,
             following = next(reader, None)        # None: this is the last record
             if any(v.strip() for v in values):
                 shape = _shape(values, header, line, following is None)
-                yield _csv_record(values, cmap, header, file, line, next(ordinals), shape)
+                row = _CsvRow(values, layout, line, next(ordinals), shape)
+                if together and (row.who != together[0].who or row.error or row.shape
+                                 or len(together) == MAX_ROWS_READ_TOGETHER):
+                    yield from _read_together(together, layout, file)
+                    together = []
+                if row.error or row.shape:
+                    yield _csv_record(row, layout, file)
+                else:
+                    together.append(row)
             values = following
+        if together:
+            yield from _read_together(together, layout, file)
 
 
 def _whole_sale(sale: LegacySale | None, error: str | None, store: str, file: str,
@@ -216,8 +357,8 @@ def _whole_sale(sale: LegacySale | None, error: str | None, store: str, file: st
         return StagedRow(group, ordinal, "", "", file, line, None, error, items)
     day = sale.date.isoformat()[:10]
     group = f"s:{sale.sale_id}" if sale.sale_id else f"h:{content_hash(sale)}"
-    return StagedRow(group, ordinal, sale.customer.id, day, file, line, _dump(sale), None,
-                     len(sale.lines))
+    return StagedRow(group, ordinal, sale.customer.id, day, file, line, pack(sale, (line,)),
+                     None, len(sale.lines))
 
 
 def _given_sale_id(query: str) -> str | None:

@@ -2,25 +2,42 @@
 
 The flow (the same modules as the button bridge, no second pipeline)::
 
-    files --readers--> StagedRow --journal.stage_rows--> SQLite
-          --journal.staged_groups (ordered)--> grouping.assemble_sales --> ReplaySale
-          --intake.prepare--> Plan --intake.record--> (durable)
-          --deliver (AstroClient, rate-capped)--> journal step states --> Tally/Report
+    files --readers--> StagedRow --Stage (scratch SQLite beside the journal)
+          --Stage.groups (by customer, oldest first)--> grouping.assemble_sales
+          --> ReplaySale, a customer's sales in groups of up to --batch-lines lines
+          --intake.prepare--> Plan --intake.record--> (durable, in the journal)
+          --delivery.deliver_sales (merged addTransactionBatch calls)--> step states
+          --> Tally/Report
+
+Fewer calls than sales: a customer is resolved once per run (its first sale does it;
+the others find the link in the journal's cache), and the lines of a customer's sales
+go to Astro in merged addTransactionBatch calls, each line with its own transactionID
+and date; every sale stays a sale of its own in the journal (its key, its steps, its
+report line), so resuming, "already delivered" and the failure report work per sale.
+Points (`--points`) go per sale, a customer's in sale order.
 
 A sale is prepared (planned) by the thread that sends it, right before it is recorded:
-a refund is then planned against its original sale once that is in the journal (the
-same customer's sales go through one thread in date order), so with
-`refund_remove_items` its items come off the cards as with the button.
+a refund is then planned against its original sale once that is in the journal (a
+customer's sales go through one thread, oldest first; an original recorded in the same
+group is found too), so with `refund_remove_items` its items come off the cards as with
+the button.
+
+The journal may be the one a bridge is serving from: a group's sales are recorded in
+one transaction and delivery's journal work goes in a few (Journal.batch), and the run
+opens the journal with `yield_writes`, so a cashier's click is not kept waiting behind
+the run's writes.
 
 Resuming: every sale is recorded in the journal under a key derived from the input
 before anything is sent, so running the same command again finds delivered sales
 (skipped, "already delivered"), delivers sales left pending by a stop at any point,
 and records and delivers the rest.
 
-Concurrency: sales are read in date order and handed to N worker threads by customer
-(a customer's sales always go to the same thread, so they arrive at Astro in date
-order); the queues are small, so memory stays flat. A shared token bucket caps the
-calls per second of all threads together.
+Concurrency: customers in parallel, each customer in order: a customer's groups always
+go to the same one of N threads; the queues are small, so memory stays flat. A shared
+token bucket caps the calls per second of all threads together (`--rate`).
+
+When Astro cannot be reached the run says so once and, after `--give-up-after` calls
+in a row were not sent, stops (exit 2; bridge.replay.reach); the same command resumes.
 """
 from __future__ import annotations
 
@@ -32,42 +49,33 @@ import tempfile
 import threading
 from dataclasses import dataclass
 
-from bridge import intake
-from bridge.astro import AstroClient
-from bridge.delivery import deliver_sale, learn_refused_items
+from bridge import intake, translate
+from bridge.delivery import deliver_sales, learn_refused_items
 from bridge.journal import SALE_DELIVERED, SALE_PARTIAL, SALE_PENDING, Journal, utcnow
 from bridge.replay.errors import UnusableInput
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
-from bridge.replay.progress import Progress
+from bridge.replay.progress import Console
+from bridge.replay.reach import Reach, ReplayClient
 from bridge.replay.readers import check_inputs, read_inputs
-from bridge.replay.rows import StagedRow
+from bridge.replay.stage import Stage
 from bridge.replay.summary import Report, Tally
 from bridge.replay.throttle import TokenBucket
 from bridge.replay.workers import Workers
-from bridge.translate import CUSTOMER
 
-# After this many sales in a row could not be delivered for transport reasons, Astro is
-# taken to be down: the run stops (resumable) instead of grinding through the file.
-GIVE_UP_AFTER_CONSECUTIVE = 25
-# A sale left pending (transport trouble, 429) is tried again in place this many times,
-# waiting for its retry time but at most MAX_WAIT seconds, before the final pass.
+# A group of sales left pending (transport trouble, 429, a lost answer) while Astro
+# answers is tried again in place this many times, waiting for its retry time but at
+# most MAX_WAIT seconds, before the final pass. While Astro does not take calls, it is
+# left for the final pass at once: the next sales find out whether Astro is back.
 INLINE_ATTEMPTS = 3
 MAX_WAIT = 30.0
+# The Astro client's own resends of a call it could not send: one, quickly; the run
+# tries the sale again itself, and counts the calls in a row not sent.
+CLIENT_RETRIES = 1
+# A sale this run records is due for a bridge's worker (serve on the same journal) only
+# this long after: the run sends it itself, with the other sales of its customer.
+LEFT_TO_THE_RUN = dt.timedelta(minutes=10)
 DELIVERED = (SALE_DELIVERED, SALE_PARTIAL)
 SALE_ID_CONFLICT = "sale id already used by a different sale"
-
-
-class ThrottledClient(AstroClient):
-    """An AstroClient whose calls (one per Astro endpoint call, as deliver makes them)
-    first take a token from a bucket shared by all delivery threads."""
-
-    def __init__(self, *args, bucket: TokenBucket, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._bucket = bucket
-
-    def call(self, endpoint, payload=None):
-        self._bucket.take()
-        return super().call(endpoint, payload)
 
 
 @dataclass(frozen=True)
@@ -86,15 +94,28 @@ class ReplayOptions:
     report_path: str | None = None
     progress: bool | None = None       # None: a bar on a terminal, lines otherwise
     progress_interval: float = 5.0
+    batch_lines: int = 100             # lines of a customer's sales in one call, at most
+    give_up_after: int = 20            # calls in a row not sent: Astro is away, stop
+    quiet: bool = False
+    verbose: bool = False
+    json: bool = False                 # the summary as one JSON object
 
 
 def run_id_for(store_id: str, options: ReplayOptions) -> str:
-    """The staging id of a replay: the same command on the same files gets the same id,
-    so a resumed run replaces what a killed one left staged."""
+    """The id of a replay: the same command on the same files gets the same id, so a
+    resumed run takes back what a killed one held, and replaces its scratch file."""
     parts = [store_id, options.fmt or "", options.preset or "",
              repr(sorted(options.mapping.items()))]
     parts += [os.path.abspath(f) for f in options.files]
     return "replay-" + hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+def scratch_path(journal_path: str | None, run_id: str) -> str:
+    """The scratch file of a run: beside the journal, named after it and the run; in the
+    current folder when the journal is a PostgreSQL database (`journal_path` None)."""
+    journal_path = os.path.abspath(journal_path or "astro-bridge-replay")
+    return os.path.join(os.path.dirname(journal_path),
+                        f"{os.path.basename(journal_path)}.{run_id}.scratch")
 
 
 def _store(config, options: ReplayOptions):
@@ -115,16 +136,22 @@ def _store(config, options: ReplayOptions):
     return dataclasses.replace(store, points=options.points)
 
 
+def _wants_original(store, prepared: intake.Intake) -> bool:
+    """A refund that names an original sale its plan was not made against (yet)."""
+    return (translate.original_sale_key(store, prepared.sale) is not None
+            and prepared.plan.original_sale_key is None)
+
+
 def _nothing_to_send(plan) -> bool:
     """Only the customer step: no line to punch, no points (e.g. every qty was 0)."""
-    return all(step.kind == CUSTOMER for step in plan.steps)
+    return all(step.kind == translate.CUSTOMER for step in plan.steps)
 
 
 class Replay:
     """One replay run; `run()` returns the Tally (see `replay`)."""
 
-    def __init__(self, config, options: ReplayOptions, out, err):
-        self.config, self.options, self.out, self.err = config, options, out, err
+    def __init__(self, config, options: ReplayOptions, console: Console):
+        self.config, self.options, self.console = config, options, console
         self.store = _store(config, options)
         check_inputs(options.files, options.fmt, options.preset, options.mapping)
         self.tally = Tally(points=options.points, dry_run=options.dry_run)
@@ -133,35 +160,44 @@ class Replay:
         self._lock = threading.Lock()
         self.stopped_reason: str | None = None
         self.total = 0
+        self.progress = None
+        self.run_id = run_id_for(self.store.id, options)
 
     # -- reading -----------------------------------------------------------------------
-    def _sales(self, stage, run_id: str):
-        """Stage every input record, then yield the sales grouped, in date order."""
-        stage.drop_stage(run_id)  # what a killed run of this command left behind
+    def _sales(self, stage: Stage):
+        """Stage every input record, then yield the sales grouped, by customer."""
+        staging = self.console.progress(None, label="staging", unit="lines")
+
         def counted(rows):
             for row in rows:
                 self.tally.line_items += row.items
+                staging.advance()
                 yield row
 
-        stage.stage_rows(run_id, counted(read_inputs(
-            self.options.files, self.store.id, self.options.fmt, self.options.preset,
-            self.options.mapping)))
-        self.total = stage.staged_group_count(run_id)
-        return assemble_sales([StagedRow(*row) for row in group]
-                              for group in stage.staged_groups(run_id))
+        stage.add(counted(read_inputs(self.options.files, self.store.id, self.options.fmt,
+                                      self.options.preset, self.options.mapping)))
+        staging.close()
+        self.total = stage.count()
+        return assemble_sales(stage.groups())
 
     # -- one sale ----------------------------------------------------------------------
     def _invalid(self, item: InvalidSale) -> None:
         self.tally.count_invalid(item)
         self.report.invalid(item)
 
-    def _translate(self, item: ReplaySale, journal: Journal) -> intake.Intake | None:
-        """The prepared sale (its original looked up in `journal`), or None when it has
-        nothing to send: a return whose items are taken off cards by hand, as with the
-        button, with points off; or only zero quantities. Skipped, not invalid: the
-        input is fine; the report says why."""
-        prepared = intake.prepare(journal, self.store, item.sale, today=self.today,
-                                  key=item.sale_key(self.store))
+    def _prepare(self, item: ReplaySale, journal: Journal) -> intake.Intake:
+        """The sale prepared (keyed and planned), its original looked up in `journal`."""
+        return intake.prepare(journal, self.store, item.sale, today=self.today,
+                              key=item.sale_key(self.store))
+
+    def _accept(self, item: ReplaySale, prepared: intake.Intake) -> bool:
+        """Count the prepared sale; False when it has nothing to send: a return whose
+        items are taken off cards by hand, as with the button, with points off; or only
+        zero quantities. Skipped, not invalid: the input is fine; the report says why.
+        The input's warnings go to the report."""
+        if item.warnings:
+            self.tally.count_warnings(len(item.warnings))
+            self.report.warned(item.warnings, item.sale.sale_id)
         plan = prepared.plan
         if _nothing_to_send(plan):
             why = ("a return: its items are taken off cards by hand" if plan.manual_removals
@@ -170,13 +206,13 @@ class Replay:
                 why += ", and points are off"
             self.tally.count_skipped(why)
             self.report.skipped(item.sources, item.sale.sale_id, why)
-            return None
+            return False
         self.tally.count_valid()
-        return prepared
+        return True
 
     def _dry(self, item: ReplaySale, journal: Journal, lookup) -> None:
-        prepared = self._translate(item, journal)
-        if prepared is None:
+        prepared = self._prepare(item, journal)
+        if not self._accept(item, prepared):
             return
         plan = prepared.plan
         if lookup is not None:
@@ -191,60 +227,75 @@ class Replay:
 
     # -- the run -----------------------------------------------------------------------
     def run(self) -> Tally:
-        self.report = Report(self.options.report_path)
+        shown = ("invalid", "failed") + (("warning",) if self.options.dry_run else ())
+        self.report = Report(self.options.report_path, shown=shown)
         try:
             if self.options.dry_run:
                 self._run_dry()
             else:
                 self._run_live()
         finally:
+            if self.progress is not None:
+                self.progress.close()
             self.report.close()
         return self.tally
 
-    def _progress(self) -> Progress:
-        return Progress(self.total, stream=self.err, tty=self.options.progress,
-                        interval=self.options.progress_interval,
-                        label="dry run" if self.options.dry_run else "replay")
+    def _progress(self):
+        self.progress = self.console.progress(
+            self.total, label="dry run" if self.options.dry_run else "replay")
+        return self.progress
 
     def _run_dry(self) -> None:
-        """Stage in a throw-away journal; read the real one (when there is one) only to
-        say which sales are already delivered. No client is made."""
+        """Stage in a temporary folder; read the real journal (when there is one) only
+        to say which sales are already delivered. No client is made."""
         lookup = Journal(self.config.journal_location) \
             if self.config.journal_path is None or os.path.exists(self.config.journal_path) \
             else None
-        with tempfile.TemporaryDirectory(prefix="astro-bridge-dry-run-") as tmp:
-            stage = Journal(os.path.join(tmp, "stage.db"))
-            try:
-                run_id = run_id_for(self.store.id, self.options)
-                sales = self._sales(stage, run_id)
+        try:
+            with tempfile.TemporaryDirectory(prefix="astro-bridge-dry-run-") as tmp, \
+                    Stage(os.path.join(tmp, "stage.scratch")) as stage, \
+                    Journal(os.path.join(tmp, "journal.db")) as scratch_journal:
+                sales = self._sales(stage)
                 progress = self._progress()
                 for item in sales:
                     self.tally.sales_read += 1
                     if isinstance(item, InvalidSale):
                         self._invalid(item)
                     else:
-                        self._dry(item, lookup or stage, lookup)
+                        self._dry(item, lookup or scratch_journal, lookup)
                     progress.advance()
-                progress.close()
-            finally:
-                stage.close()
-                if lookup is not None:
-                    lookup.close()
+        finally:
+            if lookup is not None:
+                lookup.close()
 
     # -- live --------------------------------------------------------------------------
-    def _client(self) -> AstroClient:
+    def _client(self) -> ReplayClient:
         login = self.store.astro
-        return ThrottledClient(login.base_url, login.username, login.password.reveal(),
-                               login.client_id, bucket=TokenBucket(self.options.rate),
-                               pool_size=max(4, self.options.concurrency))
+        self.reach = Reach(login.base_url, self.options.give_up_after,
+                           say=self.console.say, give_up=self._astro_away)
+        return ReplayClient(login.base_url, login.username, login.password.reveal(),
+                            login.client_id, bucket=TokenBucket(self.options.rate),
+                            reach=self.reach, max_retries=CLIENT_RETRIES,
+                            pool_size=max(4, self.options.concurrency))
+
+    def _astro_away(self) -> None:
+        with self._lock:
+            if self.stopped_reason is None:
+                self.stopped_reason = (f"{self.reach.last_error} "
+                                       f"({self.reach.streak} calls in a row not sent)")
+                self.tally.gave_up = True
+        self.stop.set()
 
     def _start(self, item: ReplaySale, prepared: intake.Intake) -> bool:
         """Record the sale (before anything is sent) unless the journal has it; False
         when there is nothing to send (already delivered, failed in an earlier run, or
         its sale id is already recorded for a different sale: a failed row)."""
         plan = prepared.plan
-        recorded = intake.record(self.journal, prepared, utcnow(),
-                                 force_new=True)  # the key is the identity here
+        now = utcnow()
+        # The key is the identity here (force_new). The run delivers the sale itself:
+        # a bridge's worker on the same journal leaves it alone unless the run stops.
+        recorded = intake.record(self.journal, prepared, now, force_new=True,
+                                 first_attempt_at=now + LEFT_TO_THE_RUN)
         if recorded.created:
             return True
         if recorded.conflict:
@@ -286,101 +337,135 @@ class Replay:
             self.report.add(item.line_source(line["index"]), key, "line not punched",
                             f"{line['item_code']}: {reason}")
 
-    def _deliver(self, item: ReplaySale, key: str, attempts: int = INLINE_ATTEMPTS):
-        """deliver_sale until it is not pending, waiting for each retry time (capped);
-        the outcome of the last attempt."""
-        outcome = None
+    def _deliver(self, items: list[tuple[ReplaySale, str]], attempts: int = INLINE_ATTEMPTS):
+        """deliver_sales until none is pending, waiting for their retry time (capped),
+        while Astro takes calls; the sales still pending, with why."""
+        pending = [(item, key, None) for item, key in items]
         for attempt in range(attempts):
-            if attempt and outcome is not None:
-                at = outcome.retry_at or utcnow()
-                wait = min(MAX_WAIT, max(0.0, (at - utcnow()).total_seconds()))
-                if self.stop.wait(wait):
+            if attempt:
+                if self.reach.down or self.stop.is_set():
                     break
-            # The worker id is the run's: a resumed run takes back at once the sales a
+                at = min(outcome.retry_at or utcnow() for _, _, outcome in pending)
+                if self.stop.wait(min(MAX_WAIT, max(0.0, (at - utcnow()).total_seconds()))):
+                    break
+            # The holder is the run's id: a resumed run takes back at once the sales a
             # killed run of the same command held (their lease would block it otherwise).
-            outcome = deliver_sale(self.journal, self.client, key, retry=self.config.retry,
-                                   holder=self.run_id, card_progress=False)
-            if outcome.status != SALE_PENDING:
-                break
-            if not outcome.claimed:
-                outcome = dataclasses.replace(
-                    outcome, error="another process is delivering it (its lease holds it)")
-        return outcome
-
-    def _handle(self, item: ReplaySale) -> None:
-        prepared = self._translate(item, self.journal)
-        if prepared is not None and self._start(item, prepared):
-            key = prepared.sale_key
-            outcome = self._deliver(item, key)
-            if outcome is not None and outcome.status == SALE_PENDING:
-                with self._lock:
-                    self.pending.append((item, key, outcome.error))
-                    self._streak += 1
-                    if self._streak >= GIVE_UP_AFTER_CONSECUTIVE and not self.stop.is_set():
-                        self.stopped_reason = (
-                            f"Astro is not answering ({self._streak} sales in a row could "
-                            f"not be sent; last: {outcome.error})")
-                        self.stop.set()
-            else:
-                with self._lock:
-                    self._streak = 0
-                if outcome is not None:
+            outcomes = deliver_sales(self.journal, self.client, [key for _, key, _ in pending],
+                                     max_lines=self.options.batch_lines,
+                                     retry=self.config.retry, holder=self.run_id)
+            left = []
+            for (item, key, _), outcome in zip(pending, outcomes):
+                if outcome.status != SALE_PENDING:
                     self._finish(item, key, outcome)
-        self._advance()
+                    continue
+                if not outcome.claimed:
+                    outcome = dataclasses.replace(
+                        outcome, error="another process is delivering it (its lease holds it)")
+                left.append((item, key, outcome))
+            pending = left
+            if not pending:
+                break
+        return [(item, key, outcome.error if outcome else None)
+                for item, key, outcome in pending]
+
+    def _handle(self, group: list[ReplaySale]) -> None:
+        """A customer's sales (in order): each prepared and recorded, then delivered
+        together; every one of them is handled when this returns."""
+        prepared = []
+        for item in group:             # planned before the journal's write lock is taken
+            try:
+                prepared.append((item, self._prepare(item, self.journal)))
+            except Exception as exc:   # one bad sale must not stop the others
+                self._crashed(item, exc)
+        to_send = []
+        with self.journal.atomically():     # recorded in one transaction: one commit, not one each
+            for item, ready in prepared:
+                try:
+                    if _wants_original(self.store, ready):
+                        # A refund whose original may be an earlier sale of this group,
+                        # recorded just now: planned again against it.
+                        ready = self._prepare(item, self.journal)
+                    if self._accept(item, ready) and self._start(item, ready):
+                        to_send.append((item, ready.sale_key))
+                except Exception as exc:
+                    self._crashed(item, exc)
+        try:
+            left = self._deliver(to_send) if to_send else []
+        except Exception as exc:
+            for item, _ in to_send:
+                self._crashed(item, exc)
+            left = []
+        with self._lock:
+            self.pending.extend(left)
+        self._advance(len(group))
 
     def _crashed(self, item: ReplaySale, exc: Exception) -> None:
         self._failed(item, item.sale_key(self.store),
                      f"internal error: {type(exc).__name__}: {exc}")
-        self._advance()
 
-    def _advance(self) -> None:
-        self.progress.advance()
+    def _crashed_group(self, group: list[ReplaySale], exc: Exception) -> None:
+        for item in group:
+            self._crashed(item, exc)
+        self._advance(len(group))
+
+    def _advance(self, n: int = 1) -> None:
+        self.progress.advance(n)
+
+    def _groups(self, sales):
+        """The valid sales in groups of one customer's sales, up to --batch-lines lines
+        (at least one sale); invalid sales are counted here."""
+        group: list[ReplaySale] = []
+        lines = 0
+        for item in sales:
+            self.tally.sales_read += 1
+            if isinstance(item, InvalidSale):
+                self._invalid(item)
+                self._advance()
+                continue
+            size = len(item.sale.lines)
+            if group and (item.customer_id != group[0].customer_id
+                          or lines + size > self.options.batch_lines):
+                yield group
+                group, lines = [], 0
+            group.append(item)
+            lines += size
+        if group:
+            yield group
 
     def _run_live(self) -> None:
-        self.journal = Journal(self.config.journal_location)
+        # The bridge may be serving from this journal: its clicks' writes go first.
+        self.journal = Journal(self.config.journal_location, yield_writes=True)
         self.client = self._client()
         self.pending: list = []
         self.refused: list[str] = []     # keys of the sales sent with refused lines
-        self._streak = 0
-        self.progress = None
-        run_id = self.run_id = run_id_for(self.store.id, self.options)
         workers = None
         try:
-            sales = self._sales(self.journal, run_id)
-            self.progress = self._progress()
-            workers = Workers(self.options.concurrency, self._handle, self._crashed, self.stop)
-            try:
-                for item in sales:
-                    if self.stop.is_set():
-                        break
-                    self.tally.sales_read += 1
-                    if isinstance(item, InvalidSale):
-                        self._invalid(item)
-                        self._advance()
-                        continue
-                    workers.submit(item.customer_id, item)
-            except KeyboardInterrupt:
-                self.stopped_reason = "interrupted"
-                self.stop.set()
-            workers.close()
-            workers = None
+            with Stage(scratch_path(self.config.journal_path, self.run_id)) as stage:
+                sales = self._sales(stage)
+                self._progress()
+                workers = Workers(self.options.concurrency, self._handle,
+                                  self._crashed_group, self.stop)
+                try:
+                    for group in self._groups(sales):
+                        if self.stop.is_set():
+                            break
+                        workers.submit(group[0].customer_id, group)
+                except KeyboardInterrupt:
+                    self._interrupted()
+                workers.close()
+                workers = None
             self.progress.close()
-            self.progress = None
             self._final_pass()
             if not self.stop.is_set():
                 self._learn_refused_items()
-            if self.stopped_reason is None:
-                self.journal.drop_stage(run_id)
         except KeyboardInterrupt:
-            self.stopped_reason = "interrupted"
-            self.stop.set()
+            self._interrupted()
         finally:
             if workers is not None:
                 workers.close(timeout=15)
-            if self.progress is not None:
-                self.progress.close()
             self.client.close()
             self.journal.close()
+            self.tally.calls = self.reach.calls
         self.tally.unfinished = self._unfinished()
         self.tally.stopped = self.stopped_reason
 
@@ -397,40 +482,60 @@ class Replay:
                 1 for ln in receipt.get("lines", ())
                 if ln.get("result") == "failed" and ln.get("routine"))
 
+    def _interrupted(self) -> None:
+        with self._lock:
+            self.stopped_reason = self.stopped_reason or "interrupted"
+        self.stop.set()
+
     def _final_pass(self) -> None:
         """One more try for the sales left pending; what is still pending is reported
         as not delivered yet (a later run, or the bridge's worker, delivers it)."""
         left, self.pending = self.pending, []
         for item, key, error in left:
-            outcome = None
             if not self.stop.is_set():
-                outcome = self._deliver(item, key, attempts=2)
-            if outcome is not None and outcome.status != SALE_PENDING:
-                self._finish(item, key, outcome)
-            else:
-                error = (outcome.error if outcome is not None else None) or error
-                self._failed(item, key, f"not delivered yet ({error}); run again to resume")
+                still = self._deliver([(item, key)], attempts=2)
+                if not still:
+                    continue
+                error = still[0][2] or error
+            self.tally.count_pending()
+            self.report.failed(item.sources, key, f"not delivered yet ({error}); run again "
+                                                  f"to resume", status="not sent yet")
 
     def _unfinished(self) -> int:
         """Sales read from the stage but not handled (the run was stopped)."""
         handled = (self.tally.sent + self.tally.already + self.tally.invalid_sales
-                   + self.tally.failed_sales + sum(self.tally.skipped.values()))
+                   + self.tally.failed_sales + self.tally.pending
+                   + sum(self.tally.skipped.values()))
         return max(0, self.total - handled)
 
 
 def replay(config, options: ReplayOptions, *, out, err) -> Tally:
-    """Replay `options.files` for `options.store_id` of `config`; prints progress on
-    `err` and the summary on `out`; returns the Tally (`tally.ok()` decides the exit
-    status). Raises UnusableInput (nothing sent) for unusable input or options."""
-    run = Replay(config, options, out, err)
-    tally = run.run()
-    for line in run.report.listing(path_hint=bool(options.report_path)):
-        print(line, file=out)
+    """Replay `options.files` for `options.store_id` of `config`; prints progress and
+    messages on `err` and the summary on `out` (lines, or one JSON object); returns the
+    Tally (`tally.exit_status()` is the command's). Raises UnusableInput (nothing sent)
+    for unusable input or options."""
+    import json
+
+    console = Console(err, tty=options.progress, quiet=options.quiet,
+                      interval=options.progress_interval)
+    with console.logging(verbose=options.verbose):
+        run = Replay(config, options, console)
+        tally = run.run()
+    if options.json:
+        data = tally.to_json()
+        data.update(report=options.report_path, listed=run.report.to_json())
+        print(json.dumps(data, indent=2), file=out)
+        out.flush()
+        return tally
+    if not options.quiet:
+        for line in run.report.listing(path_hint=bool(options.report_path)):
+            print(line, file=out)
     for line in tally.lines():
         print(line, file=out)
     if run.stopped_reason:
         print(f"stopped: {run.stopped_reason}; {tally.unfinished} sales not handled. "
-              f"Run the same command again to resume.", file=out)
+              f"Run the same command again to resume"
+              + (" once Astro answers." if tally.gave_up else "."), file=out)
     if options.report_path:
         print(f"report:            {options.report_path}", file=out)
     out.flush()

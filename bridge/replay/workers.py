@@ -21,23 +21,27 @@ class Workers:
         self.stop = stop
         self._handle, self._on_error = handle, on_error
         self._queues = [queue.Queue(maxsize=depth) for _ in range(n)]
-        self._threads = [threading.Thread(target=self._loop, args=(q,), daemon=True,
+        self._ended = [threading.Event() for _ in range(n)]
+        self._threads = [threading.Thread(target=self._loop, args=(q, ended), daemon=True,
                                           name=f"replay-{i}")
-                         for i, q in enumerate(self._queues)]
+                         for i, (q, ended) in enumerate(zip(self._queues, self._ended))]
         for thread in self._threads:
             thread.start()
 
-    def _loop(self, q: queue.Queue) -> None:
-        while True:
-            item = q.get()
-            if item is _DONE:
-                return
-            if self.stop.is_set():
-                continue  # drain: the run is ending
-            try:
-                self._handle(item)
-            except Exception as exc:  # one bad sale must not stop the others
-                self._on_error(item, exc)
+    def _loop(self, q: queue.Queue, ended: threading.Event) -> None:
+        try:
+            while True:
+                item = q.get()
+                if item is _DONE:
+                    return
+                if self.stop.is_set():
+                    continue  # drain: the run is ending
+                try:
+                    self._handle(item)
+                except Exception as exc:  # one bad sale must not stop the others
+                    self._on_error(item, exc)
+        finally:
+            ended.set()
 
     def submit(self, key: str, item) -> None:
         """Queue `item` on the thread of `key` (blocks while that queue is full)."""
@@ -50,8 +54,14 @@ class Workers:
                 continue
 
     def close(self, timeout: float | None = None) -> None:
-        """Let the threads finish what they have, and wait for them."""
+        """Let the threads finish what they have, and wait for them (each at most
+        `timeout` seconds).
+
+        The wait is on an event each thread sets as it ends, not `Thread.join`: a Ctrl-C
+        landing in a join can leave the thread marked ended while it still runs (seen
+        here: the journal then closed the connection it was using, and the process
+        crashed)."""
         for q in self._queues:
             q.put(_DONE)
-        for thread in self._threads:
-            thread.join(timeout)
+        for ended in self._ended:
+            ended.wait(timeout)

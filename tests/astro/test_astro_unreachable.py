@@ -23,6 +23,7 @@ def test_refused_connection_is_not_sent_after_the_configured_retries(caplog):
     assert type(info.value) is NotSent
     # The token comes first; the business call was never sent.
     assert info.value.endpoint == "token"
+    assert info.value.reason == "connection refused"   # why, in words a user reads
     retries = [r for r in caplog.records if "retry" in r.getMessage()]
     assert len(retries) == 2
     assert "s3cret-pw" not in caplog.text and "s3cret-pw" not in str(info.value)
@@ -39,3 +40,4 @@ def test_repr_shows_where_and_who_but_no_secret():
     client = AstroClient("http://127.0.0.1:1/api/json/", "demo", "s3cret-pw", "demo-client")
     assert repr(client) == "AstroClient(base_url='http://127.0.0.1:1/api/json', username='demo')"
     client.close()
+

@@ -398,6 +398,29 @@ def test_failures_of_an_older_journal_get_their_reason_once(tmp_path):
         assert j.failures()[-1].reason is Reason.REFUSED
 
 
+def test_what_older_replays_staged_in_the_journal_is_dropped_once_opened(tmp_path):
+    import sqlite3
+
+    from bridge.journal import MIGRATIONS
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)           # a journal of the release that staged replays
+    for step in MIGRATIONS[:4]:
+        for statement in step:
+            if not callable(statement):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 4")
+    conn.execute("INSERT INTO replay_stage (run_id, seq, grp, unit, customer, day, file, line)"
+                 " VALUES ('replay-1', 1, 's:1', 0, 'C1', '2025-01-01', 'a.csv', 2)")
+    conn.commit()
+    conn.close()
+    Journal(path).close()
+    conn = sqlite3.connect(path)
+    tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "replay_stage" not in tables and "replay_order" not in tables
+    assert "sales" in tables
+
+
 def test_a_journal_file_newer_than_this_code_is_refused(tmp_path):
     import sqlite3
 
@@ -510,3 +533,29 @@ def test_a_refused_customer_is_sent_again_with_the_customer_corrected(journal):
     assert again.plan.steps[0].customer == named and again.sale["customer"]["first_name"] == "Cy"
     assert again.plan.transaction_ids() == sale.plan.transaction_ids()
     assert not journal.retry_with_customer(key, {"id": "C-1"}, plan)   # nothing failed now
+
+
+def test_a_bulk_job_leaves_the_write_lock_free_for_others_between_its_writes(tmp_path):
+    """A replay writes with yield_writes: after each of its write transactions the lock
+    stays free as long as it was held, and a writer waiting meanwhile gets it then,
+    before the bulk job's next write (SQLite itself would hand it to either)."""
+    path = tmp_path / "journal.db"
+    with Journal(path, yield_writes=True) as bulk, Journal(path) as bridge:
+        started = threading.Event()
+
+        def bulk_job():
+            with bulk.atomically():
+                started.set()
+                record(bulk, QS + "&SaleID=J1")
+                time.sleep(0.5)               # a long write: the click waits for it
+            record(bulk, QS + "&SaleID=J2")
+
+        job = threading.Thread(target=bulk_job)
+        job.start()
+        started.wait()
+        record(bridge, QS + "&SaleID=CLICK")     # waits for the lock, then gets it
+        job.join()
+    conn = sqlite3.connect(path)
+    written = [key for (key,) in conn.execute("SELECT sale_key FROM sales ORDER BY rowid")]
+    conn.close()
+    assert written == ["main-J1", "main-CLICK", "main-J2"]

@@ -119,7 +119,7 @@ def test_a_redemption_submitted_to_both_bridges_redeems_once(fleet):
     for key in ("UPC2", "Description2", "Qty2"):
         twelve.pop(key)
     receipt = requests.get(fleet.urls[0] + "/", params=twelve, timeout=30)
-    assert "card complete" in receipt.text
+    assert "12/12, complete" in receipt.text
     form = next(f for f in BeautifulSoup(receipt.text, "html.parser").find_all("form")
                 if f["action"].endswith("/redeem"))
     fields = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}

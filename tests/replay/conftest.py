@@ -52,7 +52,7 @@ def replay(config):
 def sales_rows(n_sales, customers=5, start_day=1):
     """Line-item rows (Lightspeed layout) of `n_sales` sales of `customers` customers;
     enrolled and not-enrolled item codes alternate."""
-    codes = ["012345678905", "400000000001", "WASH-SELF", "072030001234", "850000000018"]
+    codes = ["012345678905", "400000000015", "WASH-SELF", "072030001234", "850000000018"]
     rows = []
     for n in range(1, n_sales + 1):
         c = n % customers + 1

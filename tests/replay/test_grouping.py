@@ -1,27 +1,22 @@
-"""Grouping through the journal's staging: the rows of a sale come back together,
-whatever their order in the files, and sales get keys derived from the input."""
+"""Grouping through replay's scratch store: the rows of a sale come back together,
+whatever their order in the files, a customer's sales together and oldest first, and
+sales get keys derived from the input."""
 import random
 
-from bridge.journal import Journal
 from bridge.replay.grouping import InvalidSale, ReplaySale, assemble_sales
 from bridge.replay.readers import read_inputs
-from bridge.replay.rows import StagedRow
+from bridge.replay.stage import Stage
 
 HEADER = "sale_id,date,customer_id,item_code,qty,subtotal\n"
 
 
 def grouped(tmp_path, *paths):
-    journal = Journal(tmp_path / "journal.db")
-    try:
-        journal.stage_rows("run", read_inputs([str(p) for p in paths], "demo"))
-        groups = ([StagedRow(*row) for row in group] for group in journal.staged_groups("run"))
-        return list(assemble_sales(groups))
-    finally:
-        journal.drop_stage("run")
-        journal.close()
+    with Stage(tmp_path / "stage.scratch") as stage:
+        stage.add(read_inputs([str(p) for p in paths], "demo"))
+        return list(assemble_sales(stage.groups()))
 
 
-def test_shuffled_rows_are_grouped_into_their_sales_in_date_order(tmp_path):
+def test_shuffled_rows_are_grouped_into_their_sales_by_customer_oldest_first(tmp_path):
     rows = []
     for n in range(1, 41):
         day = f"2025-01-{n % 28 + 1:02d}"
@@ -36,8 +31,8 @@ def test_shuffled_rows_are_grouped_into_their_sales_in_date_order(tmp_path):
         n = int(sale.key_id[1:])
         assert sorted(line.upc for line in sale.sale.lines) == [f"CODE-{k}" for k in range(1, n % 3 + 2)]
         assert sale.sale.subtotal == n % 3 + 1  # the lines' amounts add up
-    days = [sale.sale.date for sale in sales]
-    assert days == sorted(days)
+    order = [(sale.customer_id, sale.sale.date) for sale in sales]
+    assert order == sorted(order)
 
 
 def test_rows_without_sale_id_make_one_sale_per_customer_and_day_with_a_stable_key(tmp_path):
@@ -45,7 +40,7 @@ def test_rows_without_sale_id_make_one_sale_per_customer_and_day_with_a_stable_k
     path.write_text("date,customer_id,item_code\n2025-02-01,C1,A\n2025-02-02,C1,B\n"
                     "2025-02-01,C2,A\n2025-02-01,C1,C\n")
     first = grouped(tmp_path, path)
-    assert [[line.upc for line in s.sale.lines] for s in first] == [["A", "C"], ["A"], ["B"]]
+    assert [[line.upc for line in s.sale.lines] for s in first] == [["A", "C"], ["B"], ["A"]]
     assert all(s.key_id.startswith("h") for s in first)
     again = grouped(tmp_path, path)
     assert [s.key_id for s in again] == [s.key_id for s in first]
@@ -77,22 +72,11 @@ def test_rows_of_one_sale_that_disagree_on_the_customer_are_invalid(tmp_path):
     assert bad.problems[0][1] == "rows of sale S1 disagree on the customer id (lines 2, 3)"
 
 
-def test_reading_the_groups_lets_the_journal_checkpoint_while_sales_are_written(tmp_path):
-    """A replay writes to the journal while it reads the staged groups. The read must
-    not pin one snapshot for the whole run: SQLite could not checkpoint and the WAL
-    grew by hundreds of megabytes over a few thousand sales."""
-    rows = "".join(f"S{n},2025-01-{n % 28 + 1:02d},C{n % 50},012345678905,1,9.99\n"
-                   for n in range(3000))
-    (tmp_path / "sales.csv").write_text(HEADER + rows)
-    journal = Journal(tmp_path / "journal.db")
-    try:
-        journal.stage_rows("run", read_inputs([str(tmp_path / "sales.csv")], "demo"))
-        wal = tmp_path / "journal.db-wal"
-        biggest = 0
-        for n, group in enumerate(journal.staged_groups("run")):
-            journal.secret(f"write-{n}")          # a small write transaction per sale
-            biggest = max(biggest, wal.stat().st_size)
-        assert n == 2999
-        assert biggest < 12_000_000, f"the WAL grew to {biggest / 1e6:.0f} MB"
-    finally:
-        journal.close()
+def test_the_scratch_file_is_gone_once_the_stage_is_closed(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text(HEADER + "S1,2025-01-01,C1,A,1,1\n")
+    (tmp_path / "stage.scratch").write_text("left by a killed run")
+    with Stage(tmp_path / "stage.scratch") as stage:   # replaces what a killed run left
+        assert stage.add(read_inputs([str(path)], "demo")) == 1
+        assert stage.count() == 1
+    assert list(tmp_path.iterdir()) == [path]

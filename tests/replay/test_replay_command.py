@@ -36,12 +36,12 @@ def test_sales_whose_only_refused_lines_are_in_no_program_end_delivered(
         codes.setdefault(f"demo-{r[0]}", set()).add(r[7])
     with Journal(tmp_path / "journal.db") as journal:
         status = {s.sale_key: s.status for s in journal.sales(limit=100)}
-    # The toy (400000000001) is in no program at all: routine. The bird seed's program
+    # The toy (400000000015) is in no program at all: routine. The bird seed's program
     # is one the store is not enrolled in: a person must act on it.
     assert {key: status[key] for key in codes} == {
         key: "partial" if "850000000018" in c else "delivered" for key, c in codes.items()}
-    assert any("400000000001" in c and "850000000018" not in c for c in codes.values())
-    toys = sum(r[7] == "400000000001" for r in rows)
+    assert any("400000000015" in c and "850000000018" not in c for c in codes.values())
+    toys = sum(r[7] == "400000000015" for r in rows)
     assert f"in no program:     {toys} of those lines" in result.stdout
 
 

@@ -3,7 +3,7 @@ import io
 import threading
 import time
 
-from bridge.replay.progress import Progress
+from bridge.replay.progress import Console
 from bridge.replay.throttle import TokenBucket
 
 
@@ -31,10 +31,33 @@ def test_no_rate_means_no_wait():
 
 def test_plain_progress_lines_when_not_a_terminal():
     out = io.StringIO()
-    progress = Progress(4, stream=out, tty=False, interval=0)
+    progress = Console(out, tty=False, interval=0).progress(4)
     for _ in range(4):
         progress.advance()
     progress.close()
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("replay: 1/4 sales (25%), ") and "sales/s, ETA" in lines[0]
     assert lines[-1].startswith("replay: 4/4 sales (100%)")
+
+
+def test_a_line_said_during_the_bar_is_written_above_it_and_the_bar_drawn_again():
+    out = io.StringIO()
+    console = Console(out, tty=True)
+    progress = console.progress(10)
+    progress.advance(3)
+    console.say("error: cannot reach Astro at http://127.0.0.1:9/api/json: connection refused")
+    progress.close()
+    screen = out.getvalue()
+    # The bar's line is cleared, the message takes a line of its own, the bar returns.
+    said = screen.index("\r\033[Kerror: cannot reach Astro")
+    assert screen[said:].split("\n")[0].endswith("connection refused")
+    assert "[########" in screen[said:].split("\n")[1]
+    assert screen.endswith("\n")
+
+
+def test_quiet_shows_no_progress_at_all():
+    out = io.StringIO()
+    progress = Console(out, tty=False, quiet=True, interval=0).progress(2)
+    progress.advance(2)
+    progress.close()
+    assert out.getvalue() == ""

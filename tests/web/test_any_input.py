@@ -31,7 +31,7 @@ def app(sandbox, tmp_path):
         demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),
         request_deadline=3.0)
     journal = Journal(config.journal_path)
-    web_app = create_app(config, journal, throttle=LoginThrottle(NO_THROTTLE))
+    web_app = create_app(config, journal, throttle=LoginThrottle(journal, NO_THROTTLE))
     yield webtest.TestApp(web_app, lint=False)
     web_app.config["bridge.web"].clients.close()
     journal.close()
