@@ -286,7 +286,8 @@ class _Reader:
                 raise self.fail(f"{name}.{k}", "unknown option")
         return value
 
-    def get(self, data: Mapping, key: str, prefix: str, kind: type | tuple, default: Any = _MISSING):
+    def get(self, data: Mapping, key: str, prefix: str, kind: type | tuple,
+            default: Any = _MISSING):
         name = f"{prefix}{key}"
         if key not in data:
             if default is _MISSING:
@@ -440,7 +441,8 @@ class _Reader:
         result = ["/"]
         for i, p in enumerate(paths):
             if not isinstance(p, str) or not p.startswith("/"):
-                raise self.fail(f"server.legacy_paths[{i}]", f"must be a path starting with /, not {p!r}")
+                raise self.fail(f"server.legacy_paths[{i}]",
+                                f"must be a path starting with /, not {p!r}")
             if p not in result:
                 result.append(p)
         return tuple(result)

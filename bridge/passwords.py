@@ -47,7 +47,8 @@ _MAX_RP = 64
 _NOBODY = "TMAZmwjh8OSTDC5Dx/H1rg==$w8LtHEYBkgXwAUchsq0lfaJnUjywyC3jgz2/mHrGarg="
 
 
-def hash_password(password: str, *, n: int = DEFAULT_N, r: int = DEFAULT_R, p: int = DEFAULT_P) -> str:
+def hash_password(password: str, *, n: int = DEFAULT_N, r: int = DEFAULT_R,
+                  p: int = DEFAULT_P) -> str:
     """A new salted scrypt hash of `password` in the `scrypt$n$r$p$salt$hash` format."""
     if not password:
         raise ValueError("password must not be empty")

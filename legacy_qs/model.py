@@ -132,7 +132,8 @@ class LegacySale:
         except KeyError as e:
             raise LegacyQSError("printable", f"missing key {e.args[0]!r}") from None
         except (TypeError, AttributeError) as e:
-            raise LegacyQSError("printable", f"malformed sale data ({type(e).__name__}: {e})") from None
+            raise LegacyQSError("printable",
+                                f"malformed sale data ({type(e).__name__}: {e})") from None
 
 
 def _day(value: dt.date | dt.datetime) -> str:

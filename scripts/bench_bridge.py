@@ -202,7 +202,8 @@ def main() -> None:
     app = create_app(config, journal, clients)
     server = BridgeServer(app, "127.0.0.1", 0, threads=config.threads).start()
     http = requests.Session()
-    print(f"astro-bridge bench: sandbox {'in this process' if args.in_process else 'in its own process'}, "
+    where = "in this process" if args.in_process else "in its own process"
+    print(f"astro-bridge bench: sandbox {where}, "
           f"journal {config.journal_path} (synchronous=FULL), {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
     try:
@@ -281,7 +282,7 @@ def main() -> None:
             lock = threading.Lock()
             go = threading.Barrier(count + 1)
 
-            def till(t: int, count=count) -> None:
+            def till(t: int, count=count, go=go, lock=lock, waits=waits) -> None:
                 session = requests.Session()
                 go.wait()
                 for i in range(args.per_till):

@@ -40,10 +40,10 @@ from urllib.parse import urlencode
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gen_sales  # noqa: E402  (the sibling script)
+import gen_sales  # the sibling script
 
-from bridge.astro import AstroClient, BusinessError, Purchase  # noqa: E402
-from bridge.sandbox.server import SandboxServer  # noqa: E402
+from bridge.astro import AstroClient, BusinessError, Purchase
+from bridge.sandbox.server import SandboxServer
 
 CONFIG = """
 [server]

@@ -83,10 +83,11 @@ class Bridge:
 
     def start(self) -> None:
         self.starts += 1
-        log = open(self.folder / f"serve-{self.starts}.log", "w")
-        self.proc = subprocess.Popen(
-            [CLI, "serve", "--config", str(self.config), "--port", str(self.port)],
-            cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
+        # The child writes to its own copy of the log's descriptor; ours is closed.
+        with open(self.folder / f"serve-{self.starts}.log", "w") as log:
+            self.proc = subprocess.Popen(
+                [CLI, "serve", "--config", str(self.config), "--port", str(self.port)],
+                cwd=self.folder, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
         wait_line(self.proc, "astro-bridge listening on ")
 
     def kill(self) -> None:
@@ -272,9 +273,9 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="astro-bridge-chaos-"))
     env = {k: v for k, v in os.environ.items() if k != "ASTRO_BRIDGE_CONFIG"}
-    sandbox = subprocess.Popen([CLI, "sandbox", "--control", "--port", "0"], cwd=folder,
-                               env=env, stdout=subprocess.PIPE,
-                               stderr=open(folder / "sandbox.log", "w"), text=True)
+    with open(folder / "sandbox.log", "w") as log:
+        sandbox = subprocess.Popen([CLI, "sandbox", "--control", "--port", "0"], cwd=folder,
+                                   env=env, stdout=subprocess.PIPE, stderr=log, text=True)
     bridge = None
     try:
         api_url = wait_line(sandbox, "Astro sandbox: ")

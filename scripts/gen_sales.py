@@ -14,6 +14,7 @@ Deterministic for a given --seed; streams, so a million lines need no memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -84,13 +85,9 @@ def main(argv=None) -> int:
     ap.add_argument("-o", "--output", default="-", help="file to write (default stdout)")
     args = ap.parse_args(argv)
     count = args.sales if args.sales or args.lines else 2000
-    out = sys.stdout if args.output == "-" else open(args.output, "w", newline="",
-                                                      encoding="utf-8")
-    try:
+    with (contextlib.nullcontext(sys.stdout) if args.output == "-"
+          else open(args.output, "w", newline="", encoding="utf-8")) as out:
         write(out, args, sales(count, args.lines, args.customers, args.year, args.seed))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 0
 
 

@@ -6,6 +6,7 @@ bridge.translate is a package of its own here).
 """
 import ast
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,7 +164,7 @@ def test_packages_import_each_other_in_no_circle():
     graph = package_graph()
     circle = _cycle(graph)
     if circle:
-        where = [f"{a} -> {b} ({', '.join(graph[a][b])})" for a, b in zip(circle, circle[1:])]
+        where = [f"{a} -> {b} ({', '.join(graph[a][b])})" for a, b in pairwise(circle)]
         raise AssertionError("import circle between packages:\n" + "\n".join(where))
 
 

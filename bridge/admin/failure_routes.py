@@ -7,7 +7,8 @@ Thin: parse the filters and the chosen lines, call `bridge.admin.report` and
 (`page`, `open_page`; previous/next links keep the filters; the CSV has every line) and
 each reason's guidance once, below the lists, with each line linking to it. A filter
 value the report cannot use (`days=abc`, `days=-5`, `page=0`) is answered 400 with a
-message naming the filter, never replaced by a default. State changes are POSTs carrying the session's CSRF
+message naming the filter, never replaced by a default. State changes are POSTs carrying the
+session's CSRF
 token; after one the browser is sent back (303) to the report with a short summary, so a
 reload repeats nothing.
 """

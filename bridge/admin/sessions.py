@@ -7,7 +7,8 @@ removing the user) ends their sessions. Nothing secret is in the cookie. Logout 
 the session id in the journal (until the session would have ended anyway), so a copied
 cookie stops working too, on every bridge sharing the journal.
 
-Cookie flags: HttpOnly, SameSite=Strict, Path=<where the admin app is mounted>, and Secure when the request
+Cookie flags: HttpOnly, SameSite=Strict, Path=<where the admin app is mounted>, and Secure when
+the request
 came over https (`request_scheme` is given by the caller, which knows the trusted
 proxies).
 

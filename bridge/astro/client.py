@@ -2,7 +2,8 @@
 
 A small pool of ``requests.Session`` objects, each used by one call at a time (a
 Session is not thread-safe; each keeps its connection alive; at most `IDLE_SESSIONS`
-wait idle), one cached token (shared by the threads, guarded by a lock), timeouts on every request, and retries with exponential
+wait idle), one cached token (shared by the threads, guarded by a lock), timeouts on every
+request, and retries with exponential
 backoff and jitter for NotSent failures only: a call that may have been processed
 (Ambiguous) is never resent here, the caller decides.
 
@@ -188,7 +189,7 @@ class AstroClient:
 
         on_the_way = [threading.Event() for _ in calls[:-1]]
         futures = [self._round_threads().submit(bounded, call, sending)
-                   for call, sending in zip(calls[:-1], on_the_way)]
+                   for call, sending in zip(calls[:-1], on_the_way, strict=True)]
         try:
             give_up = time.monotonic() + SEND_WAIT
             for sending in on_the_way:

@@ -128,7 +128,7 @@ class StoreClients:
 
         stores = list(stores)
         with ThreadPoolExecutor(max_workers=min(8, len(stores) or 1)) as pool:
-            return list(zip(stores, pool.map(problem, stores)))
+            return list(zip(stores, pool.map(problem, stores), strict=True))
 
     def close(self) -> None:
         with self._lock:

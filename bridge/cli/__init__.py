@@ -15,7 +15,6 @@ def main():
 
 
 # Command modules (each adds its commands to `main` when imported).
-# from bridge.cli import parse  # noqa: E402,F401
 from bridge.cli import hash_password  # noqa: E402,F401
 from bridge.cli import parse  # noqa: E402,F401
 from bridge.cli import sandbox  # noqa: E402,F401

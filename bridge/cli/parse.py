@@ -112,7 +112,8 @@ def summary(sale: LegacySale) -> str:
         out.append(f"username: {sale.username}")
     out.append(f"lines:    {len(sale.lines)}")
     for line in sale.lines:
-        out.append(f"  {line.index:>3}  {line.upc:<14} x{line.qty:<5} {line.description or ''}".rstrip())
+        out.append(f"  {line.index:>3}  {line.upc:<14} x{line.qty:<5} "
+                   f"{line.description or ''}".rstrip())
     out.append(f"subtotal: {sale.subtotal if sale.subtotal is not None else '-'}")
     flags = [
         f"sale id {sale.sale_id}" if sale.sale_id else None,

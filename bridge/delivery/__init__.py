@@ -86,7 +86,8 @@ from bridge.delivery.receipt import after_redemption, current_receipt, receipt_d
 from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
-__all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "new_holder", "retry_delay", "start_delivery",
+__all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "new_holder", "retry_delay",
+           "start_delivery",
            "status_after", "receipt_data", "current_receipt", "after_redemption",
            "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

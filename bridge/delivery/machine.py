@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from bridge.astro import (AstroError, AuthError, BusinessError, CallResult, CustomerNotFound,
-                          CustomerStatus, NotSent, Purchase, RateLimited)
+                          NotSent, Purchase, RateLimited)
 from bridge.config import RetryPolicy
 from bridge.delivery.overlap import card_sizes_of, status_after
 from bridge.delivery.points import PointsAward, WaitForPoints, note_points
@@ -256,7 +256,7 @@ class _Delivery:
             results = self.client.together([c.run for c in calls])
             with self.journal.atomically():
                 self.refresh()
-                for call, result in zip(calls, results):
+                for call, result in zip(calls, results, strict=True):
                     self.record(call, result)
                 self.refresh()
                 if self.stop is None or not self.stop.counted:

@@ -196,7 +196,8 @@ class PointsAward:
             self.journal.mark_step_pending(self.key, step.n, None,
                                            "not awarded (Astro's history has no such award)")
             return False
-        message = (f"{Reason.POINTS_UNCERTAIN.value}: the points for {step.dollar_amount} dollars may or "
+        message = (f"{Reason.POINTS_UNCERTAIN.value}: the points for {step.dollar_amount} "
+                   "dollars may or "
                    f"may not have been awarded ({found.why}); a person decides, with the "
                    f"customer's points history around the sale")
         self.journal.mark_step_undecided(self.key, step.n, message,

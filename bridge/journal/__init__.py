@@ -9,7 +9,8 @@ PostgreSQL database shared by several bridges (a connection pool; `postgres`). E
 transaction runs in one place (`base`: a failed COMMIT is rolled back and reaches the
 caller as JournalError; `atomically` makes several calls one transaction; on SQLite
 this process's writers take turns on a lock of their own); one list of migrations
-serves both (`schema`). The interface speaks in domain values (plans, steps, failures, aware datetimes), never SQL, and keeps
+serves both (`schema`). The interface speaks in domain values (plans, steps, failures, aware
+datetimes), never SQL, and keeps
 to unique constraints (`INSERT ... ON CONFLICT`) and conditional updates with row counts
 (never read-then-write for uniqueness); the few read-then-write transactions lock
 first (`_lock_customer`, then `_lock_sale`: no-ops on SQLite, whose writers are
@@ -18,7 +19,8 @@ serialized). Times are stored as exact integer microseconds.
 `Journal` is composed of parts, one module each: `base` (the backend, transactions, the
 journal's clock, secrets, health), `sales` (with leases), `points`, `customers`,
 `failures`, `redemptions`, `migration` (shadow outcomes, unreadable sales), `logins`
-(the login throttle's records, ended admin sessions) and `programs` (what Astro lists of item codes and stores). `copy` copies one
+(the login throttle's records, ended admin sessions) and `programs` (what Astro lists of item
+codes and stores). `copy` copies one
 journal into another (`astro-bridge journal copy`).
 
 Public interface (times are aware datetimes)::
@@ -119,7 +121,8 @@ Public interface (times are aware datetimes)::
 Step states: pending, done, failed (business reason; final until a person retries),
 uncertain (sent, outcome unknown: reconcile before any re-send), undecided (points whose
 outcome Astro's history cannot tell: a person decides, no retry re-sends them),
-given_up, skipped (phase passthrough/shadow: recorded, not sent). Sale status, derived from its steps
+given_up, skipped (phase passthrough/shadow: recorded, not sent). Sale status, derived from its
+steps
 whenever one changes: pending (something left to do), delivered (all done, no failed
 line), partial (something failed, something delivered), failed (nothing but the
 customer step got through), given_up, or the phase name for passthrough/shadow sales.
@@ -134,7 +137,7 @@ from __future__ import annotations
 
 import os
 
-from bridge.journal.base import LEASE_SECONDS, JournalError, open_backend, utcnow
+from bridge.journal.base import LEASE_SECONDS, JournalError, utcnow
 from bridge.journal.customers import CustomerJournal
 from bridge.journal.failures import FAILURE_KINDS, Failure, FailureJournal
 from bridge.journal.migration import MIGRATION_PHASES, MigrationJournal

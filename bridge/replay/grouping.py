@@ -135,7 +135,7 @@ def _merge(rows: list[StagedRow]) -> ReplaySale | InvalidSale:
                 customer = dataclasses.replace(customer, **updates)
     lines, line_sources, amounts = [], [], []
     for part in parts:
-        for line, source in zip(part.sale.lines, part.line_sources):
+        for line, source in zip(part.sale.lines, part.line_sources, strict=True):
             lines.append(Line(len(lines) + 1, line.upc, line.description, line.qty))
             line_sources.append(source)
         if part.sale.subtotal is not None:

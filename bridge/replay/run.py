@@ -354,7 +354,7 @@ class Replay:
                                      max_lines=self.options.batch_lines,
                                      retry=self.config.retry, holder=self.run_id)
             left = []
-            for (item, key, _), outcome in zip(pending, outcomes):
+            for (item, key, _), outcome in zip(pending, outcomes, strict=True):
                 if outcome.status != SALE_PENDING:
                     self._finish(item, key, outcome)
                     continue

@@ -116,7 +116,8 @@ class Tally:
             out.append(f"warnings:          {self.warnings} rows (sent as given; the report "
                        f"lists them)")
         if self.skipped:
-            out.append(f"skipped:           {sum(self.skipped.values())} sales with nothing to send")
+            out.append(f"skipped:           {sum(self.skipped.values())} sales "
+                       "with nothing to send")
             out.extend(_reasons(self.skipped))
         if not self.dry_run:
             out.append(f"failed:            {self.failed_sales} sales")
@@ -176,7 +177,9 @@ class Report:
 
     def __init__(self, path: str | None, show: int = 100,
                  shown: tuple[str, ...] = ("invalid", "failed")):
-        self._file = open(path, "w", newline="", encoding="utf-8") if path else None
+        # Open for the run, as rows arrive; close() closes it.
+        self._file = (open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+                      if path else None)
         self._writer = csv.writer(self._file) if self._file else None
         self._lock = threading.Lock()
         self.show, self.statuses = show, shown

@@ -24,7 +24,8 @@ class Workers:
         self._ended = [threading.Event() for _ in range(n)]
         self._threads = [threading.Thread(target=self._loop, args=(q, ended), daemon=True,
                                           name=f"replay-{i}")
-                         for i, (q, ended) in enumerate(zip(self._queues, self._ended))]
+                         for i, (q, ended)
+                         in enumerate(zip(self._queues, self._ended, strict=True))]
         for thread in self._threads:
             thread.start()
 

@@ -321,7 +321,7 @@ class Account:
             return fail("invalid_quantity")
         date = str(line.get("item_transaction_date") or _today())[:10]
         try:
-            datetime.strptime(date, "%Y-%m-%d")
+            datetime.strptime(date, "%Y-%m-%d")  # noqa: DTZ007 (only the form is checked)
         except ValueError:
             return fail("incomplete_request")
         if tid in self.state["transactions"] or tid in seen:

@@ -75,7 +75,7 @@ def legacy_reply(rt: Runtime) -> Reply:
         f"<tr><td>{html.escape(ln.upc)}</td><td>{html.escape(ln.description or '')}</td>"
         f"<td>{ln.qty}</td><td>{html.escape(r['transaction_status_message'])}</td>"
         f"<td>{html.escape(r['astro_program_title'] or '')}</td></tr>"
-        for ln, r in zip(lines, results))
+        for ln, r in zip(lines, results, strict=True))
     ok = sum(1 for r in results if r["transaction_status"] == SUCCESS)
     parts = [f"<p>Customer: {html.escape(status['first_name'])} "
              f"{html.escape(status['last_name'])} ({html.escape(customer)})</p>"]

@@ -1,7 +1,8 @@
 """The bridge's web app: the legacy button endpoint, receipts, the URL builder, health.
 
 `create_web_app(config, journal, clients=None)` builds a new bottle app (no module-level
-default app); bridge.app mounts the admin pages and the REST proxy on it. Routes stay thin: parse, resolve the store and the login, record, deliver,
+default app); bridge.app mounts the admin pages and the REST proxy on it. Routes stay thin:
+parse, resolve the store and the login, record, deliver,
 redirect, render. Routes:
 
 - `GET|POST /` and each configured legacy path: a button click. Without any parameter,
@@ -104,7 +105,8 @@ class BridgeWeb:
         raw = _raw_query()
         if raw is None:
             self.log_refused("bad-request", started, 413)
-            return render.error_page(413, "Too large", "The button sent more than the bridge accepts.")
+            return render.error_page(413, "Too large",
+                                     "The button sent more than the bridge accepts.")
         if not raw.strip():
             return self.builder(None)
         legacy = legacy_store(self.config, raw) if self.legacy_phases else None
@@ -352,7 +354,8 @@ class BridgeWeb:
     # -- receipts ------------------------------------------------------------------
     def receipt(self, sale_key: str):
         token = bottle.request.query.get("t")
-        found = self.journal.get_sale(sale_key) if self.signer.receipt_token_ok(sale_key, token) else None
+        found = (self.journal.get_sale(sale_key)
+                 if self.signer.receipt_token_ok(sale_key, token) else None)
         if found is None:
             return render.error_page(404, "No such receipt",
                                      "This receipt link is not valid (or not complete).")

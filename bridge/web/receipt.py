@@ -6,7 +6,8 @@ punched · 74 points · 1 reward ready`), then the cards this sale punched, each
 card once with its lines under it (`Buy 12 Get 1 Dog Kibble: card 2/12 (+2)`), the
 points and the rewards ready; then the lines in no program (quietly: nothing to do at
 the till; "In no program." for an item no program lists at all, a routine line marked
-so by bridge.delivery.programs), what went wrong in plain words, and last who and which sale it was. It is
+so by bridge.delivery.programs), what went wrong in plain words, and last who and which sale it
+was. It is
 headed by the sale's kind (a sale, a refund, or a return: a negative SubTotal, whose
 points are deducted). For refunds it lists the card items staff must remove by hand.
 While the sale is still pending it says it is saved and will be sent (the page then

@@ -32,7 +32,7 @@ def trusted_networks(entries: Iterable[str]) -> tuple[_Network, ...]:
         try:
             nets.append(ipaddress.ip_network(str(entry).strip(), strict=False))
         except ValueError:
-            raise ValueError(f"trusted_proxies: {entry!r} is not an address or network")
+            raise ValueError(f"trusted_proxies: {entry!r} is not an address or network") from None
     return tuple(nets)
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bridge.app import create_app
 from bridge.reasons import Reason
-from tests.admin.conftest import ADMIN_PASSWORD, fast_throttle
+from tests.admin.conftest import ADMIN_PASSWORD
 
 BOUNDED = settings(max_examples=60, deadline=None, database=None,
                    suppress_health_check=[HealthCheck.too_slow,

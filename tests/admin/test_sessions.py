@@ -108,7 +108,6 @@ def test_a_logout_on_one_bridge_holds_on_every_bridge_of_the_journal(journal):
 
 def test_a_cookie_whose_expiry_is_not_a_whole_number_is_no_session():
     import base64
-    import json
 
     m = manager({"admin": "hash-1"})
     for expires in ("1e999", "1.5", "true", '"2"', "null"):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bridge.config import AstroLogin, Store
-from bridge.journal import DONE, FAILED, PENDING, UNCERTAIN, Journal, JournalError
+from bridge.journal import DONE, PENDING, UNCERTAIN, Journal, JournalError
 from bridge.reasons import Reason
 from bridge.translate import fingerprint, plan_sale, sale_key_for
 from legacy_qs import parse

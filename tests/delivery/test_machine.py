@@ -37,8 +37,8 @@ def test_new_pos_customer_found_by_phone_is_linked(sandbox, journal, client, sto
 
 
 def test_unknown_customer_is_created_in_astro(sandbox, journal, client, store):
-    key = record(journal, store, f"CustomerID=NEW-1&FirstName=Nora&LastName=New"
-                                 f"&Email=nora@example.com&UPC1=WASH-SELF")
+    key = record(journal, store, "CustomerID=NEW-1&FirstName=Nora&LastName=New"
+                                 "&Email=nora@example.com&UPC1=WASH-SELF")
     outcome = deliver(journal, client, key)
     created = customer(sandbox, "NEW-1")
     assert (created["first_name"], created["email_address"]) == ("Nora", "nora@example.com")

@@ -23,7 +23,7 @@ def sale(*lines, dollars="74.98"):
         PointsStep(2, "SALLY-1", Decimal(dollars))))
     results = [{"transaction_id": ln.transaction_id, "result": result, "message": None,
                 "program_id": program, "program_title": program and "Buy 12 Get 1 Dog Kibble"}
-               for ln, (_, _, result, program) in zip(tlines, lines)]
+               for ln, (_, _, result, program) in zip(tlines, lines, strict=True)]
     steps = (StepRecord(0, "customer", "done", {"how": "known"}, None, 0),
              StepRecord(1, "transactions", "done", {"lines": results}, None, 0),
              StepRecord(2, "points", "done", {"total_points": 74}, None, 0))

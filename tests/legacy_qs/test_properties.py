@@ -58,7 +58,8 @@ def amounts(draw):
 
 offsets = st.integers(-23 * 60 + 1, 23 * 60 - 1).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
 # The years a sale date may have (legacy_qs.dates.MIN_YEAR..MAX_YEAR).
-FIRST, LAST = dt.datetime(1000, 1, 1), dt.datetime(9998, 12, 31, 23, 59, 59)
+# Naive bounds, as hypothesis wants them: the zones are drawn by `timezones`.
+FIRST, LAST = dt.datetime(1000, 1, 1), dt.datetime(9998, 12, 31, 23, 59, 59)  # noqa: DTZ001
 dates = (st.none() | st.dates(FIRST.date(), LAST.date())
          | st.datetimes(FIRST, LAST, timezones=st.none() | offsets))
 

@@ -1,6 +1,7 @@
 """Input readers and CSV presets: what each record of a file becomes."""
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -38,7 +39,7 @@ def test_square_item_details_split_the_customer_name(tmp_path):
                  "Date,Time,Category,Item,Qty,SKU,Gross Sales,Net Sales,Transaction ID,"
                  "Customer ID,Customer Name\n"
                  "2025-04-02,10:00,Dog,Kibble,1,012345678905,45.99,45.99,T-9,SQ1,Mary Ann Lee\n")
-    assert detect_preset(open(path).readline().strip().split(",")) == "square"
+    assert detect_preset(Path(path).read_text().splitlines()[0].strip().split(",")) == "square"
     [row] = read_inputs([path], "demo")
     assert row.group == "s:T-9" and row.error is None
     customer = unpack(row.payload).sale.customer
@@ -84,7 +85,7 @@ def test_bad_map_option_is_unusable(option, message):
 def test_map_to_a_missing_column_is_unusable(tmp_path):
     path = write(tmp_path, "x.csv", LIGHTSPEED)
     with pytest.raises(UnusableInput, match="no column 'Units'"):
-        resolve_columns(open(path).readline().strip().split(","), None, {"qty": "Units"})
+        resolve_columns(Path(path).read_text().splitlines()[0].strip().split(","), None, {"qty": "Units"})
 
 
 def test_url_lines_are_whole_sales_and_never_keep_the_password(tmp_path):

@@ -12,7 +12,7 @@ from bridge.app import create_app
 from bridge.webbase.throttle import LoginThrottle, ThrottlePolicy
 from tests.clock import wait_until
 from tests.conftest import TEST_HASH_N
-from tests.web.conftest import SALLY, TEST_THROTTLE, LiveBridge, sale_key_of
+from tests.web.conftest import SALLY, LiveBridge, sale_key_of
 
 
 def test_password_guesses_get_401_then_the_address_is_throttled(bridge, sandbox):

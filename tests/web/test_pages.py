@@ -1,6 +1,7 @@
 """What every page carries, the builder, health checks, and secrets kept out of sight."""
 import glob
 import re
+from pathlib import Path
 
 from tests.web.conftest import SALLY
 
@@ -76,7 +77,7 @@ def test_no_secret_in_the_journal_logs_or_pages(bridge, sandbox, caplog):
     assert tokens
     secrets = ["demo-button", "demo-password", *tokens]
     bridge.journal.close()                                 # flush the WAL into the file
-    stored = b"".join(open(f, "rb").read() for f in glob.glob(bridge.config.journal_path + "*"))
+    stored = b"".join(Path(f).read_bytes() for f in glob.glob(bridge.config.journal_path + "*"))
     logged = caplog.text
     shown = "".join(p.text + str(p.headers) for p in pages)
     for secret in secrets:

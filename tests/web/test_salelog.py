@@ -60,7 +60,7 @@ def test_passthrough_and_shadow_clicks_log_one_line_each(sandbox, tmp_path, capl
     import dataclasses
 
     from tests.conftest import demo_config_for_tests
-    from tests.web.conftest import SALLY, LiveBridge
+    from tests.web.conftest import LiveBridge
     caplog.set_level(logging.INFO)
     for phase in ("passthrough", "shadow"):
         config = demo_config_for_tests(sandbox.api_url, str(tmp_path / f"{phase}.db"))
