@@ -186,7 +186,10 @@ class Config:
     @property
     def journal_location(self) -> str | Secret:
         """What bridge.journal.Journal opens: the PostgreSQL URL, else the file."""
-        return self.journal_url if self.journal_url is not None else self.journal_path
+        if self.journal_url is not None:
+            return self.journal_url
+        assert self.journal_path is not None      # Config.journal sets one of the two
+        return self.journal_path
 
     def store(self, store_id: str) -> Store:
         """The store with this id; KeyError when there is none."""

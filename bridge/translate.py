@@ -45,7 +45,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union, overload
 
 from legacy_qs import Customer
 
@@ -225,7 +225,11 @@ def original_sale_key(store: "Store", sale: "LegacySale") -> str | None:
     return f"{store.id}-{ref}" if ref else None
 
 
-def sale_date(sale: "LegacySale", store: "Store", today: dt.date) -> dt.date:
+@overload
+def sale_date(sale: LegacySale, store: Store, today: dt.date) -> dt.date: ...
+@overload
+def sale_date(sale: LegacySale, store: Store, today: dt.date | None) -> dt.date | None: ...
+def sale_date(sale: LegacySale, store: Store, today: dt.date | None) -> dt.date | None:
     """The sale's day in the store's time zone: an aware date-time is converted to the
     store's zone, a naive one is taken as store-local, no date at all is `today`."""
     when = sale.date
@@ -257,9 +261,8 @@ def plan_sale(sale: "LegacySale", store: "Store", sale_key: str, *, today: dt.da
     if sale.refund:
         wanted = [ManualRemoval(ln.index, ln.upc, abs(ln.qty), ln.description)
                   for ln in sale.lines]
-        use_original = (original is not None and store.refund_remove_items
-                        and original.customer_id == customer_id)
-        if use_original:
+        if (original is not None and store.refund_remove_items
+                and original.customer_id == customer_id):
             matched_original = original.sale_key
             removals, manual = _match_removals(wanted, original)
             for transaction_id, item_code, quantity in removals:
@@ -314,7 +317,7 @@ def _match_removals(wanted: list[ManualRemoval], original: Plan):
 
     Returns ([(transaction_id, item_code, quantity|None)], [unmatched ManualRemoval]).
     """
-    remaining = {}                                   # transaction_id -> (line, qty left)
+    remaining: dict[str, list[Any]] = {}             # transaction_id -> [line, qty left]
     for step in original.steps:
         if isinstance(step, TransactionsStep):
             for line in step.lines:

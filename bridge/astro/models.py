@@ -73,7 +73,7 @@ def _bool(value: Any) -> bool:
     return bool(value)
 
 
-def _many(record: type) -> Callable[[Any], tuple]:
+def _many(record: type[_Record]) -> Callable[[Any], tuple]:
     return lambda value: tuple(record.from_data(d) for d in records(value))
 
 
@@ -96,11 +96,13 @@ class _Record:
                             else f"expected an object, got {type(data).__name__}")
         required = cls.required if required is None else required
         values = {}
-        for attr, name, convert in _wired(cls):
+        # A class is hashable; mypy checks the instances' __hash__ against Hashable.
+        for attr, name, convert in _wired(cls):  # type: ignore[arg-type]
             value = values[attr] = convert(data.get(name))
             if name in required and (value is None or data.get(name) in (None, "")):
                 raise Malformed(f"no usable {name}")
-        return cls(**values, raw=data)
+        # Every record class is a dataclass with a `raw` field (_raw()); _Record is not.
+        return cls(**values, raw=data)  # type: ignore[call-arg]
 
 
 @functools.lru_cache(maxsize=None)

@@ -57,13 +57,13 @@ class StoreClients:
         self.timeouts = request_timeouts(config.request_deadline)
 
     def __call__(self, store: Store | str) -> AstroClient | None:
-        store = self._store(store)
-        if store is None:
+        found = self._store(store)
+        if found is None:
             return None
-        if store.astro.username and store.astro.password:
-            return self.own(store)
+        if found.astro.username and found.astro.password:
+            return self.own(found)
         with self._lock:
-            return self._latest.get(store.id)
+            return self._latest.get(found.id)
 
     def own(self, store: Store) -> AstroClient:
         """The client of the store's own configured Astro login."""
@@ -71,6 +71,8 @@ class StoreClients:
             client = self._own.get(store.id)
             if client is None:
                 a = store.astro
+                if a.password is None:
+                    raise ValueError(f"store {store.id} has no Astro login of its own")
                 client = self._factory(a.base_url, a.username, a.password.reveal(),
                                        a.client_id, **self.timeouts)
                 self._own[store.id] = client

@@ -151,9 +151,7 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     instead of a call of its own (deliver_sales: the results of a merged call).
     """
     if started is None:
-        sale = journal.get_sale(sale_key)
-        if sale is None:
-            raise KeyError(sale_key)
+        sale = journal.known_sale(sale_key)
         if sale.status != SALE_PENDING:
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
         holder = holder or new_holder()
@@ -161,13 +159,11 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
             started = start_delivery(journal, sale_key, holder, client=client,
                                      deadline=deadline, now=now)
         if started is None:
-            sale = journal.get_sale(sale_key)
+            sale = journal.known_sale(sale_key)
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt,
                                    claimed=sale.status != SALE_PENDING)
     with journal.holding(sale_key, holder, claimed=True) as hold:
-        sale = journal.get_sale(sale_key)
-        if sale is None:
-            raise KeyError(sale_key)
+        sale = journal.known_sale(sale_key)
         if sale.status != SALE_PENDING:
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
         with _bounded(client, deadline):
@@ -268,7 +264,7 @@ class _Delivery:
             return self.finish()
 
     def refresh(self) -> None:
-        self.sale = self.journal.get_sale(self.key)
+        self.sale = self.journal.known_sale(self.key)
 
     def finish(self) -> DeliveryOutcome:
         """Inside the last round's transaction: the receipt stored, the retry scheduled
@@ -745,11 +741,7 @@ def deliver_sales(journal: Journal, client, sale_keys, *, max_lines: int = 100,
     need no call of their own is one transaction (one commit) for all of them."""
     keys = list(sale_keys)
     holder = holder or new_holder()
-    sales = {}
-    for key in keys:
-        sales[key] = journal.get_sale(key)
-        if sales[key] is None:
-            raise KeyError(key)
+    sales = {key: journal.known_sale(key) for key in keys}
     if len({(s.store_id, s.plan.customer_id) for s in sales.values()}) > 1:
         raise ValueError("deliver_sales takes the sales of one customer")
     outcomes = {k: DeliveryOutcome(k, s.status, receipt=s.receipt)
@@ -773,7 +765,7 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
             for key in keys:
                 attempt = start_delivery(journal, key, holder, client=client, now=now)
                 if attempt is None:
-                    sale = journal.get_sale(key)
+                    sale = journal.known_sale(key)
                     outcomes[key] = DeliveryOutcome(key, sale.status, receipt=sale.receipt,
                                                     claimed=sale.status != SALE_PENDING)
                 else:
@@ -836,7 +828,7 @@ def _open_lines(journal: Journal, keys: list[str]) -> dict[str, TransactionsStep
     """The transactions step still to send of each sale that has one, by key, in order."""
     steps = {}
     for key in keys:
-        sale = journal.get_sale(key)
+        sale = journal.known_sale(key)
         record = next((s for s in sale.steps if s.kind == TRANSACTIONS
                        and s.state == PENDING), None)
         if record is not None:
@@ -847,7 +839,7 @@ def _open_lines(journal: Journal, keys: list[str]) -> dict[str, TransactionsStep
 def _calls_left(journal: Journal, key: str, answer) -> bool:
     """Whether the rest of a sale's attempt calls Astro: points or a removal to send or
     to check, or lines that go in a call of their own (see `_answered`)."""
-    sale = journal.get_sale(key)
+    sale = journal.known_sale(key)
     kinds = {s.kind for s in sale.steps if s.state in (PENDING, UNCERTAIN)}
     if kinds & {POINTS, REMOVE_TRANSACTION}:
         return True

@@ -164,7 +164,7 @@ def settle_sale(journal: Journal, sale_key: str, holder: str) -> str | None:
     with journal.holding(sale_key, holder) as held:
         if not held:
             return None
-        sale = journal.get_sale(sale_key)       # again, under the lease
+        sale = journal.known_sale(sale_key)     # again, under the lease
         if sale.status not in (SALE_DELIVERED, SALE_PARTIAL):
             return None
         codes = {ln.transaction_id: ln.item_code for step in sale.plan.steps
@@ -180,7 +180,7 @@ def settle_sale(journal: Journal, sale_key: str, holder: str) -> str | None:
             if lines != record.result.get("lines") or problems != record.problems:
                 journal.mark_step_done(sale_key, record.n, {**record.result, "lines": lines},
                                        problems=problems)
-        status = journal.get_sale(sale_key).status
+        status = journal.known_sale(sale_key).status
         if sale.receipt:
             receipt = {**sale.receipt, "status": status, "lines": [
                 {**ln, "routine": routine.get(ln.get("transaction_id"), False)}

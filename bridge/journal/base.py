@@ -13,7 +13,7 @@ import secrets as _secrets
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, overload
 
 from bridge.journal.errors import JournalError
 from bridge.metrics import JOURNAL_ERRORS
@@ -195,6 +195,10 @@ def micros(when: dt.datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+@overload
+def from_micros(value: int) -> dt.datetime: ...
+@overload
+def from_micros(value: int | None) -> dt.datetime | None: ...
 def from_micros(value: int | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -45,7 +45,8 @@ class MigrationJournal(JournalBase):
         id (sale key, or "unreadable-<n>"), store, phase, received_at, sale (printable
         form, None if unreadable), problem, outcome (the shadow outcome or None)."""
         def where(prefix: str) -> tuple[str, list]:
-            clauses, args = [], []
+            clauses: list[str] = []
+            args: list[object] = []
             if store is not None:
                 clauses.append(f"{prefix}store_id = ?")
                 args.append(store)

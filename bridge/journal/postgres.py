@@ -28,7 +28,8 @@ try:
     import psycopg
     import psycopg_pool
 except ImportError:         # an optional extra: SQLite journals need neither
-    psycopg = psycopg_pool = None
+    # Stand-ins the type system can't express: the modules are absent.
+    psycopg = psycopg_pool = None  # type: ignore[assignment]
 
 POOL_SIZE = 16      # connections per process: request threads, the worker, the heartbeat
 _NOW_US = "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000) AS BIGINT)"
@@ -36,6 +37,8 @@ _NOW_US = "SELECT CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000) AS
 
 class Row(tuple):
     """A row readable by position and by column name, like sqlite3.Row."""
+
+    _index: dict[str, int]
 
     def __new__(cls, values, index: dict[str, int]):
         row = super().__new__(cls, values)

@@ -107,6 +107,7 @@ class RedemptionJournal(JournalBase):
             if row is None:
                 raise KeyError(key)
             if state != "done":
+                assert reason is not None        # required for these states, see above
                 failure_id = insert_failure(
                     conn, row["store_id"], "redemption", message or str(reason), when,
                     reason=reason, sale_key=row["sale_key"], customer_id=row["customer_id"],

@@ -98,6 +98,8 @@ def derive_status(steps: list[tuple[str, str, int]]) -> str:
 class SalesJournal(JournalBase):
     """Sales, steps, leases and receipts."""
 
+    _beat: _Heartbeat | None      # the lease renewer, started with the first hold
+
     # -- recording and reading sales ---------------------------------------------------
     def new_sale_key(self, store_id: str) -> str:
         """A new sale key `<store>-B<id>` for a sale without SaleID; the id sorts by time
@@ -190,6 +192,13 @@ class SalesJournal(JournalBase):
                                  (sale_key,)).fetchall()
         return _sale_record(row, steps)
 
+    def known_sale(self, sale_key: str) -> SaleRecord:
+        """The sale, which the caller knows was recorded; KeyError(sale_key) if not."""
+        sale = self.get_sale(sale_key)
+        if sale is None:
+            raise KeyError(sale_key)
+        return sale
+
     def sales(self, store_id: str | None = None, status: str | None = None,
               limit: int = 100, *, customer_id: str | None = None) -> list[SaleRecord]:
         """The newest sales first, optionally of one store, one status and/or one
@@ -202,7 +211,8 @@ class SalesJournal(JournalBase):
             keys = [r["sale_key"] for r in conn.execute(
                 f"SELECT sale_key FROM sales {where} ORDER BY received_at_us DESC LIMIT ?",
                 (*args, limit)).fetchall()]
-        return [self.get_sale(k) for k in keys]
+        # A sale deleted between the two reads is left out.
+        return [sale for k in keys if (sale := self.get_sale(k)) is not None]
 
     def pending_steps(self, sale_key: str) -> tuple[StepRecord, ...]:
         """The steps still to do (pending or uncertain), in plan order."""
@@ -280,7 +290,7 @@ class SalesJournal(JournalBase):
         """Renew the leases (sale key, holder) still held, in one transaction; returns
         the keys whose lease was lost (taken over after it ran out)."""
         leases = list(leases)
-        lost = []
+        lost: list[str] = []
         if not leases:
             return lost
         with self._write() as conn:
@@ -339,7 +349,8 @@ class SalesJournal(JournalBase):
         super().close()
 
     # -- steps -------------------------------------------------------------------------
-    def mark_step_done(self, sale_key: str, n: int, result: Any = None, *, problems: int = 0) -> None:
+    def mark_step_done(self, sale_key: str, n: int, result: Any = None, *,
+                       problems: int = 0) -> None:
         """The step was delivered; `problems` counts lines in it Astro refused."""
         self._set_step(sale_key, n, DONE, result, None, problems)
 
