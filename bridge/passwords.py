@@ -15,7 +15,8 @@ made before valid: it is checked at the cost it was made with (`hash-password` a
 raise an old one). `VerifiedCache` remembers successful checks for a few minutes (a check
 at the default cost takes most of a second and 128 MiB, and a button sends its password
 with every click), keyed by a keyed digest only: never the password, and a failed check
-is never remembered. `nobody_hash(like)` is checked for a user name that does not
+is never remembered; at most one check per core is computed at a time (the others
+wait), so memory stays bounded. `nobody_hash(like)` is checked for a user name that does not
 exist, at the cost of the configured hashes, so such a login takes as long as a wrong
 password (also while older, cheaper hashes are still in use).
 
@@ -42,6 +43,10 @@ _HASH_BYTES = 32
 # Upper bounds so a hostile hash in a config file cannot make a check take minutes.
 _MAX_N = 2**20
 _MAX_RP = 64
+# Checks computed at once, in this process: each takes 128 MiB at the default cost, so a
+# burst of wrong passwords on every request thread would otherwise take gigabytes. More
+# than one per core would not finish sooner anyway.
+_CHECKS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
 # Salt and digest of no one's password: random bytes fixed here (nothing secret, and
 # nothing to compute at start-up).
 _NOBODY = "TMAZmwjh8OSTDC5Dx/H1rg==$w8LtHEYBkgXwAUchsq0lfaJnUjywyC3jgz2/mHrGarg="
@@ -159,8 +164,9 @@ def _parse(encoded: str):
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int = _HASH_BYTES) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                          maxmem=256 * r * n * 2 + 2**20, dklen=dklen)
+    with _CHECKS:
+        return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                              maxmem=256 * r * n * 2 + 2**20, dklen=dklen)
 
 
 def _b64(raw: bytes) -> str:

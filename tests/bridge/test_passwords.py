@@ -127,3 +127,26 @@ def test_web_gate_caches_a_right_mapped_password_and_still_refuses_wrong_ones(
         assert "demo-button" not in repr(cache.items())
         web.get("/?" + query.format("demo-buttoN", "c-2"), status=401)
         assert len(cache) == 1
+
+
+def test_a_burst_of_wrong_passwords_takes_the_memory_of_one_check_per_core():
+    # Eight threads check a wrong password at once (128 MiB each at the default cost);
+    # in a process of its own, so its peak memory is this burst's alone.
+    import subprocess
+    import sys
+
+    code = """
+import os, resource, threading
+from bridge.passwords import hash_password, verify_password
+stored = hash_password("right", n=2**17)
+threads = [threading.Thread(target=verify_password, args=(f"wrong{i}", stored))
+           for i in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(os.cpu_count(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    cores, peak_mib = int(out[0]), int(out[1])
+    # 128 MiB per check computed at once, plus the interpreter; eight at once: 1 GiB.
+    assert peak_mib < 128 * min(cores, 8) + 100, (cores, peak_mib)
