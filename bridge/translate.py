@@ -45,7 +45,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Union, overload
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, overload
 
 from legacy_qs import Customer
 
@@ -126,6 +126,16 @@ class RemoveStep:
 
 Step = Union[CustomerStep, TransactionsStep, PointsStep, RemoveStep]
 _STEP_TYPES = {t.kind: t for t in (CustomerStep, TransactionsStep, PointsStep, RemoveStep)}
+S = TypeVar("S", CustomerStep, TransactionsStep, PointsStep, RemoveStep)
+
+
+def step_as(step: Step | None, kind: type[S]) -> S:
+    """`step`, which the caller knows is a `kind` step (e.g. the journal's record of it
+    says so); TypeError, naming both kinds, when it is not."""
+    if not isinstance(step, kind):
+        got = "no step" if step is None else f"a {step.kind} step"
+        raise TypeError(f"expected a {kind.kind} step, got {got}")
+    return step
 
 
 def step_to_dict(step: Step) -> dict:
@@ -168,6 +178,14 @@ class Plan:
 
     def step(self, n: int) -> Step:
         return self.steps[n]
+
+    def step_of(self, n: int, kind: type[S]) -> S:
+        """Step `n`, which must be a `kind` step (TypeError otherwise, see `step_as`)."""
+        return step_as(self.steps[n], kind)
+
+    def customer_step(self) -> CustomerStep:
+        """Step 0: every plan starts by making sure of its customer."""
+        return self.step_of(0, CustomerStep)
 
     def transaction_ids(self) -> tuple[str, ...]:
         return tuple(ln.transaction_id for s in self.steps

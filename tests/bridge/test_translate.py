@@ -4,8 +4,11 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bridge.config import AstroLogin, Store
+import pytest
+
 from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, Plan,
-                              fingerprint, original_sale_key, plan_sale, sale_key_for)
+                              PointsStep, TransactionsStep, fingerprint, original_sale_key,
+                              plan_sale, sale_key_for)
 from legacy_qs import parse
 
 STORE = Store(id="main", name="Main", astro=AstroLogin("http://127.0.0.1:9/api/json", "u", None, "c"),
@@ -43,6 +46,14 @@ def test_transaction_ids_are_sale_key_and_line_index():
 def test_same_sale_gives_the_same_plan():
     assert plan(SALE_QS) == plan(SALE_QS)
     assert Plan.from_dict(plan(SALE_QS).to_dict()) == plan(SALE_QS)
+
+
+def test_a_step_asked_for_by_kind_is_that_step_or_a_clear_error():
+    p = plan(SALE_QS)
+    assert p.customer_step().customer.id == "C-1"
+    assert p.step_of(1, TransactionsStep).sale_id == "main-B1"
+    with pytest.raises(TypeError, match="expected a points step, got a transactions step"):
+        p.step_of(1, PointsStep)
 
 
 def test_sale_without_date_is_dated_today():
