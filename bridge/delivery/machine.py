@@ -47,7 +47,7 @@ from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, Poi
                             SaleRecord, StepRecord, utcnow)
 from bridge.reasons import Reason, astro_reason
 from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, CustomerStep,
-                              PointsStep, RemoveStep, Step, TransactionsStep)
+                              PointsStep, RemoveStep, Step, TransactionsStep, step_as)
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,9 @@ def retry_delay(attempt: int, retry: RetryPolicy, rng: random.Random | None = No
     """Seconds to wait before attempt number `attempt` (0-based): exponential backoff
     capped at `retry.backoff_max`, with jitter (50-100%) so retries of many sales do not
     arrive together."""
-    rng = rng or random
+    jitter = rng.random() if rng is not None else random.random()
     raw = min(retry.backoff_max, retry.backoff_base * (2 ** min(attempt, 30)))
-    return raw * (0.5 + rng.random() / 2)
+    return raw * (0.5 + jitter / 2)
 
 
 def new_holder() -> str:
@@ -162,6 +162,8 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
             sale = journal.known_sale(sale_key)
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt,
                                    claimed=sale.status != SALE_PENDING)
+    elif holder is None:
+        raise ValueError("deliver_sale: `started` is an attempt of a holder: pass `holder`")
     with journal.holding(sale_key, holder, claimed=True) as hold:
         sale = journal.known_sale(sale_key)
         if sale.status != SALE_PENDING:
@@ -295,12 +297,11 @@ class _Delivery:
         read, asked_at = self.read
         if self.read_after_writes:
             return receipt_data(self.sale, read, asked_at)
-        seen = self.seen()
+        seen = self.seen(read)
         return receipt_data(self.sale, seen.status, asked_at, checking=not seen.exact)
 
-    def seen(self):
-        """What the read that went with the writes tells (bridge.delivery.overlap)."""
-        read, _ = self.read
+    def seen(self, read):
+        """What `read`, sent with the writes, tells (bridge.delivery.overlap)."""
         sizes = {program: size for (store, program), size in list(_CARD_SIZES.items())
                  if store == self.store}
         return status_after(read, self.sale, award=self.award, removals=self.removed,
@@ -320,6 +321,19 @@ class _Delivery:
     # -- planning ------------------------------------------------------------------------
     def step_record(self, n: int) -> StepRecord | None:
         return next((s for s in self.sale.steps if s.n == n), None)
+
+    def known_step_record(self, n: int) -> StepRecord:
+        """The record of step `n`: the journal records every step of a sale's plan."""
+        record = self.step_record(n)
+        if record is None:
+            raise RuntimeError(f"{self.key}: the journal has no record of step {n}")
+        return record
+
+    def looked_up(self) -> _Lookup:
+        """The lookup round's findings, which a link or add round follows."""
+        if self.lookup is None:
+            raise RuntimeError(f"{self.key}: a link or add answered before the lookup")
+        return self.lookup
 
     def customer_open(self) -> bool:
         record = self.step_record(0)
@@ -371,11 +385,11 @@ class _Delivery:
             return False           # waiting (e.g. for another sale's points): no receipt yet
         if self.read is None:
             return True
-        seen = self.seen()
+        seen = self.seen(self.read[0])
         return not seen.cards_known or (self.read_again and not seen.point_rewards_known)
 
     def customer_round(self) -> list[_Call]:
-        step = self.sale.plan.steps[0]
+        step = self.sale.plan.customer_step()
         c = step.customer
         lookup = self.lookup
         if lookup is None:
@@ -429,12 +443,12 @@ class _Delivery:
             known = self.journal.known_customer(self.store, self.cid)
             if not known:
                 return
-            self.customer_done(self.sale.plan.steps[0], known, "known")
+            self.customer_done(self.sale.plan.customer_step(), known, "known")
         record = next((s for s in self.sale.steps if s.kind == POINTS), None)
         if (record is None or record.state != PENDING or record.n in self.sent
                 or not self.customer_done_now() or self.snapshot_needed):
             return
-        award = self.points(self.sale.plan.step(record.n))
+        award = self.points(self.sale.plan.step_of(record.n, PointsStep))
         if not award.time_left():
             self.stop_for(_Stop("points are sent by the worker: too little time left in "
                                 "this request for a full read timeout", counted=False))
@@ -457,6 +471,8 @@ class _Delivery:
             getattr(self, f"got_{call.what}")(call, result)
         except BusinessError as e:
             step = call.step
+            if step is None:
+                raise        # a read's refusals are handled by got_read: none reach here
             if isinstance(e, CustomerNotFound) and not isinstance(step, CustomerStep):
                 if self.customer_open():     # being resolved again since another answer
                     self.sent.discard(step.n)
@@ -488,6 +504,8 @@ class _Delivery:
                 lookup.match = None
             elif lookup.checking == "add":
                 e = lookup.refusal
+                if e is None:
+                    raise RuntimeError(f"{self.key}: an add check without Astro's refusal")
                 why = f"Astro refused to add POS customer {self.cid}: {e.message}"
                 if lookup.taken:
                     why += f" ({'; '.join(lookup.taken)})"
@@ -498,7 +516,7 @@ class _Delivery:
         status, asked_at = result.get()
         note_points(self.journal, self.store, self.cid, status, asked_at)
         how = "linked" if lookup.checking == "link" else "found"
-        self.customer_done(call.step, status.astro_customer_id, how)
+        self.customer_done(step_as(call.step, CustomerStep), status.astro_customer_id, how)
 
     def got_read(self, result: CallResult) -> None:
         """The receipt's read (with the writes, or after them)."""
@@ -551,9 +569,9 @@ class _Delivery:
             if e.code != ALREADY_LINKED_CODE:
                 raise
             # Already linked: to this POS customer (done), or not: add our own.
-            self.lookup.checking = "link"
+            self.looked_up().checking = "link"
             return
-        self.customer_done(call.step, astro_id, "linked")
+        self.customer_done(step_as(call.step, CustomerStep), astro_id, "linked")
 
     def got_add(self, call: _Call, result: CallResult) -> None:
         try:
@@ -561,14 +579,15 @@ class _Delivery:
         except BusinessError as e:
             # Another register (or a delivery of another sale) may have added the same
             # POS customer meanwhile: then it is linked now.
-            self.lookup.checking, self.lookup.refusal = "add", e
+            lookup = self.looked_up()
+            lookup.checking, lookup.refusal = "add", e
             return
-        self.customer_done(call.step, astro_id, "created")
+        self.customer_done(step_as(call.step, CustomerStep), astro_id, "created")
         # A new account has no points history yet: the snapshot its first award needs.
         self.journal.note_points_read(self.store, self.cid, 0, [], self.now())
 
     def got_batch(self, call: _Call, result: CallResult) -> None:
-        step = call.step
+        step = step_as(call.step, TransactionsStep)
         results = result.get()
         by_id = {r.transaction_id: r for r in results if r is not None and r.transaction_id}
         lines, problems = [], 0
@@ -607,19 +626,20 @@ class _Delivery:
     def got_remove(self, call: _Call, result: CallResult) -> None:
         removed = result.get()
         self.removed = True
-        self.journal.mark_step_done(self.key, call.step.n, {
+        self.journal.mark_step_done(self.key, step_as(call.step, RemoveStep).n, {
             "removed": [{"transaction_id": r.transaction_id, "deleted": r.deleted}
                         for r in removed]})
 
     def got_points(self, call: _Call, result: CallResult) -> None:
-        record = self.step_record(call.step.n)
+        step = step_as(call.step, PointsStep)
+        record = self.step_record(step.n)
         snapshot = (record.result or {}).get("snapshot") if record else None
         if result.ok:
             self.award = (result.value.points_transaction_id, result.value.total_points)
         else:
             self.points_in_doubt = not isinstance(result.error,
                                                   (NotSent, AuthError, BusinessError))
-        self.points(call.step).answered(
+        self.points(step).answered(
             result, PointsSnapshot.from_dict(snapshot) if snapshot else None)
 
     # -- customers -----------------------------------------------------------------------
@@ -651,7 +671,7 @@ class _Delivery:
     # -- failures ------------------------------------------------------------------------
     def fail(self, step: Step, e: BusinessError) -> None:
         self.refresh()
-        current = self.step_record(step.n)
+        current = self.known_step_record(step.n)
         if current.state == UNCERTAIN:
             # Sent before and maybe applied: never failed (a Retry would send it again).
             message = (f"Points uncertain: Astro refused to show the customer's points "
@@ -689,7 +709,7 @@ class _Delivery:
             return False
         if _past(self.deadline):
             raise _Stop("request deadline reached; the worker finishes the delivery")
-        step = self.sale.plan.step(record.n)
+        step = self.sale.plan.step_of(record.n, PointsStep)
         try:
             return not self.points(step).reconciled(record)
         except WaitForPoints as wait:
@@ -826,13 +846,13 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
 
 def _open_lines(journal: Journal, keys: list[str]) -> dict[str, TransactionsStep]:
     """The transactions step still to send of each sale that has one, by key, in order."""
-    steps = {}
+    steps: dict[str, TransactionsStep] = {}
     for key in keys:
         sale = journal.known_sale(key)
         record = next((s for s in sale.steps if s.kind == TRANSACTIONS
                        and s.state == PENDING), None)
         if record is not None:
-            steps[key] = sale.plan.step(record.n)
+            steps[key] = sale.plan.step_of(record.n, TransactionsStep)
     return steps
 
 
@@ -851,7 +871,9 @@ def _merged_lines(client, steps: dict[str, TransactionsStep], max_lines: int,
     """Send the transactions steps in merged calls, in order (only the first `calls` of
     them, when given); by sale key, the line results of its step (in its lines' order),
     or the error of its call."""
-    groups, call, size = [], [], 0
+    groups: list[list[tuple[str, TransactionsStep]]] = []
+    call: list[tuple[str, TransactionsStep]] = []
+    size = 0
     for key, step in steps.items():
         if call and size + len(step.lines) > max_lines:
             groups.append(call)
