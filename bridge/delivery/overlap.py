@@ -76,8 +76,8 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
             cards_known = False   # sent in an earlier attempt: a read now should show it
             continue
         for _ in range(line.qty):
-            at = _open_card(cards, program_id)
-            if at is None:
+            found = _open_card(cards, program_id)
+            if found is None:
                 required = next((c.purchase_required_count for c in cards
                                  if c.program_id == program_id and c.purchase_required_count),
                                 (card_sizes or {}).get(program_id))
@@ -88,12 +88,13 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
                                   mfg_name=None, status="active",
                                   purchase_required_count=required, reward_count=None,
                                   purchases=(), free_goods=()))
-                at = len(cards) - 1
+                found = len(cards) - 1, required
+            at, required = found
             card = cards[at]
             purchases = card.purchases + (CardPurchase(
                 line.transaction_id, line.item_code, line.description,
                 sale.plan.transaction_date),)
-            if len(purchases) >= card.purchase_required_count:
+            if len(purchases) >= required:
                 # Complete: its free good is Astro's to make; until a read shows it, one
                 # without an id (nothing to redeem it by yet).
                 cards_known = False
@@ -142,11 +143,12 @@ def _lines_of(sale: SaleRecord):
                 yield line, got["result"], got.get("program_id"), got.get("program_title")
 
 
-def _open_card(cards: list[Card], program_id: str) -> int | None:
-    """Index of the program's oldest card with punches left to fill."""
+def _open_card(cards: list[Card], program_id: str) -> tuple[int, int] | None:
+    """Index of the program's oldest card with punches left to fill, and the punches
+    that card needs."""
     for i, card in enumerate(cards):
+        required = card.purchase_required_count
         if (card.program_id == program_id and card.status == "active"
-                and card.purchase_required_count
-                and len(card.purchases) < card.purchase_required_count):
-            return i
+                and required and len(card.purchases) < required):
+            return i, required
     return None

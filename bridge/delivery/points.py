@@ -118,8 +118,8 @@ class PointsAward:
         """Record the call's outcome (journal only). Raises the client's error, after
         recording what it means: surely not processed -> pending again (a refusal is
         failed by the caller); anything else -> uncertain until Astro has settled."""
-        step = self.step
-        if result.ok:
+        step, e = self.step, result.error
+        if e is None:                    # result.ok
             award = result.value
             self.journal.finish_points_award(
                 self.key, step.n, store_id=self.store, customer_id=step.customer_id,
@@ -130,7 +130,6 @@ class PointsAward:
                     "points_transaction_id": award.points_transaction_id,
                     "total_points": award.total_points})
             return
-        e = result.error
         if isinstance(e, (NotSent, AuthError, BusinessError)):
             # Surely not processed: a re-send is safe.
             self.journal.mark_step_pending(self.key, step.n, None, str(e))

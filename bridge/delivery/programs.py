@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Mapping
 from bridge.astro import AstroError
 from bridge.journal import (DONE, SALE_DELIVERED, SALE_PARTIAL, Journal, StepRecord)
 from bridge.reasons import ItemPrograms, Program, Reason, astro_reason, other_gtin_form
-from bridge.translate import TRANSACTIONS
+from bridge.translate import TRANSACTIONS, TransactionsStep
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ def routine_lines(lines: list[dict], item_codes: Mapping[str, str],
     for line in lines:
         routine = False
         if line.get("result") == "failed":
-            code = item_codes.get(line.get("transaction_id"))
-            routine = bool(code) and astro_reason(line.get("message")) == \
-                Reason.NO_ITEM_FOUND and programs.cause_of(code).routine
+            code = item_codes.get(line.get("transaction_id", ""))
+            routine = bool(code and astro_reason(line.get("message")) == Reason.NO_ITEM_FOUND
+                           and programs.cause_of(code).routine)
             problems += not routine
         marked.append({**line, "routine": routine})
     return marked, problems
@@ -168,7 +168,7 @@ def settle_sale(journal: Journal, sale_key: str, holder: str) -> str | None:
         if sale.status not in (SALE_DELIVERED, SALE_PARTIAL):
             return None
         codes = {ln.transaction_id: ln.item_code for step in sale.plan.steps
-                 if step.kind == TRANSACTIONS for ln in step.lines}
+                 if isinstance(step, TransactionsStep) for ln in step.lines}
         programs = known_programs(journal, sale.store_id, codes.values())
         routine: dict[str, bool] = {}
         for record in sale.steps:

@@ -113,11 +113,11 @@ def receipt_data(sale: SaleRecord, status: CustomerStatus | None,
                     line["program_id"] = line["program_id"] or card.program_id
                     touched = receipt["line_cards"].setdefault(purchase.transaction_id, [])
                     if not touched or touched[-1]["card_id"] != card.card_id:
+                        required = card.purchase_required_count
                         touched.append({
                             "card_id": card.card_id, "punches": len(card.purchases),
-                            "required": card.purchase_required_count,
-                            "complete": bool(card.purchase_required_count) and
-                            len(card.purchases) >= card.purchase_required_count})
+                            "required": required,
+                            "complete": bool(required and len(card.purchases) >= required)})
             if card.status == "active":
                 receipt["cards"].append({
                     "program_id": card.program_id, "program_title": card.program_title,
@@ -196,7 +196,7 @@ def after_redemption(receipt: dict, kind: str, reward_id: str,
         data["rewards_ready"] = left
     else:
         p = dict(receipt.get("points") or {})
-        reward = next((r for r in p.get("rewards") or ()
+        reward: dict = next((r for r in p.get("rewards") or ()
                        if str(r.get("reward_id")) == str(reward_id)), {})
         title = reward.get("title")
         cost = points if points is not None else reward.get("points_required")
