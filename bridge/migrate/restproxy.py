@@ -192,11 +192,19 @@ def answer(proxy: RestProxy | None, endpoint: str, body: bytes | None,
     """The answer to a POS's `POST /api/json/<endpoint>/`: Astro's, forwarded by `proxy`;
     404 for a name that is no endpoint; 503 naming the missing option when no store is
     chosen (`proxy` None); 413 for a body over MAX_BODY (`body` None: one that was not
-    even read). Those forward nothing."""
+    even read); 400 for a header that cannot be sent on (a line break in it). Those
+    forward nothing."""
     if not _ENDPOINT.match(endpoint):
         return _json_answer(404, "Unknown endpoint")
     if proxy is None:
         return _json_answer(503, "REST proxy off: several stores and no [rest_proxy] store")
     if body is None or len(body) > MAX_BODY:
         return _json_answer(413, f"Request too large: at most {MAX_BODY} bytes")
+    for name, value in headers.items():
+        try:
+            requests.utils.check_header_validity((name, value))
+        except requests.exceptions.InvalidHeader:
+            # A line break or leading space in a forwarded header: not sent (the value
+            # may be a credential, so it is not repeated).
+            return _json_answer(400, f"Header {name} is not valid: nothing was sent")
     return proxy.forward(endpoint, body, headers)

@@ -127,7 +127,12 @@ def test_a_redemption_submitted_to_both_bridges_redeems_once(fleet):
                                                    timeout=30) for url in fleet.urls])
     headings = sorted(BeautifulSoup(a.text, "html.parser").find(id="redeem-heading").text
                       for a in answers)
-    assert headings == ["NOT redeemed", "Redeemed"], [a.text for a in answers]
+    # The other submit finds it being redeemed (NOT redeemed) or, when it comes in after
+    # the first has finished, already redeemed: never a second redemption.
+    assert headings in (["NOT redeemed", "Redeemed"], ["Redeemed", "Redeemed"]), \
+        [a.text for a in answers]
+    if headings == ["Redeemed", "Redeemed"]:
+        assert sum("It was not redeemed a second time" in a.text for a in answers) == 1
     redeemed = [r for r in fleet.sandbox.state()["redemptions"] if not r.get("removed")]
     assert len(redeemed) == 1
 

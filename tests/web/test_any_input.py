@@ -145,6 +145,16 @@ def test_the_rest_proxy_passes_a_non_latin_authorization_header_as_received(app)
     assert answer.status_code < 500
 
 
+@pytest.mark.parametrize("header", ["Content-Type", "Authorization"])
+def test_a_rest_proxy_header_with_a_line_break_is_refused_naming_it(app, sandbox, header):
+    before = sandbox.state()["calls"]
+    headers = {"Content-Type": "application/x-www-form-urlencoded", header: "\r"}
+    answer = app.post("/api/json/customerStatus/", b"jsonData={}", expect_errors=True,
+                      headers=headers)
+    assert answer.status_code == 400 and f"Header {header} is not valid" in answer.text
+    assert sandbox.state()["calls"] == before                      # nothing forwarded
+
+
 # ---- generated input -------------------------------------------------------------------
 
 NAMES = ("CustomerID", "FirstName", "LastName", "Email", "Phone", "SubTotal", "SaleID",
