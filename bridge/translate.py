@@ -125,7 +125,6 @@ class RemoveStep:
 
 
 Step = Union[CustomerStep, TransactionsStep, PointsStep, RemoveStep]
-_STEP_TYPES = {t.kind: t for t in (CustomerStep, TransactionsStep, PointsStep, RemoveStep)}
 S = TypeVar("S", CustomerStep, TransactionsStep, PointsStep, RemoveStep)
 
 
