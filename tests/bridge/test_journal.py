@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -559,3 +560,26 @@ def test_a_bulk_job_leaves_the_write_lock_free_for_others_between_its_writes(tmp
     written = [key for (key,) in conn.execute("SELECT sale_key FROM sales ORDER BY rowid")]
     conn.close()
     assert written == ["main-J1", "main-CLICK", "main-J2"]
+
+
+def test_threads_that_ended_leave_no_open_journal_files(tmp_path):
+    # A server starts short-lived threads (a receipt's refresh, the lease keeper); each
+    # opens its own SQLite connection. Those of ended threads must be closed, not kept
+    # for the life of the process (they held files and page caches: the server grew).
+    with Journal(str(tmp_path / "threads.db")) as journal:
+        record(journal)
+
+        def read():
+            journal.get_sale(journal.sales()[0].sale_key)
+
+        def open_files() -> int:
+            return sum(1 for p in Path("/proc/self/fd").iterdir()
+                       if p.resolve().name.startswith("threads.db"))
+
+        read()
+        before = open_files()
+        for _ in range(60):
+            t = threading.Thread(target=read)
+            t.start()
+            t.join()
+        assert open_files() <= before + 4
