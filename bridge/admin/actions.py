@@ -53,15 +53,14 @@ def retry(journal, config, client_for, ids, *, now: dt.datetime | None = None
     store's AstroClient."""
     now = now or dt.datetime.now(dt.timezone.utc)
     wanted = set(ids)
-    by_id = {f.id: f for f in journal.failures(include_hidden=True) if f.id in wanted}
-    retried = journal.retried_failure_ids()
+    by_id = {f.id: f for f in journal.failures(include_hidden=True, ids=wanted)}
     results: list[ActionResult] = []
     delivered: dict[str, ActionResult] = {}
     for i in ids:
         failure = by_id.get(i)
         if failure is None:
             results.append(ActionResult(i, False, "no such failure"))
-        elif i in retried:
+        elif failure.retried_at is not None:
             results.append(ActionResult(i, False, "already retried"))
         elif failure.kind == "redemption":
             results.append(_retry_redemption(journal, client_for, failure, now))
@@ -133,8 +132,7 @@ def decide_points(journal, client_for, failure_id: int, answer: str, *, by: str,
     now = now or dt.datetime.now(dt.timezone.utc)
     if answer not in (AWARDED, NOT_AWARDED):
         raise ValueError(f"answer must be {AWARDED!r} or {NOT_AWARDED!r}")
-    failure = next((f for f in journal.failures(include_hidden=True) if f.id == failure_id),
-                   None)
+    failure = next(iter(journal.failures(include_hidden=True, ids=[failure_id])), None)
     if failure is None:
         return ActionResult(failure_id, False, "no such failure")
     question = points_question(journal, failure)

@@ -22,7 +22,8 @@ from urllib.parse import urlencode
 import bottle
 
 from bridge.admin import actions
-from bridge.admin.report import Filters, build_report, report_csv
+from bridge.admin.report import (REPORT_LIMIT, Filters, build_report,
+                                 stream_report_csv)
 from bridge.webbase.render import see_other
 
 PAGE_SIZE = 100        # lines per page of each list (the CSV export has them all)
@@ -113,7 +114,7 @@ def install(app: bottle.Bottle, web) -> None:
         filters = filters_from(params, default_days)
         now = dt.datetime.now(dt.timezone.utc)
         stores = tuple(s.id for s in web.config.stores)
-        return build_report(web.journal, filters, now, stores=stores)
+        return build_report(web.journal, filters, now, stores=stores, limit=REPORT_LIMIT)
 
     def bad_filter(session, error: FilterError):
         bottle.response.status = 400
@@ -152,7 +153,7 @@ def install(app: bottle.Bottle, web) -> None:
     def failures_csv():
         web.require_session()
         try:
-            report = report_for(bottle.request.query)
+            filters = filters_from(bottle.request.query, default_days)
         except FilterError as e:
             bottle.response.status = 400
             bottle.response.content_type = "text/plain; charset=utf-8"
@@ -161,7 +162,7 @@ def install(app: bottle.Bottle, web) -> None:
         bottle.response.content_type = "text/csv; charset=utf-8"
         bottle.response.set_header("Content-Disposition",
                                    f'attachment; filename="astro-bridge-failures-{stamp}.csv"')
-        return report_csv(report)
+        return stream_report_csv(web.journal, filters, dt.datetime.now(dt.timezone.utc))
 
     @app.post("/failures/action")
     def failures_action():

@@ -10,6 +10,10 @@ knows of the programs listing its item code (bridge.delivery.programs; nothing i
 of Astro here). Routine lines (in no program at all) are apart: `routine_failures`,
 counted per item code in `routine_items`; `rows` are the lines a person must act on.
 
+The admin page loads the newest REPORT_LIMIT lines (`build_report(..., limit=)`;
+`Report.truncated` says when the period has more); its CSV (`stream_report_csv`) reads
+every line, CSV_BATCH at a time, so neither grows with a busy period.
+
 `reason_counts(rows)` counts lines per reason (the one place that does);
 `failure_fields(row)` is a line as plain values, the columns of `report_csv(report)`, the
 report as CSV, routine lines included (column `routine`). Filters by store and by reason
@@ -22,6 +26,7 @@ import dataclasses
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Iterator
 
 from bridge.delivery.programs import known_programs
 from bridge.reasons import Cause, Guidance, ItemCause, Reason, guidance_for
@@ -160,6 +165,14 @@ class Report:
     reasons: tuple[Reason, ...]  # every reason in the period (for the filter list)
     stores: tuple[str, ...]
     routine_failures: tuple[FailureRow, ...] = ()   # in no program: nothing to do
+    lines_total: int = 0         # lines in the period for the filters (some not loaded)
+    limit: int | None = None     # the most lines loaded (None: all)
+
+    @property
+    def truncated(self) -> bool:
+        """Whether the period has more lines than were loaded (the page shows the newest
+        `limit`; the CSV has them all)."""
+        return self.limit is not None and self.lines_total > self.limit
 
     @property
     def rows(self) -> tuple[FailureRow, ...]:
@@ -198,16 +211,24 @@ def failure_row(f) -> FailureRow:
         guidance=guidance_for(reason, item_code=f.item_code))
 
 
+REPORT_LIMIT = 2_000     # lines the admin page loads at most (the CSV has every line)
+CSV_BATCH = 500          # lines read from the journal at a time for the CSV
+
+
 def build_report(journal, filters: Filters, now: dt.datetime, *,
-                 stores: tuple[str, ...] = ()) -> Report:
-    """The report for `filters` as of `now` (see the module docstring)."""
+                 stores: tuple[str, ...] = (), limit: int | None = None) -> Report:
+    """The report for `filters` as of `now` (see the module docstring), of the newest
+    `limit` lines when given (the page: its memory stays the same however many lines
+    the period has; `lines_total` says how many there are)."""
     since = now - dt.timedelta(days=filters.days)
-    retried = journal.retried_failure_ids(since)
-    everything = [failure_row(f) for f in journal.failures(store=filters.store, since=since)
-                  if f.id not in retried]
-    everything = _with_causes(journal, [_with_question(journal, r) for r in everything])
-    reasons = tuple(sorted({r.reason for r in everything}))
-    rows = [r for r in everything if not filters.reason or r.reason == filters.reason]
+    loaded = _failures(journal, filters, since, limit=limit)
+    everything = _report_rows(journal, loaded)
+    total = len(loaded)
+    if limit is not None and total >= limit:      # (a reason no line has loads nothing)
+        total = journal.count_failures(filters.store, since, _reason(filters) or None,
+                                       exclude_retried=True)
+    reasons = tuple(sorted(journal.failure_reasons(filters.store, since,
+                                                   exclude_retried=True)))
     open_deliveries = []
     for sale in journal.sales(store_id=filters.store, status="pending", limit=500):
         steps = sale.open_steps
@@ -220,14 +241,39 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
             sale.sale_key, sale.store_id, (sale.sale.get("customer") or {}).get("id"),
             "uncertain" if uncertain else "pending", tuple(s.kind for s in steps),
             sale.attempts, sale.next_attempt_at, sale.last_error))
-    to_act = [r for r in rows if not r.routine]
+    to_act = [r for r in everything if not r.routine]
     return Report(
         filters=filters, since=since,
         transaction_failures=tuple(r for r in to_act if r.section == TRANSACTION),
         redemption_failures=tuple(r for r in to_act if r.section == REDEMPTION),
         open_deliveries=tuple(open_deliveries), reasons=reasons,
         stores=tuple(stores) or tuple(sorted({r.store_id for r in everything})),
-        routine_failures=tuple(r for r in rows if r.routine))
+        routine_failures=tuple(r for r in everything if r.routine), lines_total=total,
+        limit=limit)
+
+
+def _reason(filters: Filters) -> Reason | None | bool:
+    """The reason filtered on; None: all; False: a reason no line can have."""
+    if not filters.reason:
+        return None
+    try:
+        return Reason(filters.reason)
+    except ValueError:
+        return False
+
+
+def _failures(journal, filters: Filters, since: dt.datetime, **kw) -> list:
+    """The journal's lines for the filters: neither hidden nor retried, newest first."""
+    reason = _reason(filters)
+    if reason is False:
+        return []
+    return journal.failures(store=filters.store, since=since, reason=reason,
+                            exclude_retried=True, **kw)
+
+
+def _report_rows(journal, failures) -> list[FailureRow]:
+    return _with_causes(journal, [_with_question(journal, failure_row(f))
+                                  for f in failures])
 
 
 def _with_causes(journal, rows: list[FailureRow]) -> list[FailureRow]:
@@ -284,10 +330,29 @@ def failure_fields(r: FailureRow) -> dict:
 def report_csv(report: Report) -> str:
     """The report's failure lines as CSV, routine ones too (header first, newest first,
     UTC dates; `routine` yes or no); no cell starts like a formula (bridge.spreadsheet)."""
+    return _csv_text(report.all_rows, header=True)
+
+
+def stream_report_csv(journal, filters: Filters, now: dt.datetime) -> Iterator[str]:
+    """`report_csv` of every line for the filters, read from the journal CSV_BATCH lines
+    at a time: the memory it takes does not grow with the lines of the period."""
+    since = now - dt.timedelta(days=filters.days)
+    yield _csv_text((), header=True)
+    last = None
+    while True:
+        batch = _failures(journal, filters, since, limit=CSV_BATCH, older_than=last)
+        if not batch:
+            return
+        yield _csv_text(_report_rows(journal, batch), header=False)
+        last = batch[-1]
+
+
+def _csv_text(rows, *, header: bool) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in report.all_rows:
+    if header:
+        writer.writerow(CSV_COLUMNS)
+    for r in rows:
         fields = {**failure_fields(r), "routine": "yes" if r.routine else "no"}
         writer.writerow(safe_row(fields[c] for c in CSV_COLUMNS))
     return out.getvalue()

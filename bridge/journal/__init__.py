@@ -90,7 +90,10 @@ Public interface (times are aware datetimes)::
                      transaction_id=None, endpoint=None, status_code=None, at=None) -> id
                      # reason: a bridge.reasons.Reason, stored with the line
     j.failures(store=None, since=None, reason=None, kind=None, include_hidden=False,
-               sale_key=None) -> list[Failure]
+               sale_key=None, *, ids=None, exclude_retried=False, limit=None,
+               older_than=None) -> list[Failure]   # newest first; older_than: next batch
+    j.count_failures(store, since, reason, include_hidden, *, exclude_retried) -> int
+    j.failure_reasons(store, since, *, exclude_retried) -> set[Reason]
     j.hide_failure(id) -> bool               j.mark_failure_retried(id, when) -> bool
     j.retried_failure_ids(since=None) -> set[int]
     j.failed_item_codes(reason, since) -> {store_id: {item codes}}  # listed, not hidden

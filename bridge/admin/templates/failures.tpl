@@ -24,6 +24,9 @@
 <a href="{{prefix}}/failures.csv{{'?' + query if query else ''}}" id="csv">Export CSV</a>
 </form>
 <p class="muted">Since {{report.since.strftime('%Y-%m-%d %H:%M')}} UTC, newest first.</p>
+% if report.truncated:
+<p class="notice" id="truncated">The period has {{report.lines_total}} lines: the newest {{report.limit}} are shown. Narrow it (fewer days, one store, one reason) or export the CSV, which has every line.</p>
+% end
 
 <form method="post" action="{{prefix}}/failures/action" id="failures-form">
 <input type="hidden" name="csrf" value="{{csrf}}">
