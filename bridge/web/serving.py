@@ -98,21 +98,26 @@ class _Channel(HTTPChannel):
     parser_class = _RequestParser
 
 
-M_MMAP_THRESHOLD = -3          # glibc's mallopt parameter number
+M_MMAP_THRESHOLD = -3          # glibc's mallopt parameter numbers
+M_ARENA_MAX = -8
 
 
-def return_large_blocks(threshold: int = 128 * 1024) -> None:
-    """Have the C allocator give blocks of `threshold` bytes or more back to the system
-    when they are freed, so the server's memory levels off.
+def return_large_blocks(threshold: int = 128 * 1024, arenas: int = 2) -> None:
+    """Tune the C allocator so the server's memory levels off.
 
     glibc raises its mmap threshold after a large block is freed; later large blocks
     then come from each thread's heap and stay in RSS: a password check takes 16 MiB
     (scrypt), so 8 server threads keep 128 MiB for good. A fixed threshold stops that.
+    And glibc gives threads up to 8 heaps ("arenas") per core, each keeping the memory
+    freed in it: with 40 threads the freed memory spread over 16 heaps grew the server
+    by 15 MB in 20,000 requests; at most `arenas` heaps keep it from growing.
     Does nothing where there is no glibc mallopt."""
     try:
-        ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, threshold)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
-        pass
+        return
+    mallopt(M_MMAP_THRESHOLD, threshold)
+    mallopt(M_ARENA_MAX, arenas)
 
 
 class _InFlight:
