@@ -84,6 +84,15 @@ def sale_key_of(answer) -> str:
     return answer.headers["Location"].split("/receipt/", 1)[1].split("?", 1)[0]
 
 
+def settled(bridge, answer):
+    """The click, once a background read it may have asked for has come in (the round's
+    customerStatus answered before the writes landed: the receipt reloads when it is)."""
+    key = sale_key_of(answer)
+    wait_until(lambda: not (bridge.journal.get_sale(key).receipt or {}).get("checking"),
+               "the click's background read")
+    return answer
+
+
 @pytest.fixture
 def bridge_config(sandbox, tmp_path):
     return dataclasses.replace(demo_config_for_tests(sandbox.api_url, str(tmp_path / "journal.db")),

@@ -2,7 +2,7 @@
 import threading
 
 from bridge.reasons import Reason
-from tests.web.conftest import SALLY, sale_key_of
+from tests.web.conftest import SALLY, sale_key_of, settled
 
 
 def batches(sandbox) -> int:
@@ -183,7 +183,7 @@ def test_refund_deducts_points_and_lists_items_to_remove_by_hand(bridge, sandbox
 
 
 def test_json_receipt(bridge):
-    data = bridge.receipt(bridge.click(), json=True).json()
+    data = bridge.receipt(settled(bridge, bridge.click()), json=True).json()
     assert data["status"] == "delivered" and data["pending"] is False
     assert data["customer_name"] == "Sally Pet Owner"
     assert [(ln["item_code"], ln["outcome"], ln["progress"]) for ln in data["lines"]] == [

@@ -5,7 +5,7 @@ what to fix)."""
 import re
 
 from tests.clock import wait_until
-from tests.web.conftest import SALLY, LiveBridge, sale_key_of
+from tests.web.conftest import SALLY, LiveBridge, sale_key_of, settled
 
 KIBBLE = {k: v for k, v in SALLY.items() if not k.endswith("2")}    # Sally, line 1 only
 
@@ -16,14 +16,6 @@ def text_of(page) -> str:
 
 def form_tokens(page) -> dict:
     return dict(re.findall(r'name="(t|csrf)" value="([^"]+)"', page.text))
-
-
-def settled(bridge, answer):
-    """The click, once a background read it may have asked for has come in."""
-    key = sale_key_of(answer)
-    wait_until(lambda: not (bridge.journal.get_sale(key).receipt or {}).get("checking"),
-               "the click's background read")
-    return answer
 
 
 def test_the_receipt_page_asks_astro_nothing(bridge, sandbox):
@@ -51,7 +43,7 @@ def test_a_known_customers_click_is_two_journal_commits(bridge_config, sandbox):
 
 
 def test_the_summary_line_and_each_programs_card_once_with_its_lines(bridge):
-    page = bridge.receipt(bridge.click())
+    page = bridge.receipt(settled(bridge, bridge.click()))
     text = text_of(page)
     assert re.search(r'id="summary">3 items punched · 45 points</p>', page.text)
     # Both bags are of one program: its card once, both lines under it.
