@@ -52,10 +52,11 @@ from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS
 log = logging.getLogger(__name__)
 
 ALREADY_LINKED_CODE = 320
-# The punches a card of each program needs, (store, program id) -> count, as customers'
-# cards read by this process showed them: Astro's programs, the same for every customer,
-# so a read from before a customer's first punch of a program can still be told.
-_CARD_SIZES: dict[tuple[str, str], int] = {}
+# The punches a card of each program needs, (Astro's address, store, program id) ->
+# count, as customers' cards read by this process showed them: Astro's programs, the
+# same for every customer, so a read from before a customer's first punch of a program
+# can still be told. (The address: another Astro, e.g. a sandbox, has its own programs.)
+_CARD_SIZES: dict[tuple[str, str, str], int] = {}
 FAILURE_KIND = {CUSTOMER: "customer", TRANSACTIONS: "transaction", POINTS: "points",
                 REMOVE_TRANSACTION: "transaction"}
 
@@ -210,6 +211,7 @@ class _Delivery:
                  read_again: bool = True,
                  send_lines: Callable[[TransactionsStep], list] | None = None):
         self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
+        self.astro = str(getattr(client, "base_url", ""))
         self.attempt, self.deadline, self.now, self.retry = attempt, deadline, now, retry
         self.rng, self.card_progress, self.hold = rng, card_progress, hold
         self.read_again = read_again
@@ -302,8 +304,9 @@ class _Delivery:
 
     def seen(self, read):
         """What `read`, sent with the writes, tells (bridge.delivery.overlap)."""
-        sizes = {program: size for (store, program), size in list(_CARD_SIZES.items())
-                 if store == self.store}
+        where = (self.astro, self.store)
+        sizes = {program: size for (*at, program), size in list(_CARD_SIZES.items())
+                 if tuple(at) == where}
         return status_after(read, self.sale, award=self.award, removals=self.removed,
                             card_sizes=sizes)
 
@@ -530,7 +533,7 @@ class _Delivery:
         self.read, self.read_after_writes = (status, asked_at), not self.writing
         for program, size in card_sizes_of(status).items() if hasattr(status, "cards") \
                 else ():
-            _CARD_SIZES[(self.store, program)] = size
+            _CARD_SIZES[(self.astro, self.store, program)] = size
         if self.snapshot_needed:
             # The points as they are before the award: its snapshot.
             self.snapshot_needed = False
