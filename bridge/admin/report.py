@@ -224,8 +224,8 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
     loaded = _failures(journal, filters, since, limit=limit)
     everything = _report_rows(journal, loaded)
     total = len(loaded)
-    if limit is not None and total >= limit:      # (a reason no line has loads nothing)
-        total = journal.count_failures(filters.store, since, _reason(filters) or None,
+    if limit is not None and total >= limit:
+        total = journal.count_failures(filters.store, since, filters.reason,
                                        exclude_retried=True)
     reasons = tuple(sorted(journal.failure_reasons(filters.store, since,
                                                    exclude_retried=True)))
@@ -252,22 +252,9 @@ def build_report(journal, filters: Filters, now: dt.datetime, *,
         limit=limit)
 
 
-def _reason(filters: Filters) -> Reason | None | bool:
-    """The reason filtered on; None: all; False: a reason no line can have."""
-    if not filters.reason:
-        return None
-    try:
-        return Reason(filters.reason)
-    except ValueError:
-        return False
-
-
 def _failures(journal, filters: Filters, since: dt.datetime, **kw) -> list:
     """The journal's lines for the filters: neither hidden nor retried, newest first."""
-    reason = _reason(filters)
-    if reason is False:
-        return []
-    return journal.failures(store=filters.store, since=since, reason=reason,
+    return journal.failures(store=filters.store, since=since, reason=filters.reason,
                             exclude_retried=True, **kw)
 
 

@@ -52,11 +52,11 @@ from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS
 log = logging.getLogger(__name__)
 
 ALREADY_LINKED_CODE = 320
-# The punches a card of each program needs, (Astro's address, store, program id) ->
-# count, as customers' cards read by this process showed them: Astro's programs, the
+# The punches a card of each program needs, (Astro's address, store) -> {program id:
+# count}, as customers' cards read by this process showed them: Astro's programs, the
 # same for every customer, so a read from before a customer's first punch of a program
 # can still be told. (The address: another Astro, e.g. a sandbox, has its own programs.)
-_CARD_SIZES: dict[tuple[str, str, str], int] = {}
+_CARD_SIZES: dict[tuple[str, str], dict[str, int]] = {}
 FAILURE_KIND = {CUSTOMER: "customer", TRANSACTIONS: "transaction", POINTS: "points",
                 REMOVE_TRANSACTION: "transaction"}
 
@@ -304,9 +304,7 @@ class _Delivery:
 
     def seen(self, read):
         """What `read`, sent with the writes, tells (bridge.delivery.overlap)."""
-        where = (self.astro, self.store)
-        sizes = {program: size for (*at, program), size in list(_CARD_SIZES.items())
-                 if tuple(at) == where}
+        sizes = dict(_CARD_SIZES.get((self.astro, self.store), {}))
         return status_after(read, self.sale, award=self.award, removals=self.removed,
                             card_sizes=sizes)
 
@@ -531,9 +529,8 @@ class _Delivery:
             return
         status, asked_at = result.value
         self.read, self.read_after_writes = (status, asked_at), not self.writing
-        for program, size in card_sizes_of(status).items() if hasattr(status, "cards") \
-                else ():
-            _CARD_SIZES[(self.astro, self.store, program)] = size
+        if hasattr(status, "cards"):
+            _CARD_SIZES.setdefault((self.astro, self.store), {}).update(card_sizes_of(status))
         if self.snapshot_needed:
             # The points as they are before the award: its snapshot.
             self.snapshot_needed = False

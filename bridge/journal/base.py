@@ -213,9 +213,18 @@ def from_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def equal_clauses(**filters: Any) -> tuple[list[str], list]:
+    """`["a = ?", "b = ?"]` and their arguments, for the filters that are not None."""
+    pairs = [(k, v) for k, v in filters.items() if v is not None]
+    return [f"{k} = ?" for k, _ in pairs], [v for _, v in pairs]
+
+
+def where(clauses: list[str]) -> str:
+    """`WHERE c1 AND c2 ...`, or nothing for no clause."""
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
 def where_equal(**filters: Any) -> tuple[str, list]:
     """`WHERE a = ? AND b = ?` and its arguments, for the filters that are not None."""
-    pairs = [(k, v) for k, v in filters.items() if v is not None]
-    if not pairs:
-        return "", []
-    return "WHERE " + " AND ".join(f"{k} = ?" for k, _ in pairs), [v for _, v in pairs]
+    clauses, args = equal_clauses(**filters)
+    return where(clauses), args

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bridge.journal.base import JournalBase, from_micros, micros, utcnow, where_equal
+from bridge.journal.base import (JournalBase, equal_clauses, from_micros, micros, utcnow,
+                                 where)
 from bridge.reasons import Reason
 
 FAILURE_KINDS = ("transaction", "redemption", "customer", "points")
@@ -48,51 +49,51 @@ class FailureJournal(JournalBase):
                 transaction_id=transaction_id, endpoint=endpoint, status_code=status_code)
 
     def failures(self, store: str | None = None, since: dt.datetime | None = None,
-                 reason: Reason | None = None, kind: str | None = None,
+                 reason: Reason | str | None = None, kind: str | None = None,
                  include_hidden: bool = False, sale_key: str | None = None, *,
                  ids=None, exclude_retried: bool = False, limit: int | None = None,
                  older_than: Failure | None = None) -> list[Failure]:
         """Failure report lines, newest first; only those of `reason` when given, of the
         ids in `ids` when given, not retried with `exclude_retried`; at most `limit`,
         those older than `older_than` (a line of a previous call: the next batch)."""
-        where, args = self._failure_filters(store, since, reason, kind, include_hidden,
-                                            sale_key, ids, exclude_retried)
+        clauses, args = self._failure_filters(store, since, reason, kind, include_hidden,
+                                              sale_key, ids, exclude_retried)
         if older_than is not None:
-            where.append("(at_us < ? OR (at_us = ? AND id < ?))")
+            clauses.append("(at_us < ? OR (at_us = ? AND id < ?))")
             at = micros(older_than.at)
             args += [at, at, older_than.id]
-        sql = (f"SELECT * FROM failures {_where(where)} ORDER BY at_us DESC, id DESC"
+        sql = (f"SELECT * FROM failures {where(clauses)} ORDER BY at_us DESC, id DESC"
                + (f" LIMIT {int(limit)}" if limit is not None else ""))
         with self._read() as conn:
             rows = conn.execute(sql, args).fetchall()
         return [_failure(r) for r in rows]
 
     def count_failures(self, store: str | None = None, since: dt.datetime | None = None,
-                       reason: Reason | None = None, include_hidden: bool = False, *,
+                       reason: Reason | str | None = None, include_hidden: bool = False, *,
                        exclude_retried: bool = False) -> int:
         """How many lines `failures` would give for the same filters."""
-        where, args = self._failure_filters(store, since, reason, None, include_hidden,
-                                            None, None, exclude_retried)
+        clauses, args = self._failure_filters(store, since, reason, None, include_hidden,
+                                              None, None, exclude_retried)
         with self._read() as conn:
-            return conn.execute(f"SELECT COUNT(*) FROM failures {_where(where)}",
+            return conn.execute(f"SELECT COUNT(*) FROM failures {where(clauses)}",
                                 args).fetchone()[0]
 
     def failure_reasons(self, store: str | None = None, since: dt.datetime | None = None,
                         *, exclude_retried: bool = False) -> set[Reason]:
         """The reasons of the lines `failures` would give for these filters."""
-        where, args = self._failure_filters(store, since, None, None, False, None, None,
-                                            exclude_retried)
+        clauses, args = self._failure_filters(store, since, None, None, False, None, None,
+                                              exclude_retried)
         with self._read() as conn:
-            rows = conn.execute(f"SELECT DISTINCT reason FROM failures {_where(where)}",
+            rows = conn.execute(f"SELECT DISTINCT reason FROM failures {where(clauses)}",
                                 args).fetchall()
         return {Reason(r[0]) for r in rows}
 
     @staticmethod
     def _failure_filters(store, since, reason, kind, include_hidden, sale_key, ids,
                          exclude_retried) -> tuple[list[str], list]:
-        where, args = where_equal(store_id=store, reason=None if reason is None
-                                  else Reason(reason).value, kind=kind, sale_key=sale_key)
-        clauses = [where[len("WHERE "):]] if where else []
+        # A reason as text: one no line has (a filter typed in a URL) matches nothing.
+        clauses, args = equal_clauses(store_id=store, reason=None if reason is None
+                                      else str(reason), kind=kind, sale_key=sale_key)
         if since is not None:
             clauses.append("at_us >= ?")
             args.append(micros(since))
@@ -166,10 +167,6 @@ def mark_retried(conn, failure_id: int, when: dt.datetime) -> bool:
     """Mark a report line retried at `when`; True if it existed."""
     return conn.execute("UPDATE failures SET retried_at_us = ? WHERE id = ?",
                         (micros(when), failure_id)).rowcount == 1
-
-
-def _where(clauses: list[str]) -> str:
-    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
 
 def _failure(row) -> Failure:

@@ -102,7 +102,7 @@ M_MMAP_THRESHOLD = -3          # glibc's mallopt parameter numbers
 M_ARENA_MAX = -8
 
 
-def return_large_blocks(threshold: int = 128 * 1024, arenas: int = 2) -> None:
+def tune_malloc(threshold: int = 128 * 1024, arenas: int = 2) -> None:
     """Tune the C allocator so the server's memory levels off.
 
     glibc raises its mmap threshold after a large block is freed; later large blocks
@@ -157,7 +157,7 @@ class BridgeServer:
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, *, threads: int = 32,
                  channel_timeout: int = 60, max_body: int = MAX_REQUEST_BODY):
-        return_large_blocks()
+        tune_malloc()
         self._app = _InFlight(app)
         self._server = create_server(self._app, host=host, port=port, threads=threads,
                                      channel_timeout=channel_timeout, ident="astro-bridge",
