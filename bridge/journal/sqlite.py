@@ -1,5 +1,6 @@
 """The embedded backend: one SQLite file in WAL mode, synchronous=FULL (a commit is on
-disk when it returns), one connection per thread. A write transaction takes SQLite's
+disk when it returns), connections pooled: a transaction takes an idle one (or opens
+one) and gives it back when it ends. A write transaction takes SQLite's
 write lock at BEGIN (BEGIN IMMEDIATE), so writers run one at a time: the row locks the
 PostgreSQL backend takes (`lock_sale`, `lock_customer`, SKIP LOCKED) are not needed."""
 from __future__ import annotations
@@ -27,48 +28,53 @@ class SQLiteBackend:
     def __init__(self, path: str):
         self.path = path
         self.name = path
-        self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # Idle connections, the last given back on top: a server's threads (40 or more)
+        # share as many connections as there are transactions at once, each with its
+        # statements prepared and its pages cached, instead of one each that most
+        # threads seldom use.
+        self._idle: list[sqlite3.Connection] = []
+        self._open: set[sqlite3.Connection] = set()
         self._writers = threading.Lock()    # one write transaction of this process at a time
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                # 8 prepared statements kept a connection, not 128: each takes some
-                # 10-50 KB, and with a connection per thread the default grew a server
-                # by 12 MB in 20,000 requests.
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                       check_same_thread=False, cached_statements=8)
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA journal_mode=WAL")
-                # FULL: a commit is on disk before it returns. With NORMAL a power cut
-                # can lose the last commits, e.g. "recorded" or "points uncertain".
-                conn.execute("PRAGMA synchronous=FULL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                # A page cache of 64 KiB a connection (SQLite's default is 2 MiB): a
-                # server has one per thread, 40 or more, and the file's pages are in
-                # the OS's cache anyway.
-                conn.execute("PRAGMA cache_size=-64")
-            except sqlite3.Error as e:
-                raise JournalError(f"cannot open the journal {self.path}: {e}") from None
-            self._local.conn = conn
-            with self._lock:
-                # Threads come and go (a receipt's refresh, the lease keeper): the
-                # connections of those that ended are closed here, or each would keep
-                # its page cache for the life of the process.
-                ended = [c for t, c in self._connections if not t.is_alive()]
-                self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
-                self._connections.append((threading.current_thread(), conn))
-            for old in ended:
-                old.close()
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            # 16 prepared statements kept a connection, not 128: each takes some 10-50
+            # KB, and a busy server keeps several connections.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False, cached_statements=16)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a commit is on disk before it returns. With NORMAL a power cut can
+            # lose the last commits, e.g. "recorded" or "points uncertain".
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            # A page cache of 256 KiB a connection (SQLite's default is 2 MiB): the
+            # file's pages are in the OS's cache anyway.
+            conn.execute("PRAGMA cache_size=-256")
+        except sqlite3.Error as e:
+            raise JournalError(f"cannot open the journal {self.path}: {e}") from None
+        with self._lock:
+            self._open.add(conn)
         return conn
+
+    def _take(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._connect()
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn in self._open:
+                self._idle.append(conn)
+                return
+        conn.close()                        # the journal was closed meanwhile
 
     @contextmanager
     def transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
         """See JournalBase._transaction."""
-        conn = self._conn()
+        conn = self._take()
         # This process's writers queue here: SQLite's own wait for its write lock sleeps
         # in steps of up to 100 ms, which a busy till would feel on every click.
         with self._writers if write else contextlib.nullcontext():
@@ -86,18 +92,20 @@ class SQLiteBackend:
                     raise JournalError(f"journal {'write' if write else 'read'} failed, "
                                        f"nothing of it was kept: {e}") from e
                 raise
+        self._give_back(conn)
 
     def _abandon(self, conn: sqlite3.Connection) -> None:
-        """Leave no transaction open on this thread's connection."""
+        """Give back a connection with no transaction left open on it; one that cannot
+        be rolled back is closed."""
         try:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self._give_back(conn)
             return
         except sqlite3.Error as e:
             log.warning("journal rollback failed (%s); reopening the connection", e)
-        self._local.conn = None
         with self._lock:
-            self._connections = [(t, c) for t, c in self._connections if c is not conn]
+            self._open.discard(conn)
         try:
             conn.close()
         except sqlite3.Error:
@@ -131,16 +139,12 @@ class SQLiteBackend:
         return f"json_extract({column}, '$.{'.'.join(keys)}')"
 
     def close(self) -> None:
-        """Close this thread's connection and those of threads that have ended.
-
-        A connection another live thread may be using is not closed under it (closing a
-        SQLite connection in use from another thread can crash the process): it is let
-        go, and closes when that thread drops it. The journal stays usable: the next call
-        in any thread opens a new connection."""
-        me = threading.current_thread()
+        """Close the idle connections. One in use by a transaction is closed when the
+        transaction gives it back (closing a SQLite connection in use from another
+        thread can crash the process). The journal stays usable: the next transaction
+        opens a new connection."""
         with self._lock:
-            for thread, conn in self._connections:
-                if thread is me or not thread.is_alive():
-                    conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+            idle, self._idle = self._idle, []
+            self._open.clear()
+        for conn in idle:
+            conn.close()

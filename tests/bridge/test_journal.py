@@ -562,10 +562,10 @@ def test_a_bulk_job_leaves_the_write_lock_free_for_others_between_its_writes(tmp
     assert written == ["main-J1", "main-CLICK", "main-J2"]
 
 
-def test_threads_that_ended_leave_no_open_journal_files(tmp_path):
-    # A server starts short-lived threads (a receipt's refresh, the lease keeper); each
-    # opens its own SQLite connection. Those of ended threads must be closed, not kept
-    # for the life of the process (they held files and page caches: the server grew).
+def test_threads_share_journal_connections_live_or_ended(tmp_path):
+    # A server has 32 threads or more and starts short-lived ones (a receipt's refresh,
+    # the lease keeper). A connection each held files and a page cache each, for the
+    # life of the process: they take turns on as many as there are transactions at once.
     with Journal(str(tmp_path / "threads.db")) as journal:
         record(journal)
 
@@ -583,3 +583,24 @@ def test_threads_that_ended_leave_no_open_journal_files(tmp_path):
             t.start()
             t.join()
         assert open_files() <= before + 4
+        done, turn, have_read = threading.Event(), threading.Lock(), []
+
+        def read_and_stay():
+            with turn:                  # one at a time, each staying alive after
+                read()
+                have_read.append(1)
+            done.wait(30)
+
+        alive = [threading.Thread(target=read_and_stay) for _ in range(40)]
+        for t in alive:
+            t.start()
+        try:
+            deadline = time.monotonic() + 30
+            while len(have_read) < len(alive) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert len(have_read) == len(alive)
+            assert open_files() <= before + 4
+        finally:
+            done.set()
+            for t in alive:
+                t.join()
