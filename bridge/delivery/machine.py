@@ -210,7 +210,8 @@ class _Delivery:
                  deadline, now, retry: RetryPolicy, rng, card_progress: bool, hold,
                  read_again: bool = True,
                  send_lines: Callable[[TransactionsStep], list] | None = None):
-        self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
+        self.journal, self.client, self.holder = journal, client, holder
+        self._sale: SaleRecord | None = sale
         self.astro = str(getattr(client, "base_url", ""))
         self.attempt, self.deadline, self.now, self.retry = attempt, deadline, now, retry
         self.rng, self.card_progress, self.hold = rng, card_progress, hold
@@ -267,8 +268,17 @@ class _Delivery:
             self.refresh()
             return self.finish()
 
+    @property
+    def sale(self) -> SaleRecord:
+        """The sale as the journal has it (read again after each `refresh`)."""
+        if self._sale is None:
+            self._sale = self.journal.known_sale(self.key)
+        return self._sale
+
     def refresh(self) -> None:
-        self.sale = self.journal.known_sale(self.key)
+        """The journal's sale changed (or may have): read it when next needed, not now
+        (a step marked, then the points step taken, is one read, not two)."""
+        self._sale = None
 
     def finish(self) -> DeliveryOutcome:
         """Inside the last round's transaction: the receipt stored, the retry scheduled
