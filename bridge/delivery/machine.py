@@ -654,7 +654,9 @@ class _Delivery:
 
     # -- customers -----------------------------------------------------------------------
     def customer_done(self, step: CustomerStep, astro_id: str | None, how: str) -> None:
-        if astro_id:   # cache only a link Astro confirmed with its account id
+        # Cache only a link Astro confirmed with its account id (one from the cache is
+        # there already).
+        if astro_id and how != "known":
             self.journal.remember_customer(self.store, step.customer_id, astro_id,
                                            self.now())
         self.journal.mark_step_done(self.key, step.n,
