@@ -201,6 +201,7 @@ class _Call:
     run: Callable[[], Any]
     step: Step | None = None
     detail: str | None = None        # search: "email" | "phone"
+    snapshot: dict | None = None     # points: the customer's points written ahead with it
 
 
 class _Delivery:
@@ -372,7 +373,8 @@ class _Delivery:
                 calls.append(_Call("remove", self.remove_call(step), step))
             elif (isinstance(step, PointsStep) and record.state == UNCERTAIN
                   and (record.result or {}).get("attempt") == self.attempt):
-                calls.append(_Call("points", self.points(step).call, step))
+                calls.append(_Call("points", self.points(step).call, step,
+                                   snapshot=(record.result or {}).get("snapshot")))
         if calls:
             if self.card_progress or self.snapshot_needed:
                 calls.append(_Call("status", self.status_call()))   # last: see together()
@@ -443,8 +445,8 @@ class _Delivery:
                                                       step.quantity)
 
     def points(self, step: PointsStep) -> PointsAward:
-        return PointsAward(self.journal, self.client, self.sale, step, self.holder, self.now,
-                           self.deadline, self.attempt)
+        return PointsAward(self.journal, self.client, self.key, self.store, step, self.holder,
+                           self.now, self.deadline, self.attempt)
 
     # -- writing ahead (inside a transaction) --------------------------------------------
     def ahead(self) -> None:
@@ -642,8 +644,7 @@ class _Delivery:
 
     def got_points(self, call: _Call, result: CallResult) -> None:
         step = step_as(call.step, PointsStep)
-        record = self.step_record(step.n)
-        snapshot = (record.result or {}).get("snapshot") if record else None
+        snapshot = call.snapshot         # as the step was when sent (no read needed)
         if result.ok:
             self.award = (result.value.points_transaction_id, result.value.total_points)
         else:
