@@ -823,10 +823,8 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
     def known() -> bool:
         return bool(journal.known_customer(first.store_id, first.plan.customer_id))
 
-    with contextlib.ExitStack() as leases:
-        started = start(keys)
-        for key in started:                 # renewed by the heartbeat until delivered
-            leases.enter_context(journal.holding(key, holder, claimed=True))
+    def deliver_started() -> None:
+        """The claimed sales, their outcomes into `outcomes`."""
         left = list(started)
         if left and not known():
             # The first sale resolves the customer; its addTransactionBatch is the first
@@ -847,7 +845,7 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
                             error=outcomes[lead].error)
                     else:                                       # refused: one by one
                         outcomes[key] = deliver(key)
-                return outcomes
+                return
             started.update(start(left))      # the customer's steps done, from the cache
             left = [key for key in left if key in started]
         rest = _open_lines(journal, [k for k in left if k not in answers])
@@ -864,6 +862,14 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
         for key in left:                    # points, removals, lines sent alone: in order
             if key not in outcomes:
                 outcomes[key] = deliver(key)
+
+    with contextlib.ExitStack() as leases:
+        started = start(keys)
+        for key in started:                 # renewed by the heartbeat until delivered
+            leases.enter_context(journal.holding(key, holder, claimed=True))
+        deliver_started()
+        with journal.atomically():          # the leases given back in one commit
+            leases.close()
     return outcomes
 
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_AGE = dt.timedelta(hours=24)    # an answer older than this is asked again
 BATCH = 100                         # item codes per eligiblePurchaseItems call
+SETTLE_BATCH = 50                   # sales settled again in one journal transaction
 
 
 def _forms(codes: Iterable[str]) -> set[str]:
@@ -149,8 +150,11 @@ def learn_refused_items(journal: Journal, client_for: Callable[[str], object | N
             keys = {f.sale_key for f in journal.failures(
                 store=store_id, since=since, reason=Reason.NO_ITEM_FOUND)
                 if f.sale_key and f.item_code in changed}
-            settled += sum(settle_sale(journal, key, holder) is not None
-                           for key in sorted(keys))
+            keys = sorted(keys)
+            for at in range(0, len(keys), SETTLE_BATCH):
+                with journal.atomically():       # no call inside: one commit a batch
+                    settled += sum(settle_sale(journal, key, holder) is not None
+                                   for key in keys[at:at + SETTLE_BATCH])
     return LearnOutcome(asked, settled, error)
 
 
@@ -161,7 +165,8 @@ def settle_sale(journal: Journal, sale_key: str, holder: str) -> str | None:
     sale = journal.get_sale(sale_key)
     if sale is None or sale.status not in (SALE_DELIVERED, SALE_PARTIAL):
         return None
-    with journal.holding(sale_key, holder) as held:
+    # One transaction: the claim, the changes and the release (no call inside).
+    with journal.atomically(), journal.holding(sale_key, holder) as held:
         if not held:
             return None
         sale = journal.known_sale(sale_key)     # again, under the lease

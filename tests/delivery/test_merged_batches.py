@@ -54,6 +54,22 @@ def test_a_customers_sales_go_in_one_call_and_each_keeps_its_own_outcome(
     assert outcomes[1].receipt["customer"]["how"] == "known"   # resolved once
 
 
+def test_a_known_customers_sales_take_three_commits_together_and_are_left_free(
+        sandbox, journal, client, store):
+    first = record_sales(journal, store, [("B0", "2025-01-01", [(KIBBLE, 1)])], "SALLY-1")
+    deliver_sales(journal, client, first, retry=FAST)       # the customer is known now
+    keys = record_sales(journal, store, customer_id="SALLY-1")
+    before = journal.commits
+    outcomes = deliver_sales(journal, client, keys, retry=FAST)
+    assert [o.status for o in outcomes] == ["delivered", "partial", "delivered"]
+    assert sorted(sandbox.state()["transactions"]) == ["demo-B0-1", "demo-B1-1",
+                                                       "demo-B2-1", "demo-B3-1"]
+    # Claimed (and the cached customer's steps done); the merged call's results; the
+    # leases given back: three commits however many sales, not one more a sale.
+    assert journal.commits - before == 3
+    assert all(journal.claim_sale(k, "someone-else") for k in keys)
+
+
 def test_calls_hold_at_most_max_lines_and_never_split_a_sale(sandbox, journal, client, store):
     sales = [(f"M{n}", f"2025-01-{n:02d}", [(KIBBLE, 1)] * size)
              for n, size in enumerate((2, 2, 3, 5, 1), 1)]

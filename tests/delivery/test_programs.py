@@ -53,6 +53,20 @@ def test_a_sale_whose_only_refused_line_is_in_no_program_ends_delivered(
     assert set(transactions) == {f"{key}-1"}              # only the kibble reached Astro
 
 
+def test_settling_many_sales_is_one_commit_and_leaves_them_free(
+        journal, store, client, sandbox):
+    keys = [record(journal, store, SALE.format(id=n, code=LEASH)) for n in range(1, 6)]
+    for key in keys:
+        assert deliver(journal, client, key).status == "partial"
+    before = journal.commits
+    assert _learn(journal, client).settled == 5
+    # The answers kept (two commits), then the five sales settled in one: a replay of a
+    # year settles thousands, and each commit waits for the disk.
+    assert journal.commits - before == 3
+    assert {journal.get_sale(k).status for k in keys} == {"delivered"}
+    assert all(journal.claim_sale(k, "someone-else") for k in keys)   # no lease left
+
+
 def test_a_known_answer_classifies_the_next_sale_without_asking_astro(
         journal, store, client, sandbox):
     deliver(journal, client, record(journal, store, SALE.format(id=1, code=LEASH)))
