@@ -147,10 +147,9 @@ def learn_refused_items(journal: Journal, client_for: Callable[[str], object | N
         asked += len(to_ask)
         changed = {c for c in codes if before.cause_of(c) != after.cause_of(c)}
         if changed:
-            keys = {f.sale_key for f in journal.failures(
+            keys = sorted({f.sale_key for f in journal.failures(
                 store=store_id, since=since, reason=Reason.NO_ITEM_FOUND)
-                if f.sale_key and f.item_code in changed}
-            keys = sorted(keys)
+                if f.sale_key and f.item_code in changed})
             for at in range(0, len(keys), SETTLE_BATCH):
                 with journal.atomically():       # no call inside: one commit a batch
                     settled += sum(settle_sale(journal, key, holder) is not None
