@@ -118,6 +118,10 @@ class AstroClient:
         self._sessions_lock = threading.Lock()
         self._rounds: ThreadPoolExecutor | None = None
         self._closed = False
+        # A store's proxy and CA bundle from the environment (HTTPS_PROXY, NO_PROXY,
+        # REQUESTS_CA_BUNDLE...) are read once, here: requests would look them up, and
+        # ~/.netrc, on every call (a few hundred environ reads and stats a click).
+        self._proxies, self._verify = _environment_settings(self.base_url)
 
     def __repr__(self) -> str:
         return f"AstroClient(base_url={self.base_url!r}, username={self.username!r})"
@@ -151,6 +155,9 @@ class AstroClient:
                 return self._idle.pop()
             self._closed = False
         session = requests.Session()
+        session.trust_env = False     # see __init__ (netrc: our Bearer header is the auth)
+        session.proxies.update(self._proxies)
+        session.verify = self._verify
         # max_retries=0: urllib3 must not resend anything behind our back.
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=self._pool_size,
                               max_retries=0)
@@ -553,6 +560,14 @@ def _result(call: Callable[[], Any]) -> CallResult:
         return CallResult(call())
     except AstroError as e:
         return CallResult(error=e)
+
+
+def _environment_settings(url: str) -> tuple[dict, Any]:
+    """The proxies and TLS verification the environment sets for `url`, as requests
+    reads them (its `trust_env`)."""
+    with requests.Session() as session:
+        found = session.merge_environment_settings(url, {}, None, None, None)
+    return found["proxies"] or {}, found["verify"]
 
 
 def _compact(payload: Mapping[str, Any]) -> dict[str, Any]:

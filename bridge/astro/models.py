@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from bridge.astro.protocol import ALREADY_EXISTS_MESSAGE, SUCCESS
 
@@ -48,6 +49,8 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def _int(value: Any) -> int | None:
+    if type(value) is int:          # the usual wire form: no Decimal needed
+        return value if abs(value) < 10 ** 19 else None
     number = _dec(value)
     # Counts and points are far below 10**18; a larger one is not a count (and turning
     # 1E+999999 into an int would take a while).
@@ -60,6 +63,8 @@ def _str(value: Any) -> str | None:
 
 def _id(value: Any) -> str | None:
     """An id as text: 1209, 1209.0 and "1209" are the same id."""
+    if type(value) is int:
+        return str(value)
     if isinstance(value, (int, Decimal, float)) and not isinstance(value, bool):
         number = _int(value)
         if number is not None and number == _dec(value):

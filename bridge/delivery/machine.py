@@ -201,6 +201,7 @@ class _Call:
     run: Callable[[], Any]
     step: Step | None = None
     detail: str | None = None        # search: "email" | "phone"
+    snapshot: dict | None = None     # points: the customer's points written ahead with it
 
 
 class _Delivery:
@@ -210,7 +211,8 @@ class _Delivery:
                  deadline, now, retry: RetryPolicy, rng, card_progress: bool, hold,
                  read_again: bool = True,
                  send_lines: Callable[[TransactionsStep], list] | None = None):
-        self.journal, self.client, self.sale, self.holder = journal, client, sale, holder
+        self.journal, self.client, self.holder = journal, client, holder
+        self._sale: SaleRecord | None = sale
         self.astro = str(getattr(client, "base_url", ""))
         self.attempt, self.deadline, self.now, self.retry = attempt, deadline, now, retry
         self.rng, self.card_progress, self.hold = rng, card_progress, hold
@@ -228,6 +230,7 @@ class _Delivery:
         self.snapshot_needed = False   # the customer's points are read before the award
         self.writing = False         # the round in flight sends writes
         self.points_in_doubt = False   # the award of this attempt is uncertain
+        self._seen: tuple | None = None   # the last `seen`: (read, sale, given, Overlap)
 
     # -- the attempt ---------------------------------------------------------------------
     def run(self) -> DeliveryOutcome:
@@ -267,8 +270,17 @@ class _Delivery:
             self.refresh()
             return self.finish()
 
+    @property
+    def sale(self) -> SaleRecord:
+        """The sale as the journal has it (read again after each `refresh`)."""
+        if self._sale is None:
+            self._sale = self.journal.known_sale(self.key)
+        return self._sale
+
     def refresh(self) -> None:
-        self.sale = self.journal.known_sale(self.key)
+        """The journal's sale changed (or may have): read it when next needed, not now
+        (a step marked, then the points step taken, is one read, not two)."""
+        self._sale = None
 
     def finish(self) -> DeliveryOutcome:
         """Inside the last round's transaction: the receipt stored, the retry scheduled
@@ -305,8 +317,17 @@ class _Delivery:
     def seen(self, read):
         """What `read`, sent with the writes, tells (bridge.delivery.overlap)."""
         sizes = dict(_CARD_SIZES.get((self.astro, self.store), {}))
-        return status_after(read, self.sale, award=self.award, removals=self.removed,
-                            card_sizes=sizes)
+        sale, given = self.sale, (self.award, self.removed, sizes)
+        # Asked twice at the end of a round (is a read still needed? the receipt): the
+        # same read of the same sale is told once (a customer's cards are hundreds of
+        # purchases).
+        if self._seen and self._seen[0] is read and self._seen[1] is sale \
+                and self._seen[2] == given:
+            return self._seen[3]
+        found = status_after(read, sale, award=self.award, removals=self.removed,
+                             card_sizes=sizes)
+        self._seen = (read, sale, given, found)
+        return found
 
     def stop_for(self, stop: _Stop) -> None:
         """Keep the first reason to leave work for later (a wait gives way to an error)."""
@@ -362,7 +383,8 @@ class _Delivery:
                 calls.append(_Call("remove", self.remove_call(step), step))
             elif (isinstance(step, PointsStep) and record.state == UNCERTAIN
                   and (record.result or {}).get("attempt") == self.attempt):
-                calls.append(_Call("points", self.points(step).call, step))
+                calls.append(_Call("points", self.points(step).call, step,
+                                   snapshot=(record.result or {}).get("snapshot")))
         if calls:
             if self.card_progress or self.snapshot_needed:
                 calls.append(_Call("status", self.status_call()))   # last: see together()
@@ -433,8 +455,8 @@ class _Delivery:
                                                       step.quantity)
 
     def points(self, step: PointsStep) -> PointsAward:
-        return PointsAward(self.journal, self.client, self.sale, step, self.holder, self.now,
-                           self.deadline, self.attempt)
+        return PointsAward(self.journal, self.client, self.key, self.store, step, self.holder,
+                           self.now, self.deadline, self.attempt)
 
     # -- writing ahead (inside a transaction) --------------------------------------------
     def ahead(self) -> None:
@@ -632,8 +654,7 @@ class _Delivery:
 
     def got_points(self, call: _Call, result: CallResult) -> None:
         step = step_as(call.step, PointsStep)
-        record = self.step_record(step.n)
-        snapshot = (record.result or {}).get("snapshot") if record else None
+        snapshot = call.snapshot         # as the step was when sent (no read needed)
         if result.ok:
             self.award = (result.value.points_transaction_id, result.value.total_points)
         else:
@@ -644,7 +665,9 @@ class _Delivery:
 
     # -- customers -----------------------------------------------------------------------
     def customer_done(self, step: CustomerStep, astro_id: str | None, how: str) -> None:
-        if astro_id:   # cache only a link Astro confirmed with its account id
+        # Cache only a link Astro confirmed with its account id (one from the cache is
+        # there already).
+        if astro_id and how != "known":
             self.journal.remember_customer(self.store, step.customer_id, astro_id,
                                            self.now())
         self.journal.mark_step_done(self.key, step.n,

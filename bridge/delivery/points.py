@@ -85,11 +85,12 @@ class PointsAward:
     """The points step of one sale in one delivery attempt (`attempt`: its id, kept in
     the step while it is in flight, so the attempt knows the award it began)."""
 
-    def __init__(self, journal: Journal, client, sale, step: PointsStep, holder: str, now,
-                 deadline: float | None, attempt: str = ""):
-        self.journal, self.client, self.sale, self.step = journal, client, sale, step
+    def __init__(self, journal: Journal, client, sale_key: str, store_id: str,
+                 step: PointsStep, holder: str, now, deadline: float | None,
+                 attempt: str = ""):
+        self.journal, self.client, self.step = journal, client, step
         self.holder, self.now, self.deadline, self.attempt = holder, now, deadline, attempt
-        self.key, self.store = sale.sale_key, sale.store_id
+        self.key, self.store = sale_key, store_id
         self.read_timeout = getattr(client, "read_timeout", 10.0)
 
     # -- sending -------------------------------------------------------------------------

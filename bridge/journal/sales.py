@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import secrets as _secrets
 import threading
@@ -563,11 +564,18 @@ def _step_record(row) -> StepRecord:
                       row["error"], row["problems"])
 
 
+@functools.lru_cache(maxsize=32)    # a click needs its own sale's; tills click at once
+def _plan(text: str) -> Plan:
+    """The Plan stored as `text`. A sale's plan is read several times a click and
+    changes (almost) never: parsed once per text (a Plan is frozen: sharing it is safe)."""
+    return Plan.from_dict(from_json(text))
+
+
 def _sale_record(row, steps) -> SaleRecord:
     return SaleRecord(
         sale_key=row["sale_key"], store_id=row["store_id"], pos_sale_id=row["pos_sale_id"],
         status=row["status"], phase=row["phase"], received_at=from_micros(row["received_at_us"]),
-        sale=from_json(row["sale_json"]), plan=Plan.from_dict(from_json(row["plan_json"])),
+        sale=from_json(row["sale_json"]), plan=_plan(row["plan_json"]),
         steps=tuple(_step_record(s) for s in steps), attempts=row["attempts"],
         next_attempt_at=from_micros(row["next_attempt_at_us"]), last_error=row["last_error"],
         receipt=from_json(row["receipt_json"]))
