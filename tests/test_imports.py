@@ -27,14 +27,15 @@ def project_modules() -> list[str]:
     return names
 
 
-# Runs in the spawner: forks a child per module; the child imports it and reports the
-# last line of the traceback (or "ok") through a pipe.
+# Runs in the spawner: forks a child per module (as many at once as there are cores);
+# the child imports it and reports the last line of the traceback (or "ok") through a
+# pipe.
 SPAWNER = r"""
 import json, os, sys, traceback
 import bottle, click, requests, waitress  # third-party only: no module of the project
 assert not [m for m in sys.modules if m.split(".")[0] in ("bridge", "legacy_qs")]
-results = {}
-for name in json.loads(sys.argv[1]):
+
+def spawn(name):
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -47,9 +48,20 @@ for name in json.loads(sys.argv[1]):
         os.write(write, answer.encode("utf-8", "replace"))
         os._exit(0)
     os.close(write)
+    return pid, read
+
+def collect(name, pid, read):
     with os.fdopen(read, "rb") as pipe:
         results[name] = pipe.read().decode("utf-8")
     os.waitpid(pid, 0)
+
+results, running = {}, []
+for name in json.loads(sys.argv[1]):
+    if len(running) >= (os.cpu_count() or 1):
+        collect(*running.pop(0))
+    running.append((name, *spawn(name)))
+for child in running:
+    collect(*child)
 print(json.dumps(results))
 """
 
