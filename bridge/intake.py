@@ -29,11 +29,17 @@ class Intake:
     store: Store
     sale: LegacySale
     plan: translate.Plan
-    fingerprint: str
+    today: dt.date
 
     @property
     def sale_key(self) -> str:
         return self.plan.sale_key
+
+    @property
+    def fingerprint(self) -> str:
+        """Worked out when asked, by `record` (a dry run of a million lines never needs
+        it)."""
+        return translate.fingerprint(self.sale, self.store, today=self.today)
 
 
 def prepare(journal: Journal, store: Store, sale: LegacySale, *, today: dt.date,
@@ -55,7 +61,7 @@ def prepare(journal: Journal, store: Store, sale: LegacySale, *, today: dt.date,
         found = journal.get_sale(original_key)
         original = found.plan if found else None
     plan = translate.plan_sale(sale, store, key, today=today, original=original)
-    return Intake(store, sale, plan, translate.fingerprint(sale, store, today=today))
+    return Intake(store, sale, plan, today)
 
 
 def record(journal: Journal, intake: Intake, received_at: dt.datetime, *,
