@@ -15,7 +15,9 @@ wire), and each round's results are recorded in ONE journal commit, which also w
 ahead what the next round needs before it is sent (the points step taken, uncertain).
 The rounds of a sale:
 
-    lookup   customerStatus + searchCustomer by email and by phone     (customer not cached)
+    lookup   customerStatus + searchCustomer by email and by phone     (customer not cached;
+             replay: the searches in a round of their own, only when the POS id is
+             not in Astro)
     link     linkCustomer (an account found, linked to no other POS customer), or
     add      addCustomer; each followed, when Astro says no, by a customerStatus check
     writes   addTransactionBatch + removeTransaction(s) + addPointsByDollar + customerStatus
@@ -231,6 +233,9 @@ class _Delivery:
         self.writing = False         # the round in flight sends writes
         self.points_in_doubt = False   # the award of this attempt is uncertain
         self._seen: tuple | None = None   # the last `seen`: (read, sale, given, Overlap)
+        # The customer's email and phone were looked up (set by got_search, not by
+        # customer_round, which also runs to peek).
+        self.searched = False
 
     # -- the attempt ---------------------------------------------------------------------
     def run(self) -> DeliveryOutcome:
@@ -415,14 +420,21 @@ class _Delivery:
         step = self.sale.plan.customer_step()
         c = step.customer
         lookup = self.lookup
+        searches = [_Call("search", self.search_call(what, value), step, what)
+                    for what, value in (("email", c.email), ("phone", c.phone)) if value]
         if lookup is None:
             calls = [_Call("status", self.status_call(), step)]
-            for what, value in (("email", c.email), ("phone", c.phone)):
-                if value:
-                    calls.append(_Call("search", self.search_call(what, value), step, what))
+            if self.card_progress:
+                # A cashier waits: the searches go with customerStatus, one round less.
+                # Replay (nobody waits) searches only for a POS id Astro does not know:
+                # a store's customers mostly are in Astro already, from the legacy
+                # integration, and each search is a call.
+                calls += searches
             return calls
         if lookup.checking:
             return [_Call("status", self.status_call(), step)]
+        if searches and not self.searched:
+            return searches
         if lookup.match is not None:
             astro_id = lookup.match.astro_customer_id
             return [_Call("link", lambda: self.client.link_customer(self.cid, astro_id), step)]
@@ -570,6 +582,7 @@ class _Delivery:
             note_points(self.journal, self.store, self.cid, status, self.now())
 
     def got_search(self, call: _Call, result: CallResult) -> None:
+        self.searched = True
         if not self.customer_open():
             return                       # customerStatus found it: the search is moot
         match = result.get()

@@ -70,6 +70,41 @@ def test_a_known_customers_sales_take_three_commits_together_and_are_left_free(
     assert all(journal.claim_sale(k, "someone-else") for k in keys)
 
 
+def test_a_customer_astro_has_is_found_without_a_search_and_a_new_one_is_searched_then_added(
+        sandbox, journal, client, store):
+    # Sally is in Astro under her POS id (as a store's customers are, coming from the
+    # legacy integration), not yet in this journal: customerStatus finds her, and the
+    # email and phone searches (a call each) are not made.
+    key = record(journal, store, "CustomerID=SALLY-1&Email=sally%40example.com"
+                                 f"&Phone=5550100&SaleID=S1&Date=2025-01-05&UPC1={KIBBLE}")
+    assert deliver_sales(journal, client, [key], retry=FAST)[0].status == "delivered"
+    calls = sandbox.state()["calls"]
+    assert (calls.get("customerStatus"), calls.get("searchCustomer", 0),
+            calls.get("addTransactionBatch")) == (1, 0, 1)
+    # Nia is new to Astro: customerStatus says so, then she is looked for by email (she
+    # may have an account from another store) in a round of its own, then added.
+    key = record(journal, store, "CustomerID=NEW-9&FirstName=Nia&LastName=Nine"
+                                 "&Email=nia%40example.com&SaleID=N1&Date=2025-01-05"
+                                 f"&UPC1={KIBBLE}&Qty1=1")
+    assert deliver_sales(journal, client, [key], retry=FAST)[0].status == "delivered"
+    log = [c["endpoint"] for c in sorted(sandbox.call_log(), key=lambda c: c["received"])]
+    log = [e for e in log if e != "token"][-4:]
+    assert log == ["customerStatus", "searchCustomer", "addCustomer", "addTransactionBatch"]
+
+
+def test_a_lost_answer_in_the_searched_then_added_resolution_makes_one_customer(
+        sandbox, journal, client, store):
+    key = record(journal, store, "CustomerID=NEW-9&FirstName=Nia&LastName=Nine"
+                                 "&Email=nia%40example.com&SaleID=N1&Date=2025-01-05"
+                                 f"&UPC1={KIBBLE}&Qty1=1")
+    sandbox.set_faults({"next": [{"endpoint": "addCustomer", "fault": "drop"}]})
+    assert deliver_sales(journal, client, [key], retry=FAST)[0].status == "pending"
+    assert deliver_sales(journal, client, [key], retry=FAST)[0].status == "delivered"
+    state = sandbox.state()
+    assert [c["customerID"] for c in state["customers"]].count("NEW-9") == 1
+    assert list(state["transactions"]) == ["demo-N1-1"]
+
+
 def test_calls_hold_at_most_max_lines_and_never_split_a_sale(sandbox, journal, client, store):
     sales = [(f"M{n}", f"2025-01-{n:02d}", [(KIBBLE, 1)] * size)
              for n, size in enumerate((2, 2, 3, 5, 1), 1)]
