@@ -8,7 +8,9 @@ baseline measured in the same run.
    sandbox account), against the naive loop: one sale at a time with AstroClient
    directly (customerStatus, addCustomer when unknown, addTransactionBatch; no journal).
    The naive loop's rate does not depend on N: it is measured on the first
-   --naive-sales sales. Calls per sale are read off the sandbox's own counters.
+   --naive-sales sales. Calls per sale are read off the sandbox's own counters: for
+   customers new to Astro, for customers linked in the journal (a second year of
+   theirs), and for customers Astro has but the journal does not (a fresh journal).
 2. Staging: a dry run of a generated CSV of M lines (default 1,000,000): lines/s and
    peak RSS (ru_maxrss of the child); lines per CPU second too, since the machine may
    be shared.
@@ -156,20 +158,25 @@ def naive_rate(sb, csv_path, latency, limit) -> tuple[float, float]:
     return len(sales) / seconds, sum(sb.state()["calls"].values()) / len(sales)
 
 
-def known_customers_calls(sb, cli, workdir, sales, customers, latency) -> float:
-    """Calls a sale of a replay of customers already linked and cached: a year of their
-    sales, then another year of the same customers' sales, into the same journal."""
+def known_customers_calls(sb, cli, workdir, sales, customers, latency) -> tuple[float, float]:
+    """Calls a sale of a replay of customers Astro knows: a year of their sales, then
+    another year of the same customers' sales (1) into the same journal, where they are
+    linked and cached, and (2) into a fresh journal, as a store coming from the legacy
+    integration finds them: in Astro, under their POS ids, but new to the bridge."""
     fresh(sb, latency)
     config = folder_with_config(workdir, sb.api_url)
-    for year in (2024, 2025):
+    per_sale = []
+    for year, journal in ((2024, config), (2025, config),
+                          (2023, folder_with_config(workdir, sb.api_url))):
         path = os.path.join(workdir, f"year-{year}.csv")
         gen_sales.main(["--sales", str(sales), "--customers", str(customers), "--year",
                         str(year), "-o", path])
         before = sum(sb.state()["calls"].values())
-        run_child(cli, ["replay", path, "--store", "demo", "--config", config,
+        run_child(cli, ["replay", path, "--store", "demo", "--config", journal,
                         "--concurrency", "16", "--no-progress"])
+        per_sale.append((sum(sb.state()["calls"].values()) - before) / sales)
         os.remove(path)
-    return (sum(sb.state()["calls"].values()) - before) / sales
+    return per_sale[1], per_sale[2]
 
 
 def staging(cli, lines: int, workdir: str, api_url: str) -> tuple[float, int, float, float]:
@@ -304,7 +311,8 @@ def main(argv=None) -> int:
                          sum(calls.values()) / sales, f"sent {sent}"))
             calls_by_endpoint = calls
             print(f"  ... concurrency {c}: {rate:.1f} sales/s", flush=True)
-        known = known_customers_calls(sb, cli, workdir, sales, customers, args.latency)
+        known, in_astro = known_customers_calls(sb, cli, workdir, sales, customers,
+                                                args.latency)
         print()
         print(f"{'run':<58} {'sales/s':>8} {'vs naive':>9} {'calls/sale':>11}")
         for name, rate, per_sale, note in rows:
@@ -313,6 +321,8 @@ def main(argv=None) -> int:
             f"{k} {v / sales:.3f}" for k, v in sorted(calls_by_endpoint.items())))
         print(f"calls a sale when the customers are known (another year of theirs, "
               f"replayed after a first one): {known:.2f}")
+        print(f"calls a sale when Astro knows the customers but this journal does not (a "
+              f"store coming from the legacy integration): {in_astro:.2f}")
 
         if memory_lines:
             seconds, rss, cpu, mb = staging(cli, memory_lines, workdir, sb.api_url)
