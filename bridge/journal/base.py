@@ -223,8 +223,3 @@ def where(clauses: list[str]) -> str:
     """`WHERE c1 AND c2 ...`, or nothing for no clause."""
     return ("WHERE " + " AND ".join(clauses)) if clauses else ""
 
-
-def where_equal(**filters: Any) -> tuple[str, list]:
-    """`WHERE a = ? AND b = ?` and its arguments, for the filters that are not None."""
-    clauses, args = equal_clauses(**filters)
-    return where(clauses), args

@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from bridge.journal.base import (JournalBase, from_json, from_micros, micros, to_json,
-                                 utcnow, where_equal)
+from bridge.journal.base import (JournalBase, equal_clauses, from_json, from_micros,
+                                 micros, to_json, utcnow, where)
 from bridge.translate import CUSTOMER, POINTS, Plan
 
 PENDING, DONE, FAILED, UNCERTAIN, UNDECIDED, GIVEN_UP, SKIPPED = (
@@ -206,11 +206,12 @@ class SalesJournal(JournalBase):
         customer (the POS CustomerID)."""
         # The customer is picked in SQL: loading many sales to pick a few in Python costs
         # megabytes per call.
-        where, args = where_equal(store_id=store_id, status=status, **{
+        clauses, args = equal_clauses(store_id=store_id, status=status, **{
             self._backend.json_text("sale_json", "customer", "id"): customer_id})
         with self._read() as conn:
             keys = [r["sale_key"] for r in conn.execute(
-                f"SELECT sale_key FROM sales {where} ORDER BY received_at_us DESC LIMIT ?",
+                f"SELECT sale_key FROM sales {where(clauses)} ORDER BY received_at_us DESC"
+                " LIMIT ?",
                 (*args, limit)).fetchall()]
         # A sale deleted between the two reads is left out.
         return [sale for k in keys if (sale := self.get_sale(k)) is not None]
