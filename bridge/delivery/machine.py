@@ -148,10 +148,11 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     `card_progress` False: no customerStatus read for the receipt (replay, where nobody
     looks at a receipt). When the read that went with the writes cannot tell the receipt
     exactly (bridge.delivery.overlap), it is read once more; `read_again` False: when
-    only the point rewards are in doubt, not in this attempt (a cashier is waiting): the
-    receipt is stored with what could be told, marked `checking`, for the caller to have
-    it read in the background. `send_lines`: what answers the sale's addTransactionBatch
-    instead of a call of its own (deliver_sales: the results of a merged call).
+    only a free good of a card this sale completed or the point rewards are in doubt,
+    not in this attempt (a cashier is waiting): the receipt is stored with what could be
+    told, marked `checking`, for the caller to have it read in the background.
+    `send_lines`: what answers the sale's addTransactionBatch instead of a call of its
+    own (deliver_sales: the results of a merged call).
     """
     if started is None:
         sale = journal.known_sale(sale_key)
@@ -414,7 +415,7 @@ class _Delivery:
         if self.read is None:
             return True
         seen = self.seen(self.read[0])
-        return not seen.cards_known or (self.read_again and not seen.point_rewards_known)
+        return not seen.cards_known or (self.read_again and not seen.exact)
 
     def customer_round(self) -> list[_Call]:
         step = self.sale.plan.customer_step()

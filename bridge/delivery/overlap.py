@@ -11,20 +11,21 @@ customer's other cards of it show), the award's points on the balance.
 
 What cannot be told that way is said, with what can be told filled in:
 
-- the cards (`cards_known` False): a card completed by a line the read did not see (its
-  free good, and that reward's id, are Astro's to give: it is shown without them), a
-  line of a program the customer has no card of yet (how many punches it needs is not
-  in the read, nor known from other customers' cards), a line or removal the read
-  should have shown but did not;
+- the cards (`cards_known` False): a line of a program the customer has no card of yet
+  (how many punches it needs is not in the read, nor known from other customers'
+  cards), a line or removal the read should have shown but did not;
+- a free good (`free_goods_known` False): a card completed by a line the read did not
+  see is told (complete, and the next card opened), but its free good, and that
+  reward's id, are Astro's to give: it is shown without them;
 - the point rewards (`point_rewards_known` False): an award the read did not see that
   raises the balance (the point rewards it makes affordable are not in the read: those
   it lists stay; the balance itself is known).
 
-The caller then reads once more (the writes are answered by then), or, for the point
-rewards only, has it read in the background.
+The caller then reads once more (the writes are answered by then), or, for a free good
+or the point rewards only, has it read in the background.
 
     status_after(read, sale, *, award=None, removals=False, card_sizes=None)
-        -> Overlap(status, cards_known, point_rewards_known)
+        -> Overlap(status, cards_known, point_rewards_known, free_goods_known)
     card_sizes_of(status) -> {program id: punches a card needs}
 """
 from __future__ import annotations
@@ -48,10 +49,11 @@ class Overlap:
     status: CustomerStatus
     cards_known: bool
     point_rewards_known: bool
+    free_goods_known: bool = True
 
     @property
     def exact(self) -> bool:
-        return self.cards_known and self.point_rewards_known
+        return self.cards_known and self.point_rewards_known and self.free_goods_known
 
 
 def status_after(read: CustomerStatus, sale: SaleRecord, *,
@@ -66,6 +68,7 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
     `card_sizes` the punches a card of each program needs, as other customers' cards
     showed them (`card_sizes_of`), for a program the customer has no card of yet."""
     cards_known, rewards_known = not removals, True     # rewards: the point rewards
+    free_goods_known = True
     cards = list(read.cards)
     seen = Counter(p.transaction_id for c in read.cards for p in c.purchases
                    if p.transaction_id)
@@ -97,19 +100,20 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
             if len(purchases) >= required:
                 # Complete: its free good is Astro's to make; until a read shows it, one
                 # without an id (nothing to redeem it by yet).
-                cards_known = False
+                free_goods_known = False
                 card = dataclasses.replace(card, status="completed", free_goods=(
                     *card.free_goods, FreeGood(None, None, None, card.reward_count, None)))
             cards[at] = dataclasses.replace(card, purchases=purchases)
     status = dataclasses.replace(read, cards=tuple(cards))
     if award is None:
-        return Overlap(status, cards_known, rewards_known)
+        return Overlap(status, cards_known, rewards_known, free_goods_known)
     transaction_id, points = award
     if any(str(t.points_transaction_id) == str(transaction_id)
            for t in read.points_transactions):
-        return Overlap(status, cards_known, rewards_known)
+        return Overlap(status, cards_known, rewards_known, free_goods_known)
     if points is None or read.points_balance is None:
-        return Overlap(dataclasses.replace(status, points_balance=None), cards_known, False)
+        return Overlap(dataclasses.replace(status, points_balance=None), cards_known, False,
+                       free_goods_known)
     balance = read.points_balance + points
     return Overlap(dataclasses.replace(
         status, points_balance=balance,
@@ -119,7 +123,7 @@ def status_after(read: CustomerStatus, sale: SaleRecord, *,
         eligible_point_rewards=tuple(
             r for r in read.eligible_point_rewards
             if r.points_required is None or r.points_required <= balance)),
-        cards_known, rewards_known and points <= 0)
+        cards_known, rewards_known and points <= 0, free_goods_known)
 
 
 def card_sizes_of(status: CustomerStatus) -> dict[str, int]:

@@ -101,7 +101,7 @@ def test_an_award_the_read_did_not_see_that_raises_the_balance_leaves_the_reward
     assert after.cards_known and not after.point_rewards_known   # ...a new reward may not be
 
 
-def test_a_card_completed_by_lines_the_read_did_not_see_rolls_over_and_is_read_again():
+def test_a_card_completed_by_lines_the_read_did_not_see_rolls_over_its_free_good_unknown():
     eleven = [f"old-{n}" for n in range(11)]
     the_sale = sale((KIBBLE, 3, "added", "101"))
     after = status_after(read([card(eleven)], 0, []), the_sale, award=None)
@@ -109,7 +109,8 @@ def test_a_card_completed_by_lines_the_read_did_not_see_rolls_over_and_is_read_a
     assert (len(full.purchases), full.status) == (12, "completed")
     assert [g.reward_id for g in full.free_goods] == [None]    # Astro's id is not known yet
     assert (fresh.card_id, len(fresh.purchases), fresh.status) == (None, 2, "active")
-    assert not after.cards_known and after.point_rewards_known
+    assert after.cards_known and after.point_rewards_known      # progress is told...
+    assert not after.free_goods_known and not after.exact       # ...the free good is read
     data = receipt_data(the_sale, after.status)
     assert [c["punches"] for c in data["line_cards"][f"{KEY}-1"]] == [12, 2]
 

@@ -119,3 +119,27 @@ def test_a_customer_astro_refused_is_told_what_to_fix_and_retried_by_the_same_bu
     assert len(sandbox.state()["transactions"]) == 2
     retried = bridge.journal.retried_failure_ids()
     assert all(f.id in retried for f in bridge.journal.failures(sale_key=sale_key_of(answer)))
+
+
+def test_a_card_the_click_completes_unseen_by_its_read_is_confirmed_off_the_cashiers_path(
+        bridge, sandbox):
+    settled(bridge, bridge.click(SaleID="first"))         # Sally cached, 3 punches
+    # The round's read is answered (1 s) before the batch (1.5 s): it does not see the
+    # ninth bag fill the card, so it cannot show the card's free good.
+    sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 1.0},
+                                      "addTransactionBatch": {"latency": 1.5}}})
+    before = len(sandbox.call_log())
+    answer = bridge.click({**KIBBLE, "Qty1": "9", "SaleID": "fills"})
+    # The click waited for its one round only: the second read is still on its way.
+    answered = [c["endpoint"] for c in sandbox.call_log()[before:]]
+    assert sorted(answered) == ["addPointsByDollar", "addTransactionBatch", "customerStatus"]
+    text = text_of(bridge.receipt(answer))
+    assert "card 12/12, complete (+9)" in text
+    assert "Astro is confirming it: the Redeem button comes in a moment" in text
+    assert "Checking the latest rewards" in text
+    page = wait_until(lambda: (lambda p: p if "Checking the latest" not in text_of(p)
+                               else None)(bridge.receipt(answer)), "the free good confirmed")
+    assert "Rewards ready Acme Adult Dog Kibble 30 lb · Buy 12 Get 1 Dog Kibble Redeem" \
+        in text_of(page)
+    assert "confirming" not in text_of(page)
+    assert [c["endpoint"] for c in sandbox.call_log()[before:]].count("customerStatus") == 2
