@@ -88,10 +88,11 @@ class CallResult(Generic[T]):
 
 
 class _Token:
-    __slots__ = ("value", "deadline")
+    __slots__ = ("value", "renew_at", "deadline")
 
-    def __init__(self, value: str, deadline: float):
+    def __init__(self, value: str, renew_at: float, deadline: float):
         self.value = value
+        self.renew_at = renew_at  # time.monotonic() after which a new one is fetched aside
         self.deadline = deadline  # time.monotonic() after which it is not used
 
     def __repr__(self) -> str:
@@ -105,7 +106,9 @@ class AstroClient:
     ``max_retries`` resends of a NotSent call are made, waiting ``backoff * 2**n`` seconds
     with jitter, or the Retry-After of a 429 when it is at most ``max_retry_after``
     (a longer one raises RateLimited at once). The token is renewed ``token_margin``
-    seconds before it expires, and once more when Astro refuses it.
+    seconds before it expires, in a thread of its own while the calls go on with the
+    old one (until a quarter of the margin is left: then by the next call), and once
+    more when Astro refuses it.
     """
 
     def __init__(self, base_url: str, username: str, password: str, client_id: str, *,
@@ -123,6 +126,7 @@ class AstroClient:
         self.token_margin = token_margin
         self._token: _Token | None = None
         self._token_lock = threading.Lock()
+        self._renewing = False                   # a token is being fetched ahead
         self._local = threading.local()          # .deadline (see deadline()), .sending
         self._rounds_lock = threading.Lock()
         self._rounds: ThreadPoolExecutor | None = None
@@ -263,14 +267,33 @@ class AstroClient:
             lifetime = created + expires - received_wall
         # A margin longer than half the lifetime would renew the token on every call.
         margin = min(self.token_margin, lifetime / 2) if self.token_margin > 0 else 0.0
-        return _Token(value, received + lifetime - margin)
+        expires_at = received + lifetime
+        return _Token(value, expires_at - margin, expires_at - margin / 4)
 
     def _current_token(self) -> _Token:
+        """The token to send. Past its `renew_at` a new one is fetched in a thread of its
+        own while the calls go on with this one (a cashier never waits for the login);
+        past its `deadline` (or without one), the caller fetches it."""
         with self._token_lock:
             token = self._token
-            if token is None or time.monotonic() >= token.deadline:
+            now = time.monotonic()
+            if token is None or now >= token.deadline:
                 token = self._token = self._fetch_token()
+            elif now >= token.renew_at and not self._renewing:
+                self._renewing = True
+                threading.Thread(target=self._renew, name="astro-token", daemon=True).start()
             return token
+
+    def _renew(self) -> None:
+        try:
+            fresh = self._fetch_token()
+        except AstroError as e:   # the call past the deadline fetches it, or says why
+            log.warning("astro token: renewal ahead of expiry failed (%s)", type(e).__name__)
+            fresh = None
+        with self._token_lock:
+            if fresh is not None:
+                self._token = fresh
+            self._renewing = False
 
     def _forget_token(self, token: _Token) -> None:
         with self._token_lock:

@@ -1,9 +1,12 @@
-"""AstroClient.log_in: one token fetch that checks the login, and nothing else."""
+"""AstroClient.log_in: one token fetch that checks the login, and nothing else; the
+token renewed ahead of its end, aside from the calls."""
 import socket
+import time
 
 import pytest
 
 from bridge.astro import AstroClient, AuthError, InvalidClientID, NotSent
+from tests.clock import wait_until
 
 
 def test_log_in_fetches_one_token_and_reuses_it(sandbox, client):
@@ -46,3 +49,21 @@ def test_log_in_to_an_unreachable_astro_is_not_sent():
         with pytest.raises(NotSent) as info:
             client.log_in()
     assert info.value.endpoint == "token"
+
+
+def test_a_token_near_its_end_is_renewed_aside_while_the_calls_go_on(sandbox, make_client):
+    # Tokens live 4 s; renewed 2 s before (half the life at most), by a call 1 s before.
+    sandbox.set_faults({"token_ttl": 4})
+    client = make_client(token_margin=60)
+    client.customer_status("SALLY-1")
+    time.sleep(2.2)                                        # past the renewal point
+    sandbox.set_faults({"token_ttl": 4, "endpoints": {"token": {"latency": 0.5}}})
+    before = len(sandbox.call_log())
+    client.customer_status("SALLY-1")
+    # The call went with the old token and did not wait for the new one.
+    assert [c["endpoint"] for c in sandbox.call_log()[before:]] == ["customerStatus"]
+    wait_until(lambda: sandbox.state()["tokens"]["issued"] == 2, "the token renewed aside")
+    client.customer_status("SALLY-1")
+    assert sandbox.state()["tokens"]["issued"] == 2        # the new one serves from now on
+    assert [c["endpoint"] for c in sandbox.call_log()[before:]] == [
+        "customerStatus", "token", "customerStatus"]
