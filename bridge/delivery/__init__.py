@@ -4,8 +4,9 @@ the retry worker and replay alike.
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
                  retry=RetryPolicy(), holder=None, rng=None, card_progress=True,
                  started=None) -> DeliveryOutcome              (bridge.delivery.machine)
-    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
-        -> attempt id | None        # claim + write-ahead, in the caller's transaction
+    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow,
+                   sale=None) -> Started | None   # claim + write-ahead, in the caller's
+                                    # transaction; sale: RecordResult.sale (no read back)
     new_holder() -> str                                        (bridge.delivery.machine)
     deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
                   retry=RetryPolicy(), holder=None, rng=None)
@@ -78,8 +79,8 @@ once more). Showing a receipt reads nothing from Astro.
 May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
 pages (web, admin), replay or migrate.
 """
-from bridge.delivery.machine import (DeliveryOutcome, deliver_sale, deliver_sales, new_holder,
-                                     retry_delay, start_delivery)
+from bridge.delivery.machine import (DeliveryOutcome, Started, deliver_sale, deliver_sales,
+                                     new_holder, retry_delay, start_delivery)
 from bridge.delivery.overlap import status_after
 from bridge.delivery.programs import LearnOutcome, learn_refused_items
 from bridge.delivery.receipt import after_redemption, current_receipt, receipt_data
@@ -87,7 +88,7 @@ from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
 __all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "new_holder", "retry_delay",
-           "start_delivery",
+           "start_delivery", "Started",
            "status_after", "receipt_data", "current_receipt", "after_redemption",
            "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

@@ -33,7 +33,8 @@ import legacy_qs
 from bridge import intake, translate
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
-from bridge.delivery import current_receipt, deliver_sale, new_holder, start_delivery
+from bridge.delivery import (Started, current_receipt, deliver_sale, new_holder,
+                             start_delivery)
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.metrics import BacklogCollector, exposition
 from bridge.migrate import phases
@@ -66,7 +67,7 @@ class Recorded:
     created: bool
     conflict: bool
     holder: str
-    started: str | None
+    started: Started | None
     deadline: float
 
 
@@ -310,7 +311,7 @@ class BridgeWeb:
                                     dedupe_window=self.config.dedupe_window,
                                     force_new=force_new, first_attempt_at=first_attempt)
             started = (start_delivery(self.journal, result.sale_key, holder, client=client,
-                                      deadline=deadline)
+                                      deadline=deadline, sale=result.sale)
                        if result.created and client is not None else None)
         return Recorded(result.sale_key, result.created, result.conflict, holder, started,
                         deadline)
