@@ -37,6 +37,8 @@ Public interface (times are aware datetimes)::
                                              # transaction, one commit (nests; never
                                              # across an Astro call)
     j.commits -> int                         # write transactions committed so far
+    with j.reading(): ...                    # this thread's reads in ONE read transaction
+    j.reads -> int                           # read transactions run so far
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",

@@ -354,6 +354,11 @@ class BridgeWeb:
 
     # -- receipts ------------------------------------------------------------------
     def receipt(self, sale_key: str):
+        # One read transaction: the sale, and what was redeemed from its receipt.
+        with self.journal.reading():
+            return self.receipt_page(sale_key)
+
+    def receipt_page(self, sale_key: str):
         token = bottle.request.query.get("t")
         found = (self.journal.get_sale(sale_key)
                  if self.signer.receipt_token_ok(sale_key, token) else None)

@@ -234,6 +234,18 @@ def test_a_receipt_stored_with_the_hold_gives_the_sale_back_in_the_same_write(jo
     assert not journal.claim_sale(key, "web-1")        # a hold given back gives nothing
 
 
+def test_reads_inside_reading_are_one_transaction_and_writes_are_refused(journal):
+    key = record(journal).sale_key
+    before = journal.reads
+    with journal.reading():
+        assert journal.get_sale(key).status == "pending"
+        assert journal.redemptions_of_sale(key) == []
+        with pytest.raises(RuntimeError, match="write inside `reading`"):
+            journal.mark_step_done(key, 0)
+    assert journal.reads == before + 1
+    assert journal.get_sale(key).steps[0].state == PENDING
+
+
 def test_failed_customer_fails_the_sale_and_retry_reopens_it(journal):
     key = record(journal).sale_key
     for n in range(3):
