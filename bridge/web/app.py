@@ -306,10 +306,12 @@ class BridgeWeb:
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
         holder = new_holder()
+        # Translated before the write transaction: tills do not wait for each other's.
+        prepared = intake.prepare_at(self.journal, store, sale, now=now, force_new=force_new)
         with self.journal.atomically():
-            result = intake.take_in(self.journal, store, sale, now=now,
-                                    dedupe_window=self.config.dedupe_window,
-                                    force_new=force_new, first_attempt_at=first_attempt)
+            result = intake.record(self.journal, prepared, now,
+                                   dedupe_window=self.config.dedupe_window,
+                                   force_new=force_new, first_attempt_at=first_attempt)
             started = (start_delivery(self.journal, result.sale_key, holder, client=client,
                                       deadline=deadline, sale=result.sale)
                        if result.created and client is not None else None)
