@@ -1,10 +1,11 @@
 """The Astro Loyalty REST client: the only code in astro-bridge that speaks HTTP to Astro.
 
 ``StoreClients`` keeps the clients of the configured stores' logins, shared by the web
-requests and the retry worker. May import: bridge.config, requests (and urllib3 under
-it); nothing of HTTP pages, the journal or the layers above.
+requests and the retry worker. May import: bridge.config, urllib3 (the calls), requests
+(the environment's proxy and CA bundle, read as requests reads them); nothing of HTTP
+pages, the journal or the layers above.
 
-``AstroClient`` holds the session, token and timeouts; every failure is an
+``AstroClient`` holds the connections, token and timeouts; every failure is an
 ``AstroError`` (NotSent, Ambiguous, AuthError, BusinessError and their subclasses; an
 answer the client cannot use is ProtocolError, an Ambiguous; "No Customer Found" is
 CustomerNotFound, a BusinessError). Nothing else escapes it.

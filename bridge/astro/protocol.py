@@ -5,7 +5,7 @@ Request side: a payload becomes one form field ``jsonData`` holding compact JSON
 
 Answer side: ``interpret`` turns (HTTP status, headers, body) into ``returnData`` or the
 right ``AstroError``; ``interpret_token`` does the same for the token endpoint;
-``transport_error`` maps a ``requests`` failure to NotSent or Ambiguous. The HTTP codes
+``transport_error`` maps a urllib3 failure to NotSent or Ambiguous. The HTTP codes
 and messages that ASTRO_API.md marks unknown are picks listed in the tables below, so
 real traffic can correct them here and nowhere else.
 """
@@ -19,7 +19,6 @@ import socket
 from decimal import Context, Decimal, ROUND_HALF_UP
 from typing import Any, Iterable, Mapping
 
-import requests
 import urllib3.exceptions as u3
 
 from bridge.astro.errors import (AstroError, Ambiguous, AuthError, BusinessError,
@@ -254,44 +253,46 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _connect_failure(errors) -> str:
-    """Why no connection was made, in a few words (never the URL: it may hold a login)."""
+    """Why no connection was made, in a few words (never the URL: it may hold a login).
+    Through a proxy, the proxy is named: "proxy: connection refused"."""
     def found(*kinds, unless=()):
         return any(isinstance(e, kinds) and not isinstance(e, unless) for e in errors)
 
-    if found(ConnectionRefusedError):
-        return "connection refused"
-    if found(socket.gaierror):
-        return "name not resolved"
-    if found(u3.SSLError):
-        return "TLS handshake failed"
-    if found(u3.ProxyError):
-        return "proxy refused the connection"
-    # urllib3's NewConnectionError is a ConnectTimeoutError too: not a timeout by itself.
-    if found(u3.ConnectTimeoutError, TimeoutError, unless=u3.NewConnectionError):
-        return "connect timeout"
-    for e in errors:
-        if isinstance(e, OSError) and e.strerror:
-            return e.strerror.lower()
-    return "no connection"
+    def why() -> str:
+        if found(ConnectionRefusedError):
+            return "connection refused"
+        if found(socket.gaierror):
+            return "name not resolved"
+        if found(u3.SSLError):
+            return "TLS handshake failed"
+        # urllib3's NewConnectionError is a ConnectTimeoutError too: not a timeout by
+        # itself.
+        if found(u3.ConnectTimeoutError, TimeoutError, unless=u3.NewConnectionError):
+            return "connect timeout"
+        for e in errors:
+            if isinstance(e, OSError) and e.strerror:
+                return e.strerror.lower()
+        return "no connection"
+
+    return f"proxy: {why()}" if found(u3.ProxyError) else why()
 
 
-def transport_error(endpoint: str, exc: requests.RequestException) -> AstroError:
+def transport_error(endpoint: str, exc: Exception) -> AstroError:
     """NotSent when the request surely never left; Ambiguous when it may have been read.
 
-    requests' ConnectionError wraps both kinds, so the urllib3 error inside decides:
-    no connection made (NewConnectionError, ConnectTimeoutError) is NotSent; a dropped
-    or silent connection after sending (ProtocolError, ReadTimeoutError) is Ambiguous.
+    `exc` is what urllib3 raised (with retries off, the error itself): no connection made
+    (NewConnectionError, a connect timeout, a TLS handshake or proxy failure) is NotSent;
+    a dropped or silent connection after sending (ProtocolError, ReadTimeoutError) is
+    Ambiguous, as is anything else.
     """
     kind = type(exc).__name__
-    if isinstance(exc, requests.ConnectTimeout):
-        return NotSent(f"{endpoint}: connect timeout", endpoint=endpoint,
-                       reason="connect timeout")
-    if isinstance(exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)):
-        return Ambiguous(f"{endpoint}: no complete answer ({kind}); the call may have been "
-                         "processed", endpoint=endpoint)
+    if isinstance(exc, (u3.LocationValueError, u3.URLSchemeUnknown, u3.ProxySchemeUnknown)):
+        return AstroError(f"{endpoint}: bad Astro URL ({kind})", endpoint=endpoint)
     inner = _causes(exc)
-    if any(isinstance(e, (u3.ProtocolError, u3.ReadTimeoutError, ConnectionResetError))
-           for e in inner):
+    if any(isinstance(e, u3.ReadTimeoutError) for e in inner):
+        return Ambiguous(f"{endpoint}: no complete answer (read timeout); the call may "
+                         "have been processed", endpoint=endpoint)
+    if any(isinstance(e, (u3.ProtocolError, ConnectionResetError)) for e in inner):
         return Ambiguous(f"{endpoint}: connection dropped after sending; the call may have "
                          "been processed", endpoint=endpoint)
     if any(isinstance(e, (u3.NewConnectionError, u3.ConnectTimeoutError, u3.SSLError,
@@ -299,9 +300,6 @@ def transport_error(endpoint: str, exc: requests.RequestException) -> AstroError
         reason = _connect_failure(inner)
         return NotSent(f"{endpoint}: could not connect ({reason})", endpoint=endpoint,
                        reason=reason)
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                        requests.exceptions.InvalidSchema)):
-        return AstroError(f"{endpoint}: bad Astro URL ({kind})", endpoint=endpoint)
     # Anything else may have happened after the request was written: assume the worst.
     return Ambiguous(f"{endpoint}: transport error ({kind}); the call may have been "
                      "processed", endpoint=endpoint)

@@ -1,4 +1,5 @@
 """Clients of the sandbox Astro with small timeouts, so fault tests stay fast."""
+import gzip
 import http.server
 import json
 import threading
@@ -68,6 +69,9 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
+        if self.server.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+            data = gzip.compress(data)
+            self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -82,10 +86,11 @@ def recording_astro():
 
     ``.seen`` is a list of (path, headers, parsed form); ``.clock_offset`` shifts the
     ``created`` of its tokens, as a server with a wrong clock would; ``.answers`` maps an
-    endpoint to the document (or raw bytes) it answers with.
+    endpoint to the document (or raw bytes) it answers with; ``.gzip`` True: answers
+    are compressed for a client that accepts gzip.
     """
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.seen, server.clock_offset, server.answers = [], 0, {}
+    server.seen, server.clock_offset, server.answers, server.gzip = [], 0, {}, False
     server.api_url = f"http://127.0.0.1:{server.server_address[1]}/api/json"
     # A short poll: shutdown() waits for it at every teardown.
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},

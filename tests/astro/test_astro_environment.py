@@ -2,7 +2,7 @@
 (read once when the client is made, not on every call)."""
 import pytest
 
-from bridge.astro import AstroClient
+from bridge.astro import AstroClient, NotSent
 
 PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
                    "ALL_PROXY", "no_proxy", "NO_PROXY")
@@ -39,3 +39,30 @@ def test_a_netrc_entry_for_the_astro_host_does_not_replace_the_token(
         client.add_points_by_dollar("SALLY-1", 10)
     _, headers, _ = recording_astro.seen[-1]
     assert headers["Authorization"] == "Bearer tok-123"
+
+
+def test_a_proxy_login_is_sent_to_the_proxy_and_never_shown(no_proxy_env, recording_astro):
+    proxy = recording_astro.api_url.removesuffix("/api/json")
+    no_proxy_env.setenv("http_proxy", proxy.replace("http://", "http://store:s%40cret@"))
+    with AstroClient("http://astro.invalid/api/json", "demo", "demo-password",
+                     "demo-client") as client:
+        client.add_points_by_dollar("SALLY-1", 10)
+    _, headers, _ = recording_astro.seen[-1]
+    sent = {name.lower(): value for name, value in headers.items()}
+    assert sent["proxy-authorization"] == "Basic c3RvcmU6c0BjcmV0"   # store:s@cret
+    # The proxy gone: the error says why, without the proxy's login.
+    no_proxy_env.setenv("http_proxy", "http://store:s%40cret@127.0.0.1:9")
+    with AstroClient("http://astro.invalid/api/json", "demo", "demo-password",
+                     "demo-client", max_retries=0) as client:
+        with pytest.raises(NotSent) as info:
+            client.add_points_by_dollar("SALLY-1", 10)
+    assert "cret" not in str(info.value) and "store" not in str(info.value)
+    assert info.value.reason == "proxy: connection refused"
+
+
+def test_a_compressed_answer_is_read(recording_astro):
+    recording_astro.gzip = True
+    with AstroClient(recording_astro.api_url, "demo", "demo-password",
+                     "demo-client") as client:
+        award = client.add_points_by_dollar("SALLY-1", 10)
+    assert (award.points_transaction_id, award.total_points) == ("7", 12)
