@@ -38,8 +38,9 @@ addTransactionBatch, addPointsByDollar and customerStatus together), records eac
 round's outcomes in one journal commit that also writes ahead what the next round needs
 (the points step taken, uncertain, before the award is sent), and releases it with the
 last one. The button request claims the sale and writes its first round ahead in the
-transaction that records it (`start_delivery`): a cached customer's click makes two
-commits. With a `deadline` no new round starts after it and each call is cut short by
+transaction that records it (`start_delivery`, from the record `record_sale` gave
+back: nothing is read back) and sends it from what that wrote (`Started`): a cached
+customer's click makes two commits and reads no sale between them. With a `deadline` no new round starts after it and each call is cut short by
 it; what is left stays pending for the worker.
 
 Outcomes per step:
