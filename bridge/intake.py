@@ -4,15 +4,20 @@ journal before anything is sent. The button, bridge.migrate and bridge.replay al
 sales in here, so a sale is translated the same way whichever way it came.
 
     prepare(journal, store, sale, *, today, key=None, force_new=False) -> Intake
+    prepare_at(journal, store, sale, *, now, force_new=False) -> Intake   # today: at `now`
     record(journal, intake, received_at, *, dedupe_window=120, force_new=False,
            first_attempt_at=None) -> RecordResult
     take_in(journal, store, sale, *, now, ...) -> RecordResult    # prepare, then record
+
+Preparing writes nothing: a caller that records in a transaction of its own prepares
+first, so the journal's write lock is not held while the sale is translated.
 
 May import: legacy_qs, bridge.config, bridge.translate, bridge.journal.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from bridge import translate
@@ -35,10 +40,10 @@ class Intake:
     def sale_key(self) -> str:
         return self.plan.sale_key
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """Worked out when asked, by `record` (a dry run of a million lines never needs
-        it)."""
+        """Worked out when first asked, by `record` (a dry run of a million lines never
+        needs it)."""
         return translate.fingerprint(self.sale, self.store, today=self.today)
 
 
@@ -75,12 +80,21 @@ def record(journal: Journal, intake: Intake, received_at: dt.datetime, *,
         first_attempt_at=first_attempt_at)
 
 
+def prepare_at(journal: Journal, store: Store, sale: LegacySale, *, now: dt.datetime,
+               force_new: bool = False) -> Intake:
+    """`prepare` for a sale received `now` (an aware datetime): today is `now`'s date in
+    the store's zone. Its fingerprint is worked out too, for `record`."""
+    intake = prepare(journal, store, sale, today=now.astimezone(store.tz).date(),
+                     force_new=force_new)
+    _ = intake.fingerprint
+    return intake
+
+
 def take_in(journal: Journal, store: Store, sale: LegacySale, *, now: dt.datetime,
             dedupe_window: float = 120.0, force_new: bool = False,
             first_attempt_at: dt.datetime | None = None) -> RecordResult:
-    """A sale received `now` (an aware datetime): prepared with today's date in the
-    store's zone and recorded."""
-    intake = prepare(journal, store, sale, today=now.astimezone(store.tz).date(),
-                     force_new=force_new)
-    return record(journal, intake, now, dedupe_window=dedupe_window, force_new=force_new,
+    """A sale received `now` (an aware datetime): prepared (`prepare_at`) and
+    recorded."""
+    return record(journal, prepare_at(journal, store, sale, now=now, force_new=force_new),
+                  now, dedupe_window=dedupe_window, force_new=force_new,
                   first_attempt_at=first_attempt_at)

@@ -4,8 +4,9 @@ the retry worker and replay alike.
     deliver_sale(journal, client, sale_key, *, deadline=None, now=utcnow,
                  retry=RetryPolicy(), holder=None, rng=None, card_progress=True,
                  started=None) -> DeliveryOutcome              (bridge.delivery.machine)
-    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow)
-        -> attempt id | None        # claim + write-ahead, in the caller's transaction
+    start_delivery(journal, sale_key, holder, *, client=None, deadline=None, now=utcnow,
+                   sale=None) -> Started | None   # claim + write-ahead, in the caller's
+                                    # transaction; sale: RecordResult.sale (no read back)
     new_holder() -> str                                        (bridge.delivery.machine)
     deliver_sales(journal, client, sale_keys, *, max_lines=100, now=utcnow,
                   retry=RetryPolicy(), holder=None, rng=None)
@@ -37,8 +38,9 @@ addTransactionBatch, addPointsByDollar and customerStatus together), records eac
 round's outcomes in one journal commit that also writes ahead what the next round needs
 (the points step taken, uncertain, before the award is sent), and releases it with the
 last one. The button request claims the sale and writes its first round ahead in the
-transaction that records it (`start_delivery`): a cached customer's click makes two
-commits. With a `deadline` no new round starts after it and each call is cut short by
+transaction that records it (`start_delivery`, from the record `record_sale` gave
+back: nothing is read back) and sends it from what that wrote (`Started`): a cached
+customer's click makes two commits and reads no sale between them. With a `deadline` no new round starts after it and each call is cut short by
 it; what is left stays pending for the worker.
 
 Outcomes per step:
@@ -78,8 +80,8 @@ once more). Showing a receipt reads nothing from Astro.
 May import: bridge.astro, config, journal, reasons, salelog, translate. Nothing of HTTP
 pages (web, admin), replay or migrate.
 """
-from bridge.delivery.machine import (DeliveryOutcome, deliver_sale, deliver_sales, new_holder,
-                                     retry_delay, start_delivery)
+from bridge.delivery.machine import (DeliveryOutcome, Started, deliver_sale, deliver_sales,
+                                     new_holder, retry_delay, start_delivery)
 from bridge.delivery.overlap import status_after
 from bridge.delivery.programs import LearnOutcome, learn_refused_items
 from bridge.delivery.receipt import after_redemption, current_receipt, receipt_data
@@ -87,7 +89,7 @@ from bridge.delivery.reconcile import Reconciliation, reconcile_points
 from bridge.delivery.worker import Worker
 
 __all__ = ["DeliveryOutcome", "deliver_sale", "deliver_sales", "new_holder", "retry_delay",
-           "start_delivery",
+           "start_delivery", "Started",
            "status_after", "receipt_data", "current_receipt", "after_redemption",
            "LearnOutcome", "learn_refused_items",
            "Reconciliation", "reconcile_points", "Worker"]

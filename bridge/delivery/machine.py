@@ -46,7 +46,7 @@ from bridge.delivery.points import PointsAward, WaitForPoints, note_points
 from bridge.delivery.programs import known_programs, routine_lines
 from bridge.delivery.receipt import receipt_data
 from bridge.journal import (DONE, PENDING, SALE_PENDING, UNCERTAIN, Journal, PointsSnapshot,
-                            SaleRecord, StepRecord, utcnow)
+                            SaleRecord, StepMove, StepRecord, utcnow)
 from bridge.reasons import Reason, astro_reason
 from bridge.translate import (CUSTOMER, POINTS, REMOVE_TRANSACTION, TRANSACTIONS, CustomerStep,
                               PointsStep, RemoveStep, Step, TransactionsStep, step_as)
@@ -103,21 +103,31 @@ def new_holder() -> str:
     return f"deliver-{uuid.uuid4().hex[:12]}"
 
 
+@dataclass(frozen=True)
+class Started:
+    """A delivery attempt `start_delivery` began: its id, and the sale as the write-ahead
+    left it (None: to be read again), so the attempt's first round needs no read."""
+    attempt: str
+    sale: SaleRecord | None = None
+
+
 def start_delivery(journal: Journal, sale_key: str, holder: str, *, client=None,
-                   deadline: float | None = None,
-                   now: Callable[[], dt.datetime] = utcnow) -> str | None:
+                   deadline: float | None = None, now: Callable[[], dt.datetime] = utcnow,
+                   sale: SaleRecord | None = None) -> Started | None:
     """Claim the recorded, pending sale for `holder` and write ahead what its first round
     needs (a cached customer's step done, the points step taken): journal only, so a
     caller can make it part of the transaction that records the sale (one commit).
-    Returns the attempt's id when claimed (None else), for
-    `deliver_sale(..., holder=holder, started=<it>)`."""
-    sale = journal.get_sale(sale_key)
+    `sale`: the sale as the journal has it in this transaction, when the caller knows
+    (RecordResult.sale: it was just recorded); else it is read. Returns the attempt when
+    claimed (None else), for `deliver_sale(..., holder=holder, started=<it>)`."""
+    if sale is None:
+        sale = journal.get_sale(sale_key)
     if sale is None or sale.status != SALE_PENDING or not journal.claim_sale(sale_key, holder):
         return None
-    attempt = _attempt_of(holder)
-    _Delivery(journal, client, sale, holder, attempt, deadline, now, RetryPolicy(), None,
-              True, None).ahead()
-    return attempt
+    delivery = _Delivery(journal, client, sale, holder, _attempt_of(holder), deadline, now,
+                         RetryPolicy(), None, True, None)
+    delivery.ahead()
+    return Started(delivery.attempt, delivery._sale)
 
 
 def _attempt_of(holder: str) -> str:
@@ -129,7 +139,7 @@ def _attempt_of(holder: str) -> str:
 def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | None = None,
                  now: Callable[[], dt.datetime] = utcnow, retry: RetryPolicy = RetryPolicy(),
                  holder: str | None = None, rng: random.Random | None = None,
-                 card_progress: bool = True, started: str | None = None,
+                 card_progress: bool = True, started: Started | None = None,
                  read_again: bool = True,
                  send_lines: Callable[[TransactionsStep], list] | None = None
                  ) -> DeliveryOutcome:
@@ -169,12 +179,13 @@ def deliver_sale(journal: Journal, client, sale_key: str, *, deadline: float | N
     elif holder is None:
         raise ValueError("deliver_sale: `started` is an attempt of a holder: pass `holder`")
     with journal.holding(sale_key, holder, claimed=True) as hold:
-        sale = journal.known_sale(sale_key)
+        # Held since the write-ahead: the sale is as that left it.
+        sale = started.sale or journal.known_sale(sale_key)
         if sale.status != SALE_PENDING:
             return DeliveryOutcome(sale_key, sale.status, receipt=sale.receipt)
         with _bounded(client, deadline):
-            return _Delivery(journal, client, sale, holder, started, deadline, now, retry,
-                             rng, card_progress, hold, read_again, send_lines).run()
+            return _Delivery(journal, client, sale, holder, started.attempt, deadline, now,
+                             retry, rng, card_progress, hold, read_again, send_lines).run()
 
 
 def _bounded(client, deadline: float | None):
@@ -288,6 +299,12 @@ class _Delivery:
         (a step marked, then the points step taken, is one read, not two)."""
         self._sale = None
 
+    def moved(self, move: StepMove) -> None:
+        """The journal moved one of the sale's steps in this transaction: the sale as a
+        read would give it now, without reading it."""
+        if self._sale is not None:
+            self._sale = self._sale.after(move)
+
     def finish(self) -> DeliveryOutcome:
         """Inside the last round's transaction: the receipt stored, the retry scheduled
         when work is left, the lease given back."""
@@ -303,9 +320,7 @@ class _Delivery:
                 self.journal.schedule_retry(self.key, retry_at, stop.error,
                                             counted=stop.counted)
         receipt = self.receipt()
-        self.journal.set_receipt(self.key, receipt)
-        if self.hold is not None:
-            self.hold.release()
+        self.journal.set_receipt(self.key, receipt, hold=self.hold)   # the lease given back
         status = self.sale.status
         return DeliveryOutcome(self.key, status, retry_at=retry_at,
                                error=stop.error if stop and status == SALE_PENDING else None,
@@ -498,6 +513,9 @@ class _Delivery:
             self.stop_for(_Stop(f"waiting for the points of {turn.waiting_for} (the same "
                                 f"customer's awards go one at a time)", counted=False,
                                 scheduled=True))
+            self.refresh()                   # made due again: the sale's row changed
+        elif turn.step is not None:
+            self.moved(turn.step)
         else:
             self.refresh()
 
@@ -684,9 +702,8 @@ class _Delivery:
         if astro_id and how != "known":
             self.journal.remember_customer(self.store, step.customer_id, astro_id,
                                            self.now())
-        self.journal.mark_step_done(self.key, step.n,
-                                    {"astro_customer_id": astro_id, "how": how})
-        self.refresh()
+        self.moved(self.journal.mark_step_done(self.key, step.n,
+                                               {"astro_customer_id": astro_id, "how": how}))
 
     def stale_customer(self, step: Step) -> bool:
         """Astro answered `No Customer Found` to a write step for the customer the step
@@ -815,7 +832,7 @@ def _deliver_pending(journal: Journal, client, keys: list[str], first: SaleRecor
     outcomes: dict[str, DeliveryOutcome] = {}
     answers: dict[str, list | AstroError] = {}
 
-    def start(keys) -> dict[str, str]:
+    def start(keys) -> dict[str, Started]:
         """Claim the sales and write ahead (a cached customer's step done): one commit."""
         started = {}
         with journal.atomically():

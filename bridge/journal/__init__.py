@@ -37,11 +37,13 @@ Public interface (times are aware datetimes)::
                                              # transaction, one commit (nests; never
                                              # across an Astro call)
     j.commits -> int                         # write transactions committed so far
+    with j.reading(): ...                    # this thread's reads in ONE read transaction
+    j.reads -> int                           # read transactions run so far
     # sales (bridge.journal.sales)
     j.new_sale_key(store_id) -> "<store>-B<time-sortable id>"
     j.record_sale(store_id, sale, plan, fingerprint, received_at, phase="rest",
                   *, dedupe_window=120, force_new=False, first_attempt_at=None)
-                  -> RecordResult(sale_key, created, conflict)
+                  -> RecordResult(sale_key, created, conflict, sale)  # sale: as recorded
     j.get_sale(key) -> SaleRecord | None     j.sales(store_id=None, status=None, limit=100)
     j.pending_steps(key) -> tuple[StepRecord] (states pending and uncertain, in order)
     j.due_sales(now, limit=20) -> list[str]  # due at `now`, lease free on j.clock(),
@@ -58,6 +60,8 @@ Public interface (times are aware datetimes)::
                                              # release (hold.release() inside atomically
                                              # releases with that commit)
     j.still_holding(key, holder) -> bool     # False once the heartbeat lost the lease
+    # mark_step_* and finish_points_award return the StepMove they wrote (with the
+    # sale's status after it): sale.after(move) is the sale a read would give back
     j.mark_step_done(key, n, result=None, *, problems=0)   # problems: failed lines inside
     j.mark_step_failed(key, n, error, result=None)         # business failure, final
     j.mark_step_uncertain(key, n, error, result=None)      # points maybe applied
@@ -151,7 +155,8 @@ from bridge.journal.redemptions import (REDEMPTION_STATES, RedemptionClaim,
 from bridge.journal.sales import (DONE, FAILED, GIVEN_UP, OPEN_STATES, PENDING,
                                   SALE_DELIVERED, SALE_FAILED, SALE_GIVEN_UP, SALE_PARTIAL,
                                   SALE_PENDING, SKIPPED, UNCERTAIN, UNDECIDED,
-                                  RecordResult, SaleRecord, StepRecord, derive_status)
+                                  RecordResult, SaleRecord, StepMove, StepRecord,
+                                  derive_status)
 from bridge.journal.schema import MIGRATIONS, migrate
 from bridge.journal.logins import LoginJournal
 
@@ -160,7 +165,7 @@ __all__ = [
     "PENDING", "DONE", "FAILED", "UNCERTAIN", "UNDECIDED", "GIVEN_UP", "SKIPPED",
     "OPEN_STATES", "PointsSnapshot", "PointsTurn",
     "SALE_PENDING", "SALE_DELIVERED", "SALE_PARTIAL", "SALE_FAILED", "SALE_GIVEN_UP",
-    "RecordResult", "StepRecord", "SaleRecord", "derive_status",
+    "RecordResult", "StepMove", "StepRecord", "SaleRecord", "derive_status",
     "FAILURE_KINDS", "Failure", "REDEMPTION_STATES", "RedemptionRecord", "RedemptionClaim",
     "MIGRATION_PHASES",
 ]

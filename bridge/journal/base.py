@@ -58,6 +58,8 @@ class JournalBase:
         self._local = threading.local()       # a thread's `atomically` transaction
         self._commits = itertools.count()   # write transactions committed (see `commits`)
         self._committed = 0
+        self._reads = itertools.count()     # read transactions run (see `reads`)
+        self._reads_run = 0
         # A bulk job (replay) leaves room for the others' writes on SQLite: see `_turn`.
         self._turns = threading.Lock() if yield_writes and self.dialect == "sqlite" else None
 
@@ -79,6 +81,21 @@ class JournalBase:
                 self._local.unit = None
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Every journal read this thread makes inside the block is part of ONE read
+        transaction (they see one state; one BEGIN and COMMIT). No writes inside
+        (RuntimeError); inside `atomically` it joins that block."""
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        with self._transaction(write=False) as conn:
+            self._local.unit, self._local.read_only = conn, True
+            try:
+                yield
+            finally:
+                self._local.unit, self._local.read_only = None, False
+
+    @contextmanager
     def _transaction(self, write: bool):
         """The one place a transaction runs (a context manager giving the connection).
         SQLite: a write takes the write lock at BEGIN, so two writers never both
@@ -89,6 +106,8 @@ class JournalBase:
         unchanged. Inside `atomically` it joins the block's transaction."""
         unit = getattr(self._local, "unit", None)
         if unit is not None:
+            if write and getattr(self._local, "read_only", False):
+                raise RuntimeError("a journal write inside `reading`")
             yield unit
             return
         try:
@@ -96,6 +115,8 @@ class JournalBase:
                 yield conn
             if write:
                 self._committed = next(self._commits) + 1
+            else:
+                self._reads_run = next(self._reads) + 1
         except JournalError:
             JOURNAL_ERRORS.inc()
             raise
@@ -144,6 +165,11 @@ class JournalBase:
     def commits(self) -> int:
         """Write transactions this Journal committed so far (what a benchmark counts)."""
         return self._committed
+
+    @property
+    def reads(self) -> int:
+        """Read transactions this Journal ran so far (what a test of a click counts)."""
+        return self._reads_run
 
     def clock(self) -> float:
         """Now on the journal's clock, in epoch seconds. Leases are measured on it, so

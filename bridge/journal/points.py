@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from bridge.journal.base import from_json, from_micros, micros, to_json, utcnow
 from bridge.journal.sales import (DONE, OPEN_STATES, PENDING, SALE_PENDING, UNCERTAIN,
-                                  UNDECIDED, SalesJournal)
+                                  UNDECIDED, SalesJournal, StepMove)
 from bridge.translate import POINTS
 
 
@@ -48,8 +48,10 @@ class PointsSnapshot:
 
 @dataclass(frozen=True)
 class PointsTurn:
-    """The answer of `begin_points_award`: exactly one field is set."""
+    """The answer of `begin_points_award`: `snapshot` and `step` together, or exactly
+    one of the others."""
     snapshot: PointsSnapshot | None = None   # the turn is taken; the step is uncertain
+    step: StepMove | None = None             # ...as written (SaleRecord.after)
     waiting_for: str | None = None           # the earlier sale whose award is open
     needs_read: bool = False                 # no snapshot yet: read the customer's points
     lease_lost: bool = False                 # the caller no longer holds the sale
@@ -103,32 +105,34 @@ class PointsJournal(SalesJournal):
                                 (sale_key, holder)).fetchone()
             if held is None:
                 return PointsTurn(lease_lost=True)
-            # Sales recorded before the queue existed join it now.
-            conn.execute("INSERT INTO points_queue (store_id, customer_id, sale_key, n)"
-                         " VALUES (?, ?, ?, ?) ON CONFLICT (sale_key, n) DO NOTHING",
-                         (store_id, customer_id, sale_key, n))
-            earlier = _earlier_open(conn, store_id, customer_id, sale_key, n)
-            if earlier is not None:
-                return _waiting(conn, sale_key, earlier, wait_until)
-            cur = conn.execute(
-                "UPDATE customer_points SET turn = ? WHERE store_id = ? AND customer_id = ?"
-                " AND (turn IS NULL OR turn = ?)", (sale_key, store_id, customer_id, sale_key))
+            queued = _queued(conn, sale_key, n)
+            if queued is None:
+                # Sales recorded before the queue existed join it now.
+                conn.execute("INSERT INTO points_queue (store_id, customer_id, sale_key, n)"
+                             " VALUES (?, ?, ?, ?) ON CONFLICT (sale_key, n) DO NOTHING",
+                             (store_id, customer_id, sale_key, n))
+                queued = _queued(conn, sale_key, n)
+            if queued is not None and queued["open_sale"] is not None:
+                return _waiting(conn, sale_key, queued["open_sale"], wait_until)
             row = conn.execute(
-                "SELECT balance, transaction_ids, taken_at_us, turn FROM customer_points"
-                " WHERE store_id = ? AND customer_id = ?", (store_id, customer_id)).fetchone()
-            if row is None:
-                return PointsTurn(needs_read=True)
-            if cur.rowcount != 1:
+                "UPDATE customer_points SET turn = ? WHERE store_id = ? AND customer_id = ?"
+                " AND (turn IS NULL OR turn = ?) RETURNING balance, transaction_ids,"
+                " taken_at_us", (sale_key, store_id, customer_id, sale_key)).fetchone()
+            if row is None:     # no snapshot yet, or another award's turn
+                row = conn.execute("SELECT turn FROM customer_points WHERE store_id = ?"
+                                   " AND customer_id = ?", (store_id, customer_id)).fetchone()
+                if row is None:
+                    return PointsTurn(needs_read=True)
                 return _waiting(conn, sale_key, row["turn"], wait_until)
             snapshot = _snapshot(row)
-            self._update_step(conn, sale_key, n, UNCERTAIN,
-                              {**result, "snapshot": snapshot.to_dict()},
-                              "sending addPointsByDollar")
-            return PointsTurn(snapshot=snapshot)
+            move = self._update_step(conn, sale_key, n, UNCERTAIN,
+                                     {**result, "snapshot": snapshot.to_dict()},
+                                     "sending addPointsByDollar")
+            return PointsTurn(snapshot=snapshot, step=move)
 
     def finish_points_award(self, sale_key: str, n: int, *, store_id: str, customer_id: str,
                             dollar_amount: Decimal, points_transaction_id: str | None,
-                            points: int | None, result: dict) -> None:
+                            points: int | None, result: dict) -> StepMove:
         """The award was applied (Astro answered, or reconciliation found it): the step
         is done with `result`, its points transaction is attributed to the sale and
         added to the customer's snapshot, and the customer's turn is given back."""
@@ -156,7 +160,7 @@ class PointsJournal(SalesJournal):
                         " taken_at_us = ? WHERE store_id = ? AND customer_id = ?",
                         (balance, to_json(ids + [str(points_transaction_id)]), now,
                          store_id, customer_id))
-            self._update_step(conn, sale_key, n, DONE, result, None)
+            return self._update_step(conn, sale_key, n, DONE, result, None)
 
     def points_attributions(self, store_id: str, customer_id: str) -> dict[str, str]:
         """Points transaction id -> the sale it was awarded for, for this customer."""
@@ -204,12 +208,8 @@ class PointsJournal(SalesJournal):
         conn.execute("UPDATE customer_points SET turn = NULL WHERE turn = ?", (sale_key,))
         if state in OPEN_STATES:
             return          # still this customer's next award: the others keep waiting
-        mine = conn.execute("SELECT store_id, customer_id FROM points_queue"
-                            " WHERE sale_key = ? AND n = ?", (sale_key, n)).fetchone()
-        if mine is None:
-            return
-        following = _earlier_open(conn, mine["store_id"], mine["customer_id"], sale_key, n,
-                                  before=False)
+        queued = _queued(conn, sale_key, n, before=False)
+        following = None if queued is None else queued["open_sale"]
         if following is not None:
             # A sale row someone is changing right now is skipped, not waited for (its
             # transaction may hold it and wait for this one: a deadlock); it is due
@@ -221,22 +221,19 @@ class PointsJournal(SalesJournal):
                          (now, following, SALE_PENDING, now))
 
 
-def _earlier_open(conn, store_id: str, customer_id: str, sale_key: str, n: int, *,
-                  before: bool = True) -> str | None:
-    """The first sale of the customer, queued before (`before`) or anywhere but this
-    step, whose points step is still open."""
-    seq = conn.execute("SELECT seq FROM points_queue WHERE sale_key = ? AND n = ?",
-                       (sale_key, n)).fetchone()
-    if seq is None:
-        return None
-    where = "q.seq < ?" if before else "q.seq <> ?"
-    row = conn.execute(
-        "SELECT q.sale_key FROM points_queue AS q"
+def _queued(conn, sale_key: str, n: int, *, before: bool = True):
+    """The queue's row of the points step `n` of `sale_key` (None: not queued), with
+    `open_sale`: the first sale of the same customer, queued before it (`before`) or
+    anywhere but there, whose points step is still open (None: none is). One
+    statement."""
+    where = "q.seq < m.seq" if before else "q.seq <> m.seq"
+    return conn.execute(
+        "SELECT m.seq, (SELECT q.sale_key FROM points_queue AS q"
         " JOIN steps AS s ON s.sale_key = q.sale_key AND s.n = q.n"
-        f" WHERE q.store_id = ? AND q.customer_id = ? AND {where}"
-        " AND s.state IN (?, ?) ORDER BY q.seq LIMIT 1",
-        (store_id, customer_id, seq["seq"], *OPEN_STATES)).fetchone()
-    return None if row is None else row["sale_key"]
+        f" WHERE q.store_id = m.store_id AND q.customer_id = m.customer_id AND {where}"
+        " AND s.state IN (?, ?) ORDER BY q.seq LIMIT 1) AS open_sale"
+        " FROM points_queue AS m WHERE m.sale_key = ? AND m.n = ?",
+        (*OPEN_STATES, sale_key, n)).fetchone()
 
 
 def _waiting(conn, sale_key: str, blocker: str, until: dt.datetime) -> PointsTurn:

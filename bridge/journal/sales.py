@@ -14,6 +14,7 @@ first (`_lock_sale`)."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -46,6 +47,8 @@ class RecordResult:
     # contents (another fingerprint): this sale was not recorded and must not be shown
     # the other sale's receipt.
     conflict: bool = False
+    # The sale as this call recorded it (created True): no need to read it back.
+    sale: SaleRecord | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,26 @@ class SaleRecord:
     @property
     def open_steps(self) -> tuple[StepRecord, ...]:
         return tuple(s for s in self.steps if s.state in OPEN_STATES)
+
+    def after(self, move: StepMove) -> SaleRecord:
+        """The sale as the journal has it after `move` (what a read would give back)."""
+        steps = tuple(StepRecord(s.n, s.kind, move.state, move.result, move.error,
+                                 move.problems) if s.n == move.n else s for s in self.steps)
+        return dataclasses.replace(
+            self, steps=steps, status=move.status,
+            next_attempt_at=self.next_attempt_at if move.status == SALE_PENDING else None)
+
+
+@dataclass(frozen=True)
+class StepMove:
+    """What the journal wrote when it moved a step: its new state, result, error and
+    problems, and the sale's status after it (`SaleRecord.after` applies it)."""
+    n: int
+    state: str
+    result: Any
+    error: str | None
+    problems: int
+    status: str
 
 
 def derive_status(steps: list[tuple[str, str, int]]) -> str:
@@ -151,16 +174,17 @@ class SalesJournal(JournalBase):
                                        " WHERE store_id = ? AND fingerprint = ?",
                                        (store_id, fingerprint)).fetchone()
                     return RecordResult(row["sale_key"], False)
+            sale_json, plan_json = to_json(sale.to_printable()), to_json(plan.to_dict())
+            status = SALE_PENDING if phase == "rest" else phase
+            due = ((micros(first_attempt_at) if first_attempt_at else received)
+                   if phase == "rest" else None)
             created = conn.execute(
                 "INSERT INTO sales (sale_key, store_id, pos_sale_id, fingerprint,"
                 " received_at_us, phase, sale_json, plan_json, status, next_attempt_at_us,"
                 " updated_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (sale_key) DO NOTHING RETURNING sale_key",
                 (plan.sale_key, store_id, sale.sale_id, fingerprint, received, phase,
-                 to_json(sale.to_printable()), to_json(plan.to_dict()),
-                 SALE_PENDING if phase == "rest" else phase,
-                 (micros(first_attempt_at) if first_attempt_at else received)
-                 if phase == "rest" else None, micros(utcnow()))).fetchone()
+                 sale_json, plan_json, status, due, micros(utcnow()))).fetchone()
             if created is None:         # the SaleID is recorded already
                 row = conn.execute("SELECT fingerprint FROM sales WHERE sale_key = ?",
                                    (plan.sale_key,)).fetchone()
@@ -179,8 +203,17 @@ class SalesJournal(JournalBase):
                     [(store_id, step.customer_id, plan.sale_key, step.n)
                      for step in plan.steps if step.kind == POINTS])
             if phase == "rest" and not plan.steps:
-                self._refresh_status(conn, plan.sale_key)
-        return RecordResult(plan.sale_key, True)
+                status = self._refresh_status(conn, plan.sale_key)
+                due = None if status != SALE_PENDING else due
+        # What a read of it would give back, built from what was written.
+        recorded = SaleRecord(
+            sale_key=plan.sale_key, store_id=store_id, pos_sale_id=sale.sale_id,
+            status=status, phase=phase, received_at=from_micros(received),
+            sale=from_json(sale_json), plan=_plan(plan_json),
+            steps=tuple(StepRecord(step.n, step.kind, step_state, None, None, 0)
+                        for step in sorted(plan.steps, key=lambda step: step.n)),
+            attempts=0, next_attempt_at=from_micros(due), last_error=None, receipt=None)
+        return RecordResult(plan.sale_key, True, sale=recorded)
 
     def get_sale(self, sale_key: str) -> SaleRecord | None:
         """The sale with its plan, steps and receipt, or None."""
@@ -352,55 +385,79 @@ class SalesJournal(JournalBase):
 
     # -- steps -------------------------------------------------------------------------
     def mark_step_done(self, sale_key: str, n: int, result: Any = None, *,
-                       problems: int = 0) -> None:
+                       problems: int = 0) -> StepMove:
         """The step was delivered; `problems` counts lines in it Astro refused."""
-        self._set_step(sale_key, n, DONE, result, None, problems)
+        return self._set_step(sale_key, n, DONE, result, None, problems)
 
-    def mark_step_failed(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+    def mark_step_failed(self, sale_key: str, n: int, error: str,
+                         result: Any = None) -> StepMove:
         """Astro refused the step for a business reason; not retried automatically."""
-        self._set_step(sale_key, n, FAILED, result, error)
+        return self._set_step(sale_key, n, FAILED, result, error)
 
-    def mark_step_uncertain(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+    def mark_step_uncertain(self, sale_key: str, n: int, error: str,
+                            result: Any = None) -> StepMove:
         """The step was sent but its outcome is unknown; reconcile before re-sending."""
-        self._set_step(sale_key, n, UNCERTAIN, result, error)
+        return self._set_step(sale_key, n, UNCERTAIN, result, error)
 
-    def mark_step_undecided(self, sale_key: str, n: int, error: str, result: Any = None) -> None:
+    def mark_step_undecided(self, sale_key: str, n: int, error: str,
+                            result: Any = None) -> StepMove:
         """Whether the (points) step happened cannot be told from Astro: a person decides
         (`decide_points`); no retry sends it."""
-        self._set_step(sale_key, n, UNDECIDED, result, error)
+        return self._set_step(sale_key, n, UNDECIDED, result, error)
 
     def mark_step_pending(self, sale_key: str, n: int, result: Any = None,
-                          error: str | None = None) -> None:
+                          error: str | None = None) -> StepMove:
         """The step is (again) to be sent; `result` keeps e.g. a pre-call snapshot."""
-        self._set_step(sale_key, n, PENDING, result, error)
+        return self._set_step(sale_key, n, PENDING, result, error)
 
-    def _set_step(self, sale_key, n, state, result, error, problems=0) -> None:
+    def _set_step(self, sale_key, n, state, result, error, problems=0) -> StepMove:
         with self._write() as conn:
             self._lock_sale(conn, sale_key)
-            self._update_step(conn, sale_key, n, state, result, error, problems)
+            return self._update_step(conn, sale_key, n, state, result, error, problems)
 
-    def _update_step(self, conn, sale_key, n, state, result, error, problems=0) -> None:
+    def _update_step(self, conn, sale_key, n, state, result, error, problems=0) -> StepMove:
         """Set one step's state inside the caller's transaction (which locked the sale),
         and what follows from it: the sale's status and, for points, the customer's
         turn."""
+        text = None if result is None else to_json(result)
         row = conn.execute(
             "UPDATE steps SET state = ?, result_json = ?, error = ?, problems = ?,"
             " updated_at_us = ? WHERE sale_key = ? AND n = ? RETURNING kind",
-            (state, None if result is None else to_json(result), error, problems,
-             micros(utcnow()), sale_key, n)).fetchone()
+            (state, text, error, problems, micros(utcnow()), sale_key, n)).fetchone()
         if row is None:
             raise KeyError(f"{sale_key} step {n}")
         kind = row["kind"]
         self._step_moved(conn, sale_key, n, kind, state)
-        self._refresh_status(conn, sale_key)
+        return StepMove(n, state, from_json(text), error, problems,
+                        self._status_after_step(conn, sale_key, state))
 
     def _step_moved(self, conn, sale_key: str, n: int, kind: str, state: str) -> None:
         """Hook: a step of `kind` is now in `state` (inside the transaction)."""
 
+    def _status_after_step(self, conn, sale_key: str, state: str) -> str:
+        """The sale's status once one of its steps is in `state`, written only when that
+        step can have changed it (the status always follows the steps, so it was right
+        before): an open step makes the sale pending; a closed one changes it only when
+        no other step is open."""
+        if state in OPEN_STATES:
+            conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?"
+                         " AND status <> ?",
+                         (SALE_PENDING, micros(utcnow()), sale_key, SALE_PENDING))
+            return SALE_PENDING
+        status = self._derived_status(conn, sale_key)
+        if status == SALE_PENDING:
+            return status       # another step is open: it was pending, and still is
+        return self._write_status(conn, sale_key, status)
+
     def _refresh_status(self, conn, sale_key: str) -> str:
+        return self._write_status(conn, sale_key, self._derived_status(conn, sale_key))
+
+    def _derived_status(self, conn, sale_key: str) -> str:
         rows = conn.execute("SELECT kind, state, problems FROM steps WHERE sale_key = ?",
                             (sale_key,)).fetchall()
-        status = derive_status([(r["kind"], r["state"], r["problems"]) for r in rows])
+        return derive_status([(r["kind"], r["state"], r["problems"]) for r in rows])
+
+    def _write_status(self, conn, sale_key: str, status: str) -> str:
         if status == SALE_PENDING:
             conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?",
                          (status, micros(utcnow()), sale_key))
@@ -475,11 +532,20 @@ class SalesJournal(JournalBase):
             return self.retry_sale(sale_key, now)
 
     # -- receipts ----------------------------------------------------------------------
-    def set_receipt(self, sale_key: str, receipt: dict) -> None:
-        """Store the receipt data (JSON-able) the receipt page shows."""
+    def set_receipt(self, sale_key: str, receipt: dict, *, hold: Hold | None = None) -> None:
+        """Store the receipt data (JSON-able) the receipt page shows; `hold`: a Hold on
+        the sale, given back in the same statement (as `hold.release()` would)."""
+        holder = hold.holder if hold is not None and hold.held and not hold.released else None
         with self._write() as conn:
-            conn.execute("UPDATE sales SET receipt_json = ?, updated_at_us = ? WHERE sale_key = ?",
-                         (to_json(receipt), micros(utcnow()), sale_key))
+            # SET sees the row as it was: the lease is cleared only if `holder` held it.
+            conn.execute("UPDATE sales SET receipt_json = ?, updated_at_us = ?,"
+                         " claim_expires_at_us = CASE WHEN claimed_by = ? THEN NULL"
+                         " ELSE claim_expires_at_us END,"
+                         " claimed_by = CASE WHEN claimed_by = ? THEN NULL ELSE claimed_by END"
+                         " WHERE sale_key = ?",
+                         (to_json(receipt), micros(utcnow()), holder, holder, sale_key))
+        if holder is not None and hold is not None:
+            hold.released = True
 
 
 class Hold:

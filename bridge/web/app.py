@@ -33,7 +33,8 @@ import legacy_qs
 from bridge import intake, translate
 from bridge.astro import AstroError, AuthError, StoreClients
 from bridge.config import Config, Store
-from bridge.delivery import current_receipt, deliver_sale, new_holder, start_delivery
+from bridge.delivery import (Started, current_receipt, deliver_sale, new_holder,
+                             start_delivery)
 from bridge.journal import SALE_PENDING, Journal, utcnow
 from bridge.metrics import BacklogCollector, exposition
 from bridge.migrate import phases
@@ -66,7 +67,7 @@ class Recorded:
     created: bool
     conflict: bool
     holder: str
-    started: str | None
+    started: Started | None
     deadline: float
 
 
@@ -305,12 +306,14 @@ class BridgeWeb:
         # grabbed by the worker between record and deliver and shown as pending.
         first_attempt = now + dt.timedelta(seconds=self.config.request_deadline)
         holder = new_holder()
+        # Translated before the write transaction: tills do not wait for each other's.
+        prepared = intake.prepare_at(self.journal, store, sale, now=now, force_new=force_new)
         with self.journal.atomically():
-            result = intake.take_in(self.journal, store, sale, now=now,
-                                    dedupe_window=self.config.dedupe_window,
-                                    force_new=force_new, first_attempt_at=first_attempt)
+            result = intake.record(self.journal, prepared, now,
+                                   dedupe_window=self.config.dedupe_window,
+                                   force_new=force_new, first_attempt_at=first_attempt)
             started = (start_delivery(self.journal, result.sale_key, holder, client=client,
-                                      deadline=deadline)
+                                      deadline=deadline, sale=result.sale)
                        if result.created and client is not None else None)
         return Recorded(result.sale_key, result.created, result.conflict, holder, started,
                         deadline)
@@ -353,6 +356,11 @@ class BridgeWeb:
 
     # -- receipts ------------------------------------------------------------------
     def receipt(self, sale_key: str):
+        # One read transaction: the sale, and what was redeemed from its receipt.
+        with self.journal.reading():
+            return self.receipt_page(sale_key)
+
+    def receipt_page(self, sale_key: str):
         token = bottle.request.query.get("t")
         found = (self.journal.get_sale(sale_key)
                  if self.signer.receipt_token_ok(sale_key, token) else None)

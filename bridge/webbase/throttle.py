@@ -136,13 +136,15 @@ class LoginThrottle:
         """One login attempt: refused unchecked when the password is known to be wrong
         or the (address, user) must wait; else `check()` decides and the outcome is
         counted. An exception of `check` (the check could not be made) counts nothing."""
-        verdict = self.check(address, user, password)
+        found = self.book.login_record(address)
+        verdict = self._verdict(found, user, password)
         if verdict.known_wrong:
             return Attempt(False)
         if verdict.refused:
             return Attempt(False, retry_after=verdict.retry_after)
         if check():
-            self.succeeded(address, user)
+            if found is not None:    # else nothing to forget: the usual click reads once
+                self.succeeded(address, user)
             return Attempt(True)
         return Attempt(False, delay=self.failed(address, user, password))
 
@@ -151,8 +153,13 @@ class LoginThrottle:
         """Whether an attempt of `user` with `password` from `address` may be checked at
         all right now: `known_wrong` (refuse it, it was wrong before), `refused` (429),
         or neither."""
+        return self._verdict(self.book.login_record(address), user, password)
+
+    def _verdict(self, found: tuple[str, float] | None, user: str | None,
+                 password: str | None) -> Verdict:
+        """`check`, of the address's record `found` (as the book gives it)."""
         now = self._clock()
-        rec = self._fresh(self.book.login_record(address), now)
+        rec = self._fresh(found, now)
         guesses = rec.users.get(self._user_key(rec, user)) if rec else None
         if guesses is None:
             return Verdict(False)

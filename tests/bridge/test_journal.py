@@ -202,6 +202,50 @@ def test_sale_status_follows_its_steps(journal):
     assert journal.due_sales(T0 + dt.timedelta(days=1), 10) == []
 
 
+def test_the_sale_a_write_gives_back_is_what_a_read_gives(journal):
+    # The delivery goes on with these instead of reading the sale back (fewer statements
+    # per click): they must be exactly what a read gives, the status included.
+    recorded = record(journal)
+    key, sale = recorded.sale_key, recorded.sale
+    assert sale == journal.get_sale(key)
+    for move in (lambda: journal.mark_step_done(key, 0, {"how": "known"}),
+                 lambda: journal.mark_step_uncertain(key, 2, "sending", {"a": 1}),
+                 lambda: journal.mark_step_done(key, 1, {"lines": []}),
+                 lambda: journal.mark_step_done(key, 2, {"points": 3}),
+                 # back to pending from delivered: the status follows
+                 lambda: journal.mark_step_pending(key, 2, None, "not awarded"),
+                 lambda: journal.mark_step_failed(key, 2, "refused")):
+        sale = sale.after(move())
+        assert sale == journal.get_sale(key)
+    assert sale.status == "partial" and sale.next_attempt_at is None
+
+
+def test_a_receipt_stored_with_the_hold_gives_the_sale_back_in_the_same_write(journal):
+    key = record(journal).sale_key
+    with journal.holding(key, "web-1") as hold:
+        assert not journal.claim_sale(key, "worker")
+        before = journal.commits
+        journal.set_receipt(key, {"status": "delivered"}, hold=hold)
+        assert journal.commits == before + 1
+        assert journal.claim_sale(key, "worker")       # given back with the receipt
+    assert journal.get_sale(key).receipt == {"status": "delivered"}
+    assert not journal.claim_sale(key, "web-1")        # the block's end released nothing
+    journal.set_receipt(key, {"status": "later"}, hold=hold)
+    assert not journal.claim_sale(key, "web-1")        # a hold given back gives nothing
+
+
+def test_reads_inside_reading_are_one_transaction_and_writes_are_refused(journal):
+    key = record(journal).sale_key
+    before = journal.reads
+    with journal.reading():
+        assert journal.get_sale(key).status == "pending"
+        assert journal.redemptions_of_sale(key) == []
+        with pytest.raises(RuntimeError, match="write inside `reading`"):
+            journal.mark_step_done(key, 0)
+    assert journal.reads == before + 1
+    assert journal.get_sale(key).steps[0].state == PENDING
+
+
 def test_failed_customer_fails_the_sale_and_retry_reopens_it(journal):
     key = record(journal).sale_key
     for n in range(3):

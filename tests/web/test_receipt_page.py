@@ -27,17 +27,21 @@ def test_the_receipt_page_asks_astro_nothing(bridge, sandbox):
     assert sandbox.state()["calls"] == calls
 
 
-def test_a_known_customers_click_is_two_journal_commits(bridge_config, sandbox):
+def test_a_known_customers_click_is_two_journal_commits_and_one_read(bridge_config, sandbox):
     live = LiveBridge(bridge_config, sandbox, worker=False)
     try:
         settled(live, live.click(SaleID="first"))         # Sally is cached from now on
         # The read answered last (it sees the writes): no background read, no third commit.
         sandbox.set_faults({"endpoints": {"customerStatus": {"latency": 0.2}}})
-        before = live.journal.commits
+        before, reads = live.journal.commits, live.journal.reads
         answer = live.click(SaleID="second")
         assert live.journal.commits - before == 2         # recorded; the round's results
-        live.receipt(answer)
+        # The login's record, read once; nothing read back between record and round.
+        assert live.journal.reads - reads == 1
+        page = live.receipt(answer)
+        assert "Sent to Astro." in page.text
         assert live.journal.commits - before == 2         # the receipt writes nothing
+        assert live.journal.reads - reads == 2            # and reads in one transaction
     finally:
         live.close()
 

@@ -127,3 +127,12 @@ def test_two_bridges_on_one_journal_count_one_guesser(journal):
     assert one.check("10.0.0.9", "demo", "right").retry_after == 60
     assert two.check("10.0.0.9", "demo", "right").retry_after == 60
     assert two.check("10.0.0.9", "demo", "guess-1").known_wrong   # tried on the other
+
+
+def test_a_right_login_of_an_address_without_guesses_reads_the_journal_once(journal, throttle):
+    t = throttle(Clock())
+    before = journal.reads, journal.commits
+    assert t.attempt("10.0.0.5", "demo", "right", lambda: True).ok
+    assert (journal.reads, journal.commits) == (before[0] + 1, before[1])   # nothing to forget
+    # (With a guess on record, a right login reads it again to forget it: see
+    # test_a_success_forgets_the_guesses_but_not_the_known_wrong_passwords.)
