@@ -40,8 +40,9 @@ round's outcomes in one journal commit that also writes ahead what the next roun
 last one. The button request claims the sale and writes its first round ahead in the
 transaction that records it (`start_delivery`, from the record `record_sale` gave
 back: nothing is read back) and sends it from what that wrote (`Started`): a cached
-customer's click makes two commits and reads no sale between them. With a `deadline` no new round starts after it and each call is cut short by
-it; what is left stays pending for the worker.
+customer's click makes two commits and reads no sale between them. With a `deadline`
+no new round starts after it and each call is cut short by it; what is left stays
+pending for the worker.
 
 Outcomes per step:
 
