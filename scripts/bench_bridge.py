@@ -50,7 +50,7 @@ from bridge.app import create_app
 from bridge.astro import AstroClient, StoreClients
 from bridge.config import demo_config
 from bridge.journal import Journal
-from bridge.web.serving import BridgeServer
+from bridge.web.serving import BridgeServer, tune_gc
 
 KIBBLE = (("012345678905", "Adult Kibble 30 lb"), ("072030001234", "Puppy Kibble 15 lb"))
 # A big basket: the two bags and 18 things in no program (toys, leashes, treats).
@@ -252,7 +252,9 @@ def main() -> None:
     journal = Journal(config.journal_location)
     clients = StoreClients(config)
     app = create_app(config, journal, clients)
-    server = BridgeServer(app, "127.0.0.1", 0, threads=config.threads).start()
+    server = BridgeServer(app, "127.0.0.1", 0, threads=config.threads)
+    tune_gc()                                  # as `astro-bridge serve` does
+    server.start()
     till = Till(server.url)
     # The bridge warns when requests queue for its threads: expected with 32 tills.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)

@@ -129,7 +129,7 @@ def serve(config_path, host, port, log_json):
     from bridge.app import create_app
     from bridge.astro import StoreClients
     from bridge.salelog import configure_logging
-    from bridge.web.serving import BridgeServer
+    from bridge.web.serving import BridgeServer, tune_gc
 
     config = _load(config_path)
     sandbox = None
@@ -170,6 +170,7 @@ def serve(config_path, host, port, log_json):
         raise
     worker = Worker(journal, clients, retry=config.retry,
                     report_days=config.failure_report_days)
+    tune_gc()
     worker.start()
     server.start()
     if sandbox:

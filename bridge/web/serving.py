@@ -22,6 +22,7 @@ Content-Length):
   answer. (A chunked body over the limit is answered 413 at once.)
 """
 import ctypes
+import gc
 import io
 import logging
 import re
@@ -121,6 +122,15 @@ def tune_malloc(threshold: int = 32 * 1024, arenas: int = 2) -> None:
         return
     mallopt(M_MMAP_THRESHOLD, threshold)
     mallopt(M_ARENA_MAX, arenas)
+
+
+def tune_gc() -> None:
+    """Keep the garbage collector's full passes short, once the server is loaded: what
+    it loaded (modules, configuration, templates: most of its objects, and never
+    garbage) is collected once and left out of later passes (`gc.freeze`). A full pass
+    over everything took 26 ms in the bench, on some cashier's click."""
+    gc.collect()
+    gc.freeze()
 
 
 class _InFlight:
