@@ -2,6 +2,7 @@
 (`journal_location` runs each test once per backend): idempotency, double clicks,
 leases, exact times; and what only SQLite files have (durability settings, old files
 migrated)."""
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
@@ -15,6 +16,7 @@ from bridge.journal import DONE, PENDING, UNCERTAIN, Journal, JournalError
 from bridge.reasons import Reason
 from bridge.translate import fingerprint, plan_sale, sale_key_for
 from legacy_qs import parse
+from tests.clock import wait_until
 
 STORE = Store(id="main", name="Main", astro=AstroLogin("http://127.0.0.1:9/api/json", "u", None, "c"))
 T0 = dt.datetime(2026, 3, 14, 15, 0, tzinfo=dt.timezone.utc)
@@ -523,6 +525,25 @@ def test_commits_are_on_disk_when_they_return(tmp_path):
         # 2 = FULL: with WAL and NORMAL, a power cut can lose the last commits.
         with journal._read() as conn:
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def test_the_wal_is_checkpointed_by_a_thread_of_its_own_not_by_a_commit(tmp_path):
+    path = tmp_path / "journal.db"
+    with Journal(path) as journal:
+        with journal._read() as conn:    # a commit never copies the WAL itself
+            assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        keys = [record(journal, QS + f"&SaleID=CP-{n}").sale_key for n in range(20)]
+
+        def in_the_database_file():
+            # The database file alone, without its WAL: what was checkpointed.
+            alone = tmp_path / "alone.db"
+            alone.write_bytes(path.read_bytes())
+            try:
+                with contextlib.closing(sqlite3.connect(alone)) as db:
+                    return db.execute("SELECT count(*) FROM sales").fetchone()[0] == len(keys)
+            except sqlite3.Error:     # not there yet (or copied in the middle of a pass)
+                return False
+        wait_until(in_the_database_file, "the sales checkpointed into the database file")
 
 
 def test_journal_calls_inside_atomically_are_one_commit(journal):
