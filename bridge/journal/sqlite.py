@@ -97,8 +97,6 @@ class SQLiteBackend:
             try:
                 yield conn
                 conn.execute("COMMIT")
-                if write:
-                    self._written()
             except BaseException as e:
                 self._abandon(conn)
                 if isinstance(e, sqlite3.Error):
@@ -106,6 +104,8 @@ class SQLiteBackend:
                                        f"nothing of it was kept: {e}") from e
                 raise
         self._give_back(conn)
+        if write:
+            self._written()
 
     def _abandon(self, conn: sqlite3.Connection) -> None:
         """Give back a connection with no transaction left open on it; one that cannot
@@ -152,10 +152,15 @@ class SQLiteBackend:
         return f"json_extract({column}, '$.{'.'.join(keys)}')"
 
     def _written(self) -> None:
-        """A write was committed: the WAL has pages for the checkpointer."""
+        """A write was committed (and its connection given back): the WAL has pages for
+        the checkpointer. Never raises: the commit stands whatever happens here."""
         with self._lock:
             if self._checkpointer is None:
-                self._checkpointer = _Checkpointer(self.path)
+                try:
+                    self._checkpointer = _Checkpointer(self.path)
+                except RuntimeError as e:     # no thread to be had: the next commit tries
+                    log.warning("journal checkpointer not started: %s", e)
+                    return
             checkpointer = self._checkpointer
         checkpointer.due.set()
 
