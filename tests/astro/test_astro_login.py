@@ -54,7 +54,7 @@ def test_log_in_to_an_unreachable_astro_is_not_sent():
 def test_a_token_near_its_end_is_renewed_aside_while_the_calls_go_on(sandbox, make_client):
     # Tokens live 4 s; renewed 2 s before (half the life at most), by a call 1 s before.
     sandbox.set_faults({"token_ttl": 4})
-    client = make_client(token_margin=60)
+    client = make_client(token_margin=60, read_timeout=3.0)  # the slow token is answered
     client.customer_status("SALLY-1")
     time.sleep(2.2)                                        # past the renewal point
     sandbox.set_faults({"token_ttl": 4, "endpoints": {"token": {"latency": 0.5}}})
