@@ -3,6 +3,7 @@ import pytest
 import webtest
 
 from tests.admin.conftest import ADMIN_PASSWORD
+from tests.clock import wait_until
 
 BUTTON = "apiusername=demo&apipassword=demo-button"
 
@@ -21,7 +22,11 @@ def _click(app, sale_id, upc, qty, extra=""):
     r = app.get(f"/?{BUTTON}&CustomerID=SALLY-1&FirstName=Sally&LastName=Pet%20Owner"
                 f"&Email=sally@example.com&SaleID={sale_id}&UPC1={upc}&Qty1={qty}{extra}",
                 status=303)
-    return r.follow()
+    receipt = r.follow()
+    # A card the click completes may be confirmed by a read in the background (the
+    # round's read answered before the batch): the page reloads itself until it is.
+    return wait_until(lambda: (lambda page: None if 'id="checking"' in page.text else page)(
+        app.get(receipt.request.path_qs)), "the receipt's background read")
 
 
 def _redemptions(sandbox):
