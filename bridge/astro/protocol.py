@@ -124,7 +124,9 @@ def _first(envelope: Mapping, keys: Iterable[str]) -> Any:
     return next((envelope[k] for k in keys if envelope.get(k) is not None), None)
 
 
-def _status(envelope: Mapping) -> tuple[int | None, str]:
+def envelope_status(envelope: Mapping) -> tuple[int | None, str]:
+    """An answer's (status code, message), from whichever keys it uses (code None when
+    there is none or it is not a number)."""
     code = _first(envelope, STATUS_KEYS)
     message = _first(envelope, MESSAGE_KEYS)
     if message is None:  # token errors and odd answers: OAuth-style or plain keys
@@ -173,7 +175,7 @@ def interpret(endpoint: str, status: int, headers: Mapping, body: bytes,
         raise error
     envelope = _json(body)
     if isinstance(envelope, Mapping):
-        code, message = _status(envelope)
+        code, message = envelope_status(envelope)
         message = _redact(message, secrets)
     else:
         code, message = None, ""
@@ -218,7 +220,7 @@ def interpret_token(status: int, headers: Mapping, body: bytes,
             raise NotSent("token: unusable login answer (expires)", endpoint="token")
         created = _seconds(answer.get("created")) if answer.get("created") else None
         return str(token), expires, created
-    _, message = _status(answer)
+    _, message = envelope_status(answer)
     message = _redact(message, secrets)
     if INVALID_CLIENT_ID_MESSAGE.lower() in message.lower():
         raise InvalidClientID(f"token: {INVALID_CLIENT_ID_MESSAGE}", endpoint="token")

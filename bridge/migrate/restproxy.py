@@ -123,8 +123,7 @@ class RestProxy:
 
 def _failures(endpoint: str, payload: dict, answer: dict) -> list[dict[str, Any]]:
     """The failure records an Astro answer to `endpoint` carries (maybe none)."""
-    status = _int(answer.get("astro_status", answer.get("status")))
-    message = str(answer.get("astro_status_message", answer.get("status_message")) or "")
+    status, message = protocol.envelope_status(answer)
     customer = _text(payload.get("customerID"))
     kind = "transaction" if endpoint in TRANSACTION_ENDPOINTS else "redemption"
     if status != SUCCESS:

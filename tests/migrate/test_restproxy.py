@@ -242,3 +242,11 @@ def test_bridge_web_app_answers_rest_calls_through_the_proxy(make_config, journa
     assert answer.headers["Content-Type"].startswith("application/json")
     assert answer.json["returnData"][0]["transaction_status_message"] == "No Item Found"
     assert [f.transaction_id for f in journal.failures(store="demo")] == ["S-80-1"]
+
+
+def test_a_refusal_whose_message_is_under_astros_misspelt_key_is_recorded_with_it():
+    from bridge.migrate.restproxy import _failures
+    # Public clients read the message from `status_messsage` (sic) too.
+    [failure] = _failures("redeemPoints", {"customerID": "SALLY-1"},
+                          {"status": "800", "status_messsage": "Not enough points"})
+    assert (failure["status_code"], failure["message"]) == (800, "Not enough points")
