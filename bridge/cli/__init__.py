@@ -5,6 +5,8 @@ May import anything of the bridge (it only wires); nothing imports it. The comma
 modules import the library inside the commands, for start-up cost only: `astro-bridge
 --help` or `parse` does not load the web app, the journal or the sandbox.
 """
+import logging
+
 import click
 
 
@@ -12,6 +14,9 @@ import click
 @click.version_option(package_name="astro-bridge")
 def main():
     """astro-bridge: the legacy Astro Loyalty button URL in, Astro REST calls out."""
+    # A command that cannot reach Astro says so in its own line; the client's log lines
+    # are shown only where a command sets up logging (serve, worker, replay).
+    logging.getLogger("bridge.astro").addHandler(logging.NullHandler())
 
 
 # Command modules (each adds its commands to `main` when imported).

@@ -1,6 +1,5 @@
 """`astro-bridge check`: is a configuration ready to serve? It is valid, and each store's
 Astro accepts the store's own login (what /readyz says), one line per store."""
-import logging
 
 import click
 
@@ -34,8 +33,6 @@ def check(config_path):
         raise click.ClickException(str(e)) from None
     click.echo(f"{config.source}: valid, {len(config.stores)} "
                f"store{'s' * (len(config.stores) != 1)}")
-    # The client's own warning of a failed login says less than the line below.
-    logging.getLogger("bridge.astro").addHandler(logging.NullHandler())
     clients = StoreClients(config)
     try:
         results = clients.login_problems(config.stores)

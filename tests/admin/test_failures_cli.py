@@ -176,6 +176,22 @@ def test_list_as_json_has_the_counts_first(config_file, many_failures):
     assert rows[0]["guidance"] == "The item's program is one the store is not enrolled in"
 
 
+def test_list_with_astro_down_says_so_in_one_line_and_nothing_else_on_stderr(
+        config_file, many_failures, sandbox):
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{s.getsockname()[1]}/api/json"
+    config_file.write_text(config_file.read_text().replace(sandbox.api_url, nobody))
+    done = subprocess.run([CLI, "failures", "list", "--config", str(config_file)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("note: Astro could not say which programs list some refused "
+                           "items (demo: ")
+    assert done.stdout.splitlines()[:2] == ["Failures by reason (9)", "       8  No Item Found"]
+
+
 def test_list_says_so_when_astro_cannot_tell_which_programs_list_the_items(
         config_file, many_failures, sandbox):
     sandbox.set_faults({"endpoints": {"eligiblePurchaseItems": {"error_rate": 1.0,
