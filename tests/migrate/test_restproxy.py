@@ -4,17 +4,16 @@ import dataclasses
 import io
 import logging
 import json
-import threading
 from urllib.parse import urlencode
 
 import bottle
 import pytest
 import requests
-import waitress
 import webtest
 
 from bridge.reasons import Reason
 from bridge.web.restproxy import install_rest_proxy
+from bridge.web.serving import BridgeServer
 
 TOKEN_BODY = urlencode({"username": "demo", "password": "demo-password",
                         "grant_type": "password", "client_id": "demo-client"}).encode()
@@ -28,9 +27,10 @@ class RecordingAstro:
     def __init__(self, sandbox_app):
         self.inner = sandbox_app
         self.calls = []
-        self.server = waitress.create_server(self.wsgi, host="127.0.0.1", port=0, threads=4)
-        self.api_url = f"http://127.0.0.1:{self.server.effective_port}/api/json"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        # BridgeServer stops waitress from its own loop thread: closing it from another
+        # thread races the loop's select() (EBADF, waitress issue #468).
+        self.server = BridgeServer(self.wsgi, threads=4)
+        self.api_url = f"{self.server.url}/api/json"
 
     def wsgi(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -49,11 +49,11 @@ class RecordingAstro:
         return [answer]
 
     def __enter__(self):
-        self.thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc):
-        self.server.close()
+        self.server.stop(drain=2.0)
 
 
 @pytest.fixture
