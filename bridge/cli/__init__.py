@@ -9,14 +9,15 @@ import logging
 
 import click
 
+# A command that cannot reach Astro says so in its own line; the client's log lines are
+# shown only where a command sets up logging (serve, worker, replay).
+logging.getLogger("bridge.astro").addHandler(logging.NullHandler())
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="astro-bridge")
 def main():
     """astro-bridge: the legacy Astro Loyalty button URL in, Astro REST calls out."""
-    # A command that cannot reach Astro says so in its own line; the client's log lines
-    # are shown only where a command sets up logging (serve, worker, replay).
-    logging.getLogger("bridge.astro").addHandler(logging.NullHandler())
 
 
 # Command modules (each adds its commands to `main` when imported).
