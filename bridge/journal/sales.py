@@ -440,10 +440,7 @@ class SalesJournal(JournalBase):
         before): an open step makes the sale pending; a closed one changes it only when
         no other step is open."""
         if state in OPEN_STATES:
-            conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?"
-                         " AND status <> ?",
-                         (SALE_PENDING, micros(utcnow()), sale_key, SALE_PENDING))
-            return SALE_PENDING
+            return self._write_status(conn, sale_key, SALE_PENDING)
         status = self._derived_status(conn, sale_key)
         if status == SALE_PENDING:
             return status       # another step is open: it was pending, and still is
@@ -458,14 +455,15 @@ class SalesJournal(JournalBase):
         return derive_status([(r["kind"], r["state"], r["problems"]) for r in rows])
 
     def _write_status(self, conn, sale_key: str, status: str) -> str:
-        if status == SALE_PENDING:
-            conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?",
-                         (status, micros(utcnow()), sale_key))
+        if status == SALE_PENDING:   # a pending sale's row is left as it is
+            conn.execute("UPDATE sales SET status = ?, updated_at_us = ? WHERE sale_key = ?"
+                         " AND status <> ?", (status, micros(utcnow()), sale_key, status))
         else:  # nothing left to do: off the worker's list
             conn.execute("UPDATE sales SET status = ?, next_attempt_at_us = NULL,"
                          " updated_at_us = ? WHERE sale_key = ?",
                          (status, micros(utcnow()), sale_key))
         return status
+
     # -- retries -----------------------------------------------------------------------
     def schedule_retry(self, sale_key: str, at: dt.datetime, error: str | None, *,
                        counted: bool = True) -> None:
